@@ -1,0 +1,52 @@
+"""A cheap index of a module's top level, built before the walk.
+
+Rules sometimes need what is defined *below* the current point (a fixture defined after the
+test that requests it). Reading the module body and class bodies is enough for that; it is
+not a second walk of the tree.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Dict, List, Tuple
+
+from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
+from flake8_asyncloop.analysis.testcode import FixtureSpec, fixture_spec, marks_in
+
+FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+@dataclass
+class ModuleIndex:
+    functions: Dict[str, ast.AST] = field(default_factory=dict)
+    classes: Dict[str, ast.ClassDef] = field(default_factory=dict)
+    # fixture name -> every (def, spec) defining it, module level and in classes
+    fixtures: Dict[str, List[Tuple[ast.AST, FixtureSpec]]] = field(default_factory=dict)
+    # module-level ``pytestmark`` marks: (mark name, node)
+    pytestmark: List[Tuple[str, ast.AST]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, tree: ast.Module, imports: ImportTable) -> "ModuleIndex":
+        index = cls()
+        for statement in module_level_statements(tree.body):
+            if isinstance(statement, FunctionNode):
+                index.functions[statement.name] = statement
+                index._add_fixture(statement, imports)
+            elif isinstance(statement, ast.ClassDef):
+                index.classes[statement.name] = statement
+                for member in statement.body:
+                    if isinstance(member, FunctionNode):
+                        index._add_fixture(member, imports)
+            elif isinstance(statement, ast.Assign) and _assigns_name(statement, "pytestmark"):
+                index.pytestmark.extend(marks_in(statement.value, imports))
+        return index
+
+    def _add_fixture(self, func: ast.AST, imports: ImportTable) -> None:
+        spec = fixture_spec(func, imports)
+        if spec is not None:
+            self.fixtures.setdefault(spec.name, []).append((func, spec))
+
+
+def _assigns_name(statement: ast.Assign, name: str) -> bool:
+    return any(isinstance(t, ast.Name) and t.id == name for t in statement.targets)

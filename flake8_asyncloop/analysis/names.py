@@ -1,0 +1,114 @@
+"""Alias-aware resolution of names to the dotted names they were imported as.
+
+``import asyncio as aio`` makes ``aio.get_event_loop`` resolve to ``asyncio.get_event_loop``;
+``from asyncio import get_event_loop`` makes the bare name resolve to the same thing.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, Iterable, Iterator, List, Optional
+
+
+def dotted_name(node: ast.AST) -> Optional[str]:
+    """The written dotted name of ``a.b.c`` (no alias resolution), else None."""
+    parts: List[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def imports_in(node: ast.AST) -> Iterator[Dict[str, str]]:
+    """Yield ``{local name: qualified name}`` for one import statement."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                yield {alias.asname: alias.name}
+            else:
+                # ``import a.b`` binds ``a``; ``a.b.c`` then resolves through the attribute chain.
+                head = alias.name.split(".", 1)[0]
+                yield {head: head}
+    elif isinstance(node, ast.ImportFrom):
+        module = "." * (node.level or 0) + (node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            yield {alias.asname or alias.name: f"{module}.{alias.name}"}
+
+
+class ImportTable:
+    """Imports visible at the current point of the walk: the module's, then each enclosing def's."""
+
+    def __init__(self) -> None:
+        self._frames: List[Dict[str, str]] = [{}]
+
+    def add(self, statement: ast.AST) -> None:
+        frame = self._frames[-1]
+        for binding in imports_in(statement):
+            frame.update(binding)
+
+    def add_module_imports(self, statements: Iterable[ast.stmt]) -> None:
+        """Record imports anywhere at module level, so a def above an import still sees it."""
+        for statement in module_level_statements(statements):
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                for binding in imports_in(statement):
+                    self._frames[0].update(binding)
+
+    def push(self) -> None:
+        self._frames.append({})
+
+    def pop(self) -> None:
+        self._frames.pop()
+
+    def lookup(self, name: str) -> Optional[str]:
+        for frame in reversed(self._frames):
+            qualified = frame.get(name)
+            if qualified is not None:
+                return qualified
+        return None
+
+    def resolve(self, node: ast.AST) -> Optional[str]:
+        """The qualified dotted name ``node`` refers to, or None if it is not an imported name."""
+        written = dotted_name(node)
+        if written is None:
+            return None
+        head, _, rest = written.partition(".")
+        qualified = self.lookup(head)
+        if qualified is None:
+            return None
+        return f"{qualified}.{rest}" if rest else qualified
+
+    def alias_for(self, qualified: str) -> Optional[str]:
+        """How this module can spell ``qualified`` (e.g. ``aio.get_running_loop``), if it can."""
+        module, _, attr = qualified.rpartition(".")
+        for frame in reversed(self._frames):
+            for local, target in frame.items():
+                if target == qualified:
+                    return local
+                if target == module and attr:
+                    return f"{local}.{attr}"
+        return None
+
+
+def module_level_statements(statements: Iterable[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements executed at import time: the body, and the bodies of module-level if/try/with."""
+    stack = list(statements)
+    stack.reverse()
+    while stack:
+        statement = stack.pop()
+        yield statement
+        nested: List[ast.stmt] = []
+        if isinstance(statement, (ast.If, ast.For, ast.While)):
+            nested = statement.body + statement.orelse
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            nested = statement.body
+        elif isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
+            nested = statement.body + statement.orelse + statement.finalbody
+            for handler in statement.handlers:
+                nested = nested + handler.body
+        stack.extend(reversed(nested))
+

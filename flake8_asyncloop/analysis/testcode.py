@@ -1,0 +1,151 @@
+"""Which code is test code, and what role a def plays in it: test, fixture or helper.
+
+Follows pytest's defaults (``python_files = test_*.py *_test.py``, ``python_classes = Test``,
+``python_functions = test``) unless the project's config says otherwise.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import os
+from dataclasses import dataclass
+from typing import Iterable, Optional, Sequence, Tuple
+
+from flake8_asyncloop.analysis.names import ImportTable
+
+DEFAULT_PYTHON_FILES: Tuple[str, ...] = ("test_*.py", "*_test.py")
+SCOPES: Tuple[str, ...] = ("function", "class", "module", "package", "session")
+
+PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"})
+ASYNCIO_FIXTURE_DECORATORS = frozenset({"pytest_asyncio.fixture"})
+
+# Base classes whose async test methods are run by the class itself, not by pytest-asyncio.
+ASYNC_TESTCASE_BASES = frozenset(
+    {
+        "unittest.IsolatedAsyncioTestCase",
+        "unittest.async_case.IsolatedAsyncioTestCase",
+        "asynctest.TestCase",
+        "asynctest.case.TestCase",
+        "aiounittest.AsyncTestCase",
+        "aiohttp.test_utils.AioHTTPTestCase",
+        "tornado.testing.AsyncTestCase",
+        "tornado.testing.AsyncHTTPTestCase",
+        "django.test.TestCase",
+        "django.test.TransactionTestCase",
+        "django.test.SimpleTestCase",
+        "twisted.trial.unittest.TestCase",
+    }
+)
+SYNC_TESTCASE_BASES = frozenset({"unittest.TestCase", "unittest.case.TestCase"})
+
+
+def is_test_file(filename: str, python_files: Sequence[str] = DEFAULT_PYTHON_FILES) -> bool:
+    """True for files pytest collects as tests, and for every ``conftest.py``."""
+    base = os.path.basename(filename)
+    return base == "conftest.py" or any(fnmatch.fnmatch(base, pattern) for pattern in python_files)
+
+
+def is_test_name(name: str) -> bool:
+    return name.startswith("test")
+
+
+def is_test_class_name(name: str) -> bool:
+    return name.startswith("Test")
+
+
+def scope_value(node: Optional[ast.AST]) -> Optional[str]:
+    """The scope a literal names, or None when it is not a literal string."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def keyword(call: ast.Call, name: str) -> Optional[ast.keyword]:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw
+    return None
+
+
+@dataclass(frozen=True)
+class FixtureSpec:
+    """What a fixture decorator says: who runs the fixture, under which name and scopes."""
+
+    provider: str  # "pytest" or "pytest_asyncio"
+    name: str
+    scope: Optional[str]  # None when not a literal (e.g. a callable)
+    loop_scope: Optional[str]  # explicit loop_scope=, else None
+    decorator: ast.expr
+
+
+def fixture_spec(func: ast.AST, imports: ImportTable) -> Optional[FixtureSpec]:
+    """The fixture declared by one of ``func``'s decorators, if any."""
+    for decorator in getattr(func, "decorator_list", ()):
+        call = decorator if isinstance(decorator, ast.Call) else None
+        target = imports.resolve(call.func if call else decorator)
+        if target in PYTEST_FIXTURE_DECORATORS:
+            provider = "pytest"
+        elif target in ASYNCIO_FIXTURE_DECORATORS:
+            provider = "pytest_asyncio"
+        else:
+            continue
+        name = func.name  # type: ignore[attr-defined]
+        scope: Optional[str] = "function"
+        loop_scope: Optional[str] = None
+        if call is not None:
+            name_kw = keyword(call, "name")
+            if name_kw is not None and scope_value(name_kw.value):
+                name = scope_value(name_kw.value) or name
+            scope_kw = keyword(call, "scope")
+            if scope_kw is not None:
+                scope = scope_value(scope_kw.value)
+            elif call.args:
+                scope = scope_value(call.args[0])
+            loop_kw = keyword(call, "loop_scope")
+            if loop_kw is not None:
+                loop_scope = scope_value(loop_kw.value)
+        return FixtureSpec(provider, name, scope, loop_scope, decorator)
+    return None
+
+
+def mark_name(decorator: ast.AST, imports: ImportTable) -> Optional[str]:
+    """``asyncio`` for ``@pytest.mark.asyncio`` or ``@pytest.mark.asyncio(...)``; None if no mark."""
+    target = imports.resolve(decorator.func if isinstance(decorator, ast.Call) else decorator)
+    if target and target.startswith("pytest.mark."):
+        return target[len("pytest.mark."):]
+    return None
+
+
+def marks_in(expr: ast.AST, imports: ImportTable) -> Iterable[Tuple[str, ast.AST]]:
+    """Marks in a ``pytestmark`` value: a single mark, or a list or tuple of marks."""
+    items = expr.elts if isinstance(expr, (ast.List, ast.Tuple)) else [expr]
+    for item in items:
+        name = mark_name(item, imports)
+        if name is not None:
+            yield name, item
+
+
+def class_kind(node: ast.ClassDef, imports: ImportTable) -> str:
+    """How a class's tests are run.
+
+    ``pytest``: a plain ``Test*`` class; ``unittest``: a ``unittest.TestCase`` subclass (sync);
+    ``async_testcase``: a base that runs coroutines itself; ``unknown``: a base we cannot see
+    into (assumed to handle its own async tests); ``other``: not a test class.
+    """
+    kinds = set()
+    for base in node.bases:
+        qualified = imports.resolve(base)
+        if qualified in ASYNC_TESTCASE_BASES:
+            return "async_testcase"
+        if qualified in SYNC_TESTCASE_BASES:
+            kinds.add("unittest")
+        elif qualified == "object" or (isinstance(base, ast.Name) and base.id == "object"):
+            continue
+        else:
+            kinds.add("unknown")
+    if "unknown" in kinds:
+        return "unknown"
+    if "unittest" in kinds:
+        return "unittest"
+    return "pytest" if is_test_class_name(node.name) else "other"

@@ -1,0 +1,84 @@
+"""The immutable project context handed to rules. Discovery lives in sibling modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from flake8_asyncloop.analysis.testcode import DEFAULT_PYTHON_FILES
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """A pytest-asyncio setting that is wrong (ALP208), at a line of the config file."""
+
+    path: str
+    line: int
+    key: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PytestConfig:
+    path: Optional[str] = None  # the config file pytest would use, None when there is none
+    asyncio_mode: str = "strict"
+    fixture_loop_scope: Optional[str] = None  # asyncio_default_fixture_loop_scope
+    test_loop_scope: Optional[str] = None  # asyncio_default_test_loop_scope
+    python_files: Tuple[str, ...] = DEFAULT_PYTHON_FILES
+    problems: Tuple[ConfigProblem, ...] = ()
+
+    @property
+    def auto_mode(self) -> bool:
+        return self.asyncio_mode == "auto"
+
+
+@dataclass(frozen=True)
+class FixtureDef:
+    """A fixture defined in a conftest.py (or the module itself)."""
+
+    name: str
+    path: str
+    line: int
+    col: int
+    provider: str  # "pytest" or "pytest_asyncio"
+    scope: Optional[str]
+    loop_scope: Optional[str]
+    is_async: bool
+    is_generator: bool
+    # Qualified name of the loop-bound constructor whose result it returns or yields, if visible.
+    builds: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class ConftestFacts:
+    path: str
+    fixtures: Tuple[FixtureDef, ...] = ()
+    marks: Tuple[str, ...] = ()  # names of the marks in its pytestmark
+    # a pytest_pycollect_makeitem / pytest_collection_modifyitems hook that handles coroutines
+    # or adds marks: async tests below this directory are run by something we cannot see
+    handles_coroutines: bool = False
+    uses_anyio: bool = False
+
+
+@dataclass(frozen=True)
+class ProjectContext:
+    root: Optional[str] = None
+    config: PytestConfig = PytestConfig()
+    conftests: Tuple[ConftestFacts, ...] = ()  # rootdir first, the file's own directory last
+    pytest_asyncio_version: Optional[Tuple[int, ...]] = None
+    pytest_version: Optional[Tuple[int, ...]] = None
+
+    def conftest_fixtures(self, name: str) -> Tuple[FixtureDef, ...]:
+        """Every conftest definition of ``name`` visible to the file, outermost first."""
+        return tuple(f for c in self.conftests for f in c.fixtures if f.name == name)
+
+    @property
+    def coroutines_handled_by_hook(self) -> bool:
+        return any(c.handles_coroutines for c in self.conftests)
+
+    @property
+    def uses_anyio(self) -> bool:
+        return any(c.uses_anyio for c in self.conftests)
+
+
+DEFAULT_CONTEXT = ProjectContext()

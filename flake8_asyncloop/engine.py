@@ -1,0 +1,246 @@
+"""The one traversal: walk a module's ``ast`` once and feed every rule as it goes."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type
+
+from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, FIXTURE_ORIGIN, loop_origin
+from flake8_asyncloop.analysis.module_index import ModuleIndex
+from flake8_asyncloop.analysis.names import ImportTable
+from flake8_asyncloop.analysis.scopes import Scope, parameter_names
+from flake8_asyncloop.analysis.testcode import class_kind, fixture_spec, is_test_file, is_test_name
+from flake8_asyncloop.context.model import DEFAULT_CONTEXT, ProjectContext
+from flake8_asyncloop.findings import Finding
+from flake8_asyncloop.options import DEFAULT_OPTIONS, Options
+from flake8_asyncloop.rule import Rule
+
+# A file none of whose text matches this has nothing any rule looks for: no async code, no
+# event loop, no pytest, no async client library. Such files are skipped without a walk.
+_RELEVANT_TEXT = re.compile(r"async|await|loop|pytest|aio|coroutine", re.IGNORECASE)
+
+_FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+Handler = Callable[[ast.AST], None]
+
+
+def worth_checking(source: str, extra_words: Sequence[str] = ()) -> bool:
+    """False only when the text cannot hold anything a rule reports."""
+    if _RELEVANT_TEXT.search(source):
+        return True
+    return any(word in source for word in extra_words)
+
+
+@dataclass(frozen=True)
+class InternalError:
+    """A rule that raised on a file: reported, and the rule skipped for the rest of that file."""
+
+    code: str
+    line: int
+    reason: str
+
+
+class FileState:
+    """What the walk knows about the file and the point it has reached."""
+
+    def __init__(
+        self, tree: ast.Module, filename: str, project: ProjectContext, options: Options
+    ) -> None:
+        self.filename = filename
+        self.project = project
+        self.options = options
+        self.is_conftest = os.path.basename(filename) == "conftest.py"
+        self.is_test_file = is_test_file(filename, project.config.python_files)
+        self.imports = ImportTable()
+        self.imports.add_module_imports(tree.body)
+        self.module = ModuleIndex.build(tree, self.imports)
+        self.scope = Scope(scopes.MODULE, tree)
+
+    # -- scope bookkeeping, called by the walker ---------------------------------------------
+    def enter_function(self, node: ast.AST) -> None:
+        parent = self.scope
+        spec = fixture_spec(node, self.imports)
+        if spec is not None:
+            role = scopes.FIXTURE
+        elif is_test_name(node.name) and _collects_tests(parent):  # type: ignore[attr-defined]
+            role = scopes.TEST
+        else:
+            role = scopes.HELPER
+        params = parameter_names(node.args)  # type: ignore[attr-defined]
+        scope = Scope(
+            scopes.FUNCTION,
+            node,
+            parent,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            role=role,
+            fixture=spec,
+            params=params,
+        )
+        if role != scopes.HELPER and EVENT_LOOP_FIXTURE in params:
+            scope.bindings[EVENT_LOOP_FIXTURE] = FIXTURE_ORIGIN
+        self.scope = scope
+        self.imports.push()
+
+    def enter_lambda(self, node: ast.Lambda) -> None:
+        self.scope = Scope(
+            scopes.LAMBDA, node, self.scope, role=scopes.HELPER, params=parameter_names(node.args)
+        )
+
+    def enter_class(self, node: ast.ClassDef) -> None:
+        self.scope = Scope(scopes.CLASS, node, self.scope, class_kind=class_kind(node, self.imports))
+
+    def leave_scope(self, node: ast.AST) -> None:
+        if isinstance(node, _FUNCTION_NODES):
+            self.imports.pop()
+        assert self.scope.parent is not None
+        self.scope = self.scope.parent
+
+    def bind(self, target: ast.AST, value: Optional[ast.AST]) -> None:
+        """Remember what a plain name was last bound to (a call's qualified name, or nothing)."""
+        if isinstance(target, ast.Name):
+            self.scope.bindings[target.id] = self.origin(value) if value is not None else ""
+
+    def origin(self, value: ast.AST) -> str:
+        """``asyncio.new_event_loop`` for ``asyncio.new_event_loop()``; ``<loop>.create_task``
+        for a method called on a known loop; ``""`` for anything else."""
+        if isinstance(value, ast.Await):
+            value = value.value
+        if not isinstance(value, ast.Call):
+            return ""
+        qualified = self.imports.resolve(value.func)
+        if qualified:
+            return qualified
+        if isinstance(value.func, ast.Attribute) and loop_origin(value.func.value, self):
+            return f"<loop>.{value.func.attr}"
+        return ""
+
+    # -- helpers for rules --------------------------------------------------------------------
+    @property
+    def function(self) -> Optional[Scope]:
+        return self.scope.function()
+
+    @property
+    def in_async_function(self) -> bool:
+        """True inside the body of an ``async def`` (not in a sync def or lambda nested in it)."""
+        function = self.scope.function()
+        return function is not None and function.is_async
+
+    def resolve(self, node: ast.AST) -> Optional[str]:
+        return self.imports.resolve(node)
+
+
+def _collects_tests(parent: Scope) -> bool:
+    """pytest collects ``test*`` functions at module level and methods of test classes."""
+    if parent.kind == scopes.MODULE:
+        return True
+    return parent.kind == scopes.CLASS and parent.class_kind != "other"
+
+
+class Engine:
+    """Runs a set of rules over files; holds what can be computed once per rule set."""
+
+    def __init__(self, rules: Iterable[Type[Rule]]) -> None:
+        self.rules = tuple(rules)
+
+    def check(
+        self,
+        tree: ast.Module,
+        filename: str,
+        project: ProjectContext = DEFAULT_CONTEXT,
+        options: Options = DEFAULT_OPTIONS,
+    ) -> Tuple[List[Finding], List[InternalError]]:
+        findings: List[Finding] = []
+        errors: List[InternalError] = []
+        file = FileState(tree, filename, project, options)
+        active = [r(file, findings) for r in self.rules if file.is_test_file or not r.test_code_only]
+        if active:
+            _Walker(file, active, errors).walk(tree)
+        findings.sort(key=Finding.sort_key)
+        return findings, errors
+
+
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_BINDING_NODES = (ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith)
+
+
+class _Walker:
+    def __init__(self, file: FileState, rules: List[Rule], errors: List[InternalError]) -> None:
+        self.file = file
+        self.errors = errors
+        self.visit: Dict[type, List[Tuple[Rule, Handler]]] = {}
+        self.leave: Dict[type, List[Tuple[Rule, Handler]]] = {}
+        for rule in rules:
+            for kind, table in (("visit", self.visit), ("leave", self.leave)):
+                for node_type in type(rule).handlers()[kind]:
+                    handler = getattr(rule, f"{kind}_{node_type}")
+                    table.setdefault(getattr(ast, node_type), []).append((rule, handler))
+        self.failed: set = set()
+
+    def walk(self, tree: ast.AST) -> None:
+        file = self.file
+        visit, leave = self.visit, self.leave
+        iter_children = ast.iter_child_nodes
+        # An explicit stack instead of recursion: deeply nested code cannot exhaust the C stack.
+        stack: List[Tuple[ast.AST, bool]] = [(tree, False)]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node, leaving = pop()
+            node_type = type(node)
+            if leaving:
+                handlers = leave.get(node_type)
+                if handlers:
+                    self._call(handlers, node)
+                if node_type in _BINDING_TYPES:
+                    _record_bindings(file, node)
+                if node_type in _SCOPE_TYPES:
+                    file.leave_scope(node)
+                continue
+            if node_type in _SCOPE_TYPES:
+                if node_type is ast.ClassDef:
+                    file.enter_class(node)  # type: ignore[arg-type]
+                elif node_type is ast.Lambda:
+                    file.enter_lambda(node)  # type: ignore[arg-type]
+                else:
+                    file.enter_function(node)
+            elif node_type is ast.Import or node_type is ast.ImportFrom:
+                file.imports.add(node)
+            handlers = visit.get(node_type)
+            if handlers:
+                self._call(handlers, node)
+            if node_type in _NEEDS_LEAVE or node_type in leave:
+                push((node, True))
+            children = list(iter_children(node))
+            children.reverse()
+            for child in children:
+                push((child, False))
+
+    def _call(self, handlers: List[Tuple[Rule, Handler]], node: ast.AST) -> None:
+        for rule, handler in handlers:
+            if rule.code in self.failed:
+                continue
+            try:
+                handler(node)
+            except Exception as error:  # one rule's bug must not stop the others
+                self.failed.add(rule.code)
+                reason = f"{type(error).__name__}: {error}"
+                self.errors.append(InternalError(rule.code, getattr(node, "lineno", 1), reason))
+
+
+_SCOPE_TYPES = frozenset(_SCOPE_NODES)
+_BINDING_TYPES = frozenset(_BINDING_NODES)
+_NEEDS_LEAVE = _SCOPE_TYPES | _BINDING_TYPES
+
+
+def _record_bindings(file: FileState, node: ast.AST) -> None:
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            file.bind(target, node.value)
+    elif isinstance(node, ast.AnnAssign):
+        file.bind(node.target, node.value)
+    else:
+        for item in node.items:  # type: ignore[attr-defined]
+            if item.optional_vars is not None:
+                file.bind(item.optional_vars, None)

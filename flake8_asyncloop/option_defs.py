@@ -1,0 +1,87 @@
+"""The plugin's options, defined once for flake8, the standalone command and the docs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Tuple
+
+from flake8_asyncloop.options import Options
+
+
+def _dotted_names(value: Any) -> Tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else list(value or ())
+    names = tuple(item.strip() for item in items if item.strip())
+    for name in names:
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise ValueError(f"{name!r} is not a dotted name such as 'mylib.Client'")
+    return names
+
+
+def _version(value: Any) -> Optional[str]:
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    parts = text.split(".")
+    if not all(p.isdigit() for p in parts):
+        raise ValueError(f"{text!r} is not a version such as '0.21' or '1.0'")
+    return text
+
+
+@dataclass(frozen=True)
+class OptionDef:
+    flag: str  # command-line flag; the config key is the flag without dashes
+    field: str  # the Options field it sets
+    help: str
+    metavar: str
+    convert: Callable[[Any], Any]
+    comma_separated: bool = False
+
+    @property
+    def config_key(self) -> str:
+        return self.flag.lstrip("-")
+
+
+OPTION_DEFS: Tuple[OptionDef, ...] = (
+    OptionDef(
+        "--asyncloop-loop-bound-names",
+        "loop_bound_names",
+        "Extra constructors whose objects are bound to the event loop they were made on "
+        "(dotted names, comma-separated), added to the built-in list used by ALP5xx.",
+        "NAMES",
+        _dotted_names,
+        comma_separated=True,
+    ),
+    OptionDef(
+        "--asyncloop-pytest-asyncio-version",
+        "pytest_asyncio_version",
+        "The pytest-asyncio version to lint for (e.g. 0.21 or 1.0); "
+        "defaults to the installed one.",
+        "VERSION",
+        _version,
+    ),
+)
+
+
+def register_flake8_options(manager: Any) -> None:
+    for option in OPTION_DEFS:
+        manager.add_option(
+            option.flag,
+            default="",
+            metavar=option.metavar,
+            help=option.help,
+            parse_from_config=True,
+            comma_separated_list=option.comma_separated,
+        )
+
+
+def options_from_flake8(namespace: Any) -> Options:
+    values = {}
+    for option in OPTION_DEFS:
+        raw = getattr(namespace, option.config_key.replace("-", "_"), None)
+        try:
+            values[option.field] = option.convert(raw)
+        except ValueError as error:
+            import argparse
+
+            raise argparse.ArgumentTypeError(f"{option.flag}: {error}") from None
+    return Options(**values)

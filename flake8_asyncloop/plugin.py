@@ -1,0 +1,57 @@
+"""The flake8 entry point: the tree flake8 already parsed in, findings out."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Iterator, Sequence, Tuple
+
+from flake8_asyncloop import __version__
+from flake8_asyncloop.context.discovery import context_for
+from flake8_asyncloop.engine import Engine, worth_checking
+from flake8_asyncloop.options import Options
+from flake8_asyncloop.rules import ALL_RULES, DEFAULT_DISABLED
+
+INTERNAL_ERROR_CODE = "ALP000"
+
+
+class AsyncLoopChecker:
+    name = "flake8-asyncloop"
+    version = __version__
+
+    _engine = Engine(ALL_RULES)
+    _options = Options()
+
+    def __init__(self, tree: ast.Module, filename: str, lines: Sequence[str]) -> None:
+        self._tree = tree
+        self._filename = filename
+        self._lines = lines
+
+    @classmethod
+    def add_options(cls, manager: Any) -> None:
+        from flake8_asyncloop.option_defs import register_flake8_options
+
+        register_flake8_options(manager)
+        manager.extend_default_ignore(list(DEFAULT_DISABLED))
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        from flake8_asyncloop.option_defs import options_from_flake8
+
+        cls._options = options_from_flake8(options)
+
+    def run(self) -> Iterator[Tuple[int, int, str, type]]:
+        options = self._options
+        if not worth_checking("".join(self._lines), options.loop_bound_names):
+            return
+        project = context_for(self._filename, options.pytest_asyncio_version)
+        findings, errors = self._engine.check(self._tree, self._filename, project, options)
+        for finding in findings:
+            yield finding.line, finding.col, finding.text, type(self)
+        for error in errors:
+            message = (
+                f"{INTERNAL_ERROR_CODE} internal error in {error.code}: {error.reason}; "
+                "please report it to flake8-asyncloop"
+            )
+            yield error.line, 0, message, type(self)
+
+

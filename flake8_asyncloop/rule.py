@@ -1,0 +1,105 @@
+"""The mould every rule is cast in: metadata, documentation, examples and detection.
+
+A rule subclasses ``Rule``, fills in the class attributes, and defines handlers named after
+``ast`` node types: ``visit_Call(self, node)`` runs when the walk enters a ``Call``,
+``leave_FunctionDef(self, node)`` when it leaves a ``FunctionDef``. The engine calls them
+during its one walk of the tree; ``self.file`` holds what the walk knows at that point.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Dict, List, Mapping, Optional, Tuple
+
+from flake8_asyncloop.findings import Finding, Fix, Safety, Span
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
+
+
+@dataclass(frozen=True)
+class Example:
+    """A module the rule must flag at ``expect`` (bad) or must leave alone (good).
+
+    ``expect`` holds ``(line, column)`` pairs as flake8 prints them (both 1-based).
+    ``fixed`` is what ``fix`` (with ``--unsafe-fixes`` for unsafe rules) must turn a bad
+    example into. ``files`` are other files of the project, such as ``pytest.ini`` or a
+    ``conftest.py``, keyed by path relative to the project root.
+    """
+
+    source: str
+    expect: Tuple[Tuple[int, int], ...] = ()
+    fixed: Optional[str] = None
+    filename: str = "test_example.py"
+    files: Mapping[str, str] = field(default_factory=dict)
+    reason: str = ""
+
+    @property
+    def is_bad(self) -> bool:
+        return bool(self.expect)
+
+
+def Bad(source: str, *expect: Tuple[int, int], fixed: Optional[str] = None, **kwargs) -> Example:
+    return Example(
+        textwrap.dedent(source).lstrip("\n"),
+        tuple(expect),
+        None if fixed is None else textwrap.dedent(fixed).lstrip("\n"),
+        **kwargs,
+    )
+
+
+def Good(source: str, reason: str = "", **kwargs) -> Example:
+    return Example(textwrap.dedent(source).lstrip("\n"), reason=reason, **kwargs)
+
+
+class Rule:
+    # -- metadata ---------------------------------------------------------------------------
+    code: ClassVar[str]
+    name: ClassVar[str]  # kebab-case, as in RULES.md
+    message: ClassVar[str]  # one line; ``str.format`` placeholders filled by ``report``
+    fix_safety: ClassVar[Safety] = Safety.NONE
+    test_code_only: ClassVar[bool] = True  # silent outside test modules and conftest.py
+    default_enabled: ClassVar[bool] = True
+    # -- documentation, in ruff's fixed order -----------------------------------------------
+    what: ClassVar[str]  # What it does
+    why: ClassVar[str]  # Why is this bad?
+    fix_notes: ClassVar[str] = ""  # Fix safety: how the fix works and why it is (un)safe
+    limitations: ClassVar[str] = ""  # Known problems: blind spots and false-alarm sources
+    # -- examples: the docs' "Example" and "Use instead" are the first bad and good ones ------
+    examples: ClassVar[Tuple[Example, ...]] = ()
+
+    _handlers: ClassVar[Optional[Dict[str, List[str]]]] = None
+
+    def __init__(self, file: "FileState", sink: List[Finding]) -> None:
+        self.file = file
+        self._sink = sink
+
+    @classmethod
+    def handlers(cls) -> Dict[str, List[str]]:
+        """``{"visit": [node type names], "leave": [...]}`` this rule listens to."""
+        if cls.__dict__.get("_handlers") is None:
+            found: Dict[str, List[str]] = {"visit": [], "leave": []}
+            for attr in dir(cls):
+                prefix, _, node_type = attr.partition("_")
+                if prefix in found and node_type and hasattr(ast, node_type):
+                    found[prefix].append(node_type)
+            cls._handlers = found
+        return cls._handlers  # type: ignore[return-value]
+
+    @classmethod
+    def bad_examples(cls) -> Tuple[Example, ...]:
+        return tuple(e for e in cls.examples if e.is_bad)
+
+    @classmethod
+    def good_examples(cls) -> Tuple[Example, ...]:
+        return tuple(e for e in cls.examples if not e.is_bad)
+
+    def report(self, node: ast.AST, fix: Optional[Fix] = None, **details: object) -> None:
+        """Record a finding at ``node``; ``details`` fill the message's placeholders."""
+        span = Span.of(node)
+        message = self.message.format(**details) if details else self.message
+        self._sink.append(
+            Finding(self.code, message, span.line, span.col, span.end_line, span.end_col, fix)
+        )

@@ -1,0 +1,120 @@
+"""ALP101: a test closes an event loop it did not create."""
+
+from __future__ import annotations
+
+import ast
+
+from flake8_asyncloop.analysis.loops import NEW_EVENT_LOOP, loop_origin
+from flake8_asyncloop.findings import DeleteStatement, Fix, Safety, Span
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+
+class LoopClosedByHand(Rule):
+    code = "ALP101"
+    name = "loop-closed-by-hand"
+    message = "event loop closed by hand: pytest-asyncio owns this loop; remove the close()"
+    fix_safety = Safety.SAFE
+
+    what = """
+    Flags `.close()` on an event loop the code did not create: the result of
+    `asyncio.get_event_loop()` or `asyncio.get_running_loop()`, the value of the `event_loop`
+    fixture, or a name bound to one of them.
+    """
+    why = """
+    pytest-asyncio creates the loop each test runs on and closes it itself. Closing it from
+    a test or fixture breaks whatever shares that loop: the next test on a module- or
+    session-scoped loop fails with `RuntimeError: Event loop is closed`, and closing the
+    running loop from async code fails at once with `Cannot close a running event loop`.
+    The failure shows up in a different test from the one that caused it, and often only
+    when the whole suite runs.
+    """
+    fix_notes = """
+    Safe: the statement holding the `close()` call is deleted. The loop is still closed,
+    by its owner, at the end of its scope.
+    """
+    limitations = """
+    Only loops that are visibly obtained in the same function are recognised; a loop passed
+    in through a helper's parameter or stored on an object is not followed. Loops made with
+    `asyncio.new_event_loop()` belong to the code that made them and closing them is right.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_executor_sum():
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(None, sum, [1, 2])
+                assert result == 3
+                loop.close()
+            """,
+            (11, 5),
+            fixed="""
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_executor_sum():
+                loop = asyncio.get_running_loop()
+                result = await loop.run_in_executor(None, sum, [1, 2])
+                assert result == 3
+            """,
+        ),
+        Bad(
+            """
+            import asyncio as aio
+
+
+            def test_legacy_helper():
+                aio.get_event_loop().close()
+            """,
+            (5, 5),
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            def test_own_loop():
+                loop = asyncio.new_event_loop()
+                try:
+                    assert loop.run_until_complete(asyncio.sleep(0, 3)) == 3
+                finally:
+                    loop.close()
+            """,
+            reason="a loop the test created itself is the test's to close",
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            def test_closes_its_writer(writer):
+                loop = asyncio.get_event_loop
+                writer.close()
+            """,
+            reason="close() on something that is not a loop",
+        ),
+    )
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        call = node.value
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "close"
+            and not call.args
+            and not call.keywords
+        ):
+            return
+        origin = loop_origin(call.func.value, self.file)
+        if origin is None or origin == NEW_EVENT_LOOP:
+            return
+        fix = Fix(Safety.SAFE, "remove the close() call", (DeleteStatement(Span.of(node)),))
+        self.report(call, fix)

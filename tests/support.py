@@ -1,0 +1,69 @@
+"""Helpers shared by the tests: run the rules on an example, directly or through flake8."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterable, List, Set, Tuple
+
+from flake8_asyncloop.context.discovery import context_for
+from flake8_asyncloop.engine import Engine
+from flake8_asyncloop.rule import Example
+from flake8_asyncloop.rules import ALL_RULES
+
+Located = Tuple[int, int, str]  # (line, 1-based column, code), as flake8 prints them
+
+ENGINE = Engine(ALL_RULES)
+
+
+def write_example(example: Example, directory: Path) -> Path:
+    """Lay the example out as a small project; return the path of the module under test."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for relative, text in example.files.items():
+        target = directory / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    module = directory / example.filename
+    module.parent.mkdir(parents=True, exist_ok=True)
+    module.write_text(example.source, encoding="utf-8")
+    return module
+
+
+def check_path(path: Path) -> List[Located]:
+    """Findings for one file through the engine, with its real project context."""
+    source = path.read_text(encoding="utf-8")
+    findings, errors = ENGINE.check(ast.parse(source), str(path), context_for(str(path)))
+    assert not errors, errors
+    return [(f.line, f.col + 1, f.code) for f in findings]
+
+
+def check_example(example: Example, directory: Path) -> Set[Located]:
+    return set(check_path(write_example(example, directory)))
+
+
+def expected(example: Example, code: str) -> Set[Located]:
+    return {(line, col, code) for line, col in example.expect}
+
+
+def run_flake8(paths: Iterable[Path], *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run the real flake8 command in a subprocess."""
+    command = [sys.executable, "-m", "flake8", "--format=%(path)s|%(row)d|%(col)d|%(code)s"]
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    return subprocess.run(
+        command + list(args) + [str(p) for p in paths],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+
+
+def parse_flake8(stdout: str) -> List[Tuple[str, int, int, str]]:
+    rows = []
+    for line in stdout.splitlines():
+        path, row, col, code = line.rsplit("|", 3)
+        rows.append((path, int(row), int(col), code))
+    return rows
