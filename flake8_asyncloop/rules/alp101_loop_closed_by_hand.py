@@ -94,12 +94,17 @@ class LoopClosedByHand(Rule):
             """
             import asyncio
 
+            import pytest
 
-            def test_closes_its_writer(writer):
-                loop = asyncio.get_event_loop
+
+            @pytest.mark.asyncio
+            async def test_echo(echo_server):
+                reader, writer = await asyncio.open_connection(*echo_server)
+                writer.write(b"ping")
+                assert await reader.read(4) == b"ping"
                 writer.close()
             """,
-            reason="close() on something that is not a loop",
+            reason="close() on a stream writer, not on a loop",
         ),
     )
 
