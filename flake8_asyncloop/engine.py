@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type
 
@@ -19,19 +18,25 @@ from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.options import DEFAULT_OPTIONS, Options
 from flake8_asyncloop.rule import Rule
 
-# A file none of whose text matches this has nothing any rule looks for: no async code, no
-# event loop, no pytest, no async client library. Such files are skipped without a walk.
-_RELEVANT_TEXT = re.compile(r"async|await|loop|pytest|aio|coroutine", re.IGNORECASE)
+# Rules that run outside test code all concern async code or asyncio calls, so a module
+# that never says "async" (asyncio, async def, AsyncMock) has nothing for them. Test code
+# has more to look at: event loops, pytest marks and fixtures, async client libraries.
+_ANY_CODE_WORDS = ("async", "Async")
+_TEST_CODE_WORDS = ("async", "await", "loop", "pytest", "aio", "coroutine")
+
+
+def worth_checking(source: str, test_code: bool, extra_words: Sequence[str] = ()) -> bool:
+    """False only when the text cannot hold anything a rule reports."""
+    if any(word in source for word in _ANY_CODE_WORDS):
+        return True
+    if not test_code:
+        return False
+    lowered = source.lower()
+    return any(w in lowered for w in _TEST_CODE_WORDS) or any(w in source for w in extra_words)
+
 
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 Handler = Callable[[ast.AST], None]
-
-
-def worth_checking(source: str, extra_words: Sequence[str] = ()) -> bool:
-    """False only when the text cannot hold anything a rule reports."""
-    if _RELEVANT_TEXT.search(source):
-        return True
-    return any(word in source for word in extra_words)
 
 
 @dataclass(frozen=True)
@@ -182,7 +187,7 @@ class _Walker:
     def walk(self, tree: ast.AST) -> None:
         file = self.file
         visit, leave = self.visit, self.leave
-        iter_children = ast.iter_child_nodes
+        AST = ast.AST
         # An explicit stack instead of recursion: deeply nested code cannot exhaust the C stack.
         stack: List[Tuple[ast.AST, bool]] = [(tree, False)]
         pop, push = stack.pop, stack.append
@@ -212,10 +217,16 @@ class _Walker:
                 self._call(handlers, node)
             if node_type in _NEEDS_LEAVE or node_type in leave:
                 push((node, True))
-            children = list(iter_children(node))
-            children.reverse()
-            for child in children:
-                push((child, False))
+            # Children pushed last-first so they are visited in source order.
+            for name in _child_fields(node_type):
+                value = getattr(node, name, None)
+                if value.__class__ is list:
+                    for index in range(len(value) - 1, -1, -1):
+                        item = value[index]
+                        if isinstance(item, AST):
+                            push((item, False))
+                elif isinstance(value, AST):
+                    push((value, False))
 
     def _call(self, handlers: List[Tuple[Rule, Handler]], node: ast.AST) -> None:
         for rule, handler in handlers:
@@ -232,6 +243,26 @@ class _Walker:
 _SCOPE_TYPES = frozenset(_SCOPE_NODES)
 _BINDING_TYPES = frozenset(_BINDING_NODES)
 _NEEDS_LEAVE = _SCOPE_TYPES | _BINDING_TYPES
+
+
+# Fields that never hold a node a rule listens to: names, flags, and the Load/Store contexts
+# and operator singletons, which are most of the nodes in a tree.
+_SCALAR_FIELDS = frozenset(
+    {"ctx", "op", "ops", "id", "attr", "name", "arg", "module", "level", "kind", "type_comment",
+     "is_async", "conversion", "lineno", "col_offset", "end_lineno", "end_col_offset"}
+)
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type) -> Tuple[str, ...]:
+    """The fields of ``node_type`` that can hold child nodes, last first."""
+    fields = _CHILD_FIELDS.get(node_type)
+    if fields is None:
+        names = [f for f in node_type._fields if f not in _SCALAR_FIELDS]  # type: ignore[attr-defined]
+        if node_type is ast.Constant:
+            names = []
+        fields = _CHILD_FIELDS[node_type] = tuple(reversed(names))
+    return fields
 
 
 def _record_bindings(file: FileState, node: ast.AST) -> None:

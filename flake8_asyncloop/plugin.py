@@ -6,6 +6,7 @@ import ast
 from typing import Any, Iterator, Sequence, Tuple
 
 from flake8_asyncloop import __version__
+from flake8_asyncloop.analysis.testcode import is_test_file
 from flake8_asyncloop.context.discovery import context_for
 from flake8_asyncloop.engine import Engine, worth_checking
 from flake8_asyncloop.options import Options
@@ -41,9 +42,10 @@ class AsyncLoopChecker:
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         options = self._options
-        if not worth_checking("".join(self._lines), options.loop_bound_names):
-            return
         project = context_for(self._filename, options.pytest_asyncio_version)
+        test_code = is_test_file(self._filename, project.config.python_files)
+        if not worth_checking("".join(self._lines), test_code, options.loop_bound_names):
+            return
         findings, errors = self._engine.check(self._tree, self._filename, project, options)
         for finding in findings:
             yield finding.line, finding.col, finding.text, type(self)

@@ -26,7 +26,10 @@ class Example:
     ``expect`` holds ``(line, column)`` pairs as flake8 prints them (both 1-based).
     ``fixed`` is what ``fix`` (with ``--unsafe-fixes`` for unsafe rules) must turn a bad
     example into. ``files`` are other files of the project, such as ``pytest.ini`` or a
-    ``conftest.py``, keyed by path relative to the project root.
+    ``conftest.py``, keyed by path relative to the project root. ``runs`` marks an example
+    that is a complete test module: under real pytest + pytest-asyncio a bad one fails (or
+    warns, which ``-W error`` turns into a failure), its ``fixed`` twin passes, and a good
+    one passes.
     """
 
     source: str
@@ -35,6 +38,7 @@ class Example:
     filename: str = "test_example.py"
     files: Mapping[str, str] = field(default_factory=dict)
     reason: str = ""
+    runs: bool = False
 
     @property
     def is_bad(self) -> bool:

@@ -45,9 +45,12 @@ class ImportTable:
 
     def __init__(self) -> None:
         self._frames: List[Dict[str, str]] = [{}]
+        # Several rules resolve the same node; answers hold until the visible imports change.
+        self._resolved: Dict[int, Optional[str]] = {}
 
     def add(self, statement: ast.AST) -> None:
         frame = self._frames[-1]
+        self._resolved.clear()
         for binding in imports_in(statement):
             frame.update(binding)
 
@@ -62,7 +65,8 @@ class ImportTable:
         self._frames.append({})
 
     def pop(self) -> None:
-        self._frames.pop()
+        if self._frames.pop():
+            self._resolved.clear()
 
     def lookup(self, name: str) -> Optional[str]:
         for frame in reversed(self._frames):
@@ -73,6 +77,14 @@ class ImportTable:
 
     def resolve(self, node: ast.AST) -> Optional[str]:
         """The qualified dotted name ``node`` refers to, or None if it is not an imported name."""
+        key = id(node)
+        if key in self._resolved:
+            return self._resolved[key]
+        answer = self._resolve(node)
+        self._resolved[key] = answer
+        return answer
+
+    def _resolve(self, node: ast.AST) -> Optional[str]:
         written = dotted_name(node)
         if written is None:
             return None
