@@ -1,11 +1,152 @@
-"""Finding the project context for a file. (Placeholder until config discovery lands.)"""
+"""Finding the project context for a file: config, rootdir, conftest chain, versions.
+
+Everything is computed once per directory and reused for every file in it. A cached context
+is reused while the files it was built from (the config file and each conftest.py of the
+chain, present or not) keep their mtime and size, so a long-lived process (the fixer, an
+editor) sees edits; under ``flake8 --jobs N`` each worker builds its own caches.
+
+The rootdir is the config file's directory. Without a config file pytest would use the
+nearest ``pyproject.toml``'s directory, else the nearest ancestor holding ``setup.py``, else
+the directory it was started from, which a linter cannot know; there the rootdir is the
+topmost directory of the run of ancestors, starting at the file's own directory, that hold a
+``conftest.py`` or an ``__init__.py`` and has a conftest.py (the file's directory if none has).
+"""
 
 from __future__ import annotations
 
-from typing import Optional
+import os
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
 
-from flake8_asyncloop.context.model import DEFAULT_CONTEXT, ProjectContext
+from flake8_asyncloop.context import conftest_facts as conftest_module
+from flake8_asyncloop.context import pytest_config, versions
+from flake8_asyncloop.context.conftest_facts import conftest_facts
+from flake8_asyncloop.context.model import ProjectContext
+
+CONFTEST = "conftest.py"
+
+Signature = Tuple[Optional[Tuple[int, int]], ...]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    context: ProjectContext
+    watched: Tuple[str, ...]
+    signature: Signature
+
+
+_contexts: Dict[Tuple[str, Optional[str]], _Entry] = {}
+_setup_py_roots: Dict[str, Optional[str]] = {}
 
 
 def context_for(path: str, pytest_asyncio_version: Optional[str] = None) -> ProjectContext:
-    return DEFAULT_CONTEXT
+    """The project context of the file at ``path``; never raises."""
+    directory = os.path.dirname(os.path.abspath(path))
+    key = (directory, pytest_asyncio_version)
+    entry = _contexts.get(key)
+    if entry is not None:
+        if _signature(entry.watched) == entry.signature:
+            return entry.context
+        # A watched file changed, appeared or went away: the walk may now end elsewhere.
+        pytest_config.forget_locations()
+    try:
+        entry = _build(directory, pytest_asyncio_version)
+    except Exception:  # discovery must never stop the lint: fall back to the defaults
+        return ProjectContext(
+            pytest_asyncio_version=versions.pytest_asyncio_version(pytest_asyncio_version),
+            pytest_version=versions.pytest_version(),
+        )
+    _contexts[key] = entry
+    return entry.context
+
+
+def clear_caches() -> None:
+    """Forget everything read so far (for callers that know files changed under them)."""
+    _contexts.clear()
+    _setup_py_roots.clear()
+    pytest_config.clear_cache()
+    conftest_module.clear_cache()
+
+
+def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
+    config_file, config = pytest_config.config_for_directory(directory)
+    if config_file is not None:
+        root = os.path.dirname(config_file)
+    else:
+        root = _setup_py_root(directory) or _conftest_root(directory)
+    chain = [os.path.join(d, CONFTEST) for d in _directories_down_to(root, directory)]
+    facts = tuple(f for f in (conftest_facts(p) for p in chain) if f is not None)
+    context = ProjectContext(
+        root=root,
+        config=config,
+        conftests=facts,
+        pytest_asyncio_version=versions.pytest_asyncio_version(pinned_version),
+        pytest_version=versions.pytest_version(),
+    )
+    watched = tuple(chain) + ((config_file,) if config_file is not None else ())
+    return _Entry(context, watched, _signature(watched))
+
+
+def _signature(paths: Tuple[str, ...]) -> Signature:
+    return tuple(_stat(path) for path in paths)
+
+
+def _stat(path: str) -> Optional[Tuple[int, int]]:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _directories_down_to(root: str, directory: str) -> List[str]:
+    """``root`` and each directory below it down to ``directory``, outermost first."""
+    walked: List[str] = []
+    current = directory
+    while True:
+        walked.append(current)
+        if current == root:
+            break
+        parent = os.path.dirname(current)
+        if parent == current:  # root is not above directory: only the directory itself
+            return [directory]
+        current = parent
+    walked.reverse()
+    return walked
+
+
+def _setup_py_root(directory: str) -> Optional[str]:
+    """The nearest ancestor holding setup.py (pytest's fallback rootdir), cached per directory."""
+    pending: List[str] = []
+    current = directory
+    found: Optional[str] = None
+    while True:
+        if current in _setup_py_roots:
+            found = _setup_py_roots[current]
+            break
+        pending.append(current)
+        if os.path.isfile(os.path.join(current, "setup.py")):
+            found = current
+            break
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for walked in pending:
+        _setup_py_roots[walked] = found
+    return found
+
+
+def _conftest_root(directory: str) -> str:
+    root = directory
+    current = directory
+    while True:
+        has_conftest = os.path.isfile(os.path.join(current, CONFTEST))
+        if has_conftest:
+            root = current
+        elif current != directory and not os.path.isfile(os.path.join(current, "__init__.py")):
+            return root
+        parent = os.path.dirname(current)
+        if parent == current:
+            return root
+        current = parent

@@ -26,6 +26,12 @@ class PytestConfig:
     test_loop_scope: Optional[str] = None  # asyncio_default_test_loop_scope
     python_files: Tuple[str, ...] = DEFAULT_PYTHON_FILES
     problems: Tuple[ConfigProblem, ...] = ()
+    # Line of the asyncio_default_fixture_loop_scope key; None when the key is unset, which
+    # pytest-asyncio warns about on every run. A value of "fixture-scope" (the fixture's own
+    # scope, as when unset) is stored as fixture_loop_scope None with this line set.
+    fixture_loop_scope_line: Optional[int] = None
+    section_line: Optional[int] = None  # line of the pytest section header ([pytest], ...)
+    addopts: Tuple[str, ...] = ()  # the addopts setting, split into arguments
 
     @property
     def auto_mode(self) -> bool:
@@ -53,11 +59,16 @@ class FixtureDef:
 class ConftestFacts:
     path: str
     fixtures: Tuple[FixtureDef, ...] = ()
-    marks: Tuple[str, ...] = ()  # names of the marks in its pytestmark
+    # names of the marks in its pytestmark; pytest does not apply a conftest's pytestmark to
+    # the tests below it, so these mark nothing (kept to report the mistake)
+    marks: Tuple[str, ...] = ()
     # a pytest_pycollect_makeitem / pytest_collection_modifyitems hook that handles coroutines
     # or adds marks: async tests below this directory are run by something we cannot see
     handles_coroutines: bool = False
     uses_anyio: bool = False
+    plugins: Tuple[str, ...] = ()  # the names in its pytest_plugins
+    hooks: Tuple[str, ...] = ()  # names of the pytest_* hook functions it defines
+    async_functions: Tuple[str, ...] = ()  # module-level async defs that are not fixtures
 
 
 @dataclass(frozen=True)

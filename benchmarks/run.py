@@ -1,0 +1,166 @@
+"""Benchmark flake8-asyncloop against the floors it should sit on, as ratios.
+
+    python benchmarks/run.py --generate 2000            # a generated pytest-asyncio suite
+    python benchmarks/run.py --corpus "$(python -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
+    python benchmarks/run.py --generate 500,1000,2000 --only check   # linearity
+
+Every figure is the median of --runs whole-process runs (CPU seconds of the child, which a
+busy machine disturbs less than wall time; wall time is printed too). Measures that need a
+feature the installed command lacks are reported as skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tokenize
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+
+
+def run_once(command: Sequence[str], cwd: Path) -> Tuple[float, float, int, int]:
+    """(cpu seconds, wall seconds, peak RSS in KiB, exit code) of one child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
+
+
+def measure(command: Sequence[str], cwd: Path, runs: int, before=None) -> Dict[str, float]:
+    cpu: List[float] = []
+    wall: List[float] = []
+    rss: List[int] = []
+    for _ in range(runs):
+        if before:
+            before()
+        c, w, r, code = run_once(command, cwd)
+        if code not in (0, 1):
+            raise SystemExit(f"{' '.join(command)} exited {code}")
+        cpu.append(c)
+        wall.append(w)
+        rss.append(r)
+    return {"cpu": statistics.median(cpu), "wall": statistics.median(wall), "rss_mib": max(rss) / 1024}
+
+
+def command_supports(flag: str) -> bool:
+    result = subprocess.run([PY, "-m", "flake8_asyncloop", "check", "--help"], capture_output=True, text=True)
+    return flag in result.stdout
+
+
+def in_process_plugin_cost(corpus: Path) -> Tuple[int, int, float, float]:
+    """(files, lines, ast.parse seconds, plugin seconds) measured file by file in this process."""
+    sys.path.insert(0, str(HERE))
+    from floor import python_files
+
+    from flake8_asyncloop.plugin import AsyncLoopChecker
+
+    parse_time = plugin_time = 0.0
+    files = lines = 0
+    for path in python_files([str(corpus)]):
+        try:
+            with tokenize.open(path) as handle:
+                source = handle.read()
+            start = time.perf_counter()
+            tree = ast.parse(source)
+            parsed = time.perf_counter()
+        except (SyntaxError, UnicodeDecodeError, ValueError, OSError):
+            continue
+        text_lines = source.splitlines(True)
+        start_plugin = time.perf_counter()
+        for _ in AsyncLoopChecker(tree, path, text_lines).run():
+            pass
+        plugin_time += time.perf_counter() - start_plugin
+        parse_time += parsed - start
+        files += 1
+        lines += len(text_lines)
+    return files, lines, parse_time, plugin_time
+
+
+def report(label: str, numerator: Dict[str, float], denominator: Dict[str, float], target: str) -> None:
+    ratio = numerator["cpu"] / denominator["cpu"] if denominator["cpu"] else float("nan")
+    print(
+        f"{label:<44} {numerator['cpu']:7.2f}s cpu / {denominator['cpu']:7.2f}s cpu = {ratio:5.2f}x"
+        f"   (wall {numerator['wall']:.2f}s / {denominator['wall']:.2f}s; target {target})"
+    )
+
+
+def bench_corpus(corpus: Path, runs: int, only: Optional[str]) -> None:
+    print(f"\n== corpus {corpus}")
+    files, lines, parse_time, plugin_time = in_process_plugin_cost(corpus)
+    print(f"{files} files, {lines} lines")
+    print(
+        f"{'plugin in-process vs ast.parse':<44} {plugin_time:7.2f}s / {parse_time:7.2f}s = "
+        f"{plugin_time / parse_time:5.2f}x   (target <= 1.0x on async suites, <= 0.25x on the stdlib)"
+    )
+    target = [str(corpus)]
+    floor = measure([PY, str(HERE / "floor.py"), *target], corpus, runs)
+    cache_flag = ["--no-cache"] if command_supports("--no-cache") else []
+    jobs_flag = ["--jobs", "1"] if command_supports("--jobs") else []
+    check = measure([PY, "-m", "flake8_asyncloop", "check", *jobs_flag, *cache_flag, *target], corpus, runs)
+    report("check --jobs 1 vs parse+walk floor", check, floor, "<= 1.5x")
+    print(f"{'peak memory of check':<44} {check['rss_mib']:7.1f} MiB (target < 200 MiB per million lines)")
+    if only == "check":
+        return
+    flake8_args = ["--select=ALP", "--jobs=1", "--isolated", *target]
+    with_plugin = measure([PY, "-m", "flake8", *flake8_args], corpus, runs)
+    without = measure([PY, str(HERE / "flake8_without_plugin.py"), *flake8_args], corpus, runs)
+    report("flake8 with plugin vs without", with_plugin, without, "report")
+    added = {k: with_plugin[k] - without[k] for k in ("cpu", "wall")}
+    parse_only = {"cpu": parse_time, "wall": parse_time}
+    report("  plugin's added cost vs ast.parse", added, parse_only, "<= 1.0x async, <= 0.25x stdlib")
+    fix = measure([PY, "-m", "flake8_asyncloop", "fix", "--diff", *jobs_flag, *cache_flag, *target], corpus, runs)
+    report("fix --diff vs check", fix, check, "<= 1.3x")
+    if jobs_flag:
+        two = measure([PY, "-m", "flake8_asyncloop", "check", "--jobs", "2", *cache_flag, *target], corpus, runs)
+        speedup = check["wall"] / two["wall"]
+        print(f"{'check --jobs 2 speed-up (wall)':<44} {speedup:5.2f}x (target >= 1.6x)")
+    else:
+        print("check --jobs: skipped (the command has no --jobs option)")
+    if cache_flag:
+        cache_dir = corpus / ".flake8-asyncloop_cache"
+        cold = measure([PY, "-m", "flake8_asyncloop", "check", *target], corpus, runs,
+                       before=lambda: shutil.rmtree(cache_dir, ignore_errors=True))
+        warm = measure([PY, "-m", "flake8_asyncloop", "check", *target], corpus, runs)
+        report("warm re-run vs cold run", warm, cold, "<= 0.10x")
+    else:
+        print("warm vs cold: skipped (the command has no result cache)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", action="append", type=Path, default=[], help="a directory to benchmark")
+    parser.add_argument("--generate", default="", help="generate suites of these module counts (comma-separated)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", choices=["check"], help="measure only check against the floor")
+    args = parser.parse_args()
+    corpora = list(args.corpus)
+    scratch = Path(tempfile.mkdtemp(prefix="asyncloop-bench-"))
+    try:
+        sys.path.insert(0, str(HERE))
+        from generate_corpus import write_corpus
+
+        for size in filter(None, args.generate.split(",")):
+            target = scratch / f"suite-{size}"
+            write_corpus(target, int(size), seed=1, broken_percent=3.0)
+            corpora.append(target)
+        if not corpora:
+            parser.error("give --corpus DIR or --generate N")
+        for corpus in corpora:
+            bench_corpus(corpus, args.runs, args.only)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""What a conftest.py tells the rules, read with ``ast`` (user code is never imported).
+
+Fixtures are recognised by the same code the engine uses for the module under test, so a
+fixture means the same thing wherever it is defined.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from typing import Dict, Iterator, List, Optional, Tuple
+
+from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
+from flake8_asyncloop.analysis.testcode import FixtureSpec, fixture_spec, marks_in
+from flake8_asyncloop.context.model import ConftestFacts, FixtureDef
+
+# Hooks through which a conftest can run (or mark) coroutine tests in ways the linter cannot
+# follow: any of them makes the directory "handled" (a miss is better than a false alarm).
+COROUTINE_HOOKS = frozenset(
+    {"pytest_pycollect_makeitem", "pytest_collection_modifyitems", "pytest_pyfunc_call"}
+)
+ANYIO_BACKEND_FIXTURE = "anyio_backend"
+OTHER_RUNNER_MARKS = frozenset({"pytest.mark.anyio", "pytest.mark.trio"})
+OTHER_RUNNER_PLUGIN_WORDS = ("anyio", "trio")
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+_cache: Dict[str, Tuple[Tuple[int, int], Optional[ConftestFacts]]] = {}
+
+
+def conftest_facts(path: str) -> Optional[ConftestFacts]:
+    """The facts of one conftest.py, cached on (path, mtime, size).
+
+    None when the file is missing, unreadable or not valid Python: such a file is skipped.
+    """
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    signature = (stat.st_mtime_ns, stat.st_size)
+    cached = _cache.get(path)
+    if cached is not None and cached[0] == signature:
+        return cached[1]
+    facts = _read(path)
+    _cache[path] = (signature, facts)
+    return facts
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def _read(path: str) -> Optional[ConftestFacts]:
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read()
+        tree = ast.parse(source, filename=path)
+        return facts_from_tree(tree, path)
+    except Exception:  # a conftest the linter cannot read must not stop the lint
+        return None
+
+
+def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
+    imports = ImportTable()
+    imports.add_module_imports(tree.body)
+    fixtures: List[FixtureDef] = []
+    marks: List[str] = []
+    plugins: List[str] = []
+    hooks: List[str] = []
+    async_functions: List[str] = []
+    for statement in module_level_statements(tree.body):
+        if isinstance(statement, _FUNCTIONS):
+            spec = fixture_spec(statement, imports)
+            if spec is not None:
+                fixtures.append(fixture_def(statement, spec, imports, path))
+            elif statement.name.startswith("pytest_"):
+                hooks.append(statement.name)
+            elif isinstance(statement, ast.AsyncFunctionDef):
+                async_functions.append(statement.name)
+            continue
+        target, value = _assignment(statement)
+        if target == "pytestmark" and value is not None:
+            marks.extend(name for name, _ in marks_in(value, imports))
+        elif target == "pytest_plugins" and value is not None:
+            plugins.extend(_plugin_names(value))
+    uses_anyio = (
+        any(f.name == ANYIO_BACKEND_FIXTURE for f in fixtures)
+        or any(word in plugin for plugin in plugins for word in OTHER_RUNNER_PLUGIN_WORDS)
+        or _uses_other_runner_mark(tree, imports)
+    )
+    return ConftestFacts(
+        path=path,
+        fixtures=tuple(fixtures),
+        marks=tuple(marks),
+        handles_coroutines=any(hook in COROUTINE_HOOKS for hook in hooks),
+        uses_anyio=uses_anyio,
+        plugins=tuple(plugins),
+        hooks=tuple(hooks),
+        async_functions=tuple(async_functions),
+    )
+
+
+def fixture_def(func: ast.AST, spec: FixtureSpec, imports: ImportTable, path: str) -> FixtureDef:
+    is_generator, builds = _body_facts(func, imports)
+    return FixtureDef(
+        name=spec.name,
+        path=path,
+        line=func.lineno,  # type: ignore[attr-defined]
+        col=func.col_offset,  # type: ignore[attr-defined]
+        provider=spec.provider,
+        scope=spec.scope,
+        loop_scope=spec.loop_scope,
+        is_async=isinstance(func, ast.AsyncFunctionDef),
+        is_generator=is_generator,
+        builds=builds,
+    )
+
+
+def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str]]:
+    """(whether the function's own body yields, the constructor its value comes from)."""
+    is_generator = False
+    builds: Optional[str] = None
+    bound: Dict[str, Optional[str]] = {}  # local name -> the call it was last bound to
+    imports.push()
+    try:
+        for node in own_body_nodes(func):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                imports.add(node)
+            elif isinstance(node, (ast.Yield, ast.YieldFrom)):
+                is_generator = True
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    _bind(bound, target, _constructor(node.value, imports))
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                _bind(bound, node.target, _constructor(node.value, imports))
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        _bind(bound, item.optional_vars, _constructor(item.context_expr, imports))
+            elif isinstance(node, (ast.Return, ast.Yield)) and builds is None:
+                builds = _value_constructor(node.value, bound, imports)
+    finally:
+        imports.pop()
+    return is_generator, builds
+
+
+def own_body_nodes(func: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function's body in source order, not entering nested defs or classes."""
+    stack: List[ast.AST] = list(reversed(func.body))  # type: ignore[attr-defined]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _NEW_SCOPES):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def _constructor(expr: ast.AST, imports: ImportTable) -> Optional[str]:
+    """``aiohttp.ClientSession`` for ``aiohttp.ClientSession(...)`` (awaited or not)."""
+    if isinstance(expr, ast.Await):
+        expr = expr.value
+    if isinstance(expr, ast.Call):
+        return imports.resolve(expr.func)
+    return None
+
+
+def _value_constructor(
+    value: Optional[ast.AST], bound: Dict[str, Optional[str]], imports: ImportTable
+) -> Optional[str]:
+    """The constructor behind a returned or yielded value: a call, or a name bound to one."""
+    if value is None:
+        return None
+    if isinstance(value, ast.Name):
+        return bound.get(value.id)
+    return _constructor(value, imports)
+
+
+def _bind(bound: Dict[str, Optional[str]], target: ast.AST, constructor: Optional[str]) -> None:
+    if isinstance(target, ast.Name):
+        bound[target.id] = constructor
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _bind(bound, element, None)
+    elif isinstance(target, ast.Starred):
+        _bind(bound, target.value, None)
+
+
+def _assignment(statement: ast.stmt) -> Tuple[Optional[str], Optional[ast.expr]]:
+    """(name, value) of a plain module-level ``name = value`` (or ``+=``), else (None, None)."""
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0]
+    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+        target = statement.target
+    else:
+        return None, None
+    if isinstance(target, ast.Name):
+        return target.id, statement.value
+    return None, None
+
+
+def _plugin_names(value: ast.expr) -> Iterator[str]:
+    items = value.elts if isinstance(value, (ast.List, ast.Tuple, ast.Set)) else [value]
+    for item in items:
+        if isinstance(item, ast.Constant) and isinstance(item.value, str):
+            yield item.value
+
+
+def _uses_other_runner_mark(tree: ast.Module, imports: ImportTable) -> bool:
+    """``pytest.mark.anyio`` / ``pytest.mark.trio`` anywhere in the file."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ("anyio", "trio"):
+            if imports.resolve(node) in OTHER_RUNNER_MARKS:
+                return True
+    return False
