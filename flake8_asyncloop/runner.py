@@ -1,0 +1,361 @@
+"""Check or fix a set of files and collect what happened to each, for a reporter to show.
+
+The findings are the flake8 plugin's: the same engine, rules, project context and options,
+then filtered the way flake8 filters them (``--select``/``--ignore`` and ``# noqa``).
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import io
+import os
+import stat
+import sys
+import tokenize
+import warnings
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Protocol, Sequence, Type
+
+from flake8_asyncloop import sourcefile
+from flake8_asyncloop.analysis.testcode import is_test_file
+from flake8_asyncloop.context.discovery import context_for
+from flake8_asyncloop.discover_files import discover
+from flake8_asyncloop.engine import Engine, InternalError, worth_checking
+from flake8_asyncloop.findings import Finding, Safety
+from flake8_asyncloop.noqa import NoqaMap
+from flake8_asyncloop.rule import Rule
+from flake8_asyncloop.rules import ALL_RULES, DEFAULT_DISABLED
+from flake8_asyncloop.settings import Settings
+from flake8_asyncloop.sourcefile import SourceError, read_source
+
+SYNTAX_ERROR_CODE = "E999"  # flake8's code for a file that does not parse
+PLUGIN_PREFIX = "ALP"
+STDIN = "-"
+DEFAULT_STDIN_NAME = "stdin"  # what flake8 calls it
+
+
+class Selection:
+    """flake8's select/ignore decision: the longest matching prefix wins, ignore on a tie.
+
+    Rules that are off by default need a select entry longer than the plugin's prefix
+    (``ALP410`` or ``ALP4``), as under flake8 where they sit in the default ignore list.
+    A syntax error (E999) is always shown unless ignored explicitly.
+    """
+
+    def __init__(self, settings: Settings, default_disabled: Iterable[str] = DEFAULT_DISABLED):
+        select = settings.select if settings.select is not None else (PLUGIN_PREFIX,)
+        self.select = tuple(select) + settings.extend_select
+        self.ignore = settings.ignore + settings.extend_ignore
+        self.default_disabled = frozenset(default_disabled)
+        self._cache: Dict[str, bool] = {}
+
+    def __call__(self, code: str) -> bool:
+        if code not in self._cache:
+            self._cache[code] = self._decide(code)
+        return self._cache[code]
+
+    def _decide(self, code: str) -> bool:
+        ignored = _longest_prefix(code, self.ignore)
+        if code == SYNTAX_ERROR_CODE:
+            return ignored is None
+        selected = _longest_prefix(code, self.select)
+        if selected is None:
+            return False
+        if code in self.default_disabled and len(selected) <= len(PLUGIN_PREFIX):
+            return False
+        return ignored is None or len(selected) > len(ignored)
+
+
+def _longest_prefix(code: str, prefixes: Sequence[str]) -> Optional[str]:
+    matching = [prefix for prefix in prefixes if code.startswith(prefix)]
+    return max(matching, key=len) if matching else None
+
+
+@dataclass
+class FileResult:
+    """What happened to one file."""
+
+    path: str  # as shown to the user
+    findings: List[Finding] = field(default_factory=list)  # after filtering; remaining, for fix
+    internal_errors: List[InternalError] = field(default_factory=list)
+    problem: Optional[str] = None  # why the file could not be read or written
+    fixed: List[Finding] = field(default_factory=list)  # fix: what the fixes removed
+    changed: bool = False  # fix: the text changed (or, with --diff, would change)
+    diff: str = ""  # fix --diff: the unified diff
+    fixed_source: Optional[str] = None  # fix of stdin: the new text
+
+    @property
+    def fixable(self) -> int:
+        return sum(1 for f in self.findings if f.fix is not None and f.fix.safety is Safety.SAFE)
+
+    @property
+    def unsafe_fixable(self) -> int:
+        return sum(1 for f in self.findings if f.fix is not None and f.fix.safety is Safety.UNSAFE)
+
+
+@dataclass
+class RunSummary:
+    """Totals over a run, and its exit status."""
+
+    mode: str  # "check", "fix" or "diff"
+    files: int = 0
+    findings: int = 0
+    fixable: int = 0
+    unsafe_fixable: int = 0
+    fixed: int = 0
+    files_changed: int = 0
+    errors: int = 0  # files that could not be read or written, internal errors, usage errors
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        self.findings += len(result.findings)
+        self.fixable += result.fixable
+        self.unsafe_fixable += result.unsafe_fixable
+        self.fixed += len(result.fixed)
+        self.files_changed += int(result.changed)
+        self.errors += int(result.problem is not None) + len(result.internal_errors)
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        if self.mode == "diff":
+            return 1 if self.files_changed else 0
+        return 1 if self.findings else 0
+
+
+class SourceReadError(Exception):
+    """Text on stdin that cannot be decoded; the message says why."""
+
+
+class ReporterLike(Protocol):
+    def notice(self, message: str) -> None: ...
+
+    def file_result(self, result: FileResult) -> None: ...
+
+    def finish(self, summary: RunSummary) -> None: ...
+
+
+class Runner:
+    def __init__(self, settings: Settings, rules: Optional[Sequence[Type[Rule]]] = None) -> None:
+        if rules is None:
+            rules = ALL_RULES
+        self.settings = settings
+        self.selection = Selection(settings, [r.code for r in rules if not r.default_enabled])
+        self.engine = Engine(rules)
+
+    def run(
+        self,
+        paths: Sequence[str],
+        reporter: ReporterLike,
+        mode: str = "check",
+        unsafe: bool = False,
+        stdin_name: Optional[str] = None,
+    ) -> RunSummary:
+        """Check (mode "check") or fix ("fix", or "diff" to only show the changes) ``paths``."""
+        summary = RunSummary(mode)
+        found = discover(paths, self.settings.exclude_patterns)
+        for path, why in found.skipped:
+            reporter.notice(f"{path}: skipped, {why}")
+        for path, why in found.missing:
+            reporter.notice(f"{path}: {why}")
+            summary.errors += 1
+        for path in found.files:
+            if mode == "check":
+                result = self.check_path(path, stdin_name)
+            else:
+                result = self.fix_path(path, unsafe, mode == "diff", stdin_name)
+            summary.add(result)
+            reporter.file_result(result)
+        reporter.finish(summary)
+        return summary
+
+    # -- check ------------------------------------------------------------------------------
+
+    def check_path(self, path: str, stdin_name: Optional[str] = None) -> FileResult:
+        shown = (stdin_name or DEFAULT_STDIN_NAME) if path == STDIN else path
+        try:
+            source = read_stdin() if path == STDIN else read_source(path).text
+        except (SourceReadError, SourceError) as error:
+            return FileResult(shown, problem=_reason(error))
+        return self.check_source(source, shown)
+
+    def check_source(self, source: str, filename: str) -> FileResult:
+        result = FileResult(filename)
+        result.findings = self._findings(source, filename, result.internal_errors)
+        return result
+
+    def _findings(self, source: str, filename: str, errors: List[InternalError]) -> List[Finding]:
+        """Selected findings not silenced by noqa; a file that does not parse gives E999."""
+        noqa = NoqaMap.from_source(source)
+        if noqa.whole_file:
+            return []
+        try:
+            tree = parse(source, filename)
+        except (SyntaxError, ValueError) as error:
+            finding = syntax_error_finding(error)
+            return [finding] if self.selection(finding.code) else []
+        options = self.settings.options
+        project = context_for(filename, options.pytest_asyncio_version)
+        test_code = is_test_file(filename, project.config.python_files)
+        if not worth_checking(source, test_code, options.loop_bound_names):
+            return []
+        findings, internal = self.engine.check(tree, filename, project, options)
+        errors.extend(internal)
+        return [
+            f for f in findings if self.selection(f.code) and not noqa.silences(f.line, f.code)
+        ]
+
+    # -- fix --------------------------------------------------------------------------------
+
+    def fix_path(
+        self, path: str, unsafe: bool, diff_only: bool, stdin_name: Optional[str] = None
+    ) -> FileResult:
+        if path == STDIN:
+            shown = stdin_name or DEFAULT_STDIN_NAME
+            try:
+                raw = read_stdin(normalise=False)
+            except SourceReadError as error:
+                return FileResult(shown, problem=str(error))
+            source = sourcefile.normalize_newlines(raw)
+            result = self.fix_source(source, shown, unsafe)
+            if diff_only:
+                result.diff = unified_diff(source, result.fixed_source or source, shown)
+                result.fixed_source = None
+            elif result.fixed_source is not None:
+                result.fixed_source = _with_newlines_of(raw, result.fixed_source)
+            return result
+
+        try:
+            original = read_source(path)
+        except SourceError as error:
+            return FileResult(path, problem=_reason(error))
+        result = self.fix_source(original.text, path, unsafe)
+        new_text = result.fixed_source
+        result.fixed_source = None
+        if not result.changed or new_text is None:
+            return result
+        if diff_only:
+            result.diff = unified_diff(original.text, new_text, path)
+            return result
+        try:
+            if is_read_only(path):
+                raise SourceError(path, "read-only file, left unchanged")
+            sourcefile.write_source(path, original, new_text)
+        except (SourceError, OSError) as error:
+            # Nothing was written: report the file as it still is.
+            result = self.check_source(original.text, path)
+            result.problem = _reason(error)
+        return result
+
+    def fix_source(self, source: str, filename: str, unsafe: bool) -> FileResult:
+        """Apply the fixes to ``source``; ``fixed_source`` is the new text (or the old one)."""
+        from flake8_asyncloop.fixer import fix_source
+
+        result = FileResult(filename, fixed_source=source)
+        first_pass = self.check_source(source, filename)
+        result.internal_errors = first_pass.internal_errors
+        if not any(_applies(f, unsafe) for f in first_pass.findings):
+            result.findings = first_pass.findings  # nothing to fix, or E999
+            return result
+
+        def check(text: str) -> List[Finding]:
+            return self._findings(text, filename, [])
+
+        try:
+            outcome = fix_source(source, check, unsafe=unsafe)
+        except Exception as error:  # a fixer bug must not lose the user's file or stop the run
+            result.findings = first_pass.findings
+            result.internal_errors.append(
+                InternalError("fixer", 1, f"{type(error).__name__}: {error}")
+            )
+            return result
+        result.findings = sorted(outcome.remaining, key=Finding.sort_key)
+        result.fixed = list(outcome.fixed)
+        result.fixed_source = outcome.source
+        result.changed = outcome.source != source
+        return result
+
+
+def _applies(finding: Finding, unsafe: bool) -> bool:
+    if finding.fix is None:
+        return False
+    return finding.fix.safety is Safety.SAFE or (unsafe and finding.fix.safety is Safety.UNSAFE)
+
+
+# -- reading and parsing ----------------------------------------------------------------------
+
+
+def is_read_only(path: str) -> bool:
+    """No one may write the file (the atomic replace would still succeed: refuse first)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not os.access(path, os.W_OK) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+
+
+def read_stdin(normalise: bool = True) -> str:
+    stream = sys.stdin
+    data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+    text = decode(data) if isinstance(data, bytes) else data
+    return sourcefile.normalize_newlines(text) if normalise else text
+
+
+def _with_newlines_of(raw: str, text: str) -> str:
+    """``text`` (``\n`` newlines) written with the line breaks ``raw`` uses."""
+    for newline in ("\r\n", "\r"):
+        if newline in raw:
+            return text.replace("\n", newline)
+    return text
+
+
+def decode(data: bytes) -> str:
+    """Text of a Python source file, in the encoding it declares (PEP 263), else UTF-8."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as error:
+        raise SourceReadError(f"cannot decode: {error}") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def parse(source: str, filename: str) -> ast.Module:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SyntaxWarnings are not ours to report
+        return ast.parse(source, filename)
+
+
+def syntax_error_finding(error: Exception) -> Finding:
+    """The error as flake8 reports it: E999 at the parser's line and (1-based) offset."""
+    line = getattr(error, "lineno", None) or 1
+    col = getattr(error, "offset", None) or 0
+    reason = error.args[0] if error.args else str(error)
+    message = f"{type(error).__name__}: {reason}"
+    return Finding(SYNTAX_ERROR_CODE, message, line, col, line, col)
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    if old == new:
+        return ""
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"a/{_diff_path(path)}",
+        tofile=f"b/{_diff_path(path)}",
+    )
+    no_newline = "\n\\ No newline at end of file\n"
+    return "".join(line if line.endswith("\n") else line + no_newline for line in lines)
+
+
+def _diff_path(path: str) -> str:
+    return path[2:] if path.startswith("./") else path.lstrip(os.sep)
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, SourceError):
+        return error.reason
+    if isinstance(error, OSError) and error.strerror:
+        return f"cannot write: {error.strerror}"
+    return str(error)
