@@ -1,0 +1,495 @@
+"""ALP203: a test or fixture requests ``event_loop``, a fixture pytest-asyncio 1.0 removed."""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, List, Optional, Set
+
+from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, GET_RUNNING_LOOP
+from flake8_asyncloop.analysis.names import module_level_statements
+from flake8_asyncloop.analysis.testcode import scope_value
+from flake8_asyncloop.findings import (
+    AddImport,
+    Edit,
+    Fix,
+    InsertAtBodyStart,
+    RemoveParameter,
+    Safety,
+    Span,
+)
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+# Where an ``event_loop`` fixture visible to the requester comes from.
+NOT_DEFINED = "not defined"  # nowhere: pytest-asyncio 1.x has none
+USER_DEFINED = "user-defined"  # the module or its conftest chain defines one
+UNSEEN = "unseen"  # it may come from somewhere the linter cannot read
+
+# Before 1.0 pytest-asyncio itself provided the fixture.
+FIRST_VERSION_WITHOUT_FIXTURE = (1, 0)
+
+PROBLEMS = {
+    NOT_DEFINED: "pytest-asyncio 1.x has no such fixture (fixture 'event_loop' not found)",
+    USER_DEFINED: "the suite's own `event_loop` is not the loop this async code runs on",
+    UNSEEN: "pytest-asyncio 1.x has none, and any other is not the loop this async code runs on",
+}
+USE_RUNNING_LOOP = "use asyncio.get_running_loop() instead"
+MAKE_ASYNC = "make it async and await instead of driving a loop, or use a loop fixture of your own"
+DROP_USEFIXTURE = 'drop "event_loop" from usefixtures'
+
+# A conftest.py giving sync tests a loop of the suite's own, for the examples.
+CONFTEST_WITH_LOOP = """\
+import asyncio
+
+import pytest
+
+
+@pytest.fixture
+def event_loop():
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+"""
+
+# Class kinds whose test methods take no pytest fixtures.
+NO_FIXTURE_CLASSES = frozenset({"unittest", "async_testcase"})
+
+
+class EventLoopFixtureRequest(Rule):
+    code = "ALP203"
+    name = "event-loop-fixture-request"
+    message = "`event_loop` fixture requested: {problem}; {action}"
+    fix_safety = Safety.SAFE
+
+    what = """
+    Flags a test or fixture that requests `event_loop` (a parameter of that name,
+    `@pytest.mark.usefixtures("event_loop")`, or `request.getfixturevalue("event_loop")`)
+    when no `event_loop` fixture of the suite's own is visible from the module or its
+    conftest chain. An `async def` requester is flagged even when the suite defines one.
+    A sync requester of the suite's own fixture is silent: ALP201 speaks once, at the
+    definition.
+    """
+    why = """
+    pytest-asyncio 1.0 removed the `event_loop` fixture, so a request for it fails with
+    `fixture 'event_loop' not found` and the test errors before it starts. When the suite
+    defines its own `event_loop`, a sync test gets that loop and is fine, but async code gets
+    a loop that is *not* the one it runs on: work scheduled there never runs, and futures
+    made on it are `attached to a different loop`. Inside `async def`, the loop the code runs
+    on is `asyncio.get_running_loop()`.
+    """
+    fix_notes = """
+    In `async def` only: the parameter is removed and, if the body uses it,
+    `event_loop = asyncio.get_running_loop()` becomes the first statement (after a
+    docstring), spelled the way the module imports asyncio. Safe when no `event_loop` fixture
+    is visible, since the request fails today; unsafe when the suite defines one (that
+    fixture no longer runs for the test) or may get one from a place the linter cannot read.
+    Sync requesters, `usefixtures` and `getfixturevalue` are not fixed: a sync test that drives
+    a loop must be rewritten as an async test.
+    """
+    limitations = """
+    Fixtures from plugins (`pytest_plugins`, installed packages), star imports, module-level
+    assignments and test base classes defined elsewhere cannot be seen; when one of them may
+    provide `event_loop`, sync requesters are left alone. Parametrizing `event_loop` is
+    recognised on the function's own decorators only. When the target pytest-asyncio version
+    is known to be older than 1.0, where the fixture exists, the rule is silent.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_executor_sum(event_loop):
+                result = await event_loop.run_in_executor(None, sum, [1, 2])
+                assert result == 3
+            """,
+            (7, 29),
+            fixed="""
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_executor_sum():
+                event_loop = asyncio.get_running_loop()
+                result = await event_loop.run_in_executor(None, sum, [1, 2])
+                assert result == 3
+            """,
+            runs=True,
+        ),
+        Bad(
+            """
+            from asyncio import get_running_loop, sleep
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_call_soon(event_loop):
+                \"\"\"Callbacks run before the next await returns.\"\"\"
+                seen = []
+                event_loop.call_soon(seen.append, 1)
+                await sleep(0)
+                assert seen == [1]
+            """,
+            (7, 26),
+            fixed="""
+            from asyncio import get_running_loop, sleep
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_call_soon():
+                \"\"\"Callbacks run before the next await returns.\"\"\"
+                event_loop = get_running_loop()
+                seen = []
+                event_loop.call_soon(seen.append, 1)
+                await sleep(0)
+                assert seen == [1]
+            """,
+            runs=True,
+        ),
+        Bad(
+            """
+            import pytest_asyncio
+
+            from myapp.server import make_server
+
+
+            @pytest_asyncio.fixture
+            async def server(event_loop, unused_tcp_port):
+                async with make_server(port=unused_tcp_port) as srv:
+                    yield srv
+            """,
+            (7, 18),
+            fixed="""
+            import pytest_asyncio
+
+            from myapp.server import make_server
+
+
+            @pytest_asyncio.fixture
+            async def server(unused_tcp_port):
+                async with make_server(port=unused_tcp_port) as srv:
+                    yield srv
+            """,
+        ),
+        Bad(
+            """
+            import asyncio
+
+
+            def test_sleep_result(event_loop):
+                assert event_loop.run_until_complete(asyncio.sleep(0, 3)) == 3
+            """,
+            (4, 23),
+            runs=True,
+        ),
+        Bad(
+            """
+            import pytest
+
+
+            @pytest.mark.usefixtures("event_loop")
+            class TestLegacyClient:
+                def test_connects(self, client):
+                    assert client.connect()
+            """,
+            (4, 26),
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.fixture
+            def event_loop():
+                loop = asyncio.new_event_loop()
+                yield loop
+                loop.close()
+
+
+            @pytest.mark.asyncio
+            async def test_future_result(event_loop):
+                future = event_loop.create_future()
+                event_loop.call_soon(future.set_result, 1)
+                assert await future == 1
+            """,
+            (14, 30),
+            runs=True,
+        ),
+        Bad(
+            """
+            def run_on_fixture_loop(request, coro):
+                loop = request.getfixturevalue("event_loop")
+                return loop.run_until_complete(coro)
+            """,
+            (2, 12),
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_executor_sum():
+                loop = asyncio.get_running_loop()
+                assert await loop.run_in_executor(None, sum, [1, 2]) == 3
+            """,
+            reason="the running loop asked for directly",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.fixture
+            def event_loop():
+                loop = asyncio.new_event_loop()
+                yield loop
+                loop.close()
+
+
+            def test_sync_runner(event_loop):
+                assert event_loop.run_until_complete(asyncio.sleep(0, 1)) == 1
+            """,
+            reason="a sync user of the suite's own event_loop fixture (ALP201 flags the def)",
+            runs=True,
+        ),
+        Good(
+            """
+            def test_loop_is_fresh(event_loop):
+                assert not event_loop.is_running()
+            """,
+            reason="the conftest.py defines the suite's own event_loop for sync tests",
+            files={"conftest.py": CONFTEST_WITH_LOOP},
+            runs=True,
+        ),
+        Good(
+            """
+            import pytest
+
+
+            @pytest.mark.parametrize("event_loop", ["selector", "proactor"])
+            def test_loop_names(event_loop):
+                assert event_loop in {"selector", "proactor"}
+            """,
+            reason="a parametrized argument is not a fixture request",
+            runs=True,
+        ),
+        Good(
+            """
+            def test_default_loop(event_loop=None):
+                assert event_loop is None
+
+
+            def drive(event_loop, coro):
+                return event_loop.run_until_complete(coro)
+            """,
+            reason="pytest does not inject parameters with defaults, nor into helpers",
+            runs=True,
+        ),
+        Good(
+            """
+            from tests.fixtures import *
+
+
+            def test_uses_shared_loop(event_loop):
+                assert not event_loop.is_closed()
+            """,
+            reason="a star import may bring the suite's own event_loop fixture",
+        ),
+    )
+
+    _fixture_may_be_hidden = False
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._fixture_may_be_hidden = _module_may_hide_fixture(node)
+
+    def visit_FunctionDef(self, node: ast.AST) -> None:
+        scope = self.file.scope
+        if scope.node is not node or scope.role not in (scopes.TEST, scopes.FIXTURE):
+            return
+        if scope.fixture is not None and scope.fixture.name == EVENT_LOOP_FIXTURE:
+            return  # an override extending another event_loop: ALP201's business
+        owner = scope.enclosing_class()
+        if owner is not None and owner.class_kind in NO_FIXTURE_CLASSES:
+            return
+        param = _requested_parameter(node, in_class=owner is not None)
+        if param is None or _parametrizes_event_loop(node, self.file.resolve):
+            return
+        definition = self._definition()
+        if definition is None or (definition != NOT_DEFINED and not scope.is_async):
+            return
+        if scope.is_async:
+            fix = self._fix(node, definition)
+            self.report(param, fix, problem=PROBLEMS[definition], action=USE_RUNNING_LOOP)
+        else:
+            self.report(param, problem=PROBLEMS[definition], action=MAKE_ASYNC)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if self.file.resolve(node.func) == "pytest.mark.usefixtures":
+            for arg in node.args:
+                if scope_value(arg) == EVENT_LOOP_FIXTURE and self._definition() == NOT_DEFINED:
+                    self.report(arg, problem=PROBLEMS[NOT_DEFINED], action=DROP_USEFIXTURE)
+        elif (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr == "getfixturevalue"
+            and len(node.args) == 1
+            and scope_value(node.args[0]) == EVENT_LOOP_FIXTURE
+        ):
+            definition = self._definition()
+            if definition is None:
+                return
+            if self.file.in_async_function:
+                self.report(node, problem=PROBLEMS[definition], action=USE_RUNNING_LOOP)
+            elif definition == NOT_DEFINED:
+                self.report(node, problem=PROBLEMS[NOT_DEFINED], action=MAKE_ASYNC)
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _definition(self) -> Optional[str]:
+        """Which ``event_loop`` the current point sees; None when the rule should keep quiet."""
+        version = self.file.project.pytest_asyncio_version
+        if version is not None and version < FIRST_VERSION_WITHOUT_FIXTURE:
+            return None
+        if self.file.module.fixtures.get(EVENT_LOOP_FIXTURE):
+            return USER_DEFINED
+        if self.file.project.conftest_fixtures(EVENT_LOOP_FIXTURE):
+            return USER_DEFINED
+        if (
+            self._fixture_may_be_hidden
+            or any(conftest.plugins for conftest in self.file.project.conftests)
+            or self.file.imports.lookup(EVENT_LOOP_FIXTURE) is not None
+            or self._inside_class_with_unseen_base()
+        ):
+            return UNSEEN
+        return NOT_DEFINED
+
+    def _inside_class_with_unseen_base(self) -> bool:
+        classes = self.file.module.classes
+        scope: Optional[scopes.Scope] = self.file.scope
+        while scope is not None:
+            if scope.kind == scopes.CLASS and _has_unseen_base(scope.node, classes):
+                return True
+            scope = scope.parent
+        return False
+
+    def _fix(self, func: ast.AST, definition: str) -> Fix:
+        span = Span.of(func)
+        edits: List[Edit] = [RemoveParameter(span, EVENT_LOOP_FIXTURE)]
+        imports = ()
+        if _uses_name(func, EVENT_LOOP_FIXTURE):
+            spelled = self.file.imports.alias_for(GET_RUNNING_LOOP)
+            if spelled is None:
+                spelled = GET_RUNNING_LOOP
+                imports = (AddImport("asyncio"),)
+            edits.append(InsertAtBodyStart(span, f"{EVENT_LOOP_FIXTURE} = {spelled}()"))
+            description = "drop the event_loop parameter and bind the running loop to that name"
+        else:
+            description = "drop the unused event_loop parameter"
+        safety = Safety.SAFE if definition == NOT_DEFINED else Safety.UNSAFE
+        return Fix(safety, description, tuple(edits), imports)
+
+
+def _requested_parameter(func: ast.AST, in_class: bool) -> Optional[ast.arg]:
+    """The ``event_loop`` parameter pytest would fill with a fixture, if there is one.
+
+    Mirrors pytest's ``getfuncargnames``: positional-or-keyword and keyword-only parameters
+    without a default, minus ``self``/``cls`` of a method that is not a staticmethod.
+    """
+    args: ast.arguments = func.args  # type: ignore[attr-defined]
+    positional = args.posonlyargs + args.args
+    first_default = len(positional) - len(args.defaults)
+    names = args.args[: max(first_default - len(args.posonlyargs), 0)]
+    names = names + [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    if in_class and not args.posonlyargs and not _is_staticmethod(func):
+        names = names[1:]
+    for arg in names:
+        if arg.arg == EVENT_LOOP_FIXTURE:
+            return arg
+    return None
+
+
+def _is_staticmethod(func: ast.AST) -> bool:
+    return any(
+        isinstance(d, ast.Name) and d.id == "staticmethod"
+        for d in getattr(func, "decorator_list", ())
+    )
+
+
+def _parametrizes_event_loop(func: ast.AST, resolve) -> bool:
+    """True when a ``parametrize`` decorator supplies ``event_loop`` as a plain argument."""
+    for decorator in getattr(func, "decorator_list", ()):
+        if not isinstance(decorator, ast.Call) or not decorator.args:
+            continue
+        if resolve(decorator.func) != "pytest.mark.parametrize":
+            continue
+        argnames = decorator.args[0]
+        if isinstance(argnames, (ast.List, ast.Tuple)):
+            names = [scope_value(e) for e in argnames.elts]
+        else:
+            text = scope_value(argnames)
+            if text is None:
+                return True  # names we cannot read may include it
+            names = [part.strip() for part in text.split(",")]
+        if EVENT_LOOP_FIXTURE in names:
+            return True
+    return False
+
+
+def _module_may_hide_fixture(tree: ast.Module) -> bool:
+    """A star import, ``pytest_plugins`` or a module-level assignment may define the fixture."""
+    for statement in module_level_statements(tree.body):
+        if isinstance(statement, ast.ImportFrom) and any(a.name == "*" for a in statement.names):
+            return True
+        targets: List[ast.AST] = []
+        if isinstance(statement, ast.Assign):
+            targets = list(statement.targets)
+        elif isinstance(statement, ast.AnnAssign):
+            targets = [statement.target]
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in ("pytest_plugins", EVENT_LOOP_FIXTURE):
+                return True
+    return False
+
+
+def _has_unseen_base(
+    node: ast.AST, classes: Dict[str, ast.ClassDef], seen: Optional[Set[str]] = None
+) -> bool:
+    """True when a base class (or a base of a base) is not defined in this module."""
+    seen = set() if seen is None else seen
+    for base in getattr(node, "bases", ()):
+        if isinstance(base, ast.Name):
+            if base.id == "object" or base.id in seen:
+                continue
+            local = classes.get(base.id)
+            if local is not None:
+                seen.add(base.id)
+                if _has_unseen_base(local, classes, seen):
+                    return True
+                continue
+        return True
+    return False
+
+
+def _uses_name(func: ast.AST, name: str) -> bool:
+    """Whether the body of ``func`` reads or writes ``name`` (nested defs included)."""
+    for statement in func.body:  # type: ignore[attr-defined]
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and node.id == name:
+                return True
+    return False
