@@ -1,0 +1,328 @@
+"""ALP102: a coroutine creates or installs an event loop while its own loop runs."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Dict, Iterator, List, Optional, Set
+
+from flake8_asyncloop.analysis.asyncio_names import spell
+from flake8_asyncloop.analysis.loops import GET_RUNNING_LOOP
+from flake8_asyncloop.findings import DeleteStatement, Fix, ReplaceExpression, Safety, Span
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+_NEW_EVENT_LOOP = frozenset({"asyncio.new_event_loop", "asyncio.events.new_event_loop"})
+_SET_EVENT_LOOP = frozenset({"asyncio.set_event_loop", "asyncio.events.set_event_loop"})
+_SET_POLICY = frozenset(
+    {"asyncio.set_event_loop_policy", "asyncio.events.set_event_loop_policy"}
+)
+
+
+@dataclass
+class _AsyncFunction:
+    """Loops one ``async def`` binds to plain names, and which of them go to another thread."""
+
+    created: Dict[str, List[ast.Call]] = field(default_factory=dict)
+    handed_off: Set[str] = field(default_factory=set)
+
+
+class LoopCreatedInAsyncCode(Rule):
+    code = "ALP102"
+    name = "loop-created-in-async-code"
+    message = "{call} inside async def: a loop is already running here; {advice}"
+    fix_safety = Safety.UNSAFE
+
+    what = """
+    Flags `asyncio.new_event_loop()`, `asyncio.set_event_loop(...)` and
+    `asyncio.set_event_loop_policy(...)` in the body of an `async def` in test code.
+    """
+    why = """
+    An async test or fixture already runs on the loop pytest-asyncio gave it. A second loop
+    made there cannot run in the same thread (`Cannot run the event loop while another loop
+    is running`) and, when it is never closed, leaks as an unclosed-loop `ResourceWarning`.
+    Installing a loop or a policy from inside a running loop changes what
+    `get_event_loop()` returns to everything that runs after, including later tests, while
+    the current test keeps running on the old loop.
+    """
+    fix_notes = """
+    Unsafe: `new_event_loop()` is replaced by `get_running_loop()` and a `set_event_loop(...)`
+    statement is deleted. Code that later closes the loop it made would then close the
+    running loop, and code that relied on the installed loop sees the running one: check
+    the test after fixing. `set_event_loop_policy` has no fix; choose the policy in the
+    pytest configuration or a `pytest_asyncio_loop_factories` hook instead.
+    """
+    limitations = """
+    A loop bound to a name and then handed to other code (passed as an argument, its
+    `run_forever` given to a thread, used from a nested function) is assumed to run in
+    another thread, which is legitimate, and is not reported; a loop handed off only
+    through an attribute (`self.loop = asyncio.new_event_loop()`) is still reported. Sync
+    code nested in a coroutine (a `def` or `lambda`) is not checked.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_timer_fires():
+                loop = asyncio.new_event_loop()
+                asyncio.set_event_loop(loop)
+                fired = asyncio.Event()
+                loop.call_later(0.01, fired.set)
+                await fired.wait()
+            """,
+            (8, 12),
+            (9, 5),
+            fixed="""
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_timer_fires():
+                loop = asyncio.get_running_loop()
+                fired = asyncio.Event()
+                loop.call_later(0.01, fired.set)
+                await fired.wait()
+            """,
+        ),
+        Bad(
+            """
+            import asyncio as aio
+
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture
+            async def client():
+                loop = aio.new_event_loop()
+                aio.set_event_loop(loop)
+                client = Client()
+                yield client
+                await client.aclose()
+            """,
+            (8, 12),
+            (9, 5),
+            fixed="""
+            import asyncio as aio
+
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture
+            async def client():
+                loop = aio.get_running_loop()
+                client = Client()
+                yield client
+                await client.aclose()
+            """,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import uvloop
+
+
+            async def test_under_uvloop():
+                asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+                await asyncio.sleep(0)
+            """,
+            (7, 5),
+        ),
+        Bad(
+            """
+            from asyncio import new_event_loop
+
+
+            class TestWorker:
+                async def test_loop_attribute(self):
+                    self.loop = new_event_loop()
+                    assert not self.loop.is_running()
+            """,
+            (6, 21),
+            fixed="""
+            from asyncio import new_event_loop
+            import asyncio
+
+
+            class TestWorker:
+                async def test_loop_attribute(self):
+                    self.loop = asyncio.get_running_loop()
+                    assert not self.loop.is_running()
+            """,
+        ),
+        Good(
+            """
+            import asyncio
+            import threading
+
+
+            async def test_thread_safe_submit():
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=loop.run_forever)
+                thread.start()
+                future = asyncio.run_coroutine_threadsafe(asyncio.sleep(0, 1), loop)
+                assert future.result() == 1
+                loop.call_soon_threadsafe(loop.stop)
+                thread.join()
+                loop.close()
+            """,
+            reason="the new loop runs in its own thread, which is what new loops are for",
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            def test_sync_with_own_loop():
+                loop = asyncio.new_event_loop()
+                asyncio.set_event_loop(loop)
+                try:
+                    assert loop.run_until_complete(asyncio.sleep(0, 1)) == 1
+                finally:
+                    asyncio.set_event_loop(None)
+                    loop.close()
+            """,
+            reason="a sync test may create and install a loop of its own",
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def test_worker_thread():
+                def work():
+                    loop = asyncio.new_event_loop()
+                    try:
+                        return loop.run_until_complete(asyncio.sleep(0, 5))
+                    finally:
+                        loop.close()
+
+                assert await asyncio.to_thread(work) == 5
+            """,
+            reason="the nested sync def runs in a worker thread",
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def make_loop_in_library():
+                return asyncio.new_event_loop()
+            """,
+            filename="loops.py",
+            reason="not test code: a library may build loops for other threads",
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._functions: List[_AsyncFunction] = []
+        # Calls already accounted for: loops bound to a name (decided when the def ends),
+        # loops passed straight to another call, and set_event_loop's own argument.
+        self._settled: Set[int] = set()
+        self._statement: Optional[ast.Expr] = None
+
+    # -- bookkeeping of async defs ---------------------------------------------------------
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self._functions.append(_AsyncFunction())
+
+    def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        function = self._functions.pop()
+        for name, calls in function.created.items():
+            if name in function.handed_off:
+                continue
+            for call in calls:
+                self._report_new_loop(call)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        target = node.targets[0] if len(node.targets) == 1 else None
+        if not (isinstance(target, ast.Name) and self._in_async_body()):
+            return
+        value = node.value
+        if isinstance(value, ast.Call) and self.file.resolve(value.func) in _NEW_EVENT_LOOP:
+            self._functions[-1].created.setdefault(target.id, []).append(value)
+            self._settled.add(id(value))
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        self._statement = node
+
+    # -- detection --------------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        if not self._functions:
+            return  # not inside any async def: nothing here for this rule
+        qualified = self.file.resolve(node.func)
+        is_set_loop = qualified in _SET_EVENT_LOOP
+        self._note_handoffs(node, is_set_loop)
+        if not self.file.in_async_function:
+            return
+        if qualified in _NEW_EVENT_LOOP:
+            if id(node) not in self._settled:
+                self._report_new_loop(node)
+        elif is_set_loop:
+            fix = None
+            statement = self._statement
+            if statement is not None and statement.value is node:
+                fix = Fix(
+                    Safety.UNSAFE,
+                    "drop the set_event_loop() call",
+                    (DeleteStatement(Span.of(statement)),),
+                )
+            self.report(node, fix, call="set_event_loop()", advice="do not install another loop")
+        elif qualified in _SET_POLICY:
+            self.report(
+                node,
+                call="set_event_loop_policy()",
+                advice="choose the loop policy in the pytest configuration",
+            )
+
+    def _note_handoffs(self, call: ast.Call, is_set_loop: bool) -> None:
+        """Loops passed to another call are used elsewhere (usually another thread)."""
+        for value in _argument_values(call):
+            base = value
+            while isinstance(base, ast.Attribute):
+                base = base.value  # ``loop.run_forever`` hands the loop over too
+            if isinstance(base, ast.Call) and self.file.resolve(base.func) in _NEW_EVENT_LOOP:
+                self._settled.add(id(base))
+            elif isinstance(base, ast.Name) and not is_set_loop:
+                self._hand_off(base.id)
+        # Any use from a nested def or lambda: that code may run in another thread.
+        if self._functions and not self._in_async_body():
+            receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+            if isinstance(receiver, ast.Name):
+                self._hand_off(receiver.id)
+
+    def _hand_off(self, name: str) -> None:
+        for function in self._functions:
+            if name in function.created:
+                function.handed_off.add(name)
+
+    def _in_async_body(self) -> bool:
+        return bool(self._functions) and self.file.in_async_function
+
+    def _report_new_loop(self, call: ast.Call) -> None:
+        replacement, imports = spell(GET_RUNNING_LOOP, self.file)
+        fix = Fix(
+            Safety.UNSAFE,
+            "use the running loop",
+            (ReplaceExpression(Span.of(call), f"{replacement}()"),),
+            imports,
+        )
+        self.report(call, fix, call="new_event_loop()", advice="use asyncio.get_running_loop()")
+
+
+def _argument_values(call: ast.Call) -> Iterator[ast.AST]:
+    """Positional and keyword argument values, looking into literal tuples and lists."""
+    values = list(call.args) + [keyword.value for keyword in call.keywords]
+    for value in values:
+        if isinstance(value, ast.Starred):
+            value = value.value
+        if isinstance(value, (ast.Tuple, ast.List)):
+            yield from value.elts
+        else:
+            yield value

@@ -1,0 +1,273 @@
+"""ALP103: a coroutine tries to run an event loop while its own loop is running."""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
+from flake8_asyncloop.analysis.testcode import scope_value
+from flake8_asyncloop.findings import AwaitArgument, Fix, Safety, Span
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+# Functions that start a loop of their own and run a coroutine to completion on it.
+_RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run"})
+# Constructors of an object whose only job is running loops (Python 3.11+).
+_RUNNER_CLASSES = frozenset({"asyncio.Runner", "asyncio.runners.Runner"})
+# Loop methods that block until the loop stops: only callable when no loop runs.
+_RUN_UNTIL_COMPLETE = "run_until_complete"
+_RUN_FOREVER = "run_forever"
+# nest_asyncio patches asyncio so that nested runs work; a module using it means it.
+_NEST_ASYNCIO = "nest_asyncio.apply"
+
+
+class NestedLoopRun(Rule):
+    code = "ALP103"
+    name = "nested-loop-run"
+    message = "{call} inside async def always fails while the loop runs: {advice}"
+    fix_safety = Safety.SAFE
+    test_code_only = False
+
+    what = """
+    Flags, inside an `async def`, calls that try to run an event loop: `asyncio.run(...)`,
+    `<loop>.run_until_complete(...)`, `<loop>.run_forever()`, `asyncio.Runner(...)`, and
+    `request.getfixturevalue("name")` for an async fixture defined in the module or its
+    conftest.py files.
+    """
+    why = """
+    A coroutine runs on a loop that is already running, and one thread can run only one
+    loop at a time. These calls always raise: `asyncio.run() cannot be called from a running
+    event loop`, `This event loop is already running`, or `Cannot run the event loop while
+    another loop is running`. An async fixture fetched with `getfixturevalue` from an async
+    test is set up by pytest-asyncio running the loop again, and fails the same way. The
+    coroutine was meant to be awaited.
+    """
+    fix_notes = """
+    Safe: `asyncio.run(x)` and `<loop>.run_until_complete(x)` become `await x` when `x` is the
+    only argument. The original always raises, so no passing test changes. `run_forever()`,
+    `asyncio.Runner` and `getfixturevalue` are reported without a fix: what to await instead
+    depends on the code. Request an async fixture as a parameter of the test instead of
+    fetching it with `getfixturevalue`.
+    """
+    limitations = """
+    `run_until_complete` and `run_forever` are recognised on receivers known to be loops
+    (`asyncio.get_event_loop()`, `asyncio.new_event_loop()`, a name bound to one, the
+    `event_loop` fixture) and on receivers named like a loop (`loop`, `event_loop`,
+    `self._loop`); other receivers are left alone. A module that imports `nest_asyncio`
+    allows nested runs and is skipped entirely; `nest_asyncio.apply()` called from a
+    conftest.py is not seen. A sync `def` or `lambda` nested in a coroutine is sync code and
+    is not checked.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            async def fetch():
+                return 42
+
+
+            @pytest.mark.asyncio
+            async def test_fetch():
+                assert asyncio.run(fetch()) == 42
+            """,
+            (12, 12),
+            fixed="""
+            import asyncio
+
+            import pytest
+
+
+            async def fetch():
+                return 42
+
+
+            @pytest.mark.asyncio
+            async def test_fetch():
+                assert await fetch() == 42
+            """,
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_sleep_result():
+                loop = asyncio.get_running_loop()
+                result = loop.run_until_complete(asyncio.sleep(0, "done"))
+                assert result == "done"
+            """,
+            (9, 14),
+            fixed="""
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_sleep_result():
+                loop = asyncio.get_running_loop()
+                result = await asyncio.sleep(0, "done")
+                assert result == "done"
+            """,
+            runs=True,
+        ),
+        Bad(
+            """
+            from asyncio import run
+
+
+            async def refresh(cache, source):
+                cache.update(run(source.load(), debug=True))
+            """,
+            (5, 18),
+            filename="cache.py",
+        ),
+        Bad(
+            """
+            import asyncio
+
+
+            class TestServer:
+                async def test_serves_forever(self):
+                    self._loop.run_forever()
+
+                async def test_runner(self, app):
+                    with asyncio.Runner() as runner:
+                        runner.run(app.start())
+            """,
+            (6, 9),
+            (9, 14),
+        ),
+        Bad(
+            """
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture
+            async def database():
+                return {"users": 1}
+
+
+            async def test_lazy_database(request):
+                database = request.getfixturevalue("database")
+                assert database["users"] == 1
+            """,
+            (10, 16),
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            def test_sync_entry_point():
+                assert asyncio.run(asyncio.sleep(0, 1)) == 1
+            """,
+            reason="a sync test may run a loop of its own",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def test_offload():
+                def work():
+                    return asyncio.run(asyncio.sleep(0, 2))
+
+                assert await asyncio.to_thread(work) == 2
+            """,
+            reason="the nested sync def runs in a worker thread, where no loop runs",
+        ),
+        Good(
+            """
+            import pytest
+
+
+            @pytest.fixture
+            def settings():
+                return {"debug": True}
+
+
+            async def test_settings(request, scheduler):
+                assert request.getfixturevalue("settings")["debug"]
+                await scheduler.run_until_complete()
+            """,
+            reason="a sync fixture is fine to fetch; scheduler is not named like a loop",
+        ),
+        Good(
+            """
+            import asyncio
+
+            import nest_asyncio
+
+            nest_asyncio.apply()
+
+
+            async def test_nested_run():
+                assert asyncio.run(asyncio.sleep(0, 3)) == 3
+            """,
+            reason="nest_asyncio makes nested runs work",
+        ),
+    )
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if not self.file.in_async_function:
+            return
+        func = node.func
+        qualified = self.file.resolve(func)
+        if qualified in _RUNNERS:
+            self._report(node, "asyncio.run()", awaitable=True)
+        elif qualified in _RUNNER_CLASSES:
+            self._report(node, "asyncio.Runner()", awaitable=False)
+        elif isinstance(func, ast.Attribute):
+            if func.attr in (_RUN_UNTIL_COMPLETE, _RUN_FOREVER):
+                if is_loop_receiver(func.value, self.file):
+                    awaitable = func.attr == _RUN_UNTIL_COMPLETE
+                    self._report(node, f"{func.attr}()", awaitable=awaitable)
+            elif func.attr == "getfixturevalue":
+                fixture = _literal_first_argument(node)
+                if fixture is not None and self._is_async_fixture(fixture):
+                    self._report(node, f"getfixturevalue({fixture!r})", awaitable=False)
+
+    def _report(self, node: ast.Call, call: str, awaitable: bool) -> None:
+        if self.file.imports.alias_for(_NEST_ASYNCIO) is not None:
+            return
+        fix = None
+        if awaitable and _single_positional(node):
+            fix = Fix(Safety.SAFE, "await the coroutine instead", (AwaitArgument(Span.of(node)),))
+        if awaitable:
+            advice = "await the coroutine instead"
+        elif call.startswith("getfixturevalue"):
+            advice = "request the async fixture as a parameter"
+        else:
+            advice = "await the work on the running loop instead"
+        self.report(node, fix, call=call, advice=advice)
+
+    def _is_async_fixture(self, name: str) -> bool:
+        """An async fixture the test has not already requested (that would be cached)."""
+        function = self.file.function
+        if function is not None and name in function.params:
+            return False
+        defined_here = self.file.module.fixtures.get(name)
+        if defined_here:
+            return all(isinstance(func, ast.AsyncFunctionDef) for func, _ in defined_here)
+        in_conftests = self.file.project.conftest_fixtures(name)
+        return bool(in_conftests) and in_conftests[-1].is_async
+
+
+def _single_positional(call: ast.Call) -> bool:
+    return len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], ast.Starred)
+
+
+def _literal_first_argument(call: ast.Call) -> Optional[str]:
+    if len(call.args) != 1 or call.keywords:
+        return None
+    return scope_value(call.args[0])

@@ -1,0 +1,186 @@
+"""ALP104: ``asyncio.get_event_loop()`` inside a coroutine, where ``get_running_loop()`` belongs."""
+
+from __future__ import annotations
+
+import ast
+
+from flake8_asyncloop.analysis.asyncio_names import respell_attribute, spell
+from flake8_asyncloop.analysis.loops import GET_EVENT_LOOP, GET_RUNNING_LOOP
+from flake8_asyncloop.findings import Fix, ReplaceExpression, Safety, Span
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+_GET_EVENT_LOOP = frozenset({GET_EVENT_LOOP, "asyncio.events.get_event_loop"})
+
+
+class GetEventLoopInAsyncCode(Rule):
+    code = "ALP104"
+    name = "get-event-loop-in-async-code"
+    message = "get_event_loop() inside async def: use asyncio.get_running_loop()"
+    fix_safety = Safety.SAFE
+    test_code_only = False
+
+    what = """
+    Flags `asyncio.get_event_loop()` called in the body of an `async def`.
+    """
+    why = """
+    Inside a coroutine a loop is always running, and `asyncio.get_running_loop()` returns it
+    directly. `get_event_loop()` returns the same loop there, but goes through the event loop
+    policy, hides the intent, and is the call Python has been deprecating step by step for
+    the case where no loop runs. Code written with `get_running_loop()` says "I am running
+    on a loop" and fails loudly when that stops being true, for instance after being moved
+    into a sync helper.
+    """
+    fix_notes = """
+    Safe: the call is replaced by `get_running_loop()`, written the way the module already
+    spells asyncio (`aio.get_running_loop()` after `import asyncio as aio`). After
+    `from asyncio import get_event_loop` the fix writes `asyncio.get_running_loop()` and adds
+    `import asyncio` when the module has no asyncio import. Inside a coroutine both calls
+    return the same loop.
+    """
+    limitations = """
+    A sync `def` or `lambda` nested in an `async def` is sync code and is left to ALP105 (it
+    may be called where no loop runs). `get_event_loop` reached through a variable
+    (`getter = asyncio.get_event_loop`) is not followed.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_executor():
+                loop = asyncio.get_event_loop()
+                assert await loop.run_in_executor(None, sum, [1, 2]) == 3
+            """,
+            (8, 12),
+            fixed="""
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_executor():
+                loop = asyncio.get_running_loop()
+                assert await loop.run_in_executor(None, sum, [1, 2]) == 3
+            """,
+        ),
+        Bad(
+            """
+            import asyncio as aio
+
+
+            async def schedule_later(callback):
+                aio.get_event_loop().call_later(0.1, callback)
+            """,
+            (5, 5),
+            fixed="""
+            import asyncio as aio
+
+
+            async def schedule_later(callback):
+                aio.get_running_loop().call_later(0.1, callback)
+            """,
+            filename="scheduling.py",
+        ),
+        Bad(
+            """
+            from asyncio import get_event_loop
+
+
+            async def test_time_moves():
+                loop = get_event_loop()
+                assert loop.time() > 0
+            """,
+            (5, 12),
+            fixed="""
+            from asyncio import get_event_loop
+            import asyncio
+
+
+            async def test_time_moves():
+                loop = asyncio.get_running_loop()
+                assert loop.time() > 0
+            """,
+        ),
+        Bad(
+            """
+            import asyncio
+
+
+            class TestClock:
+                async def test_monotonic(self):
+                    first = asyncio.get_event_loop().time()
+                    await asyncio.sleep(0)
+                    assert asyncio.get_event_loop().time() >= first
+            """,
+            (6, 17),
+            (8, 16),
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def test_executor():
+                loop = asyncio.get_running_loop()
+                assert await loop.run_in_executor(None, sum, [1]) == 1
+            """,
+            reason="get_running_loop() is what the rule asks for",
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def test_callback_runs():
+                def callback():
+                    return asyncio.get_event_loop()
+
+                assert callback() is asyncio.get_running_loop()
+            """,
+            reason="a sync def nested in a coroutine is sync code",
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            def make_loop_getter():
+                return lambda: asyncio.get_event_loop()
+            """,
+            filename="loops.py",
+            reason="sync code, lambdas included, is not this rule's business",
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def test_policy_loop(policy):
+                loop = policy.get_event_loop()
+                assert loop is not None
+            """,
+            reason="a method of some other object, not asyncio.get_event_loop",
+        ),
+    )
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if node.args or node.keywords or not self.file.in_async_function:
+            return
+        if self.file.resolve(node.func) not in _GET_EVENT_LOOP:
+            return
+        replacement = respell_attribute(node.func, "get_running_loop")
+        imports = ()
+        if replacement is None:
+            replacement, imports = spell(GET_RUNNING_LOOP, self.file)
+        fix = Fix(
+            Safety.SAFE,
+            "use get_running_loop()",
+            (ReplaceExpression(Span.of(node), f"{replacement}()"),),
+            imports,
+        )
+        self.report(node, fix)

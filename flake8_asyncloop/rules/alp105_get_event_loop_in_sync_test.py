@@ -1,0 +1,424 @@
+"""ALP105: sync test code asks for "the current loop" when none may exist."""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from flake8_asyncloop.analysis.asyncio_names import spell
+from flake8_asyncloop.analysis.loops import GET_EVENT_LOOP
+from flake8_asyncloop.findings import DeleteStatement, Edit, Fix, Safety, Span, UnwrapCall
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+_GET_EVENT_LOOP = frozenset({GET_EVENT_LOOP, "asyncio.events.get_event_loop"})
+_SET_EVENT_LOOP = frozenset({"asyncio.set_event_loop", "asyncio.events.set_event_loop"})
+_RUN_UNTIL_COMPLETE = "run_until_complete"
+
+# Arguments asyncio.run() refuses (it takes a coroutine, not a future or task), by the
+# qualified name or the method name of the call that builds them.
+_FUTURE_BUILDERS = frozenset(
+    {
+        "asyncio.gather",
+        "asyncio.ensure_future",
+        "asyncio.shield",
+        "asyncio.create_task",
+        "asyncio.wrap_future",
+        "asyncio.as_completed",
+        "asyncio.Future",
+        "asyncio.Task",
+    }
+)
+_FUTURE_METHODS = frozenset(
+    {"create_task", "create_future", "run_in_executor", "ensure_future", "gather", "shield"}
+)
+# Exceptions whose handler means "no current loop" was expected and dealt with.
+_HANDLES_NO_LOOP = frozenset({"RuntimeError", "Exception", "BaseException"})
+# Classes whose sync methods run with a loop installed (their own async test support).
+_CLASSES_WITH_LOOP = frozenset({"async_testcase", "unknown"})
+
+
+@dataclass
+class _Function:
+    """What one def (or lambda) does with loops, kept until the def ends."""
+
+    checked: bool
+    parent: Optional["_Function"]
+    loads: Counter = field(default_factory=Counter)
+    stores: Counter = field(default_factory=Counter)
+    getter_calls: int = 0
+    run_calls: int = 0
+    runs_by_name: Dict[str, List[ast.Call]] = field(default_factory=dict)
+    # (get_event_loop() call, run_until_complete called on it, (name, assignment) it is bound by)
+    found: List[Tuple[ast.Call, Optional[ast.Call], Optional[Tuple[str, ast.Assign]]]] = field(
+        default_factory=list
+    )
+
+
+class GetEventLoopInSyncTest(Rule):
+    code = "ALP105"
+    name = "get-event-loop-in-sync-test"
+    message = (
+        "get_event_loop() in sync test code fails when no loop is current (after an async "
+        "test, and on Python 3.14): use asyncio.run() or make it async"
+    )
+    fix_safety = Safety.SAFE
+
+    what = """
+    Flags `asyncio.get_event_loop()` in sync test code: sync tests, sync fixtures, and sync
+    helpers defined in test modules and conftest.py files.
+    """
+    why = """
+    With no loop running, `get_event_loop()` falls back on the event loop policy. Whether that
+    gives a loop depends on what ran before: pytest-asyncio installs a loop for an async test
+    and unsets it afterwards, so the same sync test passes alone and fails after any async
+    test with `There is no current event loop in thread 'MainThread'`. Python 3.12 warns
+    about the call and 3.14 makes it an error.
+    """
+    fix_notes = """
+    Safe only for `asyncio.get_event_loop().run_until_complete(coro())`, and for a name bound
+    to `get_event_loop()` whose one use is a single `run_until_complete(coro())`: the call
+    becomes `asyncio.run(coro())` and the binding is deleted. The fix is offered only when
+    that is the function's one `get_event_loop()` and one `run_until_complete`, and the
+    argument is a call that does not build a future or task (`asyncio.run` takes coroutines
+    only). Everything else needs a decision: make the test or fixture `async def`, or create
+    and close a loop explicitly with `asyncio.new_event_loop()`.
+    """
+    limitations = """
+    Loops installed where the linter cannot see (a conftest.py fixture calling
+    `asyncio.set_event_loop`, a plugin) make the call work and cannot be told apart. The
+    rule stays silent when the module installs a loop from sync code anywhere, when the
+    function takes a parameter named like a loop (`loop`, `event_loop`: a loop fixture),
+    inside a `try` that handles `RuntimeError`, in sync code nested in a coroutine, and in
+    classes whose base runs async tests (`IsolatedAsyncioTestCase`) or cannot be seen.
+    Module- and class-level calls are ALP106's.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            async def fetch():
+                return 7
+
+
+            @pytest.mark.asyncio
+            async def test_fetch_async():
+                assert await fetch() == 7
+
+
+            def test_fetch():
+                assert asyncio.get_event_loop().run_until_complete(fetch()) == 7
+            """,
+            (16, 12),
+            fixed="""
+            import asyncio
+
+            import pytest
+
+
+            async def fetch():
+                return 7
+
+
+            @pytest.mark.asyncio
+            async def test_fetch_async():
+                assert await fetch() == 7
+
+
+            def test_fetch():
+                assert asyncio.run(fetch()) == 7
+            """,
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio as aio
+
+            import pytest
+
+
+            @pytest.fixture
+            def seeded_db(db):
+                loop = aio.get_event_loop()
+                loop.run_until_complete(db.seed())
+                return db
+            """,
+            (8, 12),
+            fixed="""
+            import asyncio as aio
+
+            import pytest
+
+
+            @pytest.fixture
+            def seeded_db(db):
+                aio.run(db.seed())
+                return db
+            """,
+        ),
+        Bad(
+            """
+            import asyncio
+
+
+            def test_two_steps(client):
+                loop = asyncio.get_event_loop()
+                loop.run_until_complete(client.connect())
+                assert loop.run_until_complete(client.ping()) == "pong"
+            """,
+            (5, 12),
+        ),
+        Bad(
+            """
+            import asyncio
+
+
+            def run(coro):
+                return asyncio.get_event_loop().run_until_complete(asyncio.gather(coro))
+
+
+            class TestHelpers:
+                def test_future_done(self):
+                    future = asyncio.get_event_loop().create_future()
+                    assert not future.done()
+            """,
+            (5, 12),
+            (10, 18),
+            filename="conftest.py",
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            def test_runs_its_own():
+                assert asyncio.run(asyncio.sleep(0, 1)) == 1
+            """,
+            reason="asyncio.run creates, runs and closes its own loop",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            def current_loop():
+                try:
+                    return asyncio.get_event_loop()
+                except RuntimeError:
+                    loop = asyncio.new_event_loop()
+                    asyncio.set_event_loop(loop)
+                    return loop
+            """,
+            reason="the missing loop is handled, and the module installs its own loop",
+        ),
+        Good(
+            """
+            import asyncio
+            import unittest
+
+
+            class TestClient(unittest.IsolatedAsyncioTestCase):
+                def setUp(self):
+                    self.loop = asyncio.get_event_loop()
+            """,
+            reason="IsolatedAsyncioTestCase installs its loop before setUp",
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            def test_with_loop_fixture(loop):
+                assert asyncio.get_event_loop() is loop
+            """,
+            reason="a loop fixture (as pytest-aiohttp's) installs the loop the test asks for",
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            def get_loop():
+                return asyncio.get_event_loop()
+            """,
+            filename="helpers.py",
+            reason="not test code",
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def test_callback():
+                def callback():
+                    return asyncio.get_event_loop()
+
+                assert callback() is asyncio.get_running_loop()
+            """,
+            reason="sync code nested in a coroutine runs while its loop runs",
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._function: Optional[_Function] = None
+        # line ranges of try bodies that handle RuntimeError
+        self._guarded: List[Tuple[int, int]] = []
+        # get_event_loop() call (by id) -> the run_until_complete called on it / its binding
+        self._receivers: Dict[int, ast.Call] = {}
+        self._bindings: Dict[int, Tuple[str, ast.Assign]] = {}
+        self._pending: List[Tuple[ast.Call, Optional[Fix]]] = []
+        self._module_installs_loop = False
+        # Name uses are only needed to fix code that reaches get_event_loop through a
+        # module-level import; without one, nothing is counted and nothing is fixed.
+        self._counting = self.file.imports.alias_for(GET_EVENT_LOOP) is not None
+
+    # -- function bookkeeping ---------------------------------------------------------------
+    def visit_FunctionDef(self, node: ast.AST) -> None:
+        self._enter(node, is_async=False)
+
+    def visit_AsyncFunctionDef(self, node: ast.AST) -> None:
+        self._enter(node, is_async=True)
+
+    def visit_Lambda(self, node: ast.AST) -> None:
+        self._enter(node, is_async=False)
+
+    def leave_FunctionDef(self, node: ast.AST) -> None:
+        self._leave()
+
+    leave_AsyncFunctionDef = leave_FunctionDef
+    leave_Lambda = leave_FunctionDef
+
+    def _enter(self, node: ast.AST, is_async: bool) -> None:
+        parent = self._function
+        scope = self.file.scope
+        checked = not is_async and (parent.checked if parent is not None else True)
+        if parent is None:
+            owner = scope.enclosing_class()
+            checked = checked and (owner is None or owner.class_kind not in _CLASSES_WITH_LOOP)
+        if any(param.lower().endswith("loop") for param in scope.params):
+            checked = False  # a loop fixture, such as pytest-aiohttp's ``loop``
+        self._function = _Function(checked, parent)
+
+    def _leave(self) -> None:
+        function = self._function
+        assert function is not None
+        for call, run, binding in function.found:
+            self._pending.append((call, self._fix(function, run, binding)))
+        parent = self._function = function.parent
+        if parent is not None:  # uses in nested code count for the enclosing def too
+            parent.loads.update(function.loads)
+            parent.stores.update(function.stores)
+            parent.getter_calls += function.getter_calls
+            parent.run_calls += function.run_calls
+
+    def leave_Module(self, node: ast.Module) -> None:
+        if self._module_installs_loop:
+            return
+        for call, fix in self._pending:
+            self.report(call, fix)
+
+    # -- facts collected on the way ---------------------------------------------------------
+    def visit_Name(self, node: ast.Name) -> None:
+        # The most frequent node there is: keep this cheap.
+        function = self._function
+        if function is not None and self._counting:
+            counts = function.loads if type(node.ctx) is ast.Load else function.stores
+            counts[node.id] += 1
+
+    def visit_Try(self, node: ast.Try) -> None:
+        if node.body and any(_handles_no_loop(handler) for handler in node.handlers):
+            self._guarded.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))
+
+    def leave_Try(self, node: ast.Try) -> None:
+        if node.body and any(_handles_no_loop(handler) for handler in node.handlers):
+            self._guarded.pop()
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        target = node.targets[0] if len(node.targets) == 1 else None
+        if isinstance(target, ast.Name) and isinstance(node.value, ast.Call):
+            self._bindings[id(node.value)] = (target.id, node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        qualified = self.file.resolve(func)
+        function = self._function
+        if qualified in _SET_EVENT_LOOP:
+            # Sync code installing a loop means the module manages its loops on purpose; in
+            # a coroutine it is ALP102's mistake and no help to sync tests.
+            if node.args and not _is_none(node.args[0]) and not self.file.in_async_function:
+                self._module_installs_loop = True
+            return
+        if function is None:
+            return
+        if isinstance(func, ast.Attribute) and func.attr == _RUN_UNTIL_COMPLETE:
+            function.run_calls += 1
+            if isinstance(func.value, ast.Name):
+                function.runs_by_name.setdefault(func.value.id, []).append(node)
+            elif isinstance(func.value, ast.Call):
+                self._receivers[id(func.value)] = node
+            return
+        if qualified not in _GET_EVENT_LOOP or node.args or node.keywords:
+            return
+        function.getter_calls += 1
+        if function.checked and not self._is_guarded(node):
+            binding = self._bindings.get(id(node))
+            function.found.append((node, self._receivers.get(id(node)), binding))
+
+    def _is_guarded(self, node: ast.AST) -> bool:
+        return any(first <= node.lineno <= last for first, last in self._guarded)
+
+    # -- the fix ----------------------------------------------------------------------------
+    def _fix(
+        self,
+        function: _Function,
+        run: Optional[ast.Call],
+        binding: Optional[Tuple[str, ast.Assign]],
+    ) -> Optional[Fix]:
+        if not self._counting or function.getter_calls != 1 or function.run_calls != 1:
+            return None
+        edits: Tuple[Edit, ...] = ()
+        if run is None and binding is not None:
+            name, assignment = binding
+            runs = function.runs_by_name.get(name, [])
+            if function.stores[name] == 1 and function.loads[name] == 1 and len(runs) == 1:
+                run = runs[0]
+                edits = (DeleteStatement(Span.of(assignment)),)
+        if run is None or not _runnable_argument(run, self.file.resolve):
+            return None
+        spelled, imports = spell("asyncio.run", self.file)
+        edits = edits + (UnwrapCall(Span.of(run), f"{spelled}({{arg}})"),)
+        return Fix(Safety.SAFE, "run the coroutine with asyncio.run()", edits, imports)
+
+
+def _runnable_argument(run: ast.Call, resolve) -> bool:
+    """The one argument is a call that (as far as can be seen) makes a coroutine."""
+    if len(run.args) != 1 or run.keywords:
+        return False
+    argument = run.args[0]
+    if not isinstance(argument, ast.Call):
+        return False
+    if resolve(argument.func) in _FUTURE_BUILDERS:
+        return False
+    return not (isinstance(argument.func, ast.Attribute) and argument.func.attr in _FUTURE_METHODS)
+
+
+def _handles_no_loop(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    for kind in types:
+        name = kind.attr if isinstance(kind, ast.Attribute) else getattr(kind, "id", "")
+        if name in _HANDLES_NO_LOOP:
+            return True
+    return False
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None

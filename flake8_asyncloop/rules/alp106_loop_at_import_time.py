@@ -1,0 +1,181 @@
+"""ALP106: a test module gets, makes or runs an event loop while it is being imported."""
+
+from __future__ import annotations
+
+import ast
+from typing import List, Set, Tuple
+
+from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+# Calls that reach for an event loop, by qualified name, and how the message names them.
+_LOOP_CALLS = {
+    "asyncio.get_event_loop": "get_event_loop()",
+    "asyncio.events.get_event_loop": "get_event_loop()",
+    "asyncio.new_event_loop": "new_event_loop()",
+    "asyncio.events.new_event_loop": "new_event_loop()",
+    "asyncio.run": "asyncio.run()",
+    "asyncio.runners.run": "asyncio.run()",
+}
+_RUN_UNTIL_COMPLETE = "run_until_complete"
+
+
+class LoopAtImportTime(Rule):
+    code = "ALP106"
+    name = "loop-at-import-time"
+    message = (
+        "{call} at import time: the loop is not the one tests run on; "
+        "move it into a fixture or test"
+    )
+
+    what = """
+    Flags `asyncio.get_event_loop()`, `asyncio.new_event_loop()`, `asyncio.run(...)` and
+    `<loop>.run_until_complete(...)` at module level or in a class body of test code.
+    """
+    why = """
+    Test modules and conftest.py files are imported during collection, long before any test
+    runs. A loop fetched or made then is not the loop pytest-asyncio runs the tests on, so
+    futures, locks and connections built on it fail in the tests with `The future belongs
+    to a different loop` or `attached to a different loop`; under pytest-asyncio 0.21 the
+    loop may already be closed (`Event loop is closed`). Work run at import time with
+    `asyncio.run` leaves objects bound to a loop that is closed by the time tests use them.
+    """
+    fix_notes = """
+    No automatic fix: the work has to move into a fixture (async, with a `loop_scope` that
+    matches its tests) or into the tests themselves, and which is right depends on the code.
+    """
+    limitations = """
+    Only code that runs on import is checked: the module body (including its `if`, `try`
+    and `with` blocks) and class bodies. A `run_until_complete` counts when its receiver is
+    known to be a loop or is named like one. Code under `if __name__ == "__main__":` does
+    not run under pytest and is skipped.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+            loop = asyncio.get_event_loop()
+            ready = loop.create_future()
+
+
+            @pytest.mark.asyncio
+            async def test_ready():
+                ready.set_result(True)
+                assert await ready
+            """,
+            (5, 8),
+        ),
+        Bad(
+            """
+            import asyncio
+
+            from app import make_pool
+
+            POOL = asyncio.run(make_pool())
+
+
+            class TestQueries:
+                LOOP = asyncio.new_event_loop()
+                CACHE = LOOP.run_until_complete(make_pool())
+            """,
+            (5, 8),
+            (9, 12),
+            (10, 13),
+        ),
+        Bad(
+            """
+            from asyncio import get_event_loop
+
+            from app import Client
+
+            client = get_event_loop().run_until_complete(Client.connect())
+            """,
+            (5, 10),
+            filename="conftest.py",
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture(loop_scope="module", scope="module")
+            async def ready():
+                return asyncio.get_running_loop().create_future()
+            """,
+            reason="a fixture builds loop-bound objects on the loop the tests run on",
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            def main():
+                asyncio.run(asyncio.sleep(0))
+
+
+            if __name__ == "__main__":
+                asyncio.run(main())
+            """,
+            reason="runs only when the file is executed as a script, not under pytest",
+        ),
+        Good(
+            """
+            import asyncio
+
+            make_loop = lambda: asyncio.new_event_loop()
+            loop_factory = asyncio.new_event_loop
+            """,
+            reason="a lambda body and a reference to the function do not run on import",
+        ),
+        Good(
+            """
+            import asyncio
+
+            LOOP = asyncio.get_event_loop()
+            """,
+            filename="app/runtime.py",
+            reason="not test code",
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._script_blocks: List[Tuple[int, int]] = []
+        self._covered: Set[int] = set()
+
+    def visit_If(self, node: ast.If) -> None:
+        if self.file.scope.kind == scopes.MODULE and _is_main_guard(node.test):
+            last = node.body[-1]
+            self._script_blocks.append((node.lineno, last.end_lineno or last.lineno))
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if not self.file.scope.at_import_time or id(node) in self._covered:
+            return
+        if any(first <= node.lineno <= last for first, last in self._script_blocks):
+            return
+        func = node.func
+        call = _LOOP_CALLS.get(self.file.resolve(func) or "")
+        if call is None and isinstance(func, ast.Attribute) and func.attr == _RUN_UNTIL_COMPLETE:
+            if is_loop_receiver(func.value, self.file):
+                call = "run_until_complete()"
+                self._covered.add(id(func.value))  # one finding for get_event_loop().run_...()
+        if call is not None:
+            self.report(node, call=call)
+
+
+def _is_main_guard(test: ast.AST) -> bool:
+    """``__name__ == "__main__"``, either way round."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    if not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = [test.left, test.comparators[0]]
+    has_name = any(isinstance(side, ast.Name) and side.id == "__name__" for side in sides)
+    has_main = any(isinstance(side, ast.Constant) and side.value == "__main__" for side in sides)
+    return has_name and has_main

@@ -1,0 +1,265 @@
+"""ALP107: ``loop=`` passed to an asyncio API that no longer accepts it (Python 3.10+)."""
+
+from __future__ import annotations
+
+import ast
+from typing import List, Optional, Tuple
+
+from flake8_asyncloop.findings import Fix, RemoveKeyword, Safety, Span
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+# asyncio callables whose ``loop`` parameter was deprecated in 3.8 and removed in 3.10,
+# keyed by name, with the submodule each lives in (``asyncio.tasks.sleep`` is the same).
+# Not here on purpose, because they still take ``loop``: ensure_future, wrap_future,
+# run_coroutine_threadsafe, Future, Task, StreamReader, StreamReaderProtocol.
+_REMOVED_LOOP = {
+    # tasks
+    "sleep": "tasks",
+    "gather": "tasks",
+    "shield": "tasks",
+    "wait_for": "tasks",
+    "wait": "tasks",
+    "as_completed": "tasks",
+    # streams: the keyword reaches loop.create_connection() / create_server() and fails there
+    "open_connection": "streams",
+    "start_server": "streams",
+    "open_unix_connection": "streams",
+    "start_unix_server": "streams",
+    # subprocesses
+    "create_subprocess_exec": "subprocess",
+    "create_subprocess_shell": "subprocess",
+    # queues
+    "Queue": "queues",
+    "PriorityQueue": "queues",
+    "LifoQueue": "queues",
+    # synchronisation primitives
+    "Lock": "locks",
+    "Event": "locks",
+    "Condition": "locks",
+    "Semaphore": "locks",
+    "BoundedSemaphore": "locks",
+}
+_REMOVED_LOOP_NAMES = frozenset(
+    qualified
+    for name, submodule in _REMOVED_LOOP.items()
+    for qualified in (f"asyncio.{name}", f"asyncio.{submodule}.{name}")
+)
+
+
+class RemovedLoopArgument(Rule):
+    code = "ALP107"
+    name = "removed-loop-argument"
+    message = "{call}() does not take loop= since Python 3.10 (TypeError): remove the argument"
+    fix_safety = Safety.SAFE
+    test_code_only = False
+
+    what = """
+    Flags a `loop=` keyword passed to an asyncio function or class that dropped the parameter
+    in Python 3.10: `asyncio.sleep`, `gather`, `wait_for`, `wait`, `shield`, `as_completed`,
+    the stream and subprocess helpers, the queues and the locks.
+    """
+    why = """
+    Since Python 3.10 these calls raise `TypeError: ... got an unexpected keyword argument
+    'loop'`. They always use the running loop, which is the loop the caller meant in all but
+    contrived code. On Python 3.8 and 3.9 the argument only produced a DeprecationWarning,
+    so old test suites often still pass it.
+    """
+    fix_notes = """
+    Safe: the keyword is removed. On Python 3.10+ the original always raises; on older
+    versions the running loop is used, which is the loop passed in practice.
+    """
+    limitations = """
+    `loop` hidden in `**kwargs`, and user subclasses of the asyncio queues or locks, are not
+    seen. APIs that still take `loop` (`ensure_future`, `run_coroutine_threadsafe`,
+    `wrap_future`, `Future`, `Task`, `StreamReader`) are not flagged. Calls under
+    `if sys.version_info < (3, 10):` (or the `else` of a `>=` check), and in a `try` whose
+    handler catches `TypeError`, are left alone: that is version-compatible code.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_lock_is_held():
+                lock = asyncio.Lock(loop=asyncio.get_running_loop())
+                async with lock:
+                    assert lock.locked()
+            """,
+            (8, 25),
+            fixed="""
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_lock_is_held():
+                lock = asyncio.Lock()
+                async with lock:
+                    assert lock.locked()
+            """,
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+
+            async def test_queue_roundtrip(event_loop):
+                queue = asyncio.Queue(loop=event_loop)
+                await queue.put(1)
+                assert await asyncio.wait_for(queue.get(), 1, loop=event_loop) == 1
+            """,
+            (5, 27),
+            (7, 51),
+            fixed="""
+            import asyncio
+
+
+            async def test_queue_roundtrip(event_loop):
+                queue = asyncio.Queue()
+                await queue.put(1)
+                assert await asyncio.wait_for(queue.get(), 1) == 1
+            """,
+        ),
+        Bad(
+            """
+            from asyncio import Lock, sleep
+
+
+            class Throttle:
+                def __init__(self, loop):
+                    self._lock = Lock(loop=loop)
+
+                async def pause(self):
+                    await sleep(0.1, loop=None)
+            """,
+            (6, 27),
+            (9, 26),
+            filename="throttle.py",
+            fixed="""
+            from asyncio import Lock, sleep
+
+
+            class Throttle:
+                def __init__(self, loop):
+                    self._lock = Lock()
+
+                async def pause(self):
+                    await sleep(0.1)
+            """,
+        ),
+        Bad(
+            """
+            import asyncio.subprocess as aiosub
+
+
+            async def run_ls(loop):
+                return await aiosub.create_subprocess_exec("ls", stdout=aiosub.PIPE, loop=loop)
+            """,
+            (5, 74),
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def test_threadsafe(other_loop):
+                future = asyncio.run_coroutine_threadsafe(asyncio.sleep(0), other_loop)
+                task = asyncio.ensure_future(asyncio.sleep(0), loop=asyncio.get_running_loop())
+                await task
+            """,
+            reason="ensure_future and run_coroutine_threadsafe still take a loop",
+        ),
+        Good(
+            """
+            import asyncio
+            import sys
+
+
+            def make_lock(loop):
+                if sys.version_info < (3, 10):
+                    return asyncio.Lock(loop=loop)
+                return asyncio.Lock()
+            """,
+            reason="version-guarded code for old Pythons",
+        ),
+        Good(
+            """
+            async def test_client(client, loop):
+                await client.sleep(1, loop=loop)
+                await client.get("/", loop=loop)
+            """,
+            reason="methods of other objects may well take a loop",
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._compat: List[Tuple[int, int]] = []  # line ranges of version-compatible code
+
+    def visit_If(self, node: ast.If) -> None:
+        old_branch = _old_python_branch(node)
+        if old_branch:
+            self._compat.append((old_branch[0].lineno, _last_line(old_branch)))
+
+    def visit_Try(self, node: ast.Try) -> None:
+        if node.body and any(_catches_type_error(h) for h in node.handlers):
+            self._compat.append((node.body[0].lineno, _last_line(node.body)))
+
+    def visit_Call(self, node: ast.Call) -> None:
+        loop_keyword = next((kw for kw in node.keywords if kw.arg == "loop"), None)
+        if loop_keyword is None:
+            return
+        qualified = self.file.resolve(node.func)
+        if qualified not in _REMOVED_LOOP_NAMES:
+            return
+        if any(first <= node.lineno <= last for first, last in self._compat):
+            return
+        fix = Fix(Safety.SAFE, "remove loop=", (RemoveKeyword(Span.of(node), "loop"),))
+        self.report(loop_keyword, fix, call=qualified.rpartition(".")[2])
+
+
+def _last_line(statements: List[ast.stmt]) -> int:
+    return statements[-1].end_lineno or statements[-1].lineno
+
+
+def _old_python_branch(node: ast.If) -> Optional[List[ast.stmt]]:
+    """The branch of ``if sys.version_info <op> (3, N)`` that runs on Pythons before 3.10."""
+    test = node.test
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return None
+    if _dotted(test.left) not in ("sys.version_info", "version_info"):
+        return None
+    bound = test.comparators[0]
+    if not isinstance(bound, ast.Tuple) or len(bound.elts) < 2:
+        return None
+    try:
+        if tuple(ast.literal_eval(bound)) > (3, 10):
+            return None
+    except (ValueError, TypeError):  # not a literal version tuple
+        return None
+    operator = test.ops[0]
+    if isinstance(operator, (ast.Lt, ast.LtE)):
+        return node.body
+    if isinstance(operator, (ast.Gt, ast.GtE)) and node.orelse:
+        return node.orelse
+    return None
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _catches_type_error(handler: ast.ExceptHandler) -> bool:
+    """``except TypeError`` (alone or in a tuple): the idiom for "this Python lacks loop="."""
+    if handler.type is None:
+        return False
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(t, ast.Name) and t.id == "TypeError" for t in types)

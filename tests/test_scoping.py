@@ -1,0 +1,199 @@
+"""Where code runs decides what the ALP1xx rules say: async or sync, import time or call time,
+test code or library code."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from typing import List, Tuple
+
+from flake8_asyncloop.context.model import ConftestFacts, FixtureDef, ProjectContext
+from flake8_asyncloop.engine import Engine
+from flake8_asyncloop.rules import RULES_BY_CODE
+
+CODES = ("ALP102", "ALP103", "ALP104", "ALP105", "ALP106", "ALP107")
+ENGINE = Engine(RULES_BY_CODE[code] for code in CODES)
+
+
+def findings(
+    source: str, filename: str = "test_scoping.py", project: ProjectContext = ProjectContext()
+) -> List[Tuple[int, int, str]]:
+    """(line, 1-based column, code) of every ALP1xx finding, sorted."""
+    tree = ast.parse(textwrap.dedent(source).lstrip("\n"))
+    found, errors = ENGINE.check(tree, filename, project)
+    assert not errors, errors
+    return [(f.line, f.col + 1, f.code) for f in found]
+
+
+LOOP_CALLS = """
+    import asyncio
+
+    {header}
+        loop = asyncio.get_event_loop()
+        other = asyncio.new_event_loop()
+        asyncio.set_event_loop(other)
+        loop.run_until_complete(asyncio.sleep(0))
+        asyncio.run(asyncio.sleep(0))
+        asyncio.Queue(loop=loop)
+"""
+
+
+def test_async_def_gets_the_async_rules() -> None:
+    source = LOOP_CALLS.format(header="async def test_async():")
+    assert findings(source) == [
+        (4, 12, "ALP104"),
+        (5, 13, "ALP102"),
+        (6, 5, "ALP102"),
+        (7, 5, "ALP103"),
+        (8, 5, "ALP103"),
+        (9, 19, "ALP107"),
+    ]
+
+
+def test_sync_def_gets_the_sync_rules() -> None:
+    source = LOOP_CALLS.format(header="def test_sync():")
+    # The module installs a loop from sync code, so get_event_loop() is not ALP105 here.
+    assert findings(source) == [(9, 19, "ALP107")]
+    without_install = source.replace("asyncio.set_event_loop(other)", "pass")
+    assert findings(without_install) == [(4, 12, "ALP105"), (9, 19, "ALP107")]
+
+
+def test_sync_def_nested_in_async_def_is_sync() -> None:
+    source = """
+    import asyncio
+
+
+    async def test_outer():
+        def callback():
+            asyncio.run(asyncio.sleep(0))
+            return asyncio.get_event_loop()
+
+        async def inner():
+            return asyncio.get_event_loop()
+
+        return callback, inner
+    """
+    # The nested sync def is neither async code (ALP103/104) nor a sync test that runs
+    # without a loop (ALP105); the async def nested in it is async again.
+    assert findings(source) == [(10, 16, "ALP104")]
+
+
+def test_async_def_nested_in_sync_def_is_async() -> None:
+    source = """
+    import asyncio
+
+
+    def test_outer():
+        async def step():
+            return asyncio.get_event_loop()
+
+        return step
+    """
+    assert findings(source) == [(6, 16, "ALP104")]
+
+
+def test_lambda_is_never_async() -> None:
+    source = """
+    import asyncio
+
+
+    async def test_lambda():
+        getter = lambda: asyncio.get_event_loop()
+        runner = lambda coro: asyncio.run(coro)
+        return getter, runner
+    """
+    assert findings(source) == []
+
+
+def test_lambda_in_sync_test_is_sync_test_code() -> None:
+    source = """
+    import asyncio
+
+
+    def test_lambda():
+        getter = lambda: asyncio.get_event_loop()
+        assert getter()
+    """
+    assert findings(source) == [(5, 22, "ALP105")]
+
+
+def test_class_body_runs_at_import_time() -> None:
+    source = """
+    import asyncio
+
+    MODULE_LOOP = asyncio.new_event_loop()
+
+
+    class TestThings:
+        CLASS_LOOP = asyncio.get_event_loop()
+
+        def test_method(self):
+            loop = asyncio.new_event_loop()
+            loop.close()
+
+
+    def helper():
+        return asyncio.new_event_loop()
+    """
+    assert findings(source) == [(3, 15, "ALP106"), (7, 18, "ALP106")]
+
+
+def test_comprehension_at_module_level_runs_at_import_time() -> None:
+    source = """
+    import asyncio
+
+    LOOPS = [asyncio.new_event_loop() for _ in range(2)]
+    """
+    assert findings(source) == [(3, 10, "ALP106")]
+
+
+def test_library_code_gets_only_the_api_misuse_rules() -> None:
+    source = LOOP_CALLS.format(header="async def serve():")
+    assert findings(source, filename="server.py") == [
+        (4, 12, "ALP104"),
+        (7, 5, "ALP103"),
+        (8, 5, "ALP103"),
+        (9, 19, "ALP107"),
+    ]
+    module_level = """
+    import asyncio
+
+    LOOP = asyncio.get_event_loop()
+
+
+    def run(coro):
+        return asyncio.get_event_loop().run_until_complete(coro)
+    """
+    assert findings(module_level, filename="server.py") == []
+    assert findings(module_level) == [(3, 8, "ALP106"), (7, 12, "ALP105")]
+
+
+def test_conftest_is_test_code() -> None:
+    source = """
+    import asyncio
+
+    LOOP = asyncio.get_event_loop()
+    """
+    assert findings(source, filename="conftest.py") == [(3, 8, "ALP106")]
+
+
+def test_getfixturevalue_of_an_async_conftest_fixture() -> None:
+    def fixture(name: str, is_async: bool) -> FixtureDef:
+        return FixtureDef(
+            name, "conftest.py", 5, 0, "pytest_asyncio", "function", None, is_async, False
+        )
+
+    project = ProjectContext(
+        conftests=(ConftestFacts("conftest.py", (fixture("db", True), fixture("settings", False))),)
+    )
+    source = """
+    async def test_lazy(request, db):
+        request.getfixturevalue("settings")
+        request.getfixturevalue("db")
+        request.getfixturevalue("cache")
+        return request.getfixturevalue("warm_db")
+    """
+    # settings is sync, db is already set up as a parameter, cache and warm_db are unknown.
+    assert findings(source, project=project) == []
+    source = source.replace('"warm_db"', '"db"').replace("request, db", "request")
+    assert findings(source, project=project) == [(3, 5, "ALP103"), (5, 12, "ALP103")]
