@@ -32,7 +32,10 @@ def worth_checking(source: str, test_code: bool, extra_words: Sequence[str] = ()
     if not test_code:
         return False
     lowered = source.lower()
-    return any(w in lowered for w in _TEST_CODE_WORDS) or any(w in source for w in extra_words)
+    if any(w in lowered for w in _TEST_CODE_WORDS):
+        return True
+    # A dotted name may be imported and used by its last part alone (``from mylib import Client``).
+    return any(w.rpartition(".")[2] in source for w in extra_words)
 
 
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)

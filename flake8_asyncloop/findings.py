@@ -69,6 +69,14 @@ class AwaitArgument(Edit):
 
 
 @dataclass(frozen=True)
+class AwaitExpression(Edit):
+    """Prefix the expression at ``span`` with ``await`` (parenthesised where precedence needs it).
+
+    Used for a coroutine call whose result is dropped: ``fetch()`` -> ``await fetch()``.
+    """
+
+
+@dataclass(frozen=True)
 class UnwrapCall(Edit):
     """Replace the call at ``span`` by the code ``template`` where ``{arg}`` is its first argument.
 
