@@ -1,0 +1,189 @@
+"""Constructors whose objects are bound to one event loop, as data (ALP5xx, ALP206).
+
+An object is loop-bound when it keeps a reference to an event loop and fails, or misbehaves,
+when used from another one. Two kinds matter to the rules:
+
+- bound **at construction**: the constructor takes the current or running loop on the spot
+  (`asyncio.Future()`, aiohttp's `ClientSession`, which raises `no running event loop`
+  outside a coroutine since aiohttp 3.10). Built outside the loop the tests run on, the
+  object is wrong from the start, whatever the scopes.
+- bound **on first use**: the object picks up the running loop the first time it waits
+  (asyncio's locks and queues since Python 3.10: a `Lock` only when contended, a `Queue`
+  on the first `get` or `put` that waits) or opens its first connection (connection pools).
+  It works until a second loop uses it: `... is bound to a different event loop`.
+
+Only real constructors are listed. Coroutine functions that connect (`asyncpg.connect`,
+`aio_pika.connect_robust`) cannot run outside a loop at all and give a coroutine object,
+which is ALP301's business; factories that hold no loop state (SQLAlchemy's
+`async_sessionmaker`) are left out too.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from typing import TYPE_CHECKING, Iterable, Optional
+
+from flake8_asyncloop.analysis.loops import loop_origin
+from flake8_asyncloop.analysis.testcode import SCOPES, keyword, scope_value
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
+
+# ``<loop>.create_future()``: recognised in code, since the receiver has to be a known loop.
+CREATE_FUTURE = "<loop>.create_future"
+
+# -- asyncio --------------------------------------------------------------------------------
+# Futures take the loop in ``__init__`` (the current one when none is given).
+_ASYNCIO_AT_CONSTRUCTION = frozenset(
+    {
+        "asyncio.Future",
+        "asyncio.futures.Future",
+        "asyncio.StreamReader",
+        "asyncio.streams.StreamReader",
+    }
+)
+# Synchronisation primitives and queues: since Python 3.10 they bind on first wait; on 3.9
+# they took ``get_event_loop()`` in ``__init__``.
+_ASYNCIO_PRIMITIVES = frozenset(
+    {
+        "asyncio.Lock",
+        "asyncio.Event",
+        "asyncio.Condition",
+        "asyncio.Semaphore",
+        "asyncio.BoundedSemaphore",
+        "asyncio.Barrier",
+        "asyncio.locks.Lock",
+        "asyncio.locks.Event",
+        "asyncio.locks.Condition",
+        "asyncio.locks.Semaphore",
+        "asyncio.locks.BoundedSemaphore",
+        "asyncio.locks.Barrier",
+        "asyncio.Queue",
+        "asyncio.PriorityQueue",
+        "asyncio.LifoQueue",
+        "asyncio.queues.Queue",
+        "asyncio.queues.PriorityQueue",
+        "asyncio.queues.LifoQueue",
+    }
+)
+
+# -- async client libraries -----------------------------------------------------------------
+_CLIENTS_AT_CONSTRUCTION = frozenset(
+    {
+        # aiohttp: sessions and connectors call get_running_loop() in __init__ (3.10+;
+        # older releases took get_event_loop() and warned outside a coroutine).
+        "aiohttp.ClientSession",
+        "aiohttp.client.ClientSession",
+        "aiohttp.TCPConnector",
+        "aiohttp.UnixConnector",
+        "aiohttp.NamedPipeConnector",
+        "aiohttp.connector.TCPConnector",
+        "aiohttp.connector.UnixConnector",
+        # asyncpg: create_pool() returns an un-started Pool (awaited to connect) whose
+        # __init__ takes get_event_loop().
+        "asyncpg.create_pool",
+        "asyncpg.pool.create_pool",
+        # aiokafka: producers and consumers call get_running_loop() in __init__.
+        "aiokafka.AIOKafkaProducer",
+        "aiokafka.AIOKafkaConsumer",
+        "aiokafka.producer.AIOKafkaProducer",
+        "aiokafka.consumer.AIOKafkaConsumer",
+    }
+)
+_CLIENTS_ON_FIRST_USE = frozenset(
+    {
+        # httpx: the connection pool keeps connections made on the first loop that used it.
+        "httpx.AsyncClient",
+        # redis-py's asyncio client (and aioredis 2, its predecessor): connections and
+        # their locks belong to the loop that opened them.
+        "redis.asyncio.Redis",
+        "redis.asyncio.StrictRedis",
+        "redis.asyncio.from_url",
+        "redis.asyncio.Redis.from_url",
+        "redis.asyncio.ConnectionPool",
+        "redis.asyncio.RedisCluster",
+        "redis.asyncio.client.Redis",
+        "redis.asyncio.cluster.RedisCluster",
+        "aioredis.Redis",
+        "aioredis.from_url",
+        # motor: the client attaches to the loop of its first operation.
+        "motor.motor_asyncio.AsyncIOMotorClient",
+        # SQLAlchemy asyncio: the engine's pool holds driver connections of one loop.
+        "sqlalchemy.ext.asyncio.create_async_engine",
+        "sqlalchemy.ext.asyncio.AsyncEngine",
+        "sqlalchemy.ext.asyncio.engine.create_async_engine",
+    }
+)
+
+# Python 3.9's primitives bound the loop in __init__, like futures.
+_PRIMITIVES_BIND_LAZILY = sys.version_info >= (3, 10)
+
+AT_CONSTRUCTION = _ASYNCIO_AT_CONSTRUCTION | _CLIENTS_AT_CONSTRUCTION | {CREATE_FUTURE}
+ON_FIRST_USE = _CLIENTS_ON_FIRST_USE
+if _PRIMITIVES_BIND_LAZILY:
+    ON_FIRST_USE = ON_FIRST_USE | _ASYNCIO_PRIMITIVES
+else:  # pragma: no cover - Python 3.9 only
+    AT_CONSTRUCTION = AT_CONSTRUCTION | _ASYNCIO_PRIMITIVES
+BUILT_IN: frozenset = AT_CONSTRUCTION | ON_FIRST_USE
+
+
+def loop_bound_constructor(qualified_name: str, extra_names: Iterable[str] = ()) -> Optional[str]:
+    """``qualified_name`` itself when it builds a loop-bound object, else None.
+
+    ``extra_names`` are the user's additions (``--asyncloop-loop-bound-names``).
+    """
+    if qualified_name in BUILT_IN or qualified_name in extra_names:
+        return qualified_name
+    return None
+
+
+def binds_at_construction(constructor: str) -> bool:
+    """True when the object takes its loop in the constructor. Names added by the user are
+    assumed to bind on first use, the kind that needs a wider scope to go wrong."""
+    return constructor in AT_CONSTRUCTION
+
+
+def loop_bound_call(call: ast.Call, file: "FileState") -> Optional[str]:
+    """The constructor ``call`` invokes when it builds a loop-bound object, else None."""
+    func = call.func
+    qualified = file.resolve(func)
+    if qualified:
+        return loop_bound_constructor(qualified, file.options.loop_bound_names)
+    if isinstance(func, ast.Attribute) and func.attr == "create_future":
+        if loop_origin(func.value, file) is not None:
+            return CREATE_FUTURE
+    return None
+
+
+# -- which loops an object meets ------------------------------------------------------------
+_SCOPE_RANK = {scope: rank for rank, scope in enumerate(SCOPES)}
+ASYNCIO_MARK = "asyncio"
+
+
+def default_test_loop_scope(file: "FileState") -> str:
+    """The loop scope the file's tests run on unless a class or test mark says otherwise:
+    the module's ``pytestmark`` asyncio mark, else ``asyncio_default_test_loop_scope``.
+    A conftest.py's ``pytestmark`` marks nothing, so there only the config counts."""
+    if not file.is_conftest:
+        for name, mark in file.module.pytestmark:
+            if name == ASYNCIO_MARK and isinstance(mark, ast.Call):
+                given = keyword(mark, "loop_scope")
+                scope = scope_value(given.value) if given is not None else None
+                if scope in _SCOPE_RANK:
+                    return scope  # type: ignore[return-value]
+    return file.project.config.test_loop_scope or "function"
+
+
+def outlives_test_loops(file: "FileState", lifetime: str) -> bool:
+    """True when an object kept for ``lifetime`` (a fixture scope) can meet tests running on
+    different loops, because their loops are narrower than the object's life."""
+    if lifetime not in _SCOPE_RANK:
+        return False
+    return _SCOPE_RANK[lifetime] > _SCOPE_RANK.get(default_test_loop_scope(file), 0)
+
+
+def import_lifetime(file: "FileState") -> str:
+    """How long an object built while importing the file serves tests: a test module's
+    objects serve its own tests, a conftest.py's the tests of its whole directory."""
+    return "package" if file.is_conftest else "module"

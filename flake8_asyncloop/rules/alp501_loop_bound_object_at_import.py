@@ -1,0 +1,292 @@
+"""ALP501: test code builds a loop-bound object while it is being imported."""
+
+from __future__ import annotations
+
+import ast
+
+from flake8_asyncloop.analysis.loop_bound import (
+    binds_at_construction,
+    import_lifetime,
+    loop_bound_call,
+    outlives_test_loops,
+)
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+
+class LoopBoundObjectAtImport(Rule):
+    code = "ALP501"
+    name = "loop-bound-object-at-import"
+    message = (
+        "{constructor}() built at import time is bound to one event loop, but tests run on "
+        "loops of their own; build it in a fixture or in the test"
+    )
+
+    what = """
+    Flags a loop-bound object built at module level or in a class body of test code:
+    asyncio's `Future`, `<loop>.create_future()`, locks, events, conditions, semaphores,
+    barriers and queues, and the async clients of aiohttp, httpx, redis.asyncio, asyncpg,
+    motor, SQLAlchemy's asyncio engine and aiokafka. The option
+    `--asyncloop-loop-bound-names` adds your own constructors to the list.
+    """
+    why = """
+    A test module is imported once, during collection, and its module and class attributes
+    live for the whole run; pytest-asyncio gives each test its own event loop by default.
+    An object tied to a loop then serves tests on several loops. asyncio's locks, events,
+    semaphores and queues take the loop the first time they have to wait (Python 3.10 and
+    later), so the first test passes and a later one fails with
+    `RuntimeError: <asyncio.locks.Event ...> is bound to a different event loop`: a failure
+    that depends on test order and on timing (an uncontended `Lock` never waits, so it only
+    breaks once two tasks compete for it). Futures and client sessions take a loop as soon as
+    they are built: awaiting such a future fails with `got Future attached to a different
+    loop`, and aiohttp's `ClientSession()` refuses outright with `no running event loop`.
+    On Python 3.9 the asyncio primitives also bound the loop when built.
+    """
+    limitations = """
+    Only calls in the module body and class bodies are checked; a default argument value,
+    evaluated at import too, is not. An object that only ever binds lazily (asyncio's
+    primitives, connection pools) is not reported when every test of the module runs on one
+    shared loop, by a `pytestmark` asyncio mark with `loop_scope` or by
+    `asyncio_default_test_loop_scope` in the pytest configuration; a test that narrows its
+    own loop scope again is not noticed. A queue used only with `put_nowait`/`get_nowait`
+    never binds a loop and is reported all the same. Code under
+    `if __name__ == "__main__":` is checked like any other module code.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+            READY = asyncio.Event()
+
+
+            async def announce():
+                await asyncio.sleep(0)
+                READY.set()
+
+
+            @pytest.mark.asyncio
+            async def test_first_announcement():
+                READY.clear()
+                task = asyncio.create_task(announce())
+                await READY.wait()
+                await task
+
+
+            @pytest.mark.asyncio
+            async def test_second_announcement():
+                READY.clear()
+                task = asyncio.create_task(announce())
+                await READY.wait()
+                await task
+            """,
+            (5, 9),
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import aiohttp
+
+
+            class TestCatalogApi:
+                session = aiohttp.ClientSession()
+                shutdown = asyncio.get_event_loop().create_future()
+                limiter = asyncio.locks.Semaphore(4)
+            """,
+            (7, 15),
+            (8, 16),
+            (9, 15),
+        ),
+        Bad(
+            """
+            from asyncio import Queue
+
+            import pytest
+            from redis import asyncio as aioredis
+
+            JOBS = Queue()
+            CACHE = aioredis.from_url("redis://localhost")
+            """,
+            (6, 8),
+            (7, 9),
+            filename="conftest.py",
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+            pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+            DONE = asyncio.Future()
+            """,
+            (7, 8),
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture
+            async def ready():
+                return asyncio.Event()
+
+
+            async def announce(event):
+                await asyncio.sleep(0)
+                event.set()
+
+
+            @pytest.mark.asyncio
+            async def test_first_announcement(ready):
+                task = asyncio.create_task(announce(ready))
+                await ready.wait()
+                await task
+
+
+            @pytest.mark.asyncio
+            async def test_second_announcement(ready):
+                task = asyncio.create_task(announce(ready))
+                await ready.wait()
+                await task
+            """,
+            reason="each test gets an event built on its own loop",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+            import threading
+            from collections import defaultdict
+            from dataclasses import dataclass, field
+
+            CACHE_LOCK = threading.Lock()
+            LOCKS = defaultdict(asyncio.Lock)
+
+
+            @dataclass
+            class Worker:
+                name: str
+                guard: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+            DEFAULT_WORKER_NAME = Worker.__name__.lower()
+            """,
+            reason="a thread lock is not loop-bound; asyncio.Lock as a factory builds nothing yet",
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+            pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+            READY = asyncio.Event()
+
+
+            async def announce():
+                await asyncio.sleep(0)
+                READY.set()
+
+
+            async def test_first_announcement():
+                READY.clear()
+                task = asyncio.create_task(announce())
+                await READY.wait()
+                await task
+
+
+            async def test_second_announcement():
+                READY.clear()
+                task = asyncio.create_task(announce())
+                await READY.wait()
+                await task
+            """,
+            reason="all the module's tests run on one loop, which the event binds to on first wait",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+            SLOTS = asyncio.Semaphore(1)
+
+
+            async def hold_slot():
+                async with SLOTS:
+                    await asyncio.sleep(0.01)
+
+
+            @pytest.mark.asyncio
+            async def test_waits_for_a_slot():
+                holder = asyncio.create_task(hold_slot())
+                await asyncio.sleep(0)
+                async with SLOTS:
+                    assert holder.done()
+
+
+            @pytest.mark.asyncio
+            async def test_waits_again():
+                holder = asyncio.create_task(hold_slot())
+                await asyncio.sleep(0)
+                async with SLOTS:
+                    assert holder.done()
+            """,
+            files={
+                "pytest.ini": (
+                    "[pytest]\n"
+                    "asyncio_default_fixture_loop_scope = function\n"
+                    "asyncio_default_test_loop_scope = session\n"
+                )
+            },
+            reason="the configuration runs every test on the session's loop",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            make_queue = lambda: asyncio.Queue(maxsize=10)
+
+
+            def fresh_lock():
+                return asyncio.Lock()
+
+
+            class TestRetries:
+                def test_lock_starts_free(self):
+                    assert not fresh_lock().locked()
+            """,
+            reason="built inside a function, when a test calls it",
+        ),
+        Good(
+            """
+            import asyncio
+
+            WRITE_LOCK = asyncio.Lock()
+            """,
+            filename="app/storage.py",
+            reason="not test code",
+        ),
+    )
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if self.file.function is not None:
+            return  # runs when the function is called, not on import
+        constructor = loop_bound_call(node, self.file)
+        if constructor is None:
+            return
+        if binds_at_construction(constructor) or outlives_test_loops(
+            self.file, import_lifetime(self.file)
+        ):
+            self.report(node, constructor=constructor)

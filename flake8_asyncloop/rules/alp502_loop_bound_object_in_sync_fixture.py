@@ -1,0 +1,368 @@
+"""ALP502: a sync fixture builds a loop-bound object that outlives, or misses, its tests' loop."""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, Iterable, Optional, Set, Tuple
+
+from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.loop_bound import (
+    binds_at_construction,
+    loop_bound_call,
+    outlives_test_loops,
+)
+from flake8_asyncloop.analysis.scopes import Scope
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+_PYTEST_ASYNCIO = "pytest_asyncio"
+
+
+class LoopBoundObjectInSyncFixture(Rule):
+    code = "ALP502"
+    name = "loop-bound-object-in-sync-fixture"
+    message = (
+        "{constructor}() built in sync fixture '{fixture}' {problem}; "
+        "build it in an async fixture on the loop its tests run on"
+    )
+
+    what = """
+    Flags a loop-bound object (see ALP501 for the list) built in a sync fixture whose scope
+    is wider than `function`, and one that a function-scoped sync fixture hands to its
+    tests (returns or yields, directly or through a local name) when the object takes its
+    loop as soon as it is built, such as `asyncio.Future()` or aiohttp's `ClientSession()`.
+    """
+    why = """
+    A sync fixture runs outside any event loop, and a wide one keeps its value while
+    pytest-asyncio gives each test a loop of its own (by default). asyncio's locks, events
+    and queues bind to the first loop that waits on them, so with a `module`- or
+    `session`-scoped fixture the first test passes and the next fails with `RuntimeError:
+    ... is bound to a different event loop`; connection pools fail at the next test or at
+    teardown with `Event loop is closed`. Objects that take a loop when built go wrong even
+    in a function-scoped sync fixture: pytest-asyncio does not run sync fixtures on the
+    test's loop, so a future built there is `attached to a different loop` when the test
+    awaits it, and aiohttp's `ClientSession()` fails with `no running event loop`.
+    """
+    limitations = """
+    A lock, event or queue built in a function-scoped sync fixture is not reported: since
+    Python 3.10 it binds to the loop of the one test that uses it, which works. A wider
+    fixture building one is not reported when the file's tests all run on a loop at least as
+    wide (a `pytestmark` asyncio mark with `loop_scope`, or
+    `asyncio_default_test_loop_scope`); a test that narrows its own loop scope is not
+    noticed. The function-scoped case is only reported in files with async tests or
+    fixtures (or that import pytest_asyncio), and in conftest.py files; objects built and
+    kept elsewhere than the fixture's return or yield value (`self.x = ...`) are not
+    followed there. Constructors added with `--asyncloop-loop-bound-names` count as binding
+    on first use. A fixture whose scope is not a literal is skipped.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.fixture(scope="module")
+            def ready():
+                return asyncio.Event()
+
+
+            async def announce(event):
+                await asyncio.sleep(0)
+                event.set()
+
+
+            @pytest.mark.asyncio
+            async def test_first_announcement(ready):
+                ready.clear()
+                task = asyncio.create_task(announce(ready))
+                await ready.wait()
+                await task
+
+
+            @pytest.mark.asyncio
+            async def test_second_announcement(ready):
+                ready.clear()
+                task = asyncio.create_task(announce(ready))
+                await ready.wait()
+                await task
+            """,
+            (8, 12),
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.fixture
+            def reply():
+                future = asyncio.Future()
+                return future
+
+
+            @pytest.mark.asyncio
+            async def test_reply_arrives(reply):
+                asyncio.get_running_loop().call_soon(reply.set_result, "pong")
+                assert await reply == "pong"
+            """,
+            (8, 14),
+            runs=True,
+        ),
+        Bad(
+            """
+            import httpx
+            import pytest
+
+
+            @pytest.fixture(scope="session")
+            def api():
+                client = httpx.AsyncClient(base_url="http://testserver")
+                yield client
+            """,
+            (7, 14),
+            filename="conftest.py",
+        ),
+        Bad(
+            """
+            import aiohttp
+            import pytest
+
+
+            @pytest.fixture
+            def session():
+                yield aiohttp.ClientSession()
+
+
+            @pytest.mark.asyncio
+            async def test_health(session, base_url):
+                async with session.get(base_url + "/health") as response:
+                    assert response.status == 200
+            """,
+            (7, 11),
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture
+            async def ready():
+                return asyncio.Event()
+
+
+            async def announce(event):
+                await asyncio.sleep(0)
+                event.set()
+
+
+            @pytest.mark.asyncio
+            async def test_first_announcement(ready):
+                task = asyncio.create_task(announce(ready))
+                await ready.wait()
+                await task
+
+
+            @pytest.mark.asyncio
+            async def test_second_announcement(ready):
+                task = asyncio.create_task(announce(ready))
+                await ready.wait()
+                await task
+            """,
+            reason="an async fixture builds the event on the loop of the test that uses it",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.fixture
+            def ready():
+                return asyncio.Event()
+
+
+            async def announce(event):
+                await asyncio.sleep(0)
+                event.set()
+
+
+            @pytest.mark.asyncio
+            async def test_announcement(ready):
+                task = asyncio.create_task(announce(ready))
+                await ready.wait()
+                await task
+            """,
+            reason="a function-scoped event binds on first wait, to the one test's loop",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+            pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+            @pytest.fixture(scope="module")
+            def ready():
+                return asyncio.Event()
+
+
+            async def announce(event):
+                await asyncio.sleep(0)
+                event.set()
+
+
+            async def test_first_announcement(ready):
+                ready.clear()
+                task = asyncio.create_task(announce(ready))
+                await ready.wait()
+                await task
+
+
+            async def test_second_announcement(ready):
+                ready.clear()
+                task = asyncio.create_task(announce(ready))
+                await ready.wait()
+                await task
+            """,
+            reason="every test of the module runs on the module's loop, which the event binds to",
+            runs=True,
+        ),
+        Good(
+            """
+            import threading
+
+            import pytest
+
+
+            @pytest.fixture(scope="session")
+            def registry():
+                return {"lock": threading.Lock(), "jobs": []}
+            """,
+            reason="a thread lock and a dict are not tied to any event loop",
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+            from app.callbacks import deliver
+
+
+            @pytest.fixture
+            def outcome():
+                return asyncio.Future()
+
+
+            def test_deliver_sets_result(outcome):
+                deliver(outcome, 42)
+                assert outcome.result() == 42
+            """,
+            reason="only sync tests here: nothing awaits the future on another loop",
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._reported: Set[int] = set()
+        # (fixture def, local name) -> the call whose loop-bound result the name holds
+        self._held: Dict[Tuple[int, str], ast.Call] = {}
+        self._serves_async: Optional[bool] = None
+
+    # -- wide fixtures: every loop-bound object built in them -------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        fixture = self._sync_fixture()
+        scope = _scope_of(fixture)
+        if fixture is None or scope is None or scope == "function":
+            return
+        constructor = loop_bound_call(node, self.file)
+        if constructor is None:
+            return
+        if binds_at_construction(constructor) or outlives_test_loops(self.file, scope):
+            problem = f"outlives each test's loop (scope={scope!r})"
+            self._report(node, constructor, fixture, problem)
+
+    # -- function-scoped fixtures: objects that take a loop when built, handed to tests -----------
+    def visit_Assign(self, node: ast.Assign) -> None:
+        fixture = self._sync_fixture()
+        if fixture is None:
+            return
+        call = node.value if isinstance(node.value, ast.Call) else None
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                key = (id(fixture.node), target.id)
+                if call is not None:
+                    self._held[key] = call
+                else:
+                    self._held.pop(key, None)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self._handed_out(node.value)
+
+    def visit_Yield(self, node: ast.Yield) -> None:
+        self._handed_out(node.value)
+
+    def _handed_out(self, value: Optional[ast.AST]) -> None:
+        fixture = self._sync_fixture()
+        if fixture is None or _scope_of(fixture) != "function" or value is None:
+            return
+        call = value if isinstance(value, ast.Call) else None
+        if call is None and isinstance(value, ast.Name):
+            call = self._held.get((id(fixture.node), value.id))
+        if call is None:
+            return
+        constructor = loop_bound_call(call, self.file)
+        if constructor is None or not binds_at_construction(constructor):
+            return
+        if self._serves_async_tests():
+            self._report(call, constructor, fixture, "is bound to a loop other than its test's")
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _sync_fixture(self) -> Optional[Scope]:
+        """The sync fixture whose own body the walk is in, if any."""
+        function = self.file.function
+        if function is None or function.role != scopes.FIXTURE or function.is_async:
+            return None
+        return function
+
+    def _report(self, call: ast.Call, constructor: str, fixture: Scope, problem: str) -> None:
+        if id(call) in self._reported:
+            return
+        self._reported.add(id(call))
+        name = fixture.fixture.name  # type: ignore[union-attr]
+        self.report(call, constructor=constructor, fixture=name, problem=problem)
+
+    def _serves_async_tests(self) -> bool:
+        """Whether the fixture's users may be async: the file has async tests or fixtures (or
+        imports pytest_asyncio), or it is a conftest.py serving a whole directory."""
+        if self._serves_async is None:
+            file = self.file
+            self._serves_async = (
+                file.is_conftest
+                or file.imports.lookup(_PYTEST_ASYNCIO) is not None
+                or _has_async_defs(file.module.functions.values())
+                or any(_has_async_defs(c.body) for c in file.module.classes.values())
+            )
+        return self._serves_async
+
+
+def _scope_of(fixture: Optional[Scope]) -> Optional[str]:
+    """The fixture's scope when it is a literal; None otherwise."""
+    if fixture is None or fixture.fixture is None:
+        return None
+    return fixture.fixture.scope
+
+
+def _has_async_defs(nodes: Iterable[ast.AST]) -> bool:
+    return any(isinstance(node, ast.AsyncFunctionDef) for node in nodes)
