@@ -1,0 +1,327 @@
+"""ALP401: in strict mode, an async test with no asyncio mark is not run by pytest-asyncio."""
+
+from __future__ import annotations
+
+import ast
+
+from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.async_runners import (
+    ASYNCIO_MARK,
+    class_marks,
+    decorator_marks,
+    defines_init,
+    enclosing_classes,
+    module_runners,
+    project_test_runner,
+    requests_runner_fixture,
+    spelling,
+    strict_mode,
+    yields,
+)
+from flake8_asyncloop.findings import AddDecorator, Fix, Safety, Span
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+STRICT_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+AUTO_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+
+
+class AsyncTestNotRun(Rule):
+    code = "ALP401"
+    name = "async-test-not-run"
+    message = (
+        "async test '{test}' has no asyncio mark: strict mode does not run it; "
+        "add @pytest.mark.asyncio"
+    )
+    fix_safety = Safety.UNSAFE
+
+    what = """
+    In strict mode (pytest-asyncio's default), flags an `async def test*` that carries no
+    asyncio mark: none on the function, on its class (decorator or class-body `pytestmark`)
+    or in the module's `pytestmark`. It stays silent wherever something else may run the
+    test: auto mode; anyio or trio marks, `anyio_backend` parametrization or fixtures, and
+    plugins such as pytest-trio, pytest-aiohttp or pytest-tornasync; unittest-style base
+    classes; conftest hooks that collect or mark tests; and decorators it cannot see into.
+    """
+    why = """
+    In strict mode pytest-asyncio only runs coroutine tests that are marked. An unmarked one
+    falls through to pytest, which cannot await it: pytest 8.4 and later fail it with `async
+    def functions are not natively supported`, and older versions skip it with a warning and
+    exit 0, so the test never ran and nobody noticed. A `pytestmark` in `conftest.py` does not
+    help: pytest reads `pytestmark` only from test modules and classes.
+    """
+    fix_notes = """
+    Unsafe: `@pytest.mark.asyncio` is added as the test's outermost decorator, spelled the way
+    the module imports pytest (`import pytest` is added when it is missing). The test then
+    runs for the first time, and may fail on its own merits: that is why the fix is unsafe.
+    Switching the suite to `asyncio_mode = auto` is the other remedy when most tests are
+    async.
+    """
+    limitations = """
+    Silence is the rule wherever a test might be run some other way, so a test is missed when
+    the module imports anyio or trio and has no asyncio mark at all, when any decorator the
+    linter does not know wraps it (only pytest marks, `staticmethod`, `mock.patch` and
+    hypothesis's decorators are known), when its class has a base the linter cannot see
+    into, or when a conftest defines `pytest_collection_modifyitems`,
+    `pytest_pycollect_makeitem` or `pytest_pyfunc_call`. (Under pytest-asyncio 1.x a mark
+    added in `pytest_collection_modifyitems` comes too late to make a test run, but the hook
+    may do more than add marks.) Plugins that are not named in `pytest_plugins` or `-p` in
+    `addopts` are not seen. Async generator tests are ALP404's.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            async def test_sleep_result():
+                assert await asyncio.sleep(0, 3) == 3
+            """,
+            (6, 1),
+            fixed="""
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_sleep_result():
+                assert await asyncio.sleep(0, 3) == 3
+            """,
+            files={"pytest.ini": STRICT_INI},
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+
+            async def test_queue_round_trip():
+                queue = asyncio.Queue()
+                await queue.put("job")
+                assert await queue.get() == "job"
+            """,
+            (4, 1),
+            fixed="""
+            import asyncio
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_queue_round_trip():
+                queue = asyncio.Queue()
+                await queue.put("job")
+                assert await queue.get() == "job"
+            """,
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            from pytest import mark
+
+
+            class TestEvent:
+                @mark.parametrize("value", [1, 2])
+                async def test_wait(self, value):
+                    event = asyncio.Event()
+                    event.set()
+                    assert await event.wait()
+
+                @mark.asyncio
+                async def test_marked(self):
+                    assert not asyncio.Event().is_set()
+            """,
+            (8, 5),
+            fixed="""
+            import asyncio
+
+            from pytest import mark
+
+
+            class TestEvent:
+                @mark.asyncio
+                @mark.parametrize("value", [1, 2])
+                async def test_wait(self, value):
+                    event = asyncio.Event()
+                    event.set()
+                    assert await event.wait()
+
+                @mark.asyncio
+                async def test_marked(self):
+                    assert not asyncio.Event().is_set()
+            """,
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            async def test_lock_is_free():
+                async with asyncio.Lock():
+                    pass
+            """,
+            (6, 1),
+            fixed="""
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_lock_is_free():
+                async with asyncio.Lock():
+                    pass
+            """,
+            files={
+                "pytest.ini": STRICT_INI,
+                "conftest.py": "import pytest\n\npytestmark = pytest.mark.asyncio\n",
+            },
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+            pytestmark = pytest.mark.asyncio
+
+
+            async def test_sleep_result():
+                assert await asyncio.sleep(0, 3) == 3
+            """,
+            reason="the module's pytestmark marks every test in it",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def test_sleep_result():
+                assert await asyncio.sleep(0, 3) == 3
+            """,
+            reason="auto mode runs every async test",
+            files={"pytest.ini": AUTO_INI},
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def test_sleep_result():
+                assert await asyncio.sleep(0, 3) == 3
+            """,
+            reason="a conftest hook runs coroutine tests itself",
+            files={
+                "conftest.py": (
+                    "import asyncio\nimport inspect\n\nimport pytest\n\n\n"
+                    "@pytest.hookimpl(tryfirst=True)\n"
+                    "def pytest_pyfunc_call(pyfuncitem):\n"
+                    "    if inspect.iscoroutinefunction(pyfuncitem.obj):\n"
+                    "        args = {n: pyfuncitem.funcargs[n]\n"
+                    "                for n in pyfuncitem._fixtureinfo.argnames}\n"
+                    "        asyncio.run(pyfuncitem.obj(**args))\n"
+                    "        return True\n"
+                ),
+            },
+            runs=True,
+        ),
+        Good(
+            """
+            import anyio
+            import pytest
+
+
+            @pytest.mark.anyio
+            async def test_checkpoint():
+                await anyio.sleep(0)
+            """,
+            reason="anyio's plugin runs tests marked for it",
+        ),
+        Good(
+            """
+            import trio
+
+
+            async def test_checkpoint():
+                await trio.sleep(0)
+            """,
+            reason="a trio suite (pytest-trio, trio_mode) runs unmarked async tests",
+        ),
+        Good(
+            """
+            import asyncio
+            import unittest
+
+
+            class QueueTest(unittest.IsolatedAsyncioTestCase):
+                async def test_round_trip(self):
+                    queue = asyncio.Queue()
+                    await queue.put(1)
+                    self.assertEqual(await queue.get(), 1)
+            """,
+            reason="IsolatedAsyncioTestCase runs its own coroutine tests",
+            runs=True,
+        ),
+        Good(
+            """
+            from helpers import async_test
+
+
+            @async_test
+            async def test_connect(server):
+                await server.ping()
+            """,
+            reason="a decorator the linter cannot see into may run the coroutine itself",
+        ),
+        Good(
+            """
+            async def test_hello(aiohttp_client, app):
+                client = await aiohttp_client(app)
+                assert (await client.get("/")).status == 200
+            """,
+            reason="aiohttp_client belongs to pytest-aiohttp, which runs the test",
+        ),
+    )
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        file = self.file
+        scope = file.scope
+        if scope.role != scopes.TEST or file.is_conftest or not strict_mode(file.project):
+            return
+        if yields(node) is not None:
+            return  # an async generator test: ALP404
+        classes = enclosing_classes(scope)
+        if classes is None:
+            return
+        for owner in classes:
+            if owner.class_kind != "pytest" or defines_init(owner.node):  # type: ignore[arg-type]
+                return
+            marks = class_marks(owner.node, file.imports)  # type: ignore[arg-type]
+            if marks.mentions_asyncio or marks.handled_elsewhere:
+                return
+        marks = decorator_marks(node.decorator_list, file.imports)
+        if marks.mentions_asyncio or marks.handled_elsewhere:
+            return
+        if requests_runner_fixture(scope.params) or project_test_runner(file.project):
+            return
+        module = module_runners(file)
+        if module.pytestmark.mentions_asyncio or module.test_runner is not None:
+            return
+        self.report(node, self._fix(node), test=node.name)
+
+    def _fix(self, node: ast.AsyncFunctionDef):
+        spelled = spelling(self.file.imports, ASYNCIO_MARK)
+        if spelled is None:
+            return None
+        decorator, imports = spelled
+        edit = AddDecorator(Span.of(node), decorator)
+        return Fix(Safety.UNSAFE, f"mark the test with @{decorator}", (edit,), imports)

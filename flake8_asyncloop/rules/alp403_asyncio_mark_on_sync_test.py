@@ -1,0 +1,182 @@
+"""ALP403: an asyncio mark reaches a sync test, where it does nothing but warn."""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.async_runners import (
+    class_marks,
+    decorator_marks,
+    defines_init,
+    enclosing_classes,
+    module_runners,
+)
+from flake8_asyncloop.findings import Fix, RemoveDecorator, Safety, Span
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+REMOVE = "remove the mark"
+MARK_ASYNC_ONLY = "mark only the async tests, or move this test out"
+
+
+class AsyncioMarkOnSyncTest(Rule):
+    code = "ALP403"
+    name = "asyncio-mark-on-sync-test"
+    message = "{source} marks sync test '{test}' with asyncio, which only warns; {action}"
+    fix_safety = Safety.SAFE
+
+    what = """
+    Flags an asyncio mark that reaches a sync test: a `@pytest.mark.asyncio` decorator on the
+    test, a mark on its class (decorator or class-body `pytestmark`), or the module's
+    `pytestmark`.
+    """
+    why = """
+    The asyncio mark only means something on a coroutine. On a sync test pytest-asyncio
+    emits `PytestWarning: The test ... is marked with '@pytest.mark.asyncio' but it is not an
+    async function`, which fails the run under `-W error` or `filterwarnings = error`. A mark
+    on a sync test usually means the test was meant to be async, or lost its `async` in a
+    refactoring and no longer awaits what it should.
+    """
+    fix_notes = """
+    Safe for a decorator on the test itself: it is removed, which changes nothing but the
+    warning. No fix when the mark comes from the class or the module: those marks serve the
+    async tests beside it, so mark those one by one or move the sync test elsewhere.
+    """
+    limitations = """
+    Marks given through `pytest.param(..., marks=...)` are not followed. A test wrapped by a
+    decorator the linter does not know is left alone, since the decorator may make it async.
+    """
+    examples = (
+        Bad(
+            """
+            import pytest
+
+
+            @pytest.mark.asyncio
+            def test_parse_port():
+                assert int("8080") == 8080
+            """,
+            (4, 2),
+            fixed="""
+            import pytest
+
+
+            def test_parse_port():
+                assert int("8080") == 8080
+            """,
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            class TestQueue:
+                async def test_round_trip(self):
+                    queue = asyncio.Queue()
+                    await queue.put(1)
+                    assert await queue.get() == 1
+
+                def test_starts_empty(self):
+                    assert asyncio.Queue().empty()
+            """,
+            (13, 5),
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+            pytestmark = [pytest.mark.asyncio(loop_scope="module")]
+
+
+            async def test_sleep_result():
+                assert await asyncio.sleep(0, 3) == 3
+
+
+            def test_default_limit():
+                assert asyncio.Semaphore()._value == 1
+            """,
+            (12, 1),
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            class TestQueue:
+                @pytest.mark.asyncio
+                async def test_round_trip(self):
+                    queue = asyncio.Queue()
+                    await queue.put(1)
+                    assert await queue.get() == 1
+
+                def test_starts_empty(self):
+                    assert asyncio.Queue().empty()
+            """,
+            reason="only the async test carries the mark",
+            runs=True,
+        ),
+        Good(
+            """
+            import pytest
+
+            from helpers import run_in_loop
+
+
+            @pytest.mark.asyncio
+            @run_in_loop
+            def test_connect(server):
+                assert server.connected
+            """,
+            reason="a decorator the linter cannot see into may make the test async",
+        ),
+    )
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        file = self.file
+        scope = file.scope
+        if scope.role != scopes.TEST or file.is_conftest:
+            return
+        classes = enclosing_classes(scope)
+        if classes is None or any(_not_collected(c.node, c.class_kind) for c in classes):
+            return
+        own = decorator_marks(node.decorator_list, file.imports)
+        if own.unknown is not None:
+            return
+        if own.asyncio:
+            for decorator in own.asyncio:
+                edit = RemoveDecorator(Span.of(decorator))
+                fix = Fix(Safety.SAFE, "remove the asyncio mark", (edit,))
+                self.report(decorator, fix, source="a decorator", test=node.name, action=REMOVE)
+            return
+        source = self._inherited_mark(classes)
+        if source is not None:
+            self.report(node, source=source, test=node.name, action=MARK_ASYNC_ONLY)
+
+    def _inherited_mark(self, classes) -> Optional[str]:
+        """Where a mark reaching the test from outside comes from; None if none does."""
+        for owner in classes:
+            marks = class_marks(owner.node, self.file.imports)
+            if marks.unknown is not None:
+                return None
+            if marks.asyncio:
+                return f"class {owner.node.name}"
+        if module_runners(self.file).pytestmark.asyncio:
+            return "the module's pytestmark"
+        return None
+
+
+def _not_collected(node: ast.ClassDef, kind: str) -> bool:
+    """unittest-style classes run their own tests (pytest-asyncio never sees their marks);
+    pytest does not collect a test class with an ``__init__``."""
+    return kind != "pytest" or defines_init(node)

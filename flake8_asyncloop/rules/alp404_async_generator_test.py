@@ -1,0 +1,120 @@
+"""ALP404: an async test that yields is an async generator, which no one runs."""
+
+from __future__ import annotations
+
+import ast
+
+from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.async_runners import decorator_marks, enclosing_classes, yields
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+
+class AsyncGeneratorTest(Rule):
+    code = "ALP404"
+    name = "async-generator-test"
+    message = (
+        "async test '{test}' yields, which makes it an async generator that is never run; "
+        "move the setup and teardown into a fixture"
+    )
+
+    what = """
+    Flags `yield` in the body of an `async def test*` (a `yield` in a def nested inside it
+    does not count).
+    """
+    why = """
+    A `yield` turns the test into an async generator function. pytest-asyncio refuses those
+    (`Tests based on asynchronous generators are not supported`) and reports the test as
+    xfailed without running it; without an asyncio mark pytest fails it as unsupported;
+    pytest-asyncio 0.21 passed it without running a line. Either way nothing in the test ever
+    executes. The `yield` is usually setup and teardown that belongs in a yield fixture.
+    """
+    limitations = """
+    A test wrapped by a decorator the linter does not know, or in a class whose base it
+    cannot see into, is left alone: the wrapper may drive the generator itself.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_queue_drains():
+                queue = asyncio.Queue()
+                await queue.put(1)
+                yield queue
+                assert queue.empty()
+            """,
+            (7, 1),
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+
+            class TestStream:
+                async def test_chunks(self):
+                    for chunk in (b"a", b"b"):
+                        await asyncio.sleep(0)
+                        yield chunk
+            """,
+            (5, 5),
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture
+            async def queue():
+                queue = asyncio.Queue()
+                yield queue
+                assert queue.empty()
+
+
+            @pytest.mark.asyncio
+            async def test_queue_drains(queue):
+                await queue.put(1)
+                assert await queue.get() == 1
+            """,
+            reason="the setup and teardown live in a yield fixture; the test only awaits",
+            runs=True,
+        ),
+        Good(
+            """
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_collects_chunks():
+                async def chunks():
+                    yield b"a"
+                    yield b"b"
+
+                assert [chunk async for chunk in chunks()] == [b"a", b"b"]
+            """,
+            reason="the yield belongs to a generator defined inside the test",
+            runs=True,
+        ),
+    )
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        file = self.file
+        scope = file.scope
+        if scope.role != scopes.TEST or file.is_conftest:
+            return
+        classes = enclosing_classes(scope)
+        if classes is None or any(owner.class_kind == "unknown" for owner in classes):
+            return
+        if decorator_marks(node.decorator_list, file.imports).unknown is not None:
+            return
+        if yields(node) is None:
+            return
+        self.report(node, test=node.name)

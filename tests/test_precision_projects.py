@@ -1,0 +1,462 @@
+"""Whole little projects, checked file by file with their real context (config, conftest chain).
+
+The ALP4xx rules about marks and modes are where a per-file linter goes most wrong: whether an
+unmarked async test runs depends on the config file, the conftest chain, plugins and base
+classes. Each project here is a shape seen in real suites; the ones that run their async tests
+correctly must give no ALP401/ALP402 finding at all, and the strict-mode suite with real
+mistakes must give exactly its findings.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+import pytest
+from support import check_path
+
+from flake8_asyncloop.context.discovery import clear_caches
+
+NOT_RUN_CODES = ("ALP401", "ALP402")
+Found = Tuple[str, int, str]  # (path relative to the project, line, code)
+
+
+def lay_out(root: Path, files: Dict[str, str]) -> Path:
+    for relative, text in files.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    clear_caches()
+    return root
+
+
+def findings(root: Path, codes: Sequence[str]) -> List[Found]:
+    """Findings of ``codes`` in every test module and conftest.py of the project."""
+    found: List[Found] = []
+    for path in sorted(root.rglob("*.py")):
+        if not (path.name.startswith("test_") or path.name == "conftest.py"):
+            continue
+        relative = path.relative_to(root).as_posix()
+        found += [(relative, line, code) for line, _, code in check_path(path) if code in codes]
+    return sorted(found)
+
+
+# -- one suite, many configs ---------------------------------------------------------------
+
+# Unmarked async tests and async @pytest.fixture: right in auto mode, wrong in strict mode.
+AUTO_STYLE_SUITE = {
+    "tests/__init__.py": "",
+    "tests/conftest.py": """
+        import asyncio
+
+        import pytest
+        import pytest_asyncio
+
+
+        @pytest.fixture
+        async def database():
+            await asyncio.sleep(0)
+            yield {"orders": []}
+
+
+        @pytest_asyncio.fixture
+        async def cache():
+            return {}
+        """,
+    "tests/test_orders.py": """
+        import asyncio
+
+        import pytest
+
+
+        @pytest.fixture
+        async def order(database):
+            database["orders"].append("widget")
+            return database["orders"][-1]
+
+
+        async def test_order(order):
+            await asyncio.sleep(0)
+            assert order == "widget"
+
+
+        class TestOrders:
+            async def test_count(self, database, order):
+                assert len(database["orders"]) == 1
+        """,
+}
+
+AUTO_CONFIGS = {
+    "pytest.ini": "[pytest]\nasyncio_mode = auto\n",
+    "pyproject.toml": '[tool.pytest.ini_options]\nasyncio_mode = "auto"\n',
+    "setup.cfg": "[tool:pytest]\nasyncio_mode = auto\n",
+    "tox.ini": "[tox]\nenvlist = py311\n\n[pytest]\nasyncio_mode = auto\n",
+    "addopts": "[pytest]\naddopts = -ra --asyncio-mode=auto\n",
+}
+
+
+@pytest.mark.parametrize("config", sorted(AUTO_CONFIGS))
+def test_auto_mode_from_any_config_file_silences_401_and_402(config: str, tmp_path: Path) -> None:
+    name = "pytest.ini" if config == "addopts" else config
+    lay_out(tmp_path, {**AUTO_STYLE_SUITE, name: AUTO_CONFIGS[config]})
+    assert findings(tmp_path, NOT_RUN_CODES) == []
+
+
+def test_the_same_suite_in_strict_mode_is_reported(tmp_path: Path) -> None:
+    lay_out(tmp_path, {**AUTO_STYLE_SUITE, "pytest.ini": "[pytest]\nasyncio_mode = strict\n"})
+    assert findings(tmp_path, NOT_RUN_CODES) == [
+        ("tests/conftest.py", 7, "ALP402"),
+        ("tests/test_orders.py", 6, "ALP402"),
+        ("tests/test_orders.py", 12, "ALP401"),
+        ("tests/test_orders.py", 18, "ALP401"),
+    ]
+
+
+def test_strict_mode_named_in_config_after_an_auto_addopts_is_still_auto(tmp_path: Path) -> None:
+    config = "[pytest]\nasyncio_mode = strict\naddopts = --asyncio-mode=auto\n"
+    lay_out(tmp_path, {**AUTO_STYLE_SUITE, "pytest.ini": config})
+    assert findings(tmp_path, NOT_RUN_CODES) == []
+
+
+# -- suites run by anyio or trio ------------------------------------------------------------
+
+ANYIO_SUITE = {
+    "pyproject.toml": "[tool.pytest.ini_options]\naddopts = \"-ra\"\n",
+    "tests/conftest.py": """
+        import pytest
+
+
+        @pytest.fixture
+        def anyio_backend():
+            return "asyncio"
+
+
+        @pytest.fixture
+        async def client():
+            yield {"connected": True}
+        """,
+    "tests/test_api.py": """
+        import pytest
+
+        pytestmark = pytest.mark.anyio
+
+
+        @pytest.fixture
+        async def token(client):
+            return "secret"
+
+
+        async def test_login(client, token):
+            assert client["connected"] and token
+
+
+        class TestUsers:
+            async def test_list(self, client):
+                assert client
+        """,
+}
+
+# The FastAPI documentation's shape: marks on each test, an async fixture in conftest.py,
+# and no anyio_backend fixture anywhere (anyio's plugin provides one).
+ANYIO_MARKED_TESTS = {
+    "tests/conftest.py": """
+        import httpx
+        import pytest
+
+        from app.main import app
+
+
+        @pytest.fixture
+        async def http():
+            async with httpx.AsyncClient(app=app, base_url="http://test") as client:
+                yield client
+        """,
+    "tests/test_root.py": """
+        import pytest
+
+
+        @pytest.mark.anyio
+        async def test_root(http):
+            response = await http.get("/")
+            assert response.status_code == 200
+
+
+        @pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+        async def test_both_backends(http, anyio_backend):
+            assert (await http.get("/health")).status_code == 200
+        """,
+}
+
+TRIO_SUITE = {
+    "pytest.ini": "[pytest]\ntrio_mode = true\n",
+    "test_nursery.py": """
+        import pytest
+        import trio
+
+
+        @pytest.fixture
+        async def ticker(nursery):
+            send, receive = trio.open_memory_channel(1)
+            nursery.start_soon(send.send, "tick")
+            return receive
+
+
+        async def test_tick(ticker):
+            assert await ticker.receive() == "tick"
+        """,
+}
+
+TRIO_MODE_ONLY = {
+    "setup.cfg": "[tool:pytest]\ntrio_mode = true\n",
+    "test_sleep.py": """
+        from myproject import sleeper
+
+
+        async def test_sleeper():
+            assert await sleeper.nap(0) is None
+        """,
+}
+
+AIOHTTP_PLUGIN = {
+    "conftest.py": 'pytest_plugins = "aiohttp.pytest_plugin"\n',
+    "test_app.py": """
+        from myapp import create_app
+
+
+        async def test_index(aiohttp_client):
+            client = await aiohttp_client(create_app())
+            assert (await client.get("/")).status == 200
+
+
+        async def test_without_fixtures():
+            assert create_app() is not None
+        """,
+}
+
+
+@pytest.mark.parametrize(
+    "files",
+    [ANYIO_SUITE, ANYIO_MARKED_TESTS, TRIO_SUITE, TRIO_MODE_ONLY, AIOHTTP_PLUGIN],
+    ids=["anyio-backend-fixture", "anyio-marked-tests", "pytest-trio", "trio-mode", "aiohttp"],
+)
+def test_suites_run_by_other_plugins_give_no_401_or_402(files, tmp_path: Path) -> None:
+    lay_out(tmp_path, files)
+    assert findings(tmp_path, NOT_RUN_CODES) == []
+
+
+# -- unittest ------------------------------------------------------------------------------
+
+UNITTEST_SUITE = {
+    "setup.py": "from setuptools import setup\nsetup()\n",
+    "tests/test_service.py": """
+        import asyncio
+        import unittest
+        from unittest import IsolatedAsyncioTestCase
+
+
+        class ServiceTest(unittest.IsolatedAsyncioTestCase):
+            async def asyncSetUp(self):
+                self.queue = asyncio.Queue()
+
+            async def test_round_trip(self):
+                await self.queue.put(1)
+                self.assertEqual(await self.queue.get(), 1)
+
+            def test_sync(self):
+                self.assertTrue(self.queue.empty())
+
+
+        class ImportedNameTest(IsolatedAsyncioTestCase):
+            async def test_sleep(self):
+                self.assertIsNone(await asyncio.sleep(0))
+        """,
+    "tests/test_base_class.py": """
+        from tests.support import AsyncTestCase
+
+
+        class ClientTest(AsyncTestCase):
+            async def test_connect(self):
+                await self.client.connect()
+        """,
+}
+
+
+def test_unittest_async_suites_give_no_alp4_finding(tmp_path: Path) -> None:
+    lay_out(tmp_path, UNITTEST_SUITE)
+    codes = ("ALP401", "ALP402", "ALP403", "ALP404", "ALP405")
+    assert findings(tmp_path, codes) == []
+
+
+# -- conftest hooks and plugins -------------------------------------------------------------
+
+HOOK_SUITE = {
+    "pytest.ini": "[pytest]\n",
+    "conftest.py": """
+        import inspect
+
+        import pytest
+
+
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                if inspect.iscoroutinefunction(getattr(item, "obj", None)):
+                    item.add_marker(pytest.mark.asyncio)
+        """,
+    "tests/unit/test_sleep.py": """
+        import asyncio
+
+        import pytest
+
+
+        @pytest.fixture
+        async def delay():
+            return 0
+
+
+        async def test_sleep(delay):
+            assert await asyncio.sleep(delay) is None
+        """,
+}
+
+LOCAL_PLUGIN_SUITE = {
+    "pytest.ini": "[pytest]\n",
+    "conftest.py": 'pytest_plugins = ["tests.plugins.coroutines"]\n',
+    "tests/__init__.py": "",
+    "tests/plugins/__init__.py": "",
+    "tests/plugins/coroutines.py": """
+        import asyncio
+        import inspect
+
+
+        def pytest_pyfunc_call(pyfuncitem):
+            if inspect.iscoroutinefunction(pyfuncitem.obj):
+                names = pyfuncitem._fixtureinfo.argnames
+                args = {name: pyfuncitem.funcargs[name] for name in names}
+                asyncio.run(pyfuncitem.obj(**args))
+                return True
+        """,
+    "tests/test_sleep.py": """
+        import asyncio
+
+
+        async def test_sleep():
+            assert await asyncio.sleep(0) is None
+        """,
+}
+
+
+@pytest.mark.parametrize(
+    "files", [HOOK_SUITE, LOCAL_PLUGIN_SUITE], ids=["conftest-hook", "local-plugin"]
+)
+def test_hooks_that_run_coroutines_silence_401_and_402(files, tmp_path: Path) -> None:
+    lay_out(tmp_path, files)
+    assert findings(tmp_path, NOT_RUN_CODES) == []
+
+
+# -- a strict-mode suite with real mistakes -------------------------------------------------
+
+STRICT_SUITE = {
+    "pytest.ini": "[pytest]\nasyncio_default_fixture_loop_scope = function\n",
+    "tests/conftest.py": """
+        import asyncio
+
+        import pytest
+        import pytest_asyncio
+
+        # A conftest's pytestmark marks nothing: pytest reads it from test modules only.
+        pytestmark = pytest.mark.asyncio
+
+
+        @pytest_asyncio.fixture
+        async def server():
+            return ("127.0.0.1", 8080)
+
+
+        @pytest.fixture
+        async def connection(server):
+            await asyncio.sleep(0)
+            return server
+        """,
+    "tests/test_client.py": """
+        import asyncio
+        import unittest
+
+        import pytest
+        import pytest_asyncio
+
+
+        async def test_connect(connection):
+            assert connection
+
+
+        @pytest.mark.asyncio
+        async def test_send(connection):
+            assert connection
+
+
+        @pytest.mark.asyncio
+        def test_parse():
+            assert int("1") == 1
+
+
+        @pytest.mark.asyncio
+        async def test_stream(connection):
+            yield connection
+
+
+        @pytest_asyncio.fixture
+        @pytest.mark.asyncio
+        async def session(connection):
+            return connection
+
+
+        class LegacyTest(unittest.TestCase):
+            async def test_legacy(self):
+                await asyncio.sleep(0)
+        """,
+    "tests/test_marked_module.py": """
+        import pytest
+
+        pytestmark = pytest.mark.asyncio
+
+
+        async def test_marked_by_module():
+            pass
+
+
+        def test_sync_under_module_mark():
+            pass
+        """,
+    # A directory whose conftest runs coroutines itself: its tests are its own business.
+    "tests/legacy/conftest.py": """
+        def pytest_pycollect_makeitem(collector, name, obj):
+            return None
+        """,
+    "tests/legacy/test_old.py": """
+        import pytest
+
+
+        @pytest.fixture
+        async def old_fixture():
+            return 1
+
+
+        async def test_old(old_fixture):
+            assert old_fixture == 1
+        """,
+}
+
+
+def test_strict_suite_reports_exactly_its_mistakes(tmp_path: Path) -> None:
+    lay_out(tmp_path, STRICT_SUITE)
+    codes = ("ALP401", "ALP402", "ALP403", "ALP404", "ALP405", "ALP409", "ALP410")
+    assert findings(tmp_path, codes) == [
+        ("tests/conftest.py", 15, "ALP402"),
+        ("tests/test_client.py", 8, "ALP401"),
+        ("tests/test_client.py", 17, "ALP403"),
+        ("tests/test_client.py", 23, "ALP404"),
+        ("tests/test_client.py", 28, "ALP409"),
+        ("tests/test_client.py", 34, "ALP405"),
+        ("tests/test_marked_module.py", 10, "ALP403"),
+    ]
