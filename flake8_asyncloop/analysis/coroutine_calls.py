@@ -1,0 +1,436 @@
+"""Which calls make a coroutine: name bookkeeping for rules that must know without importing.
+
+A rule mixes ``CoroutineCalls`` in and asks ``coroutine_call(call)`` while walking; the
+answer is a ``PendingCall`` that ``decide`` settles once the module has been walked,
+when every binding of every name is known (a name bound anywhere in a def is local to the
+whole def, and a def or rebinding may come after the call). Nothing here walks the tree
+again: the handlers below run during the engine's one walk.
+
+A call counts only when every binding of the name it goes through is visible and agrees:
+an ``async def`` bound once in its scope and not a generator, an import of an asyncio
+coroutine function, a name bound once to ``AsyncMock()`` or to an asyncio object, a method
+``async def`` called on ``self`` / ``cls`` in its own class. Anything else is unknown and
+the rules stay silent on it.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
+from weakref import WeakKeyDictionary
+
+from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.coroutine_functions import (
+    ASYNC_MOCK_CLASSES,
+    ASYNCIO_COROUTINE_FUNCTIONS,
+    ASYNCIO_OBJECT_METHODS,
+    BUILTIN_METHOD_DECORATORS,
+    LOOP_COROUTINE_METHODS,
+    MOCKER_FIXTURE,
+    TRANSPARENT_DECORATOR_PREFIXES,
+    TRANSPARENT_DECORATORS,
+)
+from flake8_asyncloop.analysis.loops import FIXTURE_ORIGIN, LOOP_GETTERS, loop_origin
+from flake8_asyncloop.analysis.names import dotted_name, imports_in
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
+
+# How a name is bound; an asyncio class's qualified name stands for "an object it built".
+IMPORT = "import"
+ASYNC_DEF = "async def"
+PARAM = "param"
+MOCK = "AsyncMock"
+LOOP = "loop"
+OTHER = "other"
+# Expectations that depend on what the binding turns out to be.
+_CALLABLE = "callable"  # a bare name: an ``async def`` bound once, or an ``AsyncMock()``
+_RECEIVER = "receiver"  # a method call: ``self.method()`` or a method of an asyncio object
+# The last parts of asyncio's coroutine functions: only these are worth resolving.
+_ASYNCIO_FUNCTION_NAMES = frozenset(name.rpartition(".")[2] for name in ASYNCIO_COROUTINE_FUNCTIONS)
+# Calls that replace an attribute named by their second argument.
+_PATCHERS = frozenset({"setattr", "object"})
+
+
+@dataclass(eq=False)
+class Namespace:
+    """The names one scope (module, class body, def or lambda) binds, and how."""
+
+    kind: str
+    parent: Optional["Namespace"]
+    bindings: Dict[str, List[str]] = field(default_factory=dict)
+    async_defs: Dict[str, ast.AST] = field(default_factory=dict)
+    declared_global: Set[str] = field(default_factory=set)
+    declared_nonlocal: Set[str] = field(default_factory=set)
+    # Reads (and ``del``) of a name here or in any scope nested here.
+    uses: Dict[str, int] = field(default_factory=dict)
+    is_generator: bool = False
+    keeps_coroutine: bool = True  # for an async def: its decorators leave it a coroutine function
+    receiver: Optional[str] = None  # for a method: its first parameter (``self``, ``cls``)
+
+    def bind(self, name: str, how: str) -> None:
+        self.bindings.setdefault(name, []).append(how)
+
+    def module(self) -> "Namespace":
+        namespace = self
+        while namespace.parent is not None:
+            namespace = namespace.parent
+        return namespace
+
+
+@dataclass(frozen=True)
+class PendingCall:
+    """A call that makes a coroutine if the bindings it goes through turn out as expected."""
+
+    label: str  # how a message names the call: ``fetch_user()``, ``self.connect()``
+    namespace: Namespace  # where the call is
+    name: str  # the name looked up through the scopes
+    expect: str  # the one binding kind that name must have
+    method: str = ""  # for ``self.method()``: the method looked up in the class
+
+
+class _Bookkeeping:
+    """What the walk has learnt about names so far; one per file, shared by the rules."""
+
+    def __init__(self, file: "FileState") -> None:
+        self.file = file
+        self.namespace = Namespace(scopes.MODULE, None)
+        self.def_namespaces: Dict[int, Namespace] = {}
+        self.target_kinds: Dict[int, str] = {}  # Name node -> how the assignment binds it
+        self.stored_attributes: Set[str] = set()  # attribute names assigned anywhere
+        self.complete = False  # the module was walked to its end
+
+    # -- scopes -------------------------------------------------------------------------------
+    def enter_def(self, node: ast.AST) -> None:
+        how = ASYNC_DEF if isinstance(node, ast.AsyncFunctionDef) else OTHER
+        outer = self.namespace
+        outer.bind(node.name, how)  # type: ignore[attr-defined]
+        namespace = Namespace(scopes.FUNCTION, outer)
+        if how == ASYNC_DEF:
+            outer.async_defs[node.name] = node  # type: ignore[attr-defined]
+            decorators = node.decorator_list  # type: ignore[attr-defined]
+            namespace.keeps_coroutine = all(self._keeps_coroutine(d) for d in decorators)
+        _bind_parameters(namespace, node.args)  # type: ignore[attr-defined]
+        if outer.kind == scopes.CLASS:
+            namespace.receiver = _method_receiver(node)
+        self.def_namespaces[id(node)] = namespace
+        self.namespace = namespace
+
+    def enter_lambda(self, node: ast.Lambda) -> None:
+        self.namespace = Namespace(scopes.LAMBDA, self.namespace)
+        _bind_parameters(self.namespace, node.args)
+
+    def enter_class(self, node: ast.ClassDef) -> None:
+        self.namespace.bind(node.name, OTHER)
+        self.namespace = Namespace(scopes.CLASS, self.namespace)
+
+    def leave_scope(self) -> None:
+        namespace = self.namespace
+        assert namespace.parent is not None
+        uses = namespace.parent.uses
+        for name, count in namespace.uses.items():  # closures read the enclosing names
+            uses[name] = uses.get(name, 0) + count
+        self.namespace = namespace.parent
+
+    # -- bindings and uses --------------------------------------------------------------------
+    def name(self, node: ast.Name) -> None:
+        ctx = node.ctx
+        namespace = self.namespace
+        if ctx.__class__ is ast.Load:
+            namespace.uses[node.id] = namespace.uses.get(node.id, 0) + 1
+            return
+        if ctx.__class__ is ast.Del:
+            namespace.uses[node.id] = namespace.uses.get(node.id, 0) + 1
+        namespace.bind(node.id, self.target_kinds.pop(id(node), OTHER))
+
+    def import_(self, node: ast.AST) -> None:
+        for binding in imports_in(node):
+            for local in binding:
+                self.namespace.bind(local, IMPORT)
+
+    def global_(self, node: ast.Global) -> None:
+        self.namespace.declared_global.update(node.names)
+        for name in node.names:  # a def may rebind it: the module's binding is no longer sure
+            self.namespace.module().bind(name, OTHER)
+
+    def other_binding(self, name: Optional[str]) -> None:
+        if name:
+            self.namespace.bind(name, OTHER)
+
+    def attribute(self, node: ast.Attribute) -> None:
+        if node.ctx.__class__ is not ast.Load:
+            self.stored_attributes.add(node.attr)  # ``self.fetch = ...`` hides a method
+
+    def call(self, node: ast.Call) -> None:
+        # ``setattr(obj, "fetch", ...)``, ``monkeypatch.setattr(obj, "fetch", ...)`` and
+        # ``mock.patch.object(obj, "fetch")`` replace an attribute of an object or module.
+        if len(node.args) < 2:
+            return
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        attribute = node.args[1]
+        if name in _PATCHERS and isinstance(attribute, ast.Constant):
+            if isinstance(attribute.value, str):
+                self.stored_attributes.add(attribute.value.rpartition(".")[2])
+
+    def assignment(self, target: ast.AST, value: ast.AST) -> None:
+        """Note what a plain name is about to be bound to, for ``name()`` and ``name.put()``."""
+        if not (isinstance(target, ast.Name) and isinstance(value, ast.Call)):
+            return
+        func = value.func
+        qualified = self.file.resolve(func)
+        if qualified in ASYNC_MOCK_CLASSES or (
+            isinstance(func, ast.Attribute)
+            and func.attr == "AsyncMock"
+            and isinstance(func.value, ast.Name)
+            and func.value.id == MOCKER_FIXTURE
+        ):
+            self.target_kinds[id(target)] = MOCK
+        elif qualified in ASYNCIO_OBJECT_METHODS:
+            self.target_kinds[id(target)] = qualified
+        elif qualified in LOOP_GETTERS and not value.args and not value.keywords:
+            self.target_kinds[id(target)] = LOOP
+
+    def _keeps_coroutine(self, decorator: ast.AST) -> bool:
+        if isinstance(decorator, ast.Name) and decorator.id in BUILTIN_METHOD_DECORATORS:
+            return True
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        qualified = self.file.resolve(target) or ""
+        if qualified in TRANSPARENT_DECORATORS:
+            return True
+        return qualified.startswith(TRANSPARENT_DECORATOR_PREFIXES)
+
+
+# One bookkeeping per file: the first rule to ask feeds it, the others only read it.
+_SHARED: "WeakKeyDictionary[FileState, _Bookkeeping]" = WeakKeyDictionary()
+
+
+class CoroutineCalls:
+    """Mix into a ``Rule`` (before ``Rule``) and call ``super()`` when overriding a handler.
+
+    Several rules of one walk share the bookkeeping: the rule whose ``visit_Module`` runs
+    first keeps it, and runs first on every node after, so the others read it up to date.
+    """
+
+    file: "FileState"
+    _books: _Bookkeeping
+    _feeds: bool
+
+    def visit_Module(self, node: ast.Module) -> None:
+        books = _SHARED.get(self.file)
+        self._feeds = books is None
+        if books is None:
+            books = _SHARED[self.file] = _Bookkeeping(self.file)
+        self._books = books
+
+    def leave_Module(self, node: ast.Module) -> None:
+        # Not reached when a handler of the feeding rule failed: the others then stay silent.
+        if self._feeds:
+            self._books.complete = True
+
+    def visit_FunctionDef(self, node: ast.AST) -> None:
+        if self._feeds:
+            self._books.enter_def(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        if self._feeds:
+            self._books.enter_lambda(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        if self._feeds:
+            self._books.enter_class(node)
+
+    def leave_FunctionDef(self, node: ast.AST) -> None:
+        if self._feeds:
+            self._books.leave_scope()
+
+    leave_AsyncFunctionDef = leave_FunctionDef
+    leave_Lambda = leave_FunctionDef
+    leave_ClassDef = leave_FunctionDef
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if self._feeds:
+            self._books.name(node)
+
+    def visit_Import(self, node: ast.AST) -> None:
+        if self._feeds:
+            self._books.import_(node)
+
+    visit_ImportFrom = visit_Import
+
+    def visit_Global(self, node: ast.Global) -> None:
+        if self._feeds:
+            self._books.global_(node)
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        if self._feeds:
+            self._books.namespace.declared_nonlocal.update(node.names)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if self._feeds:
+            self._books.other_binding(node.name)
+
+    def visit_MatchAs(self, node: ast.AST) -> None:
+        if self._feeds:
+            self._books.other_binding(getattr(node, "name", None))
+
+    visit_MatchStar = visit_MatchAs
+
+    def visit_MatchMapping(self, node: ast.AST) -> None:
+        if self._feeds:
+            self._books.other_binding(getattr(node, "rest", None))
+
+    def visit_Yield(self, node: ast.AST) -> None:
+        if self._feeds:
+            self._books.namespace.is_generator = True
+
+    visit_YieldFrom = visit_Yield
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if self._feeds:
+            self._books.attribute(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if self._feeds:
+            self._books.call(node)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if self._feeds and len(node.targets) == 1:
+            self._books.assignment(node.targets[0], node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if self._feeds and node.value is not None:
+            self._books.assignment(node.target, node.value)
+
+    # -- questions ----------------------------------------------------------------------------
+    @property
+    def current_namespace(self) -> Namespace:
+        return self._books.namespace
+
+    @property
+    def walk_complete(self) -> bool:
+        """False when the rule keeping the bookkeeping failed before the end of the module."""
+        return self._books.complete
+
+    def coroutine_call(self, call: ast.AST) -> Optional[PendingCall]:
+        """What has to hold for ``call`` to make a coroutine, or None if it cannot."""
+        if not isinstance(call, ast.Call):
+            return None
+        func = call.func
+        here = self._books.namespace
+        if isinstance(func, ast.Name):
+            name = func.id
+            qualified = self.file.resolve(func) if name in _ASYNCIO_FUNCTION_NAMES else None
+            if qualified is not None:
+                if qualified in ASYNCIO_COROUTINE_FUNCTIONS:
+                    return PendingCall(f"{name}()", here, name, IMPORT)
+                return None
+            # An imported name fails the binding check later; no need to resolve it here.
+            return PendingCall(f"{name}()", here, name, _CALLABLE)
+        if not isinstance(func, ast.Attribute):
+            return None
+        pending = self._loop_method(call)
+        if pending is not None:
+            return pending
+        if func.attr in _ASYNCIO_FUNCTION_NAMES:
+            qualified = self.file.resolve(func)
+            if qualified is not None:
+                if qualified not in ASYNCIO_COROUTINE_FUNCTIONS:
+                    return None
+                written = dotted_name(func) or func.attr
+                return PendingCall(f"{written}()", here, written.partition(".")[0], IMPORT)
+        receiver = func.value
+        if isinstance(receiver, ast.Name):
+            label = f"{receiver.id}.{func.attr}()"
+            return PendingCall(label, here, receiver.id, _RECEIVER, func.attr)
+        return None
+
+    def _loop_method(self, call: ast.Call) -> Optional[PendingCall]:
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr in LOOP_COROUTINE_METHODS):
+            return None
+        receiver = func.value
+        origin = loop_origin(receiver, self.file)
+        if origin is None:
+            return None
+        label = f"{dotted_name(func) or 'loop.' + func.attr}()"
+        if isinstance(receiver, ast.Name):
+            expect = PARAM if origin == FIXTURE_ORIGIN else LOOP
+            return PendingCall(label, self._books.namespace, receiver.id, expect)
+        return PendingCall(label, self._books.namespace, "", "")  # a getter call: nothing to check
+
+    def decide(self, pending: PendingCall) -> bool:
+        """Call once the module is walked: True when the call surely makes a coroutine."""
+        if not self._books.complete:
+            return False
+        if not pending.expect:
+            return True
+        found = binding_of(pending.namespace, pending.name)
+        if found is None:
+            return False
+        owner, kinds = found
+        if pending.expect == _RECEIVER:
+            return self._decide_receiver(pending, owner, kinds)
+        if pending.expect == _CALLABLE:
+            if owner.parent is None and pending.name in self._books.stored_attributes:
+                return False  # the module's own attribute is patched somewhere
+            if kinds == [ASYNC_DEF]:
+                return self._is_coroutine_function(owner.async_defs[pending.name])
+            return all(kind == MOCK for kind in kinds)
+        return all(kind == pending.expect for kind in kinds)
+
+    def _decide_receiver(self, pending: PendingCall, owner: Namespace, kinds: List[str]) -> bool:
+        method = pending.method
+        if kinds == [PARAM] and owner.receiver == pending.name:
+            # ``self.method()`` in a method of the class that defines ``async def method``
+            cls = owner.parent
+            if cls is None or cls.kind != scopes.CLASS or method in self._books.stored_attributes:
+                return False
+            if cls.bindings.get(method) != [ASYNC_DEF]:
+                return False
+            return self._is_coroutine_function(cls.async_defs[method])
+        # ``queue.put()`` on a name bound once to ``asyncio.Queue()``
+        if len(kinds) == 1 and kinds[0] in ASYNCIO_OBJECT_METHODS:
+            return method in ASYNCIO_OBJECT_METHODS[kinds[0]]
+        return False
+
+    def _is_coroutine_function(self, definition: ast.AST) -> bool:
+        namespace = self._books.def_namespaces.get(id(definition))
+        return namespace is not None and namespace.keeps_coroutine and not namespace.is_generator
+
+
+def binding_of(namespace: Namespace, name: str) -> Optional[Tuple[Namespace, List[str]]]:
+    """The scope ``name`` resolves to from ``namespace``, with every binding it has there."""
+    current: Optional[Namespace] = namespace
+    innermost = True
+    while current is not None:
+        if name in current.declared_global:
+            module = current.module()
+            kinds = module.bindings.get(name)
+            return (module, kinds) if kinds else None
+        if name not in current.declared_nonlocal and (current.kind != scopes.CLASS or innermost):
+            # A class body's names are seen by the class body only, not by its methods.
+            kinds = current.bindings.get(name)
+            if kinds:
+                return current, kinds
+        innermost = False
+        current = current.parent
+    return None
+
+
+def _bind_parameters(namespace: Namespace, args: ast.arguments) -> None:
+    for name in scopes.parameter_names(args):
+        namespace.bind(name, PARAM)
+
+
+def _method_receiver(node: ast.AST) -> Optional[str]:
+    """The first parameter of a method, unless it is a staticmethod."""
+    for decorator in node.decorator_list:
+        if isinstance(decorator, ast.Name) and decorator.id == "staticmethod":
+            return None
+    args = node.args
+    positional = args.posonlyargs + args.args
+    return positional[0].arg if positional else None

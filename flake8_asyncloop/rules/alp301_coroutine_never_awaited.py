@@ -1,0 +1,418 @@
+"""ALP301: a coroutine is made and then dropped, asserted or forgotten, so its code never runs."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Iterator, List, Optional
+
+from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.coroutine_calls import (
+    CoroutineCalls,
+    Namespace,
+    PendingCall,
+    binding_of,
+)
+from flake8_asyncloop.findings import AwaitExpression, Fix, Safety, Span
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+# ``with`` blocks where a call is made for the exception or warning it raises, not its result:
+# calling an async def with bad arguments raises TypeError before any coroutine exists, and
+# tests of "never awaited" warnings drop coroutines on purpose. Matched by the last part of
+# the context manager's name: pytest.raises, pytest.warns, assertRaises, assertWarnsRegex,
+# warnings.catch_warnings, test.support's check_warnings, contextlib.suppress...
+_EXPECTING_WORDS = ("raise", "warn", "suppress")
+_EXPECTING_NAMES = frozenset({"deprecated_call"})
+
+# What went wrong, by where the coroutine ended up.
+_DROPPED = "the code never runs"
+_ASSERTED = "the assert tests the coroutine object, not its result"
+_AWAIT = "await it"
+_RUN = "make the caller async and await it, or run it with asyncio.run()"
+
+
+@dataclass
+class _Candidate:
+    call: ast.Call
+    pending: PendingCall
+    effect: str
+    in_async: bool
+    unused_name: Optional[str] = None  # for ``x = coro()``: x must never be read
+
+
+class CoroutineNeverAwaited(CoroutineCalls, Rule):
+    code = "ALP301"
+    name = "coroutine-never-awaited"
+    message = "coroutine {call} is never awaited: {effect}; {advice}"
+    fix_safety = Safety.UNSAFE
+    test_code_only = False
+
+    what = """
+    Flags a call that makes a coroutine when the coroutine is then lost: the call is a
+    statement of its own (its result dropped), it is what an `assert` tests (`assert coro()`,
+    `assert not coro()`, `assert coro() == 3`), or it is assigned to a local name that the
+    function never reads. A call makes a coroutine when it calls an `async def` of the module
+    (or one nested in the enclosing function), an `async def` method through `self` or `cls`
+    inside its own class, an asyncio coroutine function (`asyncio.sleep`, `wait_for`, `wait`,
+    `open_connection`, `start_server`, `create_subprocess_exec`, `to_thread`, ...), a
+    coroutine method of a loop or of an asyncio object built in view (`queue.put()`,
+    `event.wait()`, `lock.acquire()`), or a name bound to `AsyncMock()`. It runs on any code,
+    not only tests.
+    """
+    why = """
+    Calling a coroutine function runs none of its body: it builds a coroutine object, and the
+    body runs only when that object is awaited (or wrapped in a task). Without `await` the
+    work silently never happens: the row is not saved, the message is not sent, the sleep
+    does not pause. A test that forgets the `await` passes without testing anything, and
+    `assert coro()` always passes because a coroutine object is true. Python only notices
+    when the object is garbage collected, with a `RuntimeWarning: coroutine ... was never
+    awaited` that is easy to miss in a test run's output.
+    """
+    fix_notes = """
+    Unsafe: inside an `async def`, `await` is put in front of the call (`x = coro()` becomes
+    `x = await coro()`, `assert coro()` becomes `assert await coro()`). The code that never
+    ran now runs, which is the point, but it can fail, take time or change what a test sees.
+    In sync code there is no fix: either the caller becomes `async def` (and its callers
+    change), or the coroutine is run with `asyncio.run()`, and which is right is a decision.
+    """
+    limitations = """
+    Only calls whose target is visible in the module are known: functions imported from
+    other project modules or conftest.py, methods reached through anything but `self` / `cls`
+    in their own class (or inherited from a base), and objects passed in as parameters are
+    not followed. A name bound more than once in its scope (a sync and an async version, a
+    conditional import, a module-level `fetch = sync_fetch`), an `async def` with a decorator
+    other than `staticmethod`, `classmethod`, `abc.abstractmethod`, `functools.wraps` or a
+    pytest mark, and an async generator are all treated as unknown. A method is unknown when
+    any code in the module assigns an attribute of the same name (`self.fetch = ...`,
+    `setattr(obj, "fetch", ...)`). Calls inside `with` blocks that expect an exception or a
+    warning are skipped: `pytest.raises`, `pytest.warns`, `warnings.catch_warnings`,
+    unittest's `assertRaises` / `assertWarns`, and any context manager whose name says
+    "raise", "warn" or "suppress" (`check_warnings`, `contextlib.suppress`); there the call is
+    made for its exception or warning. A coroutine used as an `if` or `while` condition is
+    not checked. A coroutine returned or yielded by a sync fixture or test is ALP304's.
+    """
+    examples = (
+        Bad(
+            """
+            import pytest
+
+
+            async def save(store, key, value):
+                store[key] = value
+
+
+            @pytest.mark.asyncio
+            async def test_save():
+                store = {}
+                save(store, "answer", 42)
+                assert store == {"answer": 42}
+            """,
+            (11, 5),
+            fixed="""
+            import pytest
+
+
+            async def save(store, key, value):
+                store[key] = value
+
+
+            @pytest.mark.asyncio
+            async def test_save():
+                store = {}
+                await save(store, "answer", 42)
+                assert store == {"answer": 42}
+            """,
+            runs=True,
+        ),
+        Bad(
+            """
+            import pytest
+
+
+            async def is_healthy(service):
+                return service.get("status") == "up"
+
+
+            @pytest.mark.asyncio
+            async def test_health():
+                assert is_healthy({"status": "up"})
+                assert not is_healthy({"status": "down"})
+            """,
+            (10, 12),
+            (11, 16),
+            fixed="""
+            import pytest
+
+
+            async def is_healthy(service):
+                return service.get("status") == "up"
+
+
+            @pytest.mark.asyncio
+            async def test_health():
+                assert await is_healthy({"status": "up"})
+                assert not await is_healthy({"status": "down"})
+            """,
+            runs=True,
+        ),
+        Bad(
+            """
+            from unittest.mock import AsyncMock
+
+
+            def test_notifies_once():
+                notify = AsyncMock()
+                notify("deploy finished")
+                notify.assert_called_once_with("deploy finished")
+            """,
+            (6, 5),
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+
+            class Uploader:
+                def __init__(self):
+                    self.queue = asyncio.Queue()
+
+                async def upload(self, chunk):
+                    await self.queue.put(chunk)
+
+                async def upload_all(self, chunks):
+                    for chunk in chunks:
+                        pending = self.upload(chunk)
+                    done = asyncio.Queue()
+                    done.put(len(chunks))
+                    asyncio.sleep(0)
+
+
+            def flush(uploader):
+                uploader.upload_all([])
+            """,
+            (13, 23),
+            (15, 9),
+            (16, 9),
+            filename="uploader.py",
+            fixed="""
+            import asyncio
+
+
+            class Uploader:
+                def __init__(self):
+                    self.queue = asyncio.Queue()
+
+                async def upload(self, chunk):
+                    await self.queue.put(chunk)
+
+                async def upload_all(self, chunks):
+                    for chunk in chunks:
+                        pending = await self.upload(chunk)
+                    done = asyncio.Queue()
+                    await done.put(len(chunks))
+                    await asyncio.sleep(0)
+
+
+            def flush(uploader):
+                uploader.upload_all([])
+            """,
+        ),
+        Bad(
+            """
+            async def fetch_user(user_id):
+                return {"id": user_id}
+
+
+            def test_fetch_user_shape():
+                fetch_user(1)
+            """,
+            (6, 5),
+        ),
+        Good(
+            """
+            import pytest
+
+
+            async def save(store, key, value):
+                store[key] = value
+
+
+            @pytest.mark.asyncio
+            async def test_save():
+                store = {}
+                await save(store, "answer", 42)
+                assert store == {"answer": 42}
+            """,
+            reason="the coroutine is awaited",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def ping(host):
+                return host
+
+
+            async def ping_all(hosts, loop):
+                pending = [ping(host) for host in hosts]
+                first = asyncio.ensure_future(ping(hosts[0]))
+                rest = asyncio.gather(*pending)
+                loop.run_in_executor(None, print, "started")
+                return await first, await rest
+
+
+            def deferred(host):
+                return ping(host)
+            """,
+            filename="pinger.py",
+            reason="ensure_future and gather run the coroutines; a returned one is the caller's",
+        ),
+        Good(
+            """
+            from asyncio import sleep
+
+
+            async def fetch(key):
+                return key
+
+
+            class Cache:
+                def fetch(self, key):
+                    return key
+
+                def warm(self):
+                    self.fetch("a")
+
+
+            def test_sync_fetch():
+                def fetch(key):
+                    return key
+
+                fetch("b")
+
+
+            def test_retry_backs_off(sleep):
+                sleep(1)
+                assert sleep.calls == [1]
+            """,
+            reason="a sync method, a local sync function and a local name shadow the async ones",
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            async def connect(host):
+                return host
+
+
+            def test_connect_needs_a_host():
+                with pytest.raises(TypeError):
+                    connect()
+                with pytest.warns(RuntimeWarning, match="never awaited"):
+                    connect("db")
+            """,
+            reason="the call is made for the exception or warning it raises",
+        ),
+    )
+
+    def visit_Module(self, node: ast.Module) -> None:
+        super().visit_Module(node)
+        self._candidates: List[_Candidate] = []
+        self._expecting = 0  # depth of ``with pytest.raises(...)``-like blocks
+
+    # -- where a coroutine gets lost ------------------------------------------------------------
+    def visit_Expr(self, node: ast.Expr) -> None:
+        self._consider(node.value, _DROPPED)
+
+    def visit_Assert(self, node: ast.Assert) -> None:
+        for tested in _tested_values(node.test):
+            self._consider(tested, _ASSERTED)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        super().visit_Assign(node)
+        if len(node.targets) == 1:
+            self._consider_binding(node.targets[0], node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        super().visit_AnnAssign(node)
+        if node.value is not None:
+            self._consider_binding(node.target, node.value)
+
+    def _consider_binding(self, target: ast.AST, value: ast.AST) -> None:
+        if isinstance(target, ast.Name) and self.current_namespace.kind == scopes.FUNCTION:
+            self._consider(value, _DROPPED, unused_name=target.id)
+
+    def _consider(self, value: ast.AST, effect: str, unused_name: Optional[str] = None) -> None:
+        if self._expecting:
+            return
+        pending = self.coroutine_call(value)
+        if pending is None:
+            return
+        scope = self.file.scope
+        in_async = scope.kind == scopes.FUNCTION and scope.is_async
+        candidate = _Candidate(value, pending, effect, in_async, unused_name)  # type: ignore
+        self._candidates.append(candidate)
+
+    # -- blocks that expect an exception or warning -------------------------------------------
+    def visit_With(self, node: ast.With) -> None:
+        if any(self._expects_failure(item.context_expr) for item in node.items):
+            self._expecting += 1
+
+    def leave_With(self, node: ast.With) -> None:
+        if any(self._expects_failure(item.context_expr) for item in node.items):
+            self._expecting -= 1
+
+    @staticmethod
+    def _expects_failure(expr: ast.AST) -> bool:
+        if not isinstance(expr, ast.Call):
+            return False
+        func = expr.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        lowered = name.lower()
+        return name in _EXPECTING_NAMES or any(word in lowered for word in _EXPECTING_WORDS)
+
+    # -- deciding, once every binding is known ------------------------------------------------
+    def leave_Module(self, node: ast.Module) -> None:
+        super().leave_Module(node)
+        for candidate in self._candidates:
+            if not self.decide(candidate.pending):
+                continue
+            name = candidate.unused_name
+            if name is not None and _is_read(candidate.pending.namespace, name):
+                continue
+            fix = None
+            if candidate.in_async:
+                edit = AwaitExpression(Span.of(candidate.call))
+                fix = Fix(Safety.UNSAFE, "await the coroutine", (edit,))
+            advice = _AWAIT if candidate.in_async else _RUN
+            label = candidate.pending.label
+            self.report(candidate.call, fix, call=label, effect=candidate.effect, advice=advice)
+
+
+def _tested_values(test: ast.AST) -> Iterator[ast.AST]:
+    """The values whose truth an assert tests: the test, through ``not``, ``and``/``or`` and
+    the operands of a comparison (a coroutine never equals anything but itself)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        yield from _tested_values(test.operand)
+    elif isinstance(test, ast.BoolOp):
+        for value in test.values:
+            yield from _tested_values(value)
+    elif isinstance(test, ast.Compare):
+        yield test.left
+        yield from test.comparators
+    else:
+        yield test
+
+
+def _is_read(namespace: Namespace, name: str) -> bool:
+    """Whether the name is read anywhere it could see the binding, or is not the def's own."""
+    found = binding_of(namespace, name)
+    if found is None or found[0] is not namespace:
+        return True  # global or nonlocal: someone else may read it
+    return namespace.uses.get(name, 0) > 0

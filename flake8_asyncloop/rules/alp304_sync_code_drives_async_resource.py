@@ -1,0 +1,470 @@
+"""ALP304: sync fixtures and tests run their own loop for async resources or hand out coroutines."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set, Tuple
+
+from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
+from flake8_asyncloop.analysis.coroutine_calls import CoroutineCalls, PendingCall
+from flake8_asyncloop.analysis.loops import LOOP_GETTERS
+from flake8_asyncloop.analysis.names import dotted_name
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+_ASYNCIO_RUN = frozenset({"asyncio.run", "asyncio.runners.run"})
+_RUN_UNTIL_COMPLETE = "run_until_complete"
+# Calls (or callables passed on) showing the fixture keeps a loop running in another thread,
+# where what it built stays usable: the tests talk to it through sockets or thread-safe calls.
+_THREADED_LOOP_NAMES = frozenset(
+    {"Thread", "run_forever", "call_soon_threadsafe", "run_coroutine_threadsafe", "to_thread"}
+)
+# xunit-style setup that hands resources to the tests through ``self``, ``cls`` or globals.
+_XUNIT_SETUP = frozenset(
+    {
+        "setup_method",
+        "setup_class",
+        "setup_function",
+        "setup_module",
+        "setUp",
+        "setUpClass",
+        "setUpModule",
+    }
+)
+# Test classes whose sync methods run under plain pytest or unittest (no loop of their own).
+_PLAIN_CLASSES = frozenset({"pytest", "unittest"})
+
+FIXTURE = "fixture"
+TEST = "test"
+SETUP = "setup method"
+_RUN_IN_FIXTURE = "what it builds or tears down belongs to a loop the tests do not run on"
+# What becomes of a coroutine a sync fixture or test hands out.
+_COROUTINE_FATE = {
+    FIXTURE: "it runs only if the test awaits it, on whatever loop that is",
+    TEST: "pytest discards a test's return value, so it never runs",
+}
+_ADVICE = {
+    FIXTURE: "make it an async fixture and await the work",
+    TEST: "make the test async and await the work",
+    SETUP: "build the resource in an async fixture instead",
+}
+
+
+@dataclass
+class _Function:
+    """One def (or lambda) being walked; ``role`` is empty when it is not checked."""
+
+    role: str
+    name: str
+    receiver: Optional[str]  # ``self`` / ``cls`` of a method
+    parent: Optional["_Function"]
+    runs: List[Tuple[ast.Call, str]] = field(default_factory=list)  # every loop run: (call, label)
+    escaping_runs: List[Tuple[ast.Call, str]] = field(default_factory=list)  # results handed on
+    run_names: Dict[str, Tuple[ast.Call, str]] = field(default_factory=dict)
+    coroutine_names: Dict[str, Tuple[ast.Call, PendingCall]] = field(default_factory=dict)
+    declared_global: Set[str] = field(default_factory=set)
+    hands_out_loop: bool = False
+    threaded: bool = False
+
+
+class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
+    code = "ALP304"
+    name = "sync-code-drives-async-resource"
+    message = "sync {role} {function}() {problem}; {advice}"
+
+    what = """
+    Flags sync fixtures that run an event loop of their own, with `asyncio.run(...)` or
+    `<loop>.run_until_complete(...)` (`asyncio.get_event_loop().run_until_complete(...)`
+    included), to build or tear down what they provide; sync tests and xunit setup methods
+    (`setup_method`, `setUp`, ...) that keep the result of such a run after it returns (return
+    or yield it, store it on `self` / `cls` or in a global); and sync fixtures and tests that
+    return or yield a coroutine object, made by calling a known coroutine function without
+    `await`.
+    """
+    why = """
+    `asyncio.run()` creates a loop, runs the coroutine and closes the loop. Servers,
+    connections, pools, locks and futures made during that run belong to the closed loop;
+    the async tests that use them run on pytest-asyncio's loop, so they fail with `attached
+    to a different loop`, wait for a server that never answers, or hit `Event loop is closed`
+    at teardown. Teardown run the same way (`asyncio.run(client.close())`) meets the mirror
+    problem. A fixture that returns a coroutine hands the test something that runs only if
+    the test awaits it, once, on whatever loop it happens to be on. An async fixture runs on
+    the tests' loop and awaits its setup and teardown where they belong.
+    """
+    limitations = """
+    A fixture that runs a coroutine for plain data (a value read from a file, a number) is
+    reported too: the work is cheap to move into an async fixture, and the rule cannot tell
+    plain data from a loop-bound object. Fixtures are left alone when they hand out a loop
+    (their name ends in `loop`, or they return or yield a loop), run their loop in another
+    thread (`threading.Thread`, `run_forever`, `run_coroutine_threadsafe`), or run on a loop
+    they receive as a parameter (pytest-aiohttp's `loop` fixture, shared with the tests).
+    Sync tests may run coroutines with `asyncio.run` (testing a command-line entry point is
+    a common, sound use): they are reported only when the run's result outlives the run.
+    Loops run in helpers, nested functions and finalizers (`request.addfinalizer`), and with
+    `asyncio.Runner`, are not seen. Which calls make coroutines is decided as in ALP301.
+    `asyncio.get_event_loop().run_until_complete(...)` in a sync fixture is also ALP105 (the
+    call fails when no loop is current): both are reported, and an async fixture fixes both.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            async def start_echo_server():
+                async def echo(reader, writer):
+                    writer.write(await reader.readline())
+                    await writer.drain()
+                    writer.close()
+
+                return await asyncio.start_server(echo, "127.0.0.1", 0)
+
+
+            @pytest.fixture
+            def echo_server():
+                server = asyncio.run(start_echo_server())
+                yield server.sockets[0].getsockname()[:2]
+                server.close()
+
+
+            @pytest.mark.asyncio
+            async def test_echo(echo_server):
+                reader, writer = await asyncio.open_connection(*echo_server)
+                writer.write(b"ping\\n")
+                assert await asyncio.wait_for(reader.readline(), timeout=1) == b"ping\\n"
+                writer.close()
+                await writer.wait_closed()
+            """,
+            (17, 14),
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+            from app.db import connect
+
+
+            @pytest.fixture(scope="session")
+            def database():
+                loop = asyncio.new_event_loop()
+                db = loop.run_until_complete(connect("sqlite://"))
+                yield db
+                loop.run_until_complete(db.close())
+                loop.close()
+            """,
+            (11, 10),
+            (13, 5),
+            filename="conftest.py",
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+            from app.client import Client
+
+
+            async def make_client():
+                return await Client.connect("localhost")
+
+
+            @pytest.fixture
+            def client():
+                return make_client()
+
+
+            class TestClient:
+                def setup_method(self):
+                    self.client = asyncio.run(make_client())
+
+                def test_ping(self):
+                    assert asyncio.run(self.client.ping()) == "pong"
+            """,
+            (14, 12),
+            (19, 23),
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            async def start_echo_server():
+                async def echo(reader, writer):
+                    writer.write(await reader.readline())
+                    await writer.drain()
+                    writer.close()
+
+                return await asyncio.start_server(echo, "127.0.0.1", 0)
+
+
+            @pytest_asyncio.fixture
+            async def echo_server():
+                server = await start_echo_server()
+                yield server.sockets[0].getsockname()[:2]
+                server.close()
+                await server.wait_closed()
+
+
+            @pytest.mark.asyncio
+            async def test_echo(echo_server):
+                reader, writer = await asyncio.open_connection(*echo_server)
+                writer.write(b"ping\\n")
+                assert await asyncio.wait_for(reader.readline(), timeout=1) == b"ping\\n"
+                writer.close()
+                await writer.wait_closed()
+            """,
+            reason="an async fixture builds and closes the server on the tests' loop",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def main(argv):
+                return 0 if argv else 2
+
+
+            def test_cli_exit_code():
+                assert asyncio.run(main(["--help"])) == 0
+            """,
+            reason="a sync test may run a coroutine to completion and check a plain result",
+        ),
+        Good(
+            """
+            import asyncio
+            import threading
+
+            import pytest
+
+
+            @pytest.fixture
+            def io_loop():
+                loop = asyncio.new_event_loop()
+                yield loop
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.close()
+
+
+            @pytest.fixture
+            def background_server(io_loop):
+                server = io_loop.run_until_complete(asyncio.start_server(print, "127.0.0.1", 0))
+                thread = threading.Thread(target=io_loop.run_forever, daemon=True)
+                thread.start()
+                yield server
+                io_loop.call_soon_threadsafe(io_loop.stop)
+                thread.join()
+            """,
+            filename="conftest.py",
+            reason="a fixture handing out its loop, and one running its loop in a thread",
+        ),
+    )
+
+    def visit_Module(self, node: ast.Module) -> None:
+        super().visit_Module(node)
+        self._function: Optional[_Function] = None
+        self._found: List[Tuple[ast.Call, str, str, str, Optional[PendingCall]]] = []
+
+    # -- which defs are checked ---------------------------------------------------------------
+    def visit_FunctionDef(self, node: ast.AST) -> None:
+        super().visit_FunctionDef(node)
+        scope = self.file.scope
+        receiver = self.current_namespace.receiver
+        name = node.name  # type: ignore[attr-defined]
+        self._function = _Function(_role(node, scope), name, receiver, self._function)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        super().visit_Lambda(node)
+        self._function = _Function("", "<lambda>", None, self._function)
+
+    def leave_FunctionDef(self, node: ast.AST) -> None:
+        super().leave_FunctionDef(node)
+        function = self._function
+        assert function is not None
+        parent = self._function = function.parent
+        if parent is not None:
+            parent.threaded = parent.threaded or function.threaded
+        if function.role == FIXTURE and not _owns_its_loop(function):
+            for call, label in function.runs:
+                self._add(call, function, f"runs {label}: {_RUN_IN_FIXTURE}")
+        elif function.role in (TEST, SETUP):
+            for call, label in function.escaping_runs:
+                self._add(call, function, f"keeps what {label} built after that loop closed")
+
+    leave_AsyncFunctionDef = leave_FunctionDef
+    leave_Lambda = leave_FunctionDef
+
+    def _add(
+        self,
+        call: ast.Call,
+        function: _Function,
+        problem: str,
+        pending: Optional[PendingCall] = None,
+    ) -> None:
+        self._found.append((call, function.role, function.name, problem, pending))
+
+    # -- what the checked defs do -------------------------------------------------------------
+    def visit_Global(self, node: ast.Global) -> None:
+        super().visit_Global(node)
+        if self._function is not None:
+            self._function.declared_global.update(node.names)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        super().visit_Call(node)
+        function = self._function
+        if function is None:
+            return
+        if _uses_another_thread(node):
+            function.threaded = True
+        if not function.role:
+            return
+        label = self._loop_run(node)
+        if label is not None:
+            function.runs.append((node, label))
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        super().visit_Assign(node)
+        function = self._function
+        if function is None or not function.role or len(node.targets) != 1:
+            return
+        target = node.targets[0]
+        run = self._run_in(node.value, function)
+        if isinstance(target, ast.Name) and target.id not in function.declared_global:
+            # The name's latest value is what a later ``return name`` hands out.
+            function.run_names.pop(target.id, None)
+            function.coroutine_names.pop(target.id, None)
+            if run is not None:
+                function.run_names[target.id] = run
+            pending = self.coroutine_call(node.value)
+            if pending is not None:
+                function.coroutine_names[target.id] = (node.value, pending)  # type: ignore
+        elif run is not None and self._outlives_function(target, function):
+            function.escaping_runs.append(run)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        self._handed_out(node.value, "returns")
+
+    def visit_Yield(self, node: ast.Yield) -> None:
+        super().visit_Yield(node)
+        self._handed_out(node.value, "yields")
+
+    def _handed_out(self, value: Optional[ast.AST], verb: str) -> None:
+        function = self._function
+        if function is None or not function.role or value is None:
+            return
+        if _is_loop(value, self):
+            function.hands_out_loop = True
+        run = self._run_in(value, function)
+        if run is not None:
+            function.escaping_runs.append(run)
+        if function.role == SETUP:
+            return
+        if isinstance(value, ast.Name) and value.id in function.coroutine_names:
+            call, pending = function.coroutine_names[value.id]
+        else:
+            call, pending = value, self.coroutine_call(value)  # type: ignore[assignment]
+        if pending is not None:
+            fate = _COROUTINE_FATE[function.role]
+            problem = f"{verb} coroutine {pending.label} unawaited: {fate}"
+            self._add(call, function, problem, pending)  # type: ignore[arg-type]
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _loop_run(self, call: ast.Call) -> Optional[str]:
+        """How to name ``call`` if it runs a loop until a coroutine completes."""
+        func = call.func
+        if self.file.resolve(func) in _ASYNCIO_RUN:
+            return "asyncio.run()"
+        if not (isinstance(func, ast.Attribute) and func.attr == _RUN_UNTIL_COMPLETE):
+            return None
+        receiver = func.value
+        function = self.file.function
+        if isinstance(receiver, ast.Name) and function is not None:
+            if receiver.id in function.params:
+                return None  # a loop fixture (pytest-aiohttp's ``loop``) shared with the tests
+        if not is_loop_receiver(receiver, self.file):
+            return None
+        if isinstance(receiver, ast.Call):
+            return f"{dotted_name(receiver.func) or 'loop'}().run_until_complete()"
+        return f"{dotted_name(receiver) or 'loop'}.run_until_complete()"
+
+    def _run_in(self, value: ast.AST, function: _Function) -> Optional[Tuple[ast.Call, str]]:
+        """The loop run whose result ``value`` is, directly or through a local name."""
+        if isinstance(value, ast.Call):
+            label = self._loop_run(value)
+            return None if label is None else (value, label)
+        if isinstance(value, ast.Name):
+            return function.run_names.get(value.id)
+        return None
+
+    @staticmethod
+    def _outlives_function(target: ast.AST, function: _Function) -> bool:
+        if isinstance(target, ast.Attribute):
+            owner = target.value
+            return isinstance(owner, ast.Name) and owner.id == function.receiver
+        return isinstance(target, ast.Name) and target.id in function.declared_global
+
+    # -- reporting ----------------------------------------------------------------------------
+    def leave_Module(self, node: ast.Module) -> None:
+        super().leave_Module(node)
+        if not self.walk_complete:
+            return
+        for call, role, function, problem, pending in self._found:
+            if pending is not None and not self.decide(pending):
+                continue
+            self.report(call, role=role, function=function, problem=problem, advice=_ADVICE[role])
+
+
+def _role(node: ast.AST, scope: scopes.Scope) -> str:
+    """FIXTURE, TEST or SETUP for the sync defs this rule checks; "" for the others."""
+    if scope.is_async:
+        return ""
+    parent = scope.parent
+    in_class = parent is not None and parent.kind == scopes.CLASS
+    in_plain_class = in_class and parent.class_kind in _PLAIN_CLASSES  # type: ignore[union-attr]
+    if scope.role == scopes.FIXTURE:
+        return FIXTURE
+    if in_class and not in_plain_class:
+        return ""  # a base class that may run its own loop for its tests
+    if scope.role == scopes.TEST:
+        return TEST
+    name = node.name  # type: ignore[attr-defined]
+    at_module_level = parent is not None and parent.kind == scopes.MODULE
+    if name in _XUNIT_SETUP and (in_plain_class or at_module_level):
+        return SETUP
+    return ""
+
+
+def _uses_another_thread(call: ast.Call) -> bool:
+    """``Thread(...)``, ``loop.call_soon_threadsafe(...)``, ``submit(loop.run_forever)``..."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if name in _THREADED_LOOP_NAMES:
+        return True
+    values = call.args + [keyword.value for keyword in call.keywords]
+    return any(isinstance(v, ast.Attribute) and v.attr in _THREADED_LOOP_NAMES for v in values)
+
+
+def _owns_its_loop(function: _Function) -> bool:
+    """A fixture that hands out its loop, or keeps it running in a thread, manages it on purpose."""
+    return function.hands_out_loop or function.threaded or function.name.lower().endswith("loop")
+
+
+def _is_loop(value: ast.AST, rule: SyncCodeDrivesAsyncResource) -> bool:
+    """A loop handed out: a loop getter's result, directly or through a local name."""
+    if isinstance(value, ast.Call):
+        return rule.file.resolve(value.func) in LOOP_GETTERS
+    if isinstance(value, ast.Name):
+        return rule.file.scope.binding(value.id) in LOOP_GETTERS
+    return False
