@@ -1,0 +1,261 @@
+"""ALP302: test code starts a task and lets go of it."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import List, Optional, Set, Tuple
+
+from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.tasks import task_factory
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+
+@dataclass
+class _Function:
+    """Tasks one def binds to names, and the names it (or code nested in it) reads."""
+
+    parent: Optional["_Function"]
+    is_fixture: bool
+    # (name, the call, the task factory's name, whether it came before any yield)
+    bound: List[Tuple[str, ast.Call, str, bool]] = field(default_factory=list)
+    loads: Set[str] = field(default_factory=set)
+    shared: Set[str] = field(default_factory=set)  # global / nonlocal names
+    has_yield: bool = False
+
+
+class DanglingTask(Rule):
+    code = "ALP302"
+    name = "dangling-task"
+    message = "{task} is dropped: nothing awaits, keeps or cancels it, so its errors go unseen"
+
+    what = """
+    Flags a task started in test code whose result is thrown away: an expression statement
+    `asyncio.create_task(...)`, `asyncio.ensure_future(...)` or `<loop>.create_task(...)`
+    (a loop from `asyncio.get_running_loop()`, `asyncio.get_event_loop()`, the `event_loop`
+    fixture, or a name bound to one of them), or such a task bound to a local name that the
+    function never reads again.
+    """
+    why = """
+    Nothing waits for a task nobody holds. The test goes on, and usually ends, before the
+    task has done its work, so assertions about that work fail or, worse, pass before the
+    work could have gone wrong. An exception raised in the task never reaches the test: it
+    only shows up as `Task exception was never retrieved` in the log, if at all. When the
+    loop closes, pytest-asyncio cancels what is still pending, and the event loop keeps
+    only a weak reference to a task, so one that waits on something nobody else holds can
+    be garbage-collected mid-run (`Task was destroyed but it is pending!`).
+    """
+    limitations = """
+    A name counts as used if it is read anywhere in the function, or in code nested in it,
+    so a task bound to a name that is later rebound to a second task is not reported. Only
+    loops that are visibly obtained in the function are recognised: `create_task` on
+    `self.loop`, a parameter or any other object may be a `TaskGroup` or a helper that keeps
+    the task, and is not reported. `asyncio.ensure_future(x)` of a plain name is not
+    reported either, since `x` may be a future kept elsewhere, and neither is a task running
+    `server.serve_forever()`, which closing the server ends. Code outside functions (module
+    and class bodies) is not checked. A task started in a yield fixture before its `yield`
+    and bound to a name is ALP303's to report.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            class AuditLog:
+                def __init__(self):
+                    self.lines = []
+                    self._pending = []
+
+                def record(self, line):
+                    self._pending.append(line)
+
+                async def flush(self):
+                    await asyncio.sleep(0)
+                    self.lines.extend(self._pending)
+                    self._pending.clear()
+
+
+            @pytest.mark.asyncio
+            async def test_flush_writes_pending_lines():
+                log = AuditLog()
+                log.record("login alice")
+                asyncio.create_task(log.flush())
+                assert log.lines == ["login alice"]
+            """,
+            (24, 5),
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_reconnects(client):
+                loop = asyncio.get_running_loop()
+                watcher = loop.create_task(client.watch_connection())
+                await client.drop_connection()
+                assert await client.wait_connected(timeout=1)
+                asyncio.get_running_loop().create_task(client.ping())
+            """,
+            (9, 15),
+            (12, 5),
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            class AuditLog:
+                def __init__(self):
+                    self.lines = []
+                    self._pending = []
+
+                def record(self, line):
+                    self._pending.append(line)
+
+                async def flush(self):
+                    await asyncio.sleep(0)
+                    self.lines.extend(self._pending)
+                    self._pending.clear()
+
+
+            @pytest.mark.asyncio
+            async def test_flush_writes_pending_lines():
+                log = AuditLog()
+                log.record("login alice")
+                flushing = asyncio.create_task(log.flush())
+                await flushing
+                assert log.lines == ["login alice"]
+            """,
+            reason="the task is kept and awaited before the assertion",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_fan_out(client):
+                async with asyncio.TaskGroup() as tg:
+                    tg.create_task(client.ping())
+                    tg.create_task(client.ping())
+                assert client.pings == 2
+            """,
+            reason="a TaskGroup keeps its tasks and waits for them when the block ends",
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_parallel_fetch(client):
+                first = asyncio.create_task(client.fetch("a"))
+                second = asyncio.ensure_future(client.fetch("b"))
+                assert await asyncio.gather(first, second) == ["a", "b"]
+            """,
+            reason="both tasks are handed to gather, which awaits them",
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            class FakeBroker:
+                def __init__(self):
+                    self.tasks = set()
+
+                def start(self, consumer):
+                    task = asyncio.create_task(consumer.run())
+                    self.tasks.add(task)
+                    task.add_done_callback(self.tasks.discard)
+
+                def start_ticker(self, ticker):
+                    self.ticker = asyncio.create_task(ticker.run())
+                    return asyncio.create_task(ticker.warm_up())
+            """,
+            filename="conftest.py",
+            reason="a task kept in a set, stored on the object or returned is tracked",
+        ),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._function: Optional[_Function] = None
+
+    # -- function bookkeeping ---------------------------------------------------------------
+    def visit_FunctionDef(self, node: ast.AST) -> None:
+        self._function = _Function(self._function, self.file.scope.role == scopes.FIXTURE)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_Lambda = visit_FunctionDef
+
+    def leave_FunctionDef(self, node: ast.AST) -> None:
+        function = self._function
+        assert function is not None
+        for name, call, factory, before_yield in function.bound:
+            if name in function.loads or name in function.shared:
+                continue
+            if function.is_fixture and function.has_yield and before_yield:
+                continue  # a yield fixture's task: ALP303 says what teardown must do
+            self.report(call, task=f"task {name!r} from {factory}()")
+        parent = self._function = function.parent
+        if parent is not None:  # a closure reading the name keeps the task alive too
+            parent.loads.update(function.loads)
+
+    leave_AsyncFunctionDef = leave_FunctionDef
+    leave_Lambda = leave_FunctionDef
+
+    # -- what the function does -------------------------------------------------------------
+    def visit_Expr(self, node: ast.Expr) -> None:
+        if self._function is None:
+            return
+        factory = task_factory(node.value, self.file)
+        if factory is not None:
+            self.report(node.value, task=f"the task from {factory}()")
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if len(node.targets) == 1:
+            self._bound(node.targets[0], node.value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self._bound(node.target, node.value)
+
+    def _bound(self, target: ast.AST, value: ast.AST) -> None:
+        function = self._function
+        if function is None or not isinstance(target, ast.Name):
+            return
+        factory = task_factory(value, self.file)
+        if factory is not None:
+            entry = (target.id, value, factory, not function.has_yield)
+            function.bound.append(entry)  # type: ignore[arg-type]
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if self._function is not None and isinstance(node.ctx, ast.Load):
+            self._function.loads.add(node.id)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        if self._function is not None:
+            self._function.shared.update(node.names)
+
+    visit_Nonlocal = visit_Global
+
+    def visit_Yield(self, node: ast.AST) -> None:
+        if self._function is not None:
+            self._function.has_yield = True
+
+    visit_YieldFrom = visit_Yield
