@@ -99,7 +99,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     (their name ends in `loop`, or they return or yield a loop), run their loop in another
     thread (`threading.Thread`, `run_forever`, `run_coroutine_threadsafe`), or run on a loop
     they receive as a parameter (pytest-aiohttp's `loop` fixture, shared with the tests).
-    Sync tests may run coroutines with `asyncio.run` (testing a command-line entry point is
+    A unittest-style class that keeps its own loop on `self` (`self.loop.run_until_complete`)
+    runs its tests on that loop as well, so it is left alone. Sync tests may run coroutines
+    with `asyncio.run` (testing a command-line entry point is
     a common, sound use): they are reported only when the run's result outlives the run.
     Loops run in helpers, nested functions and finalizers (`request.addfinalizer`), and with
     `asyncio.Runner`, are not seen. Which calls make coroutines is decided as in ALP301.
@@ -393,6 +395,15 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         if isinstance(receiver, ast.Name) and function is not None:
             if receiver.id in function.params:
                 return None  # a loop fixture (pytest-aiohttp's ``loop``) shared with the tests
+        if (
+            isinstance(receiver, ast.Attribute)
+            and isinstance(receiver.value, ast.Name)
+            and function is not None
+            and receiver.value.id == function.receiver
+        ):
+            # ``self.loop``: a unittest-style class that keeps its own loop for the whole test
+            # runs what it builds on the loop its tests use too.
+            return None
         if not is_loop_receiver(receiver, self.file):
             return None
         if isinstance(receiver, ast.Call):
