@@ -12,17 +12,19 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
-from flake8_asyncloop.analysis.scopes import CLASS, MODULE, Scope, parameter_names
+from flake8_asyncloop.analysis.scopes import CLASS, FUNCTION, MODULE, Scope, parameter_names
 from flake8_asyncloop.analysis.testcode import (
     ASYNCIO_FIXTURE_DECORATORS,
     PYTEST_FIXTURE_DECORATORS,
     fixture_spec,
+    pytestmark_value,
 )
 from flake8_asyncloop.context import pytest_config
-from flake8_asyncloop.context.conftest_facts import conftest_facts, own_body_nodes
+from flake8_asyncloop.context.conftest_facts import conftest_facts
 from flake8_asyncloop.context.model import ProjectContext
 from flake8_asyncloop.findings import AddImport
 
@@ -68,6 +70,9 @@ TRANSPARENT_DECORATORS = frozenset(
 FIXTURE_HOOKS = frozenset({"pytest_fixture_setup"})
 
 
+_FIXTURE_DECORATORS = PYTEST_FIXTURE_DECORATORS | ASYNCIO_FIXTURE_DECORATORS
+
+
 @dataclass
 class MarkSet:
     """What a list of decorators (or a ``pytestmark`` value) says about who runs the test."""
@@ -87,7 +92,7 @@ class MarkSet:
             return
         if target in TRANSPARENT_DECORATORS:
             return
-        if allow_fixture and target in PYTEST_FIXTURE_DECORATORS | ASYNCIO_FIXTURE_DECORATORS:
+        if allow_fixture and target in _FIXTURE_DECORATORS:
             return
         if target is None or not target.startswith(MARK_PREFIX):
             if self.unknown is None:
@@ -139,9 +144,9 @@ def class_marks(node: ast.ClassDef, imports: ImportTable) -> MarkSet:
     """The class's decorators and its class-body ``pytestmark``."""
     marks = decorator_marks(node.decorator_list, imports)
     for statement in node.body:
-        target, value = assignment(statement)
-        if target == "pytestmark" and value is not None:
-            pytestmark_marks(value, imports, marks)
+        added = pytestmark_value(statement)
+        if added is not None:
+            pytestmark_marks(added, imports, marks)
     return marks
 
 
@@ -187,10 +192,12 @@ class ModuleRunners:
             elif isinstance(statement, ast.ClassDef):
                 facts._note_class(statement, MarkSet(), imports, defs)
             else:
+                added = pytestmark_value(statement)
+                if added is not None:
+                    pytestmark_marks(added, imports, facts.pytestmark)
+                    continue
                 target, value = assignment(statement)
-                if target == "pytestmark" and value is not None:
-                    pytestmark_marks(value, imports, facts.pytestmark)
-                elif target == "pytest_plugins" and value is not None:
+                if target == "pytest_plugins" and value is not None:
                     facts.plugin = facts.plugin or runner_plugin(plugin_names(value))
         facts.any_asyncio_mark = facts.any_asyncio_mark or facts.pytestmark.mentions_asyncio
         facts.runner_requests = _requested_through_runners(defs)
@@ -462,10 +469,75 @@ def strict_mode(project: ProjectContext) -> bool:
 
 def yields(func: ast.AST) -> Optional[ast.AST]:
     """The first ``yield`` of the function's own body (not of a def nested in it)."""
-    for node in own_body_nodes(func):
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+    # Several rules ask about the same def: the answer is kept while the tree lives.
+    try:
+        return _first_yields[func]
+    except KeyError:
+        pass
+    found = _first_yield(func)
+    _first_yields[func] = found
+    return found
+
+
+_first_yields: "WeakKeyDictionary[ast.AST, Optional[ast.AST]]" = WeakKeyDictionary()
+_YIELDS = (ast.Yield, ast.YieldFrom)
+_NOT_ENTERED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# Fields that hold names, flags, contexts and operators, never an expression that could yield.
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "name", "arg", "module", "level",
+                          "kind", "type_comment", "is_async", "conversion"})
+
+
+def _first_yield(func: ast.AST) -> Optional[ast.AST]:
+    """What the first Yield of ``own_body_nodes(func)`` is, without a generator per node."""
+    stack: List[ast.AST] = list(reversed(func.body))  # type: ignore[attr-defined]
+    pop, push, AST = stack.pop, stack.append, ast.AST
+    while stack:
+        node = pop()
+        if isinstance(node, _YIELDS):
             return node
+        if isinstance(node, _NOT_ENTERED):
+            continue
+        for name in reversed(node._fields):
+            if name in _LEAF_FIELDS:
+                continue
+            value = getattr(node, name, None)
+            if isinstance(value, AST):
+                push(value)
+            elif value.__class__ is list:
+                for index in range(len(value) - 1, -1, -1):
+                    item = value[index]
+                    if isinstance(item, AST):
+                        push(item)
     return None
+
+
+class OwnYields:
+    """Which defs hold a ``yield`` in their own body, learnt from the walk as it goes.
+
+    ``yields`` answers the same question with a second walk of the body; a rule that can wait
+    for the end of the def (its ``leave_`` handler) feeds this from its ``visit_Yield`` and
+    ``visit_YieldFrom`` handlers instead, and pays nothing for defs without a yield.
+    """
+
+    def __init__(self) -> None:
+        self._yielding: Set[ast.AST] = set()
+
+    def saw(self, node: ast.AST, scope: Scope) -> None:
+        """``node`` (a Yield or YieldFrom) was visited with ``scope`` innermost."""
+        func = scope.node
+        # A yield in the def's defaults or decorators is walked in its scope but is not in
+        # its body; the body is all that comes at or after its first statement.
+        if scope.kind != FUNCTION:
+            return
+        if _position(node) >= _position(func.body[0]):  # type: ignore[attr-defined]
+            self._yielding.add(func)
+
+    def __contains__(self, func: ast.AST) -> bool:
+        return func in self._yielding
+
+
+def _position(node: ast.AST) -> Tuple[int, int]:
+    return node.lineno, node.col_offset  # type: ignore[attr-defined]
 
 
 # One reading per file, shared by the rules that need it; keyed by the file's state object.

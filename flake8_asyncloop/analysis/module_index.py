@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
 from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
-from flake8_asyncloop.analysis.testcode import FixtureSpec, fixture_spec, marks_in
+from flake8_asyncloop.analysis.testcode import FixtureSpec, fixture_spec, marks_in, pytestmark_value
 
 FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -38,8 +38,10 @@ class ModuleIndex:
                 for member in statement.body:
                     if isinstance(member, FunctionNode):
                         index._add_fixture(member, imports)
-            elif isinstance(statement, ast.Assign) and _assigns_name(statement, "pytestmark"):
-                index.pytestmark.extend(marks_in(statement.value, imports))
+            else:
+                added = pytestmark_value(statement)
+                if added is not None:
+                    index.pytestmark.extend(marks_in(added, imports))
         return index
 
     def _add_fixture(self, func: ast.AST, imports: ImportTable) -> None:
@@ -47,6 +49,3 @@ class ModuleIndex:
         if spec is not None:
             self.fixtures.setdefault(spec.name, []).append((func, spec))
 
-
-def _assigns_name(statement: ast.Assign, name: str) -> bool:
-    return any(isinstance(t, ast.Name) and t.id == name for t in statement.targets)

@@ -117,6 +117,32 @@ def mark_name(decorator: ast.AST, imports: ImportTable) -> Optional[str]:
     return None
 
 
+def pytestmark_value(statement: ast.stmt) -> Optional[ast.expr]:
+    """The marks a module- or class-level statement adds to ``pytestmark``, if it does.
+
+    Covers ``pytestmark = ...``, ``pytestmark += [...]`` and ``pytestmark.extend([...])`` /
+    ``.append(mark)`` / ``.insert(i, mark)`` (suites build the list in steps).
+    """
+    if isinstance(statement, ast.Assign):
+        if any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in statement.targets):
+            return statement.value
+    elif isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
+        if isinstance(statement.target, ast.Name) and statement.target.id == "pytestmark":
+            return statement.value
+    elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+        call = statement.value
+        func = call.func
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "pytestmark"
+            and func.attr in ("extend", "append", "insert")
+            and call.args
+        ):
+            return call.args[-1]
+    return None
+
+
 def marks_in(expr: ast.AST, imports: ImportTable) -> Iterable[Tuple[str, ast.AST]]:
     """Marks in a ``pytestmark`` value: a single mark, or a list or tuple of marks."""
     items = expr.elts if isinstance(expr, (ast.List, ast.Tuple)) else [expr]

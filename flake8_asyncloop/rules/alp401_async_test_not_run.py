@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING, Dict, List, Optional
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
     ASYNCIO_MARK,
+    OwnYields,
     class_marks,
     decorator_marks,
     defines_init,
@@ -16,10 +18,12 @@ from flake8_asyncloop.analysis.async_runners import (
     requests_runner_fixture,
     spelling,
     strict_mode,
-    yields,
 )
-from flake8_asyncloop.findings import AddDecorator, Fix, Safety, Span
+from flake8_asyncloop.findings import AddDecorator, Finding, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 STRICT_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
 AUTO_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
@@ -203,6 +207,22 @@ class AsyncTestNotRun(Rule):
             """
             import asyncio
 
+            import pytest
+
+            pytestmark = []
+            pytestmark.extend([pytest.mark.asyncio])
+
+
+            async def test_sleep_result():
+                assert await asyncio.sleep(0, 3) == 3
+            """,
+            reason="a pytestmark list built in steps still marks every test",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
 
             async def test_sleep_result():
                 assert await asyncio.sleep(0, 3) == 3
@@ -292,13 +312,17 @@ class AsyncTestNotRun(Rule):
         ),
     )
 
+    def __init__(self, file: "FileState", sink: List[Finding]) -> None:
+        super().__init__(file, sink)
+        # Tests to report, with their fix, unless their body turns out to yield.
+        self._candidates: Dict[ast.AST, Optional[Fix]] = {}
+        self._own_yields = OwnYields()
+
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         file = self.file
         scope = file.scope
         if scope.role != scopes.TEST or file.is_conftest or not strict_mode(file.project):
             return
-        if yields(node) is not None:
-            return  # an async generator test: ALP404
         classes = enclosing_classes(scope)
         if classes is None:
             return
@@ -316,7 +340,20 @@ class AsyncTestNotRun(Rule):
         module = module_runners(file)
         if module.pytestmark.mentions_asyncio or module.test_runner is not None:
             return
-        self.report(node, self._fix(node), test=node.name)
+        self._candidates[node] = self._fix(node)
+
+    def visit_Yield(self, node: ast.AST) -> None:
+        if self._candidates:
+            self._own_yields.saw(node, self.file.scope)
+
+    visit_YieldFrom = visit_Yield
+
+    def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        if node not in self._candidates:
+            return
+        fix = self._candidates.pop(node)
+        if node not in self._own_yields:  # an async generator test is ALP404's
+            self.report(node, fix, test=node.name)
 
     def _fix(self, node: ast.AsyncFunctionDef):
         spelled = spelling(self.file.imports, ASYNCIO_MARK)
