@@ -165,7 +165,9 @@ def test_library_code_gets_only_the_api_misuse_rules() -> None:
         return asyncio.get_event_loop().run_until_complete(coro)
     """
     assert findings(module_level, filename="server.py") == []
-    assert findings(module_level) == [(3, 8, "ALP106"), (7, 12, "ALP105")]
+    # In a test module the import-time call is ALP106; the helper may serve async tests, so
+    # ALP105 leaves it alone.
+    assert findings(module_level) == [(3, 8, "ALP106")]
 
 
 def test_conftest_is_test_code() -> None:

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import spell
 from flake8_asyncloop.analysis.loops import GET_EVENT_LOOP
 from flake8_asyncloop.findings import DeleteStatement, Edit, Fix, Safety, Span, UnwrapCall
@@ -35,6 +36,14 @@ _FUTURE_METHODS = frozenset(
 )
 # Exceptions whose handler means "no current loop" was expected and dealt with.
 _HANDLES_NO_LOOP = frozenset({"RuntimeError", "Exception", "BaseException"})
+# Setup and teardown methods pytest calls itself, outside any loop.
+_XUNIT_HOOKS = frozenset(
+    {
+        "setup_method", "teardown_method", "setup_class", "teardown_class",
+        "setup_function", "teardown_function", "setup_module", "teardown_module",
+        "setUp", "tearDown", "setUpClass", "tearDownClass", "setUpModule", "tearDownModule",
+    }
+)
 # Classes whose sync methods run with a loop installed (their own async test support).
 _CLASSES_WITH_LOOP = frozenset({"async_testcase", "unknown"})
 
@@ -66,8 +75,9 @@ class GetEventLoopInSyncTest(Rule):
     fix_safety = Safety.SAFE
 
     what = """
-    Flags `asyncio.get_event_loop()` in sync test code: sync tests, sync fixtures, and sync
-    helpers defined in test modules and conftest.py files.
+    Flags `asyncio.get_event_loop()` in sync test code that pytest runs outside any event
+    loop: sync tests, sync fixtures and setup/teardown methods (and functions nested in
+    them), in test modules and conftest.py files.
     """
     why = """
     With no loop running, `get_event_loop()` falls back on the event loop policy. Whether that
@@ -92,7 +102,9 @@ class GetEventLoopInSyncTest(Rule):
     function takes a parameter named like a loop (`loop`, `event_loop`: a loop fixture),
     inside a `try` that handles `RuntimeError`, in sync code nested in a coroutine, and in
     classes whose base runs async tests (`IsolatedAsyncioTestCase`) or cannot be seen.
-    Module- and class-level calls are ALP106's.
+    Sync helpers (functions and helper classes that tests call) are not checked: called
+    from an async test, where a loop is running, the call works, and which callers a helper
+    has is not visible. Module- and class-level calls are ALP106's.
     """
     examples = (
         Bad(
@@ -187,7 +199,6 @@ class GetEventLoopInSyncTest(Rule):
                     future = asyncio.get_event_loop().create_future()
                     assert not future.done()
             """,
-            (5, 12),
             (10, 18),
             filename="conftest.py",
         ),
@@ -302,6 +313,11 @@ class GetEventLoopInSyncTest(Rule):
         if parent is None:
             owner = scope.enclosing_class()
             checked = checked and (owner is None or owner.class_kind not in _CLASSES_WITH_LOOP)
+            # Helpers are often called from async tests, where the call works: only code
+            # pytest itself runs outside any loop is certain to be in danger.
+            checked = checked and (
+                scope.role in (scopes.TEST, scopes.FIXTURE) or getattr(node, "name", "") in _XUNIT_HOOKS
+            )
         if any(param.lower().endswith("loop") for param in scope.params):
             checked = False  # a loop fixture, such as pytest-aiohttp's ``loop``
         self._function = _Function(checked, parent)
