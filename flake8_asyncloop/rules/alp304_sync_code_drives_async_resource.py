@@ -270,6 +270,30 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             filename="conftest.py",
             reason="a fixture handing out its loop, and one running its loop in a thread",
         ),
+        Good(
+            """
+            import asyncio
+            import unittest
+
+
+            class TestJar(unittest.TestCase):
+                def setUp(self):
+                    self.loop = asyncio.new_event_loop()
+
+                    async def make_jar():
+                        return {"cookies": 1}
+
+                    self.jar = self.loop.run_until_complete(make_jar())
+
+                def tearDown(self):
+                    self.loop.close()
+
+                def test_jar(self):
+                    assert self.jar == {"cookies": 1}
+            """,
+            reason="the class keeps its own loop on self for the whole test: nothing outlives it",
+            runs=True,
+        ),
     )
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -395,11 +419,12 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         if isinstance(receiver, ast.Name) and function is not None:
             if receiver.id in function.params:
                 return None  # a loop fixture (pytest-aiohttp's ``loop``) shared with the tests
+        walked = self._function
         if (
             isinstance(receiver, ast.Attribute)
             and isinstance(receiver.value, ast.Name)
-            and function is not None
-            and receiver.value.id == function.receiver
+            and walked is not None
+            and receiver.value.id == walked.receiver
         ):
             # ``self.loop``: a unittest-style class that keeps its own loop for the whole test
             # runs what it builds on the loop its tests use too.

@@ -7,7 +7,8 @@ from typing import Optional
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import decorator_marks, spelling
-from flake8_asyncloop.analysis.testcode import SYNC_TESTCASE_BASES
+from flake8_asyncloop.analysis.names import ImportTable
+from flake8_asyncloop.analysis.testcode import SYNC_TESTCASE_BASES, pytestmark_value
 from flake8_asyncloop.findings import AddImport, Fix, ReplaceExpression, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -43,7 +44,9 @@ class AsyncTestInUnittestTestcase(Rule):
     the way the module imports unittest; `import unittest` is added when needed), which runs
     each coroutine test on its own event loop and still runs the sync tests as before. The
     async tests then run for the first time and may fail. `setUp`/`tearDown` keep working;
-    async setup can move to `asyncSetUp`.
+    async setup can move to `asyncSetUp`. No fix is offered for a class that carries
+    asyncio marks or pytest_asyncio fixtures: in an `IsolatedAsyncioTestCase` those would
+    run on another loop (ALP406), so they need removing by hand first.
     """
     limitations = """
     Only classes deriving directly from `unittest.TestCase` are checked: a project base class
@@ -172,6 +175,8 @@ class AsyncTestInUnittestTestcase(Rule):
 
     def _fix(self, cls: ast.ClassDef) -> Optional[Fix]:
         imports = self.file.imports
+        if _uses_pytest_asyncio(cls, imports):
+            return None  # would become ALP406: the marks and fixtures need a decision first
         base = next((b for b in cls.bases if imports.resolve(b) in SYNC_TESTCASE_BASES), None)
         if base is None:
             return None
@@ -185,6 +190,18 @@ class AsyncTestInUnittestTestcase(Rule):
         replacement, needed = spelled
         edit = ReplaceExpression(Span.of(base), replacement)
         return Fix(Safety.UNSAFE, f"subclass {replacement}", (edit,), needed)
+
+
+def _uses_pytest_asyncio(cls: ast.ClassDef, imports: ImportTable) -> bool:
+    """Whether the class carries asyncio marks or pytest_asyncio fixtures (ALP406 in an
+    IsolatedAsyncioTestCase)."""
+    members = [m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    decorators = list(cls.decorator_list) + [d for m in members for d in m.decorator_list]
+    for decorator in decorators:
+        target = imports.resolve(decorator.func if isinstance(decorator, ast.Call) else decorator)
+        if target and (target.startswith("pytest.mark.asyncio") or target.startswith("pytest_asyncio")):
+            return True
+    return any(pytestmark_value(statement) is not None for statement in cls.body)
 
 
 def _runs_tests_itself(cls: ast.ClassDef) -> bool:
