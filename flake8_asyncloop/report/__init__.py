@@ -34,6 +34,16 @@ class Reporter:
 
 def reporters() -> Dict[str, Type[Reporter]]:
     """The output formats by name."""
+    from flake8_asyncloop.report.github import GithubReporter
+    from flake8_asyncloop.report.json import JsonReporter
+    from flake8_asyncloop.report.junit import JunitReporter
+    from flake8_asyncloop.report.sarif import SarifReporter
     from flake8_asyncloop.report.text import TextReporter
 
-    return {"text": TextReporter}
+    return {
+        "text": TextReporter,
+        "json": JsonReporter,
+        "sarif": SarifReporter,
+        "github": GithubReporter,
+        "junit": JunitReporter,
+    }
