@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
-from typing import Any, Iterator, Sequence, Tuple
+from typing import Any, Iterator, List, Sequence, Tuple
 
 from flake8_asyncloop import __version__
 from flake8_asyncloop.analysis.testcode import is_test_file
 from flake8_asyncloop.context.discovery import context_for
-from flake8_asyncloop.engine import Engine, worth_checking
+from flake8_asyncloop.engine import Engine, InternalError, worth_checking
+from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.options import Options
 from flake8_asyncloop.rules import ALL_RULES, DEFAULT_DISABLED
 
@@ -41,19 +42,25 @@ class AsyncLoopChecker:
         cls._options = options_from_flake8(options)
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
+        try:
+            findings, errors = self._check()
+        except Exception as error:  # a bug outside any rule: one line, not flake8's traceback
+            findings, errors = [], [InternalError(self.name, 1, f"{type(error).__name__}: {error}")]
+        for finding in findings:
+            yield finding.line, finding.col, finding.text, type(self)
+        for problem in errors:
+            message = (
+                f"{INTERNAL_ERROR_CODE} internal error in {problem.code}: {problem.reason}; "
+                "please report it to flake8-asyncloop"
+            )
+            yield problem.line, 0, message, type(self)
+
+    def _check(self) -> Tuple[List[Finding], List[InternalError]]:
         options = self._options
         project = context_for(self._filename, options.pytest_asyncio_version)
         test_code = is_test_file(self._filename, project.config.python_files)
         if not worth_checking("".join(self._lines), test_code, options.loop_bound_names):
-            return
-        findings, errors = self._engine.check(self._tree, self._filename, project, options)
-        for finding in findings:
-            yield finding.line, finding.col, finding.text, type(self)
-        for error in errors:
-            message = (
-                f"{INTERNAL_ERROR_CODE} internal error in {error.code}: {error.reason}; "
-                "please report it to flake8-asyncloop"
-            )
-            yield error.line, 0, message, type(self)
+            return [], []
+        return self._engine.check(self._tree, self._filename, project, options)
 
 

@@ -271,7 +271,7 @@ def _read_ini(path: str, shown: str, text: str) -> Optional[ConfigFile]:
         if line is None and getattr(error, "errors", None):
             line = error.errors[0][0]  # type: ignore[attr-defined]
         where = f"{shown}:{line}" if line else shown
-        summary = str(error).splitlines()[0]
+        summary = _ini_error_summary(error, text, line)
         raise SettingsError(f"{where}: invalid config file: {summary}") from None
     if not parser.has_section(INI_SECTION):
         return None
@@ -289,6 +289,19 @@ def _read_ini(path: str, shown: str, text: str) -> Optional[ConfigFile]:
         if name in KNOWN_KEYS:  # the rest belongs to flake8 and its other plugins
             values[name] = Value(raw, origin, base_dir, strict=name.startswith(PLUGIN_KEY_PREFIX))
     return ConfigFile(path, values)
+
+
+def _ini_error_summary(error: configparser.Error, text: str, line: Optional[int]) -> str:
+    """The reason, without the file name configparser's messages repeat."""
+    if isinstance(error, configparser.DuplicateOptionError):
+        return f"{error.option!r} set twice in [{error.section}]"
+    if isinstance(error, configparser.DuplicateSectionError):
+        return f"section [{error.section}] appears twice"
+    if type(error) is configparser.ParsingError and line:
+        lines = text.splitlines()
+        if line <= len(lines):
+            return f"cannot parse {lines[line - 1].strip()!r}"
+    return str(error).splitlines()[0]
 
 
 _HEADER = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]")

@@ -2,8 +2,12 @@
 
 The text handed to analysis and to the fixer has ``\\n`` newlines and no BOM. Writing it
 back restores the file's encoding (PEP 263 cookie or UTF-8), its BOM, its newline style and
-whether it ended with a newline, so a fix changes only the lines it meant to change. The
-write is atomic: a temporary file in the same directory replaces the original in one step.
+whether it ended with a newline, so a fix changes only the lines it meant to change.
+
+The write is atomic: the new bytes go to a temporary file in the same directory, which then
+replaces the original in one step, so a reader (or a crash) sees the old file or the new one,
+never a mix. A process killed between the two steps leaves its temporary file behind; those
+are named ``.<name>.asyncloop-tmp-<random>`` and the next write of ``<name>`` removes them.
 """
 
 from __future__ import annotations
@@ -17,11 +21,16 @@ import stat
 import tempfile
 import tokenize
 from dataclasses import dataclass
-from typing import Union
+from typing import Optional, Tuple, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+
+TEMPORARY_MARK = ".asyncloop-tmp-"
+_MAX_NAME_IN_TEMPORARY = 200  # keeps the temporary's name under the usual 255-byte limit
+# Opening a FIFO for reading waits for a writer; without blocking, fstat can refuse it first.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 class SourceError(Exception):
@@ -43,14 +52,25 @@ class SourceFile:
     bom: bool
     newline: str  # the first line break in the file: "\n", "\r\n" or "\r"
     final_newline: bool
+    # (modification time, size) when read: a file changed since is not overwritten.
+    stamp: Optional[Tuple[int, int]] = None
 
 
 def read_source(path: PathLike) -> SourceFile:
     try:
-        with open(path, "rb") as handle:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as error:
+        raise SourceError(path, f"cannot read: {error.strerror or error}") from error
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise SourceError(path, "cannot read: not a regular file")
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
             data = handle.read()
     except OSError as error:
         raise SourceError(path, f"cannot read: {error.strerror or error}") from error
+    finally:
+        os.close(descriptor)
     if b"\0" in data:
         raise SourceError(path, "contains NUL bytes: not a Python source file")
     try:
@@ -73,7 +93,12 @@ def read_source(path: PathLike) -> SourceFile:
         bom=bom,
         newline=first_break.group() if first_break else "\n",
         final_newline=raw.endswith(("\n", "\r")),
+        stamp=_stamp(info),
     )
+
+
+def _stamp(info: os.stat_result) -> Tuple[int, int]:
+    return info.st_mtime_ns, info.st_size
 
 
 def _decode(path: PathLike, data: bytes, encoding: str) -> str:
@@ -83,6 +108,9 @@ def _decode(path: PathLike, data: bytes, encoding: str) -> str:
         raise SourceError(
             path, f"not valid {encoding}: byte 0x{data[error.start]:02x} at offset {error.start}"
         ) from error
+    except (UnicodeError, LookupError) as error:
+        # A declared codec that is not a text encoding (``hex``), or that fails its own way.
+        raise SourceError(path, f"cannot decode as {encoding}: {error}") from error
 
 
 def normalize_newlines(text: str) -> str:
@@ -100,36 +128,49 @@ def encode_like(original: SourceFile, new_text: str) -> bytes:
         text = text.replace("\n", original.newline)
     try:
         data = text.encode(original.encoding)
+        round_trip = data.decode(original.encoding)
     except UnicodeEncodeError as error:
         raise SourceError(
             original.path,
             f"the fixed text has {error.object[error.start:error.end]!r}, "
             f"which {original.encoding} cannot encode",
         ) from error
+    except (UnicodeError, LookupError) as error:
+        reason = f"cannot encode as {original.encoding}: {error}"
+        raise SourceError(original.path, reason) from error
+    if round_trip != text:  # an odd codec: never write bytes that read back differently
+        raise SourceError(original.path, f"{original.encoding} does not read back what it wrote")
     return codecs.BOM_UTF8 + data if original.bom else data
 
 
 def write_source(path: PathLike, original: SourceFile, new_text: str) -> None:
     """Replace the file at ``path`` with ``new_text``, written as ``original`` was.
 
-    Refuses (``SourceError``) text that does not parse. The file is replaced atomically;
-    on any failure the original stays as it was and no temporary file is left behind.
+    Refuses (``SourceError``) text that does not parse, and a file changed on disk since it
+    was read. The file is replaced atomically; on any failure the original stays as it was
+    and no temporary file is left behind. A symlink is followed: its target is replaced.
     """
     try:
         ast.parse(new_text)
-    except (SyntaxError, ValueError) as error:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         raise SourceError(path, f"refusing to write text that does not parse: {error}") from error
     data = encode_like(original, new_text)
-    target = os.path.abspath(os.fspath(path))
+    target = os.path.realpath(os.fspath(path))
     directory, name = os.path.split(target)
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        info: Optional[os.stat_result] = os.stat(target)
     except FileNotFoundError:
-        mode = None
+        info = None
     except OSError as error:
         raise SourceError(path, f"cannot write: {error.strerror or error}") from error
+    if original.stamp is not None:
+        if info is None:
+            raise SourceError(path, "deleted while being fixed, not written again")
+        if _stamp(info) != original.stamp:
+            raise SourceError(path, "changed on disk while being fixed, left unchanged")
+    remove_stale_temporaries(target)
     try:
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+        descriptor, temporary = tempfile.mkstemp(prefix=_temporary_prefix(name), dir=directory)
     except OSError as error:
         raise SourceError(path, f"cannot write: {error.strerror or error}") from error
     try:
@@ -137,8 +178,8 @@ def write_source(path: PathLike, original: SourceFile, new_text: str) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)  # mkstemp makes it 0600
+        if info is not None:
+            _copy_owner_and_mode(info, temporary)
         os.replace(temporary, target)
     except BaseException as error:
         try:
@@ -148,3 +189,38 @@ def write_source(path: PathLike, original: SourceFile, new_text: str) -> None:
         if isinstance(error, OSError):
             raise SourceError(path, f"cannot write: {error.strerror or error}") from error
         raise
+
+
+def _temporary_prefix(name: str) -> str:
+    return f".{name[:_MAX_NAME_IN_TEMPORARY]}{TEMPORARY_MARK}"
+
+
+def _copy_owner_and_mode(info: os.stat_result, temporary: str) -> None:
+    if hasattr(os, "chown") and (info.st_uid, info.st_gid) != _owner(temporary):
+        try:
+            os.chown(temporary, info.st_uid, info.st_gid)
+        except OSError:
+            pass  # only root may give a file away: the fixed file is then the fixer's own
+    os.chmod(temporary, stat.S_IMODE(info.st_mode))  # mkstemp makes it 0600
+
+
+def _owner(path: str) -> Tuple[int, int]:
+    info = os.stat(path)
+    return info.st_uid, info.st_gid
+
+
+def remove_stale_temporaries(path: PathLike) -> None:
+    """Delete what an earlier fix of ``path``, killed mid-write, left beside it."""
+    directory, name = os.path.split(os.fspath(path))
+    prefix = _temporary_prefix(name)
+    try:
+        with os.scandir(directory or ".") as scan:
+            entries = [entry for entry in scan if entry.name.startswith(prefix)]
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+        except OSError:
+            pass

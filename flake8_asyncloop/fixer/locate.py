@@ -16,6 +16,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from flake8_asyncloop.findings import Span
 from flake8_asyncloop.fixer.errors import FixError
+from flake8_asyncloop.fixer.limits import nesting_problem
 
 Point = Tuple[int, int]  # (1-based line, 0-based character column)
 NodeTypes = Union[Type[cst.CSTNode], Tuple[Type[cst.CSTNode], ...]]
@@ -40,6 +41,9 @@ class SourceIndex:
     """A source parsed once with libcst, its nodes indexed by position, with their parents."""
 
     def __init__(self, source: str) -> None:
+        too_deep = nesting_problem(source)
+        if too_deep is not None:
+            raise FixError(too_deep)
         try:
             module = cst.parse_module(source)
         except cst.ParserSyntaxError as error:
