@@ -60,7 +60,7 @@ def render_rule_markdown(rule: Type[Rule]) -> str:
     sections: List[str] = [f"# {rule.code} `{rule.name}`", f"Message: `{rule.code} {rule.message}`"]
     sections.append(
         f"Fix: {_SAFETY_TEXT[rule.fix_safety]}. "
-        + ("Runs in test code only (test modules and `conftest.py`)." if rule.test_code_only else "Runs in any Python file.")
+        + _where_it_runs(rule)
         + ("" if rule.default_enabled else " Off by default: enable it with `--extend-select " + rule.code + "`.")
     )
     sections += ["## What it does", paragraph(rule.what), "## Why is this bad?", paragraph(rule.why)]
@@ -76,11 +76,21 @@ def render_rule_markdown(rule: Type[Rule]) -> str:
         if example.fixed is not None:
             sections += ["After `flake8-asyncloop fix" + (" --unsafe-fixes" if rule.fix_safety is Safety.UNSAFE else "") + "`:", _code_block(example.fixed)]
     if good:
-        sections += ["## Use instead", _code_block(good[0].source)]
+        # A config-file rule's good example differs from its bad one in the config file.
+        context = _example_context(good[0]) if getattr(rule, "config_file_rule", False) else ""
+        sections += ["## Use instead", context + _code_block(good[0].source)]
     sections += ["## Fix safety", paragraph(rule.fix_notes) or "There is no automatic fix; the sections above show the manual one."]
     if rule.limitations:
         sections += ["## Known problems", paragraph(rule.limitations)]
     return "\n\n".join(sections) + "\n"
+
+
+def _where_it_runs(rule: Type[Rule]) -> str:
+    if getattr(rule, "config_file_rule", False):
+        return "Reported on the pytest config file, by `flake8-asyncloop check` only (flake8 checks Python files)."
+    if rule.test_code_only:
+        return "Runs in test code only (test modules and `conftest.py`)."
+    return "Runs in any Python file."
 
 
 def render_index(rules: Sequence[Type[Rule]]) -> str:

@@ -102,6 +102,14 @@ class RenameKeyword(Edit):
 
 
 @dataclass(frozen=True)
+class AddKeyword(Edit):
+    """Append ``keyword=<value>`` (``value`` is code) to the arguments of the call at ``span``."""
+
+    keyword: str
+    value: str
+
+
+@dataclass(frozen=True)
 class PositionalToKeyword(Edit):
     """Turn positional argument ``index`` of the call at ``span`` into ``keyword=<value>``."""
 

@@ -114,6 +114,7 @@ def fixture_def(func: ast.AST, spec: FixtureSpec, imports: ImportTable, path: st
         is_async=isinstance(func, ast.AsyncFunctionDef),
         is_generator=is_generator,
         builds=builds,
+        yields_async_value=yields_async_value(func),
     )
 
 
@@ -145,15 +146,50 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
     return is_generator, builds
 
 
+def yields_async_value(func: ast.AST) -> bool:
+    """Whether the first ``yield`` of ``func`` hands out the result of async code: ``yield await
+    x``, or a name last bound by ``name = await x`` or ``async with x as name`` before it."""
+    made_by_async: Dict[str, bool] = {}
+    for node in own_body_nodes(func):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    made_by_async[target.id] = isinstance(node.value, ast.Await)
+        elif isinstance(node, ast.AsyncWith):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    made_by_async[item.optional_vars.id] = True
+        elif isinstance(node, ast.With):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    made_by_async[item.optional_vars.id] = False
+        elif isinstance(node, ast.Yield):
+            value = node.value
+            if isinstance(value, ast.Await):
+                return True
+            return isinstance(value, ast.Name) and made_by_async.get(value.id, False)
+    return False
+
+
 def own_body_nodes(func: ast.AST) -> Iterator[ast.AST]:
     """The nodes of a function's body in source order, not entering nested defs or classes."""
     stack: List[ast.AST] = list(reversed(func.body))  # type: ignore[attr-defined]
+    pop, push, AST = stack.pop, stack.append, ast.AST
     while stack:
-        node = stack.pop()
+        node = pop()
         yield node
         if isinstance(node, _NEW_SCOPES):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        # ast.iter_child_nodes, inlined (it is most of the cost), pushed last child first.
+        for name in reversed(node._fields):
+            value = getattr(node, name, None)
+            if isinstance(value, AST):
+                push(value)
+            elif value.__class__ is list:
+                for index in range(len(value) - 1, -1, -1):
+                    item = value[index]
+                    if isinstance(item, AST):
+                        push(item)
 
 
 def _constructor(expr: ast.AST, imports: ImportTable) -> Optional[str]:

@@ -53,6 +53,9 @@ class FixtureDef:
     is_generator: bool
     # Qualified name of the loop-bound constructor whose result it returns or yields, if visible.
     builds: Optional[str] = None
+    # It yields what an ``await`` or ``async with`` gave it (a connection, a server, a client):
+    # a value made on the fixture's loop, not plain data.
+    yields_async_value: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import libcst as cst
 
 from flake8_asyncloop.findings import (
     AddDecorator,
+    AddKeyword,
     AwaitArgument,
     DeleteStatement,
     Edit,
@@ -160,6 +161,10 @@ def _plan_edit(index: SourceIndex, edit: Edit) -> PlannedEdit:
         return _plan_remove_parameter(index, edit)
     if isinstance(edit, (RemoveKeyword, RenameKeyword, PositionalToKeyword)):
         return _plan_call_argument(index, edit)
+    if isinstance(edit, AddKeyword):
+        call = index.find(edit.span, cst.Call, "call")
+        end = index.range_of(call)[1]  # an insertion just before the closing parenthesis
+        return (end, end), _register_node_edit(call, edit)
     if type(edit) in node_edits.NODE_EDITS:  # expression replacements
         node = index.find(edit.span, cst.BaseExpression, "expression")
         if not isinstance(node, cst.Call) and _needs_call(edit):

@@ -15,6 +15,7 @@ import libcst as cst
 
 from flake8_asyncloop.findings import (
     AddDecorator,
+    AddKeyword,
     AwaitArgument,
     AwaitExpression,
     Edit,
@@ -226,6 +227,54 @@ def positional_to_keyword(
     return call.with_changes(args=args)
 
 
+def add_keyword(original: cst.CSTNode, updated: cst.CSTNode, edit: AddKeyword) -> cst.CSTNode:
+    call = _call(updated)
+    if any(arg.keyword is not None and arg.keyword.value == edit.keyword for arg in call.args):
+        raise FixError(f"the call already has a keyword argument {edit.keyword!r}")
+    if any(arg.star == "**" for arg in call.args):
+        raise FixError("the call passes **kwargs, which may hold the keyword already")
+    added = cst.Arg(
+        value=parse_expression(edit.value),
+        keyword=cst.Name(edit.keyword),
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        ),
+    )
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=[added])
+    last = args[-1]
+    has_comma = isinstance(last.comma, cst.Comma)
+    if has_comma:
+        after_last = last.comma.whitespace_after  # type: ignore[union-attr]
+    else:
+        after_last = last.whitespace_after_arg
+    if len(args) > 1:
+        before_last = args[-2].comma.whitespace_after  # type: ignore[union-attr]
+    else:
+        before_last = call.whitespace_before_args
+    if isinstance(after_last, cst.ParenthesizedWhitespace) and isinstance(
+        before_last, cst.ParenthesizedWhitespace
+    ):
+        # One argument per line: the new one goes on a line of its own, indented like the
+        # last one; a comment after the last argument stays on its line.
+        separator = cst.Comma(
+            whitespace_after=before_last.with_changes(first_line=after_last.first_line, empty_lines=[])
+        )
+        closing = after_last.with_changes(first_line=cst.TrailingWhitespace())
+        if has_comma:
+            added = added.with_changes(comma=cst.Comma(whitespace_after=closing))
+        else:
+            added = added.with_changes(whitespace_after_arg=closing)
+        args[-1] = last.with_changes(comma=separator, whitespace_after_arg=cst.SimpleWhitespace(""))
+    else:
+        separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        args[-1] = last.with_changes(comma=separator, whitespace_after_arg=cst.SimpleWhitespace(""))
+        added = added.with_changes(comma=last.comma, whitespace_after_arg=last.whitespace_after_arg)
+    args.append(added)
+    return call.with_changes(args=args)
+
+
 # -- function definitions -------------------------------------------------------------------
 
 # Parameter groups in source order, each a sequence of comma-carrying elements.
@@ -331,6 +380,7 @@ NODE_EDITS: Dict[Type[Edit], Callable[[cst.CSTNode, cst.CSTNode, Edit], cst.CSTN
     RemoveKeyword: remove_keyword,  # type: ignore[dict-item]
     RenameKeyword: rename_keyword,  # type: ignore[dict-item]
     PositionalToKeyword: positional_to_keyword,  # type: ignore[dict-item]
+    AddKeyword: add_keyword,  # type: ignore[dict-item]
     RemoveParameter: remove_parameter,  # type: ignore[dict-item]
     AddDecorator: add_decorator,  # type: ignore[dict-item]
 }
@@ -344,6 +394,7 @@ ORDER = {
     RemoveKeyword: 0,
     RenameKeyword: 1,
     PositionalToKeyword: 2,
+    AddKeyword: 2,
     ReplaceExpression: 3,
     AwaitArgument: 3,
     AwaitExpression: 3,

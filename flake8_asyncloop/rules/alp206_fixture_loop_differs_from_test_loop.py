@@ -1,0 +1,454 @@
+"""ALP206: a test uses a fixture's loop-bound value on a different event loop from the fixture's."""
+
+from __future__ import annotations
+
+import ast
+import os
+from typing import Dict, List, Optional
+
+from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.async_runners import (
+    class_marks,
+    decorator_marks,
+    enclosing_classes,
+    module_runners,
+    project_fixture_runner,
+    project_test_runner,
+    requests_runner_fixture,
+    strict_mode,
+    yields,
+)
+from flake8_asyncloop.analysis.loop_bound import loop_bound_constructor
+from flake8_asyncloop.analysis.loop_scopes import (
+    Unknown,
+    asyncio_marks,
+    class_asyncio_marks,
+    closest_mark_scope,
+    default_test_loop_scope,
+    fixture_loop_scope,
+    wider,
+)
+from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
+from flake8_asyncloop.analysis.testcode import fixture_spec, keyword
+from flake8_asyncloop.context.conftest_facts import fixture_def
+from flake8_asyncloop.context.model import FixtureDef
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+FUNCTION_DEFAULT_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+
+SESSION_CLIENT_CONFTEST = """\
+import httpx
+import pytest_asyncio
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def api():
+    async with httpx.AsyncClient(base_url="http://localhost:8080") as client:
+        yield client
+"""
+
+
+class FixtureLoopDiffersFromTestLoop(Rule):
+    code = "ALP206"
+    name = "fixture-loop-differs-from-test-loop"
+    message = (
+        'fixture `{fixture}` ({where}) gives {value}, bound to its "{fixture_loop}"-scoped event '
+        'loop, but this test runs on a "{test_loop}"-scoped one; give the test '
+        'loop_scope="{fixture_loop}"'
+    )
+
+    what = """
+    Flags a fixture parameter of an async test when the fixture is set up by pytest-asyncio
+    on one event loop, its value is bound to that loop, and the test runs on another. A value
+    is loop-bound when it comes from a loop-bound constructor (asyncio futures, streams,
+    locks and queues, async clients: the list ALP501 uses, extended by
+    `--asyncloop-loop-bound-names`), or when an async generator fixture yields what its async
+    set-up made (`async with connect() as db: yield db`). The test's loop scope comes from its
+    closest asyncio mark (its own, its class's, the module's `pytestmark`), else from
+    `asyncio_default_test_loop_scope`; the fixture's from its `loop_scope=`, else
+    `asyncio_default_fixture_loop_scope`, else its own scope. Fixtures are looked up as pytest
+    does: the test's class, the module, then the conftest.py chain, nearest first.
+    """
+    why = """
+    In pytest-asyncio 1.x each loop scope has its own loop: a module-scoped fixture on the
+    module's loop and a test on its function's loop run on two different loops. Futures,
+    streams and connections belong to the loop they were made on; awaiting them from another
+    loop fails with `got Future attached to a different loop`, aiohttp raises `Timeout
+    context manager should be used inside a task`, and a server started on the fixture's loop
+    never answers, because that loop does not run while the test does.
+    """
+    fix_notes = """
+    There is no automatic fix: running the test on the fixture's loop (the message names the
+    `loop_scope=` to give it, usually through a module `pytestmark` or a class mark) or the
+    fixture on the test's loop are both reasonable, and only the suite's author knows which
+    other tests and fixtures share that loop.
+    """
+    limitations = """
+    Only the test's own parameters are followed, not fixtures requested through other
+    fixtures or `usefixtures`. A fixture returning (rather than yielding) an awaited value, or
+    building its value in a helper, is not recognised; fixtures that return plain data are
+    never reported. A `loop_scope=` given by a variable in a conftest.py is read as absent.
+    Tests run by anyio, trio, a decorator or a conftest hook are left alone.
+    """
+    examples = (
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture(scope="module", loop_scope="module")
+            async def greeting():
+                future = asyncio.Future()
+                asyncio.get_running_loop().call_later(0.01, future.set_result, "hello")
+                yield future
+
+
+            @pytest.mark.asyncio
+            async def test_greeting(greeting):
+                assert await greeting == "hello"
+            """,
+            (15, 25),
+            files={"pytest.ini": FUNCTION_DEFAULT_INI},
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture
+            async def reader():
+                reader = asyncio.StreamReader()
+                asyncio.get_running_loop().call_later(0.01, reader.feed_data, b"ping")
+                yield reader
+
+
+            @pytest.mark.asyncio(loop_scope="module")
+            async def test_read(reader):
+                assert await reader.read(4) == b"ping"
+            """,
+            (15, 21),
+            files={"pytest.ini": FUNCTION_DEFAULT_INI},
+            runs=True,
+        ),
+        Bad(
+            """
+            import pytest
+
+            pytestmark = pytest.mark.asyncio
+
+
+            async def test_health(api):
+                assert (await api.get("/health")).status_code == 200
+            """,
+            (6, 23),
+            files={"pytest.ini": FUNCTION_DEFAULT_INI, "conftest.py": SESSION_CLIENT_CONFTEST},
+        ),
+        Bad(
+            """
+            import pytest
+            import pytest_asyncio
+
+            from myapp.db import connect
+
+
+            @pytest_asyncio.fixture(scope="module", loop_scope="module")
+            async def db():
+                async with connect() as connection:
+                    yield connection
+
+
+            @pytest.mark.asyncio(loop_scope="class")
+            class TestUsers:
+                async def test_insert(self, db):
+                    await db.execute("insert into users values (1)")
+            """,
+            (15, 33),
+            files={"pytest.ini": FUNCTION_DEFAULT_INI},
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture(scope="module", loop_scope="module")
+            async def greeting():
+                future = asyncio.Future()
+                asyncio.get_running_loop().call_later(0.01, future.set_result, "hello")
+                yield future
+
+
+            @pytest.mark.asyncio(loop_scope="module")
+            async def test_greeting(greeting):
+                assert await greeting == "hello"
+            """,
+            reason="the test runs on the loop the future belongs to",
+            files={"pytest.ini": FUNCTION_DEFAULT_INI},
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture(scope="module", loop_scope="module")
+            async def settings():
+                await asyncio.sleep(0)
+                return {"retries": 3}
+
+
+            @pytest_asyncio.fixture(scope="module", loop_scope="module")
+            async def workdir(tmp_path_factory):
+                await asyncio.sleep(0)
+                yield tmp_path_factory.mktemp("work")
+
+
+            @pytest.mark.asyncio
+            async def test_settings(settings, workdir):
+                assert settings["retries"] == 3 and workdir.exists()
+            """,
+            reason="plain data and paths belong to no loop",
+            files={"pytest.ini": FUNCTION_DEFAULT_INI},
+            runs=True,
+        ),
+        Good(
+            """
+            import pytest
+
+            pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+            async def test_health(api):
+                assert (await api.get("/health")).status_code == 200
+            """,
+            reason="the module's tests run on the session loop the client was made on",
+            files={"pytest.ini": FUNCTION_DEFAULT_INI, "conftest.py": SESSION_CLIENT_CONFTEST},
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture(scope="module", loop_scope="module")
+            async def greeting():
+                future = asyncio.Future()
+                future.set_result("hello")
+                yield future
+
+
+            def test_greeting_ready(greeting):
+                assert greeting.result() == "hello"
+            """,
+            reason="a sync test runs on no loop; it only reads the finished future",
+            files={"pytest.ini": FUNCTION_DEFAULT_INI},
+            runs=True,
+        ),
+        Good(
+            """
+            import pytest
+
+            from myapp.db import connect
+
+
+            @pytest.fixture(scope="module")
+            async def db():
+                async with connect() as connection:
+                    yield connection
+
+
+            @pytest.mark.anyio
+            async def test_insert(db):
+                await db.execute("insert into users values (1)")
+            """,
+            reason="anyio runs the test and its fixtures, on one loop",
+            files={"pytest.ini": FUNCTION_DEFAULT_INI},
+        ),
+    )
+
+    _imports: Optional[ImportTable] = None
+    _unseen_fixtures = False
+
+    def visit_Module(self, node: ast.Module) -> None:
+        # Fixture bodies are read with the module's imports, not those of the def being visited.
+        self._imports = ImportTable()
+        self._imports.add_module_imports(node.body)
+        self._unseen_fixtures = _may_bring_fixtures(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        file = self.file
+        scope = file.scope
+        if scope.node is not node or scope.role != scopes.TEST or file.is_conftest:
+            return
+        test_loop = self._test_loop_scope(node, scope)
+        if test_loop is None:
+            return
+        parametrized = _strings_in_decorators(node)
+        for param in _requested_parameters(node, in_class=scope.enclosing_class() is not None):
+            if param.arg in parametrized:
+                continue
+            fixture = self._fixture(param.arg, scope)
+            if fixture is None or not self._set_up_by_pytest_asyncio(fixture):
+                continue
+            value = self._loop_bound_value(fixture)
+            fixture_loop = fixture_loop_scope(fixture.scope, fixture.loop_scope, file.project.config)
+            if value is None or fixture_loop is None or fixture_loop == test_loop:
+                continue
+            if fixture.scope is None or wider(fixture.scope, fixture_loop):
+                continue  # ScopeMismatch before any test runs: ALP205's business
+            self.report(
+                param, fixture=fixture.name, where=self._where(fixture), value=value,
+                fixture_loop=fixture_loop, test_loop=test_loop,
+            )
+
+    # -- the test's loop ------------------------------------------------------------------------
+    def _test_loop_scope(self, node: ast.AsyncFunctionDef, scope: scopes.Scope) -> Optional[str]:
+        """The loop scope pytest-asyncio runs the test on; None when it does not run it, or
+        when the source does not tell which loop it gets."""
+        file = self.file
+        if yields(node) is not None:
+            return None  # an async generator test never runs (ALP404)
+        classes = enclosing_classes(scope)
+        if classes is None or any(c.class_kind != "pytest" for c in classes):
+            return None
+        own = decorator_marks(node.decorator_list, file.imports)
+        if own.handled_elsewhere or requests_runner_fixture(scope.params):
+            return None
+        for owner in classes:
+            if class_marks(owner.node, file.imports).handled_elsewhere:  # type: ignore[arg-type]
+                return None
+        if project_test_runner(file.project) or module_runners(file).test_runner is not None:
+            return None
+        levels = [asyncio_marks(node.decorator_list, file.imports)]
+        levels += [class_asyncio_marks(c.node, file.imports) for c in classes]  # type: ignore[arg-type]
+        levels.append([mark for name, mark in file.module.pytestmark if name == "asyncio"])
+        if own.mentions_asyncio and not levels[0]:
+            return None  # an asyncio mark inside pytest.param(marks=...): per parameter
+        config = file.project.config
+        try:
+            marked = closest_mark_scope(levels, config)
+        except Unknown:
+            return None
+        if marked is not None:
+            return marked
+        return None if strict_mode(file.project) else default_test_loop_scope(config)
+
+    # -- the fixture ----------------------------------------------------------------------------
+    def _fixture(self, name: str, scope: scopes.Scope) -> Optional[FixtureDef]:
+        """The definition pytest gives the test for ``name``: its classes', the module's,
+        then the nearest conftest.py's."""
+        owner = scope.enclosing_class()
+        while owner is not None and owner.kind == scopes.CLASS:
+            found = self._local_fixture(name, owner.node.body)  # type: ignore[attr-defined]
+            if found is not None:
+                return found
+            owner = owner.parent if owner.parent is not None and owner.parent.kind == scopes.CLASS else None
+        module_level = [
+            func for func, _ in self.file.module.fixtures.get(name, ())
+            if self.file.module.functions.get(func.name) is func  # type: ignore[attr-defined]
+        ]
+        if module_level:
+            return self._local_fixture(name, module_level)
+        if self.file.module.fixtures.get(name):
+            return None  # defined in a class that is not this test's: pytest would not use it
+        if self._unseen_fixtures or self.file.imports.lookup(name) is not None:
+            return None  # the module may get its own definition from elsewhere
+        in_conftests = self.file.project.conftest_fixtures(name)
+        return in_conftests[-1] if in_conftests else None
+
+    def _local_fixture(self, name: str, candidates: List[ast.AST]) -> Optional[FixtureDef]:
+        imports = self._imports or self.file.imports
+        found: Optional[FixtureDef] = None
+        for func in candidates:
+            if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            spec = fixture_spec(func, imports)
+            if spec is None or spec.name != name:
+                continue
+            call = spec.decorator if isinstance(spec.decorator, ast.Call) else None
+            if call is not None and keyword(call, "loop_scope") is not None and spec.loop_scope is None:
+                return None  # a loop scope the source does not tell
+            found = fixture_def(func, spec, imports, self.file.filename)  # the last one wins
+        return found
+
+    def _set_up_by_pytest_asyncio(self, fixture: FixtureDef) -> bool:
+        if not fixture.is_async:
+            return False
+        if fixture.provider == "pytest_asyncio":
+            return True
+        file = self.file
+        if strict_mode(file.project) or project_fixture_runner(file.project):
+            return False
+        local = fixture.path == file.filename
+        return not local or module_runners(file).fixture_runner(fixture.name) is None
+
+    def _loop_bound_value(self, fixture: FixtureDef) -> Optional[str]:
+        """What in the fixture's value is bound to its loop, in words; None for plain data."""
+        if fixture.builds is not None:
+            constructor = loop_bound_constructor(fixture.builds, self.file.options.loop_bound_names)
+            if constructor is not None:
+                return f"an object built by `{constructor}`"
+        if fixture.is_generator and fixture.yields_async_value:
+            return "what its async set-up made"
+        return None
+
+    def _where(self, fixture: FixtureDef) -> str:
+        if fixture.path == self.file.filename:
+            return f"line {fixture.line}"
+        # As seen from the test's directory: ``conftest.py``, ``../conftest.py``.
+        shown = os.path.relpath(fixture.path, os.path.dirname(os.path.abspath(self.file.filename)))
+        return f"{shown}:{fixture.line}"
+
+
+def _requested_parameters(func: ast.AST, in_class: bool) -> List[ast.arg]:
+    """Parameters pytest fills with fixtures: those without defaults, minus ``self``/``cls``."""
+    args: ast.arguments = func.args  # type: ignore[attr-defined]
+    positional = args.posonlyargs + args.args
+    without_default = positional[: len(positional) - len(args.defaults)]
+    names = without_default + [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    if in_class and names and not _is_staticmethod(func):
+        names = names[1:]
+    return names
+
+
+def _is_staticmethod(func: ast.AST) -> bool:
+    return any(
+        isinstance(d, ast.Name) and d.id == "staticmethod"
+        for d in getattr(func, "decorator_list", ())
+    )
+
+
+def _strings_in_decorators(func: ast.AST) -> Dict[str, bool]:
+    """Names a decorator may parametrize (or otherwise supply): every word of its strings."""
+    found: Dict[str, bool] = {}
+    for decorator in getattr(func, "decorator_list", ()):
+        for node in ast.walk(decorator):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for word in node.value.replace(",", " ").split():
+                    found[word] = True
+    return found
+
+
+def _may_bring_fixtures(tree: ast.Module) -> bool:
+    """A star import or ``pytest_plugins`` may define fixtures that override the conftest's."""
+    for statement in module_level_statements(tree.body):
+        if isinstance(statement, ast.ImportFrom) and any(a.name == "*" for a in statement.names):
+            return True
+        if isinstance(statement, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "pytest_plugins" for t in statement.targets
+        ):
+            return True
+    return False

@@ -1,0 +1,239 @@
+"""ALP208: the pytest config sets pytest-asyncio up wrongly, or leaves the fixture loop scope unset.
+
+Unlike the other rules this one reads no Python code: its findings sit in the config file
+(``pytest.ini``, ``pyproject.toml``, ``tox.ini``, ``setup.cfg``), so only the standalone
+command reports them, once per config file per run (see ``config_results``). The rule class
+still carries the metadata, documentation and examples every rule has.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from flake8_asyncloop.analysis.testcode import is_test_file
+from flake8_asyncloop.context.conftest_facts import conftest_facts
+from flake8_asyncloop.context.discovery import context_for
+from flake8_asyncloop.context.model import ConfigProblem, ConftestFacts, ProjectContext, PytestConfig
+from flake8_asyncloop.findings import Finding
+from flake8_asyncloop.rule import Bad, Good, Rule
+
+# pytest-asyncio 0.24 added the setting, and the warning when it is unset.
+FIRST_VERSION_WARNING_UNSET = (0, 24)
+
+UNSET = (
+    "asyncio_default_fixture_loop_scope is unset while async fixtures exist: pytest-asyncio "
+    'warns on every run (an error under filterwarnings = error); set it to "function", or to '
+    '"fixture-scope" to keep the current behaviour'
+)
+INVALID_VALUE = "{problem}: pytest-asyncio stops with a UsageError"
+UNREADABLE = "{problem}: pytest cannot read its config and runs no test"
+
+AUTO_MODE_WITH_SCOPE_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+
+ASYNC_TEST_MODULE = """
+import pytest_asyncio
+
+
+@pytest_asyncio.fixture
+async def token():
+    return "secret"
+
+
+async def test_token(token):
+    assert token == "secret"
+"""
+
+
+class LoopScopeConfig(Rule):
+    code = "ALP208"
+    name = "loop-scope-config"
+    message = "pytest config: {problem}"
+    # Reported on the config file by the standalone command, never in a Python file.
+    config_file_rule = True
+
+    what = """
+    Checks the pytest config file the checked files use (`pytest.ini`, `pyproject.toml`,
+    `tox.ini` or `setup.cfg`, found the way pytest finds it): an `asyncio_mode`,
+    `asyncio_default_fixture_loop_scope` or `asyncio_default_test_loop_scope` value
+    pytest-asyncio rejects (in the file or as `--asyncio-mode` / `-o` in `addopts`), a file
+    pytest cannot parse, and `asyncio_default_fixture_loop_scope` left unset while the suite
+    has async fixtures. The finding sits in the config file, at the offending line (the
+    section header for the unset setting). It is reported by `flake8-asyncloop check` only,
+    once per config file per run; flake8 itself only runs plugins on Python files.
+    """
+    why = """
+    An invalid value makes pytest-asyncio raise a UsageError: no test runs, or every test
+    errors. An unset `asyncio_default_fixture_loop_scope` makes pytest-asyncio emit a
+    deprecation warning at the start of every run, which becomes an INTERNALERROR under
+    `filterwarnings = error` or `-W error`; and the default it warns about is changing, so
+    async fixtures wider than `function` will one day move to a function-scoped loop unless
+    the suite says what it wants.
+    """
+    limitations = """
+    "Async fixtures exist" means: a `@pytest_asyncio.fixture` (or, in auto mode, an async
+    `@pytest.fixture`) in a conftest.py of a checked file's chain, or in a checked test module
+    that mentions `pytest_asyncio` (or, in auto mode, `async def`). Fixtures from plugins do not
+    count. A project with no pytest config file at all is not reported (there is no file to
+    put the finding in). Under flake8 the rule is silent: a finding in a Python file would be
+    repeated in every file sharing the config, or land in a file that does not hold the
+    mistake. When the target pytest-asyncio version is known to be older than 0.24 the unset
+    setting is not reported.
+    """
+    examples = (
+        Bad(
+            ASYNC_TEST_MODULE,
+            (1, 1),
+            files={"pytest.ini": "[pytest]\nasyncio_mode = auto\n"},
+        ),
+        Bad(
+            ASYNC_TEST_MODULE,
+            (3, 1),
+            files={
+                "pyproject.toml": (
+                    '[tool.pytest.ini_options]\nasyncio_mode = "auto"\n'
+                    'asyncio_default_fixture_loop_scope = "modul"\n'
+                )
+            },
+        ),
+        Bad(
+            ASYNC_TEST_MODULE,
+            (5, 1),
+            files={
+                "tox.ini": (
+                    "[tox]\nenv_list = py311\n\n[pytest]\naddopts = --asyncio-mode=sometimes\n"
+                    "asyncio_default_fixture_loop_scope = function\n"
+                )
+            },
+        ),
+        Bad(
+            ASYNC_TEST_MODULE,
+            (2, 1),
+            files={
+                "setup.cfg": (
+                    "[tool:pytest]\nasyncio_default_test_loop_scope = everywhere\n"
+                    "asyncio_default_fixture_loop_scope = function\n"
+                )
+            },
+        ),
+        Good(
+            ASYNC_TEST_MODULE,
+            reason="the fixture loop scope is set",
+            files={"pytest.ini": AUTO_MODE_WITH_SCOPE_INI},
+            runs=True,
+        ),
+        Good(
+            """
+            def test_addition():
+                assert 1 + 1 == 2
+            """,
+            reason="no async fixtures: the unset setting changes nothing for this suite",
+            files={"pytest.ini": "[pytest]\naddopts = -ra\n"},
+        ),
+    )
+
+    @classmethod
+    def config_findings(
+        cls,
+        config: PytestConfig,
+        async_fixtures: bool,
+        pytest_asyncio_version: Optional[Tuple[int, ...]] = None,
+    ) -> List[Finding]:
+        """The findings for one config file, located in it."""
+        findings = [cls._problem_finding(problem) for problem in config.problems]
+        unreadable = any(not problem.key for problem in config.problems)
+        version_warns = (
+            pytest_asyncio_version is None or pytest_asyncio_version >= FIRST_VERSION_WARNING_UNSET
+        )
+        if (
+            async_fixtures
+            and version_warns
+            and not unreadable
+            and config.path is not None
+            and config.fixture_loop_scope_line is None
+        ):
+            findings.append(cls._finding(config.section_line or 1, UNSET))
+        findings.sort(key=Finding.sort_key)
+        return findings
+
+    @classmethod
+    def _problem_finding(cls, problem: ConfigProblem) -> Finding:
+        template = INVALID_VALUE if problem.key else UNREADABLE
+        return cls._finding(problem.line, template.format(problem=problem.message))
+
+    @classmethod
+    def _finding(cls, line: int, problem: str) -> Finding:
+        return Finding(cls.code, cls.message.format(problem=problem), line, 0, line, 0)
+
+
+def config_results(
+    paths: Iterable[str], pytest_asyncio_version: Optional[str] = None
+) -> List[Tuple[str, List[Finding]]]:
+    """(config file, its findings) for each config file the Python files at ``paths`` use,
+    in the order they are first met; files without findings are left out."""
+    groups: Dict[str, Tuple[ProjectContext, List[str]]] = {}
+    for path in paths:
+        if not path.endswith(".py"):
+            continue
+        project = context_for(path, pytest_asyncio_version)
+        if project.config.path is None:
+            continue
+        groups.setdefault(project.config.path, (project, []))[1].append(path)
+    results = []
+    for config_path, (project, members) in groups.items():
+        config = project.config
+        needs_fixtures = config.fixture_loop_scope_line is None
+        async_fixtures = needs_fixtures and _has_async_fixtures(members, config)
+        findings = LoopScopeConfig.config_findings(
+            config, async_fixtures, project.pytest_asyncio_version
+        )
+        if findings:
+            results.append((_shown(config_path), findings))
+    return results
+
+
+def _has_async_fixtures(paths: List[str], config: PytestConfig) -> bool:
+    """Whether pytest-asyncio sets up an async fixture in these files or their conftest chains.
+
+    The conftest chains come with the project context; a test module is read only when its
+    text can hold such a fixture, and the search stops at the first one found.
+    """
+    seen = set()
+    for path in paths:
+        for conftest in context_for(path).conftests:
+            if conftest.path not in seen:
+                seen.add(conftest.path)
+                if _defines_async_fixture(conftest, config):
+                    return True
+    words = ("async def",) if config.auto_mode else ("pytest_asyncio",)
+    for path in paths:
+        if os.path.basename(path) == "conftest.py" or not is_test_file(path, config.python_files):
+            continue
+        if not _mentions(path, words):
+            continue
+        facts = conftest_facts(path)  # a test module's fixtures read like a conftest's
+        if facts is not None and _defines_async_fixture(facts, config):
+            return True
+    return False
+
+
+def _defines_async_fixture(facts: ConftestFacts, config: PytestConfig) -> bool:
+    return any(
+        f.provider == "pytest_asyncio" or (f.is_async and config.auto_mode and not facts.uses_anyio)
+        for f in facts.fixtures
+    )
+
+
+def _mentions(path: str, words: Tuple[str, ...]) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return False
+    return all(word in text for word in words)
+
+
+def _shown(path: str) -> str:
+    """The config file's path relative to the working directory when it lies below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative

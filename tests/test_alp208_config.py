@@ -1,0 +1,155 @@
+"""ALP208 speaks about the pytest config file, through the standalone command only.
+
+Its examples are laid out as projects and checked with ``flake8-asyncloop check``: each bad
+example's ``expect`` positions are in its config file, good examples give nothing. Real
+pytest + pytest-asyncio shows what each bad config does.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+from support import write_example
+
+from flake8_asyncloop.context.discovery import clear_caches
+from flake8_asyncloop.context.model import ConfigProblem, PytestConfig
+from flake8_asyncloop.rules import RULES_BY_CODE
+from flake8_asyncloop.rules.alp208_loop_scope_config import LoopScopeConfig, config_results
+
+RULE = RULES_BY_CODE["ALP208"]
+CONFIG_NAMES = ("pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+CASES = [
+    pytest.param(example, id=f"{'bad' if example.is_bad else 'good'}{index}")
+    for index, example in enumerate(RULE.examples)
+]
+
+
+def _environment() -> dict:
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTEST_ADDOPTS", None)
+    return env
+
+
+def run_check(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flake8_asyncloop", "check", "--isolated", *args],
+        cwd=project, capture_output=True, text=True, env=_environment(), timeout=120,
+    )
+
+
+def alp208_lines(stdout: str) -> List[Tuple[str, int, int]]:
+    rows = []
+    for line in stdout.splitlines():
+        path, row, col, rest = line.split(":", 3)
+        if rest.strip().startswith("ALP208"):
+            rows.append((path, int(row), int(col)))
+    return rows
+
+
+def config_name(example) -> str:
+    return next(name for name in example.files if name in CONFIG_NAMES)
+
+
+@pytest.mark.parametrize("example", CASES)
+def test_example_through_the_command(example, tmp_path: Path) -> None:
+    write_example(example, tmp_path)
+    result = run_check(tmp_path, ".")
+    assert result.returncode in (0, 1), result.stderr
+    found = alp208_lines(result.stdout)
+    if not example.is_bad:
+        assert found == [], result.stdout
+        return
+    name = config_name(example)
+    assert found == [(name, line, col) for line, col in example.expect], result.stdout
+
+
+def test_reported_once_per_config_file(tmp_path: Path) -> None:
+    example = RULE.bad_examples()[0]
+    write_example(example, tmp_path)
+    for other in ("test_more.py", "sub/test_deeper.py"):
+        write_example(example.__class__(example.source, filename=other), tmp_path)
+    result = run_check(tmp_path, ".")
+    assert alp208_lines(result.stdout) == [("pytest.ini", 1, 1)]
+    assert "checked 4 files: 1 finding" in result.stderr
+
+
+def test_respects_select_and_ignore(tmp_path: Path) -> None:
+    write_example(RULE.bad_examples()[0], tmp_path)
+    assert alp208_lines(run_check(tmp_path, "--ignore=ALP208", ".").stdout) == []
+    assert alp208_lines(run_check(tmp_path, "--select=ALP1", ".").stdout) == []
+    assert alp208_lines(run_check(tmp_path, "--select=ALP208", ".").stdout) == [("pytest.ini", 1, 1)]
+
+
+def test_async_fixture_in_a_conftest_counts(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "conftest.py").write_text(
+        "import pytest_asyncio\n\n\n@pytest_asyncio.fixture\nasync def token():\n    return 1\n"
+    )
+    (tmp_path / "test_plain.py").write_text("def test_one(token):\n    assert token == 1\n")
+    clear_caches()
+    assert [(p, [f.line for f in fs]) for p, fs in _results(tmp_path)] == [("pytest.ini", [1])]
+
+
+def test_without_async_fixtures_the_unset_setting_is_not_reported(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_plain.py").write_text(
+        "import pytest\n\n\n@pytest.fixture\ndef token():\n    return 1\n\n\n"
+        "def test_one(token):\n    assert token == 1\n"
+    )
+    clear_caches()
+    assert _results(tmp_path) == []
+
+
+def test_anyio_fixtures_in_strict_mode_do_not_count(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_anyio.py").write_text(
+        "import pytest\n\n\n@pytest.fixture\nasync def token():\n    return 1\n\n\n"
+        "@pytest.mark.anyio\nasync def test_one(token):\n    assert token == 1\n"
+    )
+    clear_caches()
+    assert _results(tmp_path) == []
+
+
+def test_unreadable_config_is_reported_without_the_unset_setting() -> None:
+    problem = ConfigProblem("pyproject.toml", 4, "", "invalid TOML: Expected '=' after a key")
+    config = PytestConfig(path="pyproject.toml", problems=(problem,))
+    findings = LoopScopeConfig.config_findings(config, async_fixtures=True)
+    assert [(f.line, f.col) for f in findings] == [(4, 0)]
+    assert "pytest cannot read its config" in findings[0].message
+
+
+def test_old_pytest_asyncio_does_not_warn_about_the_unset_setting() -> None:
+    config = PytestConfig(path="pytest.ini", section_line=1)
+    assert LoopScopeConfig.config_findings(config, True, (0, 23)) == []
+    assert len(LoopScopeConfig.config_findings(config, True, (1, 5))) == 1
+
+
+def _results(project: Path):
+    cwd = os.getcwd()
+    os.chdir(project)
+    try:
+        paths = sorted(str(p.relative_to(project)) for p in project.rglob("*.py"))
+        return config_results(paths)
+    finally:
+        os.chdir(cwd)
+
+
+# -- what real pytest-asyncio does with each bad config --------------------------------------
+
+pytestmark_e2e = pytest.mark.e2e
+
+
+@pytestmark_e2e
+@pytest.mark.parametrize("example", [c for c in CASES if c.values[0].is_bad])
+def test_bad_config_breaks_a_real_run(example, tmp_path: Path) -> None:
+    write_example(example, tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"],
+        cwd=tmp_path, capture_output=True, text=True, env=_environment(), timeout=120,
+    )
+    assert result.returncode != 0, result.stdout + result.stderr

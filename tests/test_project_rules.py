@@ -1,0 +1,231 @@
+"""The project-context rules (ALP202, ALP205, ALP206, ALP208) on whole little projects.
+
+One project layout, with its pytest config in each of the four files pytest reads, two levels
+of conftest.py and a test module that overrides a conftest fixture, is checked three ways:
+the engine with the real project context, real flake8 (``--jobs 1`` and ``--jobs 2`` must
+agree), and the standalone command, which alone reports ALP208 on the config file.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Dict, List, Set, Tuple
+
+import pytest
+from support import ENGINE, parse_flake8, run_flake8
+
+from flake8_asyncloop.context.discovery import clear_caches, context_for
+
+CODES = ("ALP202", "ALP205", "ALP206", "ALP208")
+Row = Tuple[str, int, int, str]  # (path relative to the project, line, 1-based column, code)
+
+# The pytest config: a valid fixture loop scope, and an asyncio_mode pytest-asyncio rejects.
+CONFIGS: Dict[str, str] = {
+    "pytest.ini": "[pytest]\nasyncio_mode = sometimes\nasyncio_default_fixture_loop_scope = function\n",
+    "pyproject.toml": (
+        '[project]\nname = "demo"\n\n[tool.pytest.ini_options]\nasyncio_mode = "sometimes"\n'
+        'asyncio_default_fixture_loop_scope = "function"\n'
+    ),
+    "tox.ini": (
+        "[tox]\nenv_list = py311\n\n[pytest]\nasyncio_mode = sometimes\n"
+        "asyncio_default_fixture_loop_scope = function\n"
+    ),
+    "setup.cfg": (
+        "[metadata]\nname = demo\n\n[tool:pytest]\nasyncio_mode = sometimes\n"
+        "asyncio_default_fixture_loop_scope = function\n"
+    ),
+}
+
+FILES: Dict[str, str] = {
+    "tests/conftest.py": """
+        import asyncio
+
+        import httpx
+        import pytest
+        import pytest_asyncio
+
+
+        @pytest.fixture(scope="session")
+        def event_loop():
+            loop = asyncio.new_event_loop()
+            yield loop
+            loop.close()
+
+
+        @pytest_asyncio.fixture(scope="session", loop_scope="session")
+        async def api():
+            async with httpx.AsyncClient(base_url="http://localhost:8080") as client:
+                yield client
+
+
+        @pytest_asyncio.fixture(scope="module")
+        async def settings():
+            return {"retries": 3}
+        """,
+    "tests/api/conftest.py": """
+        import asyncio
+
+        import pytest
+
+
+        @pytest.fixture
+        def event_loop():
+            loop = asyncio.new_event_loop()
+            yield loop
+            loop.close()
+        """,
+    "tests/api/test_users.py": """
+        import pytest
+
+        pytestmark = pytest.mark.asyncio
+
+
+        async def test_list_users(api):
+            assert (await api.get("/users")).status_code == 200
+
+
+        @pytest.mark.asyncio(loop_scope="session")
+        async def test_health(api, settings):
+            assert (await api.get("/health")).status_code == 200
+        """,
+    "tests/api/test_override.py": """
+        import pytest
+        import pytest_asyncio
+
+
+        @pytest_asyncio.fixture
+        async def api():
+            return {"base_url": "http://localhost:8080"}
+
+
+        @pytest.mark.asyncio
+        async def test_base_url(api):
+            assert api["base_url"].startswith("http")
+        """,
+    "tests/test_top.py": """
+        import asyncio
+
+        import pytest
+
+
+        @pytest.fixture(scope="module")
+        def event_loop():
+            loop = asyncio.new_event_loop()
+            yield loop
+            loop.close()
+
+
+        class TestSession:
+            pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+            async def test_ping(self, api):
+                assert (await api.get("/ping")).status_code == 200
+        """,
+}
+
+# What every layout gives, whatever file holds the config.
+EXPECTED_IN_PYTHON: Set[Row] = {
+    # the module-scoped override conflicts with the session-scoped one of tests/conftest.py
+    ("tests/test_top.py", 7, 1, "ALP202"),
+    # the function-scoped override of tests/api/conftest.py conflicts with the session one
+    ("tests/api/conftest.py", 7, 1, "ALP202"),
+    # module scope, function loop (asyncio_default_fixture_loop_scope = function)
+    ("tests/conftest.py", 21, 2, "ALP205"),
+    # the session loop's httpx client, used by a test on a function loop (module pytestmark)
+    ("tests/api/test_users.py", 6, 27, "ALP206"),
+}
+
+
+def lay_out(root: Path, config_name: str) -> None:
+    (root / config_name).write_text(CONFIGS[config_name], encoding="utf-8")
+    for relative, text in FILES.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def python_files(root: Path) -> List[Path]:
+    return sorted(root.rglob("*.py"))
+
+
+def config_row(config_name: str) -> Row:
+    """ALP208 at the invalid asyncio_mode line of the config file."""
+    lines = CONFIGS[config_name].splitlines()
+    line = next(number for number, text in enumerate(lines, 1) if text.startswith("asyncio_mode"))
+    return (config_name, line, 1, "ALP208")
+
+
+@pytest.fixture(params=sorted(CONFIGS))
+def project(request, tmp_path: Path) -> Tuple[Path, str]:
+    clear_caches()
+    lay_out(tmp_path, request.param)
+    return tmp_path, request.param
+
+
+def _relative(root: Path, path: str) -> str:
+    return os.path.relpath(os.path.join(root, path), root).replace(os.sep, "/")
+
+
+def test_through_the_engine(project) -> None:
+    root, _ = project
+    found: Set[Row] = set()
+    for path in python_files(root):
+        findings, errors = ENGINE.check(ast.parse(path.read_text()), str(path), context_for(str(path)))
+        assert not errors, errors
+        found |= {
+            (_relative(root, str(path)), f.line, f.col + 1, f.code) for f in findings if f.code in CODES
+        }
+    assert found == EXPECTED_IN_PYTHON
+
+
+def test_messages_name_the_other_places(project) -> None:
+    root, _ = project
+    messages = {}
+    for path in python_files(root):
+        findings, _ = ENGINE.check(ast.parse(path.read_text()), str(path), context_for(str(path)))
+        for f in findings:
+            if f.code in CODES:
+                messages[(_relative(root, str(path)), f.code)] = f.message
+    assert '../conftest.py:9 ("session")' in messages[("tests/api/conftest.py", "ALP202")]
+    assert 'conftest.py:9 ("session")' in messages[("tests/test_top.py", "ALP202")]
+    assert "(../conftest.py:16)" in messages[("tests/api/test_users.py", "ALP206")]
+    assert 'loop_scope="session"' in messages[("tests/api/test_users.py", "ALP206")]
+    assert 'add loop_scope="module"' in messages[("tests/conftest.py", "ALP205")]
+
+
+def _flake8_rows(root: Path, jobs: str) -> List[Row]:
+    result = run_flake8(
+        [Path(".")], "--isolated", f"--select={','.join(CODES)}", "--jobs", jobs, cwd=root
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return sorted((_relative(root, p), line, col, code) for p, line, col, code in parse_flake8(result.stdout))
+
+
+def test_through_flake8_with_one_and_two_jobs(project) -> None:
+    root, _ = project
+    one = _flake8_rows(root, "1")
+    two = _flake8_rows(root, "2")
+    assert one == two
+    assert set(one) == EXPECTED_IN_PYTHON  # flake8 only sees Python files: no ALP208
+
+
+def test_through_the_standalone_command(project) -> None:
+    root, config_name = project
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_asyncloop", "check", "--isolated", f"--select={','.join(CODES)}", "."],
+        cwd=root, capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    rows = set()
+    for line in result.stdout.splitlines():
+        path, row, col, rest = line.split(":", 3)
+        rows.add((_relative(root, path), int(row), int(col), rest.split()[0]))
+    assert rows == EXPECTED_IN_PYTHON | {config_row(config_name)}
+    # The config file is reported once, though four test files use it.
+    assert sum(1 for line in result.stdout.splitlines() if "ALP208" in line) == 1
