@@ -1,7 +1,8 @@
 """The ``flake8-asyncloop`` command: check, fix, explain, rules. Parsing and dispatch only.
 
 Exit status: 0 clean, 1 findings (or, for ``fix --diff``, changes to make), 2 usage errors,
-files that could not be read or written, and internal errors.
+files that could not be read or written, and internal errors; 130 when interrupted, 141 when
+the reader of the output went away.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence, TextIO
 
 from flake8_asyncloop import __version__
 from flake8_asyncloop.option_defs import OPTION_DEFS
@@ -18,6 +19,10 @@ from flake8_asyncloop.settings import SettingsError, Value, resolve
 PROG = "flake8-asyncloop"
 ISSUE_HINT = "please report this at the project's issue tracker"
 USAGE_ERROR = 2
+INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+BROKEN_PIPE = 141  # 128 + SIGPIPE
+FINDINGS = 1
+FORMATS = ("text", "json", "sarif", "github", "junit")  # report.reporters() has one of each
 
 # Selection and exclusion flags, each also a config key of the same name.
 _LIST_FLAGS = {
@@ -40,6 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="report findings, as the flake8 plugin does")
     _add_run_arguments(check)
+    check.add_argument(
+        "--format", choices=FORMATS, default="text", help="how to write the findings (text)"
+    )
+    check.add_argument(
+        "--output-file", metavar="PATH", help="write the report to this file, not stdout"
+    )
+    check.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even with findings (still 2 on errors)"
+    )
 
     fix = commands.add_parser("fix", help="apply the fixes, then report what remains")
     _add_run_arguments(fix)
@@ -52,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("code", metavar="CODE", help="a rule code such as ALP101")
 
     commands.add_parser("rules", help="list the rules")
+    commands.add_parser(
+        "lsp", help="run the language server on stdio (needs flake8-asyncloop[lsp])"
+    )
     return parser
 
 
@@ -71,6 +88,34 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="read settings from this file only")
     parser.add_argument("--isolated", action="store_true", help="ignore config files")
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    parser.add_argument(
+        "--jobs", "-j", type=_job_count, metavar="N",
+        help="check files in N processes (default: the number of CPUs; 1 runs in this process)",
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true",
+        help="neither read nor write the result cache (.flake8-asyncloop_cache/)",
+    )
+
+
+def _job_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("the number of processes must be at least 1")
+    return value
+
+
+def _runner_extras(args: argparse.Namespace, config_path: Optional[str]) -> Dict[str, Any]:
+    """--jobs and the result cache, as Runner keywords."""
+    from flake8_asyncloop.cache import default_location
+    from flake8_asyncloop.workers import default_jobs
+
+    jobs = args.jobs if args.jobs is not None else default_jobs()
+    cache_dir = None if args.no_cache else default_location(config_path)
+    return {"jobs": jobs, "cache_dir": cache_dir}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -84,30 +129,60 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _explain(args.code)
         if args.command == "rules":
             return _rules()
+        if args.command == "lsp":
+            from flake8_asyncloop.lsp import run as run_language_server
+
+            return run_language_server()
         return _run(args)
     except SettingsError as error:
         _error(str(error))
         return USAGE_ERROR
+    except BrokenPipeError:  # the reader stopped reading (``| head``): not an error of ours
+        _silence_stdout()
+        return BROKEN_PIPE
+    except KeyboardInterrupt:  # files are replaced whole, so none is left half-written
+        _error("interrupted")
+        return INTERRUPTED
     except Exception as error:  # a bug: say so plainly instead of a traceback
         _error(f"internal error: {type(error).__name__}: {error} ({ISSUE_HINT})")
         return USAGE_ERROR
 
 
 def _run(args: argparse.Namespace) -> int:
-    from flake8_asyncloop.report.text import TextReporter
+    from flake8_asyncloop.report import reporters
     from flake8_asyncloop.runner import Runner
 
     settings = resolve(_command_line_values(args), config=args.config, isolated=args.isolated)
     mode = "check" if args.command == "check" else ("diff" if args.diff else "fix")
-    reporter = TextReporter(sys.stdout, sys.stderr, mode=mode, quiet=args.quiet)
-    summary = Runner(settings).run(
-        args.paths,
-        reporter,
-        mode=mode,
-        unsafe=getattr(args, "unsafe_fixes", False),
-        stdin_name=args.stdin_filename,
-    )
+    reporter_class = reporters()[getattr(args, "format", "text")]
+    output_file = getattr(args, "output_file", None)
+    try:
+        out = sys.stdout if output_file is None else _open_output(output_file)
+    except OSError as error:
+        _error(f"cannot write {output_file}: {error.strerror or error}")
+        return USAGE_ERROR
+    try:
+        reporter = reporter_class(out, sys.stderr, mode=mode, quiet=args.quiet)
+        summary = Runner(settings, **_runner_extras(args, settings.config_path)).run(
+            args.paths,
+            reporter,
+            mode=mode,
+            unsafe=getattr(args, "unsafe_fixes", False),
+            stdin_name=args.stdin_filename,
+        )
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if summary.exit_code == FINDINGS and getattr(args, "exit_zero", False):
+        return 0
     return summary.exit_code
+
+
+def _open_output(path: str) -> TextIO:
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    return open(path, "w", encoding="utf-8", newline="")
 
 
 def _command_line_values(args: argparse.Namespace) -> Dict[str, Value]:
@@ -146,6 +221,15 @@ def _rules() -> int:
 
 def _error(message: str) -> None:
     sys.stderr.write(f"{PROG}: error: {message}\n")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the flush at exit cannot fail on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout replaced by a non-file (in tests)
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Type
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, FIXTURE_ORIGIN, loop_origin
@@ -66,6 +66,8 @@ class FileState:
         self.imports.add_module_imports(tree.body)
         self.module = ModuleIndex.build(tree, self.imports)
         self.scope = Scope(scopes.MODULE, tree)
+        # Rules resolve names on most nodes: skip a layer of calls (same as ``resolve`` below).
+        self.resolve = self.imports.resolve  # type: ignore[method-assign]
 
     # -- scope bookkeeping, called by the walker ---------------------------------------------
     def enter_function(self, node: ast.AST) -> None:
@@ -152,6 +154,7 @@ class Engine:
 
     def __init__(self, rules: Iterable[Type[Rule]]) -> None:
         self.rules = tuple(rules)
+        self._plans: Dict[Tuple[Type[Rule], ...], "_Plan"] = {}
 
     def check(
         self,
@@ -163,9 +166,13 @@ class Engine:
         findings: List[Finding] = []
         errors: List[InternalError] = []
         file = FileState(tree, filename, project, options)
-        active = [r(file, findings) for r in self.rules if file.is_test_file or not r.test_code_only]
-        if active:
-            _Walker(file, active, errors).walk(tree)
+        classes = tuple(r for r in self.rules if file.is_test_file or not r.test_code_only)
+        if classes:
+            plan = self._plans.get(classes)
+            if plan is None:
+                plan = self._plans[classes] = _Plan(classes)
+            active = [r(file, findings) for r in classes]
+            _Walker(file, active, errors, plan).walk(tree)
         findings.sort(key=Finding.sort_key)
         return findings, errors
 
@@ -173,24 +180,62 @@ class Engine:
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _BINDING_NODES = (ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith)
 
+# (node type, ((index of the rule, handler method name), ...)) for visit_ or leave_ handlers.
+_Table = Tuple[Tuple[type, Tuple[Tuple[int, str], ...]], ...]
+
+
+class _Plan:
+    """Which handler of which rule runs on which node type, for one list of rule classes."""
+
+    def __init__(self, rules: Sequence[Type[Rule]]) -> None:
+        self.visit = self._table(rules, "visit")
+        self.leave = self._table(rules, "leave")
+
+    @staticmethod
+    def _table(rules: Sequence[Type[Rule]], kind: str) -> _Table:
+        by_type: Dict[type, List[Tuple[int, str]]] = {}
+        for index, rule in enumerate(rules):
+            for node_type in rule.handlers()[kind]:
+                by_type.setdefault(getattr(ast, node_type), []).append(
+                    (index, f"{kind}_{node_type}")
+                )
+        return tuple((t, tuple(entries)) for t, entries in by_type.items())
+
 
 class _Walker:
-    def __init__(self, file: FileState, rules: List[Rule], errors: List[InternalError]) -> None:
+    def __init__(
+        self,
+        file: FileState,
+        rules: List[Rule],
+        errors: List[InternalError],
+        plan: Optional[_Plan] = None,
+    ) -> None:
         self.file = file
         self.errors = errors
-        self.visit: Dict[type, List[Tuple[Rule, Handler]]] = {}
-        self.leave: Dict[type, List[Tuple[Rule, Handler]]] = {}
-        for rule in rules:
-            for kind, table in (("visit", self.visit), ("leave", self.leave)):
-                for node_type in type(rule).handlers()[kind]:
-                    handler = getattr(rule, f"{kind}_{node_type}")
-                    table.setdefault(getattr(ast, node_type), []).append((rule, handler))
-        self.failed: set = set()
+        self.rules = rules
+        self.plan = plan if plan is not None else _Plan([type(r) for r in rules])
+        self.failed: Set[int] = set()  # indexes of rules dropped for the rest of the file
+        self.visit: Dict[type, List[Handler]] = {}
+        self.leave: Dict[type, List[Handler]] = {}
+        self._build_tables()
+
+    def _build_tables(self) -> None:
+        """Bound handlers by node type, in rule order, for the rules still active."""
+        rules, failed = self.rules, self.failed
+        for table, plan in ((self.visit, self.plan.visit), (self.leave, self.plan.leave)):
+            table.clear()
+            for node_type, entries in plan:
+                handlers = [getattr(rules[i], name) for i, name in entries if i not in failed]
+                if handlers:
+                    table[node_type] = handlers
 
     def walk(self, tree: ast.AST) -> None:
         file = self.file
         visit, leave = self.visit, self.leave
         AST = ast.AST
+        scope_types, binding_types, needs_leave = _SCOPE_TYPES, _BINDING_TYPES, _NEEDS_LEAVE
+        ClassDef, Lambda, Import, ImportFrom = ast.ClassDef, ast.Lambda, ast.Import, ast.ImportFrom
+        child_fields = _CHILD_FIELDS
         # An explicit stack instead of recursion: deeply nested code cannot exhaust the C stack.
         stack: List[Tuple[ast.AST, bool]] = [(tree, False)]
         pop, push = stack.pop, stack.append
@@ -200,28 +245,39 @@ class _Walker:
             if leaving:
                 handlers = leave.get(node_type)
                 if handlers:
-                    self._call(handlers, node)
-                if node_type in _BINDING_TYPES:
+                    for handler in handlers:
+                        try:
+                            handler(node)
+                        except Exception as error:  # one rule's bug must not stop the others
+                            self._failed(handler, node, error)
+                if node_type in binding_types:
                     _record_bindings(file, node)
-                if node_type in _SCOPE_TYPES:
+                if node_type in scope_types:
                     file.leave_scope(node)
                 continue
-            if node_type in _SCOPE_TYPES:
-                if node_type is ast.ClassDef:
+            if node_type in scope_types:
+                if node_type is ClassDef:
                     file.enter_class(node)  # type: ignore[arg-type]
-                elif node_type is ast.Lambda:
+                elif node_type is Lambda:
                     file.enter_lambda(node)  # type: ignore[arg-type]
                 else:
                     file.enter_function(node)
-            elif node_type is ast.Import or node_type is ast.ImportFrom:
+            elif node_type is Import or node_type is ImportFrom:
                 file.imports.add(node)
             handlers = visit.get(node_type)
             if handlers:
-                self._call(handlers, node)
-            if node_type in _NEEDS_LEAVE or node_type in leave:
+                for handler in handlers:
+                    try:
+                        handler(node)
+                    except Exception as error:
+                        self._failed(handler, node, error)
+            if node_type in needs_leave or node_type in leave:
                 push((node, True))
+            fields = child_fields.get(node_type)
+            if fields is None:
+                fields = _child_fields(node_type)
             # Children pushed last-first so they are visited in source order.
-            for name in _child_fields(node_type):
+            for name in fields:
                 value = getattr(node, name, None)
                 if value.__class__ is list:
                     for index in range(len(value) - 1, -1, -1):
@@ -231,16 +287,17 @@ class _Walker:
                 elif isinstance(value, AST):
                     push((value, False))
 
-    def _call(self, handlers: List[Tuple[Rule, Handler]], node: ast.AST) -> None:
-        for rule, handler in handlers:
-            if rule.code in self.failed:
-                continue
-            try:
-                handler(node)
-            except Exception as error:  # one rule's bug must not stop the others
-                self.failed.add(rule.code)
-                reason = f"{type(error).__name__}: {error}"
-                self.errors.append(InternalError(rule.code, getattr(node, "lineno", 1), reason))
+    def _failed(self, handler: Handler, node: ast.AST, error: Exception) -> None:
+        """Report the rule whose handler raised and drop it for the rest of the file."""
+        rule = handler.__self__  # type: ignore[attr-defined]
+        index = next(i for i, r in enumerate(self.rules) if r is rule)
+        if index in self.failed:
+            return  # already dropped (its handler was still in a list being iterated)
+        self.failed.add(index)
+        reason = f"{type(error).__name__}: {error}"
+        self.errors.append(InternalError(rule.code, getattr(node, "lineno", 1), reason))
+        # The walk holds the same dicts: rebuilt in place, the failed rule's handlers are gone.
+        self._build_tables()
 
 
 _SCOPE_TYPES = frozenset(_SCOPE_NODES)

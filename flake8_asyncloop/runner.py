@@ -15,11 +15,13 @@ import sys
 import tokenize
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Protocol, Sequence, Type
+from typing import Dict, Iterable, Iterator, List, Optional, Protocol, Sequence, Type
 
 from flake8_asyncloop import sourcefile
 from flake8_asyncloop.analysis.testcode import is_test_file
+from flake8_asyncloop.cache import ResultCache, run_key
 from flake8_asyncloop.context.discovery import context_for
+from flake8_asyncloop.context.model import ProjectContext
 from flake8_asyncloop.discover_files import discover
 from flake8_asyncloop.engine import Engine, InternalError, worth_checking
 from flake8_asyncloop.findings import Finding, Safety
@@ -33,6 +35,8 @@ SYNTAX_ERROR_CODE = "E999"  # flake8's code for a file that does not parse
 PLUGIN_PREFIX = "ALP"
 STDIN = "-"
 DEFAULT_STDIN_NAME = "stdin"  # what flake8 calls it
+PROGRAM = "flake8-asyncloop"  # where an internal error outside any rule happened
+TOO_DEEP_TO_PARSE = "cannot parse: too deeply nested for Python's parser"
 
 
 class Selection:
@@ -84,6 +88,7 @@ class FileResult:
     changed: bool = False  # fix: the text changed (or, with --diff, would change)
     diff: str = ""  # fix --diff: the unified diff
     fixed_source: Optional[str] = None  # fix of stdin: the new text
+    source: Optional[str] = None  # the text the findings' positions refer to (for reporters)
 
     @property
     def fixable(self) -> int:
@@ -138,12 +143,23 @@ class ReporterLike(Protocol):
 
 
 class Runner:
-    def __init__(self, settings: Settings, rules: Optional[Sequence[Type[Rule]]] = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        rules: Optional[Sequence[Type[Rule]]] = None,
+        jobs: int = 1,
+        cache_dir: Optional[str] = None,
+    ) -> None:
+        """``jobs`` > 1 checks many files in that many processes; ``cache_dir`` keeps results."""
         if rules is None:
             rules = ALL_RULES
         self.settings = settings
         self.selection = Selection(settings, [r.code for r in rules if not r.default_enabled])
         self.engine = Engine(rules)
+        self.jobs = max(1, jobs)
+        self.cache: Optional[ResultCache] = None
+        if cache_dir is not None:
+            self.cache = ResultCache(cache_dir, run_key(settings, self.engine.rules))
 
     def run(
         self,
@@ -161,15 +177,92 @@ class Runner:
         for path, why in found.missing:
             reporter.notice(f"{path}: {why}")
             summary.errors += 1
-        for path in found.files:
-            if mode == "check":
-                result = self.check_path(path, stdin_name)
-            else:
-                result = self.fix_path(path, unsafe, mode == "diff", stdin_name)
+        for result in self.results(found.files, mode, unsafe, stdin_name):
+            summary.add(result)
+            reporter.file_result(result)
+        for result in self.config_file_results(found.files):
             summary.add(result)
             reporter.file_result(result)
         reporter.finish(summary)
         return summary
+
+    def config_file_results(self, paths: Sequence[str]) -> List[FileResult]:
+        """ALP208: the pytest config files the checked files use, each reported once."""
+        from flake8_asyncloop.rules.alp208_loop_scope_config import LoopScopeConfig, config_results
+
+        if LoopScopeConfig not in self.engine.rules or not self.selection(LoopScopeConfig.code):
+            return []
+        checked = [path for path in paths if path != STDIN]
+        version = self.settings.options.pytest_asyncio_version
+        return [FileResult(path, findings) for path, findings in config_results(checked, version)]
+
+    # -- many files: the result cache and the process pool ----------------------------------
+
+    def results(
+        self, paths: Sequence[str], mode: str, unsafe: bool, stdin_name: Optional[str] = None
+    ) -> Iterator[FileResult]:
+        """Each file's result, in the order of ``paths`` whatever the number of jobs."""
+        from flake8_asyncloop import workers
+
+        cached: Dict[int, FileResult] = {}
+        if self.cache is not None and self.cache.exists():
+            for index, path in enumerate(paths):
+                hit = self.cached_result(path, mode, unsafe)
+                if hit is not None:
+                    cached[index] = hit
+        missing = [p for i, p in enumerate(paths) if i not in cached]
+        if workers.worth_a_pool(len(missing), self.jobs) and STDIN not in missing:
+            computed = workers.pooled_results(self, missing, mode, unsafe)
+        else:
+            computed = (self.result(p, mode, unsafe, stdin_name) for p in missing)
+        for index in range(len(paths)):
+            yield cached[index] if index in cached else next(computed)
+
+    def result(
+        self, path: str, mode: str, unsafe: bool, stdin_name: Optional[str] = None
+    ) -> FileResult:
+        """The file checked or fixed now, its result stored in the cache when it can be."""
+        try:
+            if mode == "check":
+                result = self.check_path(path, stdin_name)
+            else:
+                result = self.fix_path(path, unsafe, mode == "diff", stdin_name)
+        except Exception as error:  # a bug: report it on this file, go on with the others
+            shown = (stdin_name or DEFAULT_STDIN_NAME) if path == STDIN else path
+            return FileResult(shown, internal_errors=[_internal_error(PROGRAM, error)])
+        cache = self.cache
+        if cache is None or path == STDIN or result.problem is not None or result.changed:
+            return result
+        if mode != "check" and any(_applies(f, unsafe) for f in result.findings):
+            return result  # a fix that could not be applied: check the file again next time
+        if result.source is not None:
+            key = cache.key(_key_bytes(result.source), path, self._project(path))
+            cache.store(key, result.findings, result.internal_errors)
+        return result
+
+    def cached_result(self, path: str, mode: str, unsafe: bool) -> Optional[FileResult]:
+        """The stored result for the file as it is now; None to check it.
+
+        Under ``fix`` only a file with nothing to fix is taken from the cache: a file the fix
+        modifies is always checked and fixed afresh.
+        """
+        assert self.cache is not None
+        if path == STDIN:
+            return None
+        try:
+            source = read_source(path).text
+        except SourceError:
+            return None  # checked the usual way, which reports why it cannot be read
+        entry = self.cache.load(self.cache.key(_key_bytes(source), path, self._project(path)))
+        if entry is None:
+            return None
+        findings, errors = entry
+        if mode != "check" and any(_applies(f, unsafe) for f in findings):
+            return None
+        return FileResult(path, findings=findings, internal_errors=errors, source=source)
+
+    def _project(self, path: str) -> ProjectContext:
+        return context_for(path, self.settings.options.pytest_asyncio_version)
 
     # -- check ------------------------------------------------------------------------------
 
@@ -182,8 +275,11 @@ class Runner:
         return self.check_source(source, shown)
 
     def check_source(self, source: str, filename: str) -> FileResult:
-        result = FileResult(filename)
-        result.findings = self._findings(source, filename, result.internal_errors)
+        result = FileResult(filename, source=source)
+        try:
+            result.findings = self._findings(source, filename, result.internal_errors)
+        except SourceError as error:  # too deeply nested for Python's parser
+            result.problem = error.reason
         return result
 
     def _findings(self, source: str, filename: str, errors: List[InternalError]) -> List[Finding]:
@@ -196,6 +292,8 @@ class Runner:
         except (SyntaxError, ValueError) as error:
             finding = syntax_error_finding(error)
             return [finding] if self.selection(finding.code) else []
+        except (RecursionError, MemoryError) as error:
+            raise SourceError(filename, f"{TOO_DEEP_TO_PARSE} ({type(error).__name__})") from None
         options = self.settings.options
         project = context_for(filename, options.pytest_asyncio_version)
         test_code = is_test_file(filename, project.config.python_files)
@@ -253,11 +351,18 @@ class Runner:
         """Apply the fixes to ``source``; ``fixed_source`` is the new text (or the old one)."""
         from flake8_asyncloop.fixer import fix_source
 
-        result = FileResult(filename, fixed_source=source)
+        from flake8_asyncloop.fixer.limits import nesting_problem
+
+        result = FileResult(filename, fixed_source=source, source=source)
         first_pass = self.check_source(source, filename)
         result.internal_errors = first_pass.internal_errors
+        result.problem = first_pass.problem
+        result.findings = first_pass.findings
         if not any(_applies(f, unsafe) for f in first_pass.findings):
-            result.findings = first_pass.findings  # nothing to fix, or E999
+            return result  # nothing to fix, E999, or too deep to parse
+        too_deep = nesting_problem(source)
+        if too_deep is not None:
+            result.problem = f"not fixed: {too_deep}"
             return result
 
         def check(text: str) -> List[Finding]:
@@ -265,17 +370,26 @@ class Runner:
 
         try:
             outcome = fix_source(source, check, unsafe=unsafe)
+        except RecursionError:  # libcst recursing over code nested just under the limit
+            result.problem = "not fixed: too deeply nested to edit safely"
+            return result
         except Exception as error:  # a fixer bug must not lose the user's file or stop the run
-            result.findings = first_pass.findings
-            result.internal_errors.append(
-                InternalError("fixer", 1, f"{type(error).__name__}: {error}")
-            )
+            result.internal_errors.append(_internal_error("fixer", error))
             return result
         result.findings = sorted(outcome.remaining, key=Finding.sort_key)
         result.fixed = list(outcome.fixed)
         result.fixed_source = outcome.source
+        result.source = outcome.source
         result.changed = outcome.source != source
         return result
+
+
+def _internal_error(where: str, error: Exception) -> InternalError:
+    return InternalError(where, 1, f"{type(error).__name__}: {error}")
+
+
+def _key_bytes(source: str) -> bytes:
+    return source.encode("utf-8", "surrogatepass")
 
 
 def _applies(finding: Finding, unsafe: bool) -> bool:
@@ -316,7 +430,7 @@ def decode(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = data.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError) as error:
+    except (SyntaxError, LookupError, UnicodeError) as error:
         raise SourceReadError(f"cannot decode: {error}") from None
     return text[1:] if text.startswith("\ufeff") else text
 

@@ -221,6 +221,9 @@ class CoroutineCalls:
         books = _SHARED.get(self.file)
         self._feeds = books is None
         if books is None:
+            # Files are walked one at a time: forget the last one. The bookkeeping refers to
+            # its FileState, so the weak key alone would keep every file's tree alive.
+            _SHARED.clear()
             books = _SHARED[self.file] = _Bookkeeping(self.file)
         self._books = books
 

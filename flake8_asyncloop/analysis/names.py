@@ -40,6 +40,9 @@ def imports_in(node: ast.AST) -> Iterator[Dict[str, str]]:
             yield {alias.asname or alias.name: f"{module}.{alias.name}"}
 
 
+_UNKNOWN = object()  # not resolved yet (None is an answer)
+
+
 class ImportTable:
     """Imports visible at the current point of the walk: the module's, then each enclosing def's."""
 
@@ -78,11 +81,10 @@ class ImportTable:
     def resolve(self, node: ast.AST) -> Optional[str]:
         """The qualified dotted name ``node`` refers to, or None if it is not an imported name."""
         key = id(node)
-        if key in self._resolved:
-            return self._resolved[key]
-        answer = self._resolve(node)
-        self._resolved[key] = answer
-        return answer
+        answer = self._resolved.get(key, _UNKNOWN)
+        if answer is _UNKNOWN:
+            answer = self._resolved[key] = self._resolve(node)
+        return answer  # type: ignore[return-value]
 
     def _resolve(self, node: ast.AST) -> Optional[str]:
         written = dotted_name(node)

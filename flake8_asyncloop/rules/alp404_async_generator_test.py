@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING, List, Set
 
 from flake8_asyncloop.analysis import scopes
-from flake8_asyncloop.analysis.async_runners import decorator_marks, enclosing_classes, yields
+from flake8_asyncloop.analysis.async_runners import OwnYields, decorator_marks, enclosing_classes
+from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 
 class AsyncGeneratorTest(Rule):
@@ -105,6 +110,12 @@ class AsyncGeneratorTest(Rule):
         ),
     )
 
+    def __init__(self, file: "FileState", sink: List[Finding]) -> None:
+        super().__init__(file, sink)
+        # Tests that would be reported if their body yields, decided when the walk leaves them.
+        self._candidates: Set[ast.AST] = set()
+        self._own_yields = OwnYields()
+
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         file = self.file
         scope = file.scope
@@ -115,6 +126,16 @@ class AsyncGeneratorTest(Rule):
             return
         if decorator_marks(node.decorator_list, file.imports).unknown is not None:
             return
-        if yields(node) is None:
-            return
-        self.report(node, test=node.name)
+        self._candidates.add(node)
+
+    def visit_Yield(self, node: ast.AST) -> None:
+        if self._candidates:
+            self._own_yields.saw(node, self.file.scope)
+
+    visit_YieldFrom = visit_Yield
+
+    def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        if node in self._candidates:
+            self._candidates.discard(node)
+            if node in self._own_yields:
+                self.report(node, test=node.name)
