@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
@@ -287,25 +287,37 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         self._imports = ImportTable()
         self._imports.add_module_imports(node.body)
         self._unseen_fixtures = _may_bring_fixtures(node)
+        # (fixture name, id of the test's class) -> the definition pytest would use
+        self._fixture_cache: Dict[Tuple[str, Optional[int]], Optional[FixtureDef]] = {}
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         file = self.file
         scope = file.scope
         if scope.node is not node or scope.role != scopes.TEST or file.is_conftest:
             return
-        test_loop = self._test_loop_scope(node, scope)
-        if test_loop is None:
-            return
-        parametrized = _strings_in_decorators(node)
+        # Cheap first: the requested fixtures that hold loop-bound state. Only when there are
+        # some is the test's own loop scope worked out.
+        candidates = []
+        parametrized = None
         for param in _requested_parameters(node, in_class=scope.enclosing_class() is not None):
-            if param.arg in parametrized:
-                continue
             fixture = self._fixture(param.arg, scope)
             if fixture is None or not self._set_up_by_pytest_asyncio(fixture):
                 continue
             value = self._loop_bound_value(fixture)
+            if value is None:
+                continue
+            if parametrized is None:
+                parametrized = _strings_in_decorators(node)
+            if param.arg not in parametrized:
+                candidates.append((param, fixture, value))
+        if not candidates:
+            return
+        test_loop = self._test_loop_scope(node, scope)
+        if test_loop is None:
+            return
+        for param, fixture, value in candidates:
             fixture_loop = fixture_loop_scope(fixture.scope, fixture.loop_scope, file.project.config)
-            if value is None or fixture_loop is None or fixture_loop == test_loop:
+            if fixture_loop is None or fixture_loop == test_loop:
                 continue
             if fixture.scope is None or wider(fixture.scope, fixture_loop):
                 continue  # ScopeMismatch before any test runs: ALP205's business
@@ -351,6 +363,12 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         """The definition pytest gives the test for ``name``: its classes', the module's,
         then the nearest conftest.py's."""
         owner = scope.enclosing_class()
+        key = (name, id(owner.node) if owner is not None else None)
+        if key not in self._fixture_cache:
+            self._fixture_cache[key] = self._find_fixture(name, owner)
+        return self._fixture_cache[key]
+
+    def _find_fixture(self, name: str, owner: Optional[scopes.Scope]) -> Optional[FixtureDef]:
         while owner is not None and owner.kind == scopes.CLASS:
             found = self._local_fixture(name, owner.node.body)  # type: ignore[attr-defined]
             if found is not None:
