@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
 
 from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.children import CHILD_FIELDS, child_fields
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, FIXTURE_ORIGIN, loop_origin
 from flake8_asyncloop.analysis.module_index import ModuleIndex
 from flake8_asyncloop.analysis.names import ImportTable
@@ -235,7 +236,7 @@ class _Walker:
         AST = ast.AST
         scope_types, binding_types, needs_leave = _SCOPE_TYPES, _BINDING_TYPES, _NEEDS_LEAVE
         ClassDef, Lambda, Import, ImportFrom = ast.ClassDef, ast.Lambda, ast.Import, ast.ImportFrom
-        child_fields = _CHILD_FIELDS
+        known_fields = CHILD_FIELDS
         # An explicit stack instead of recursion: deeply nested code cannot exhaust the C stack.
         stack: List[Tuple[ast.AST, bool]] = [(tree, False)]
         pop, push = stack.pop, stack.append
@@ -273,9 +274,9 @@ class _Walker:
                         self._failed(handler, node, error)
             if node_type in needs_leave or node_type in leave:
                 push((node, True))
-            fields = child_fields.get(node_type)
+            fields = known_fields.get(node_type)
             if fields is None:
-                fields = _child_fields(node_type)
+                fields = child_fields(node_type)
             # Children pushed last-first so they are visited in source order.
             for name in fields:
                 value = getattr(node, name, None)
@@ -303,26 +304,6 @@ class _Walker:
 _SCOPE_TYPES = frozenset(_SCOPE_NODES)
 _BINDING_TYPES = frozenset(_BINDING_NODES)
 _NEEDS_LEAVE = _SCOPE_TYPES | _BINDING_TYPES
-
-
-# Fields that never hold a node a rule listens to: names, flags, and the Load/Store contexts
-# and operator singletons, which are most of the nodes in a tree.
-_SCALAR_FIELDS = frozenset(
-    {"ctx", "op", "ops", "id", "attr", "name", "arg", "module", "level", "kind", "type_comment",
-     "is_async", "conversion", "lineno", "col_offset", "end_lineno", "end_col_offset"}
-)
-_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
-
-
-def _child_fields(node_type: type) -> Tuple[str, ...]:
-    """The fields of ``node_type`` that can hold child nodes, last first."""
-    fields = _CHILD_FIELDS.get(node_type)
-    if fields is None:
-        names = [f for f in node_type._fields if f not in _SCALAR_FIELDS]  # type: ignore[attr-defined]
-        if node_type is ast.Constant:
-            names = []
-        fields = _CHILD_FIELDS[node_type] = tuple(reversed(names))
-    return fields
 
 
 def _record_bindings(file: FileState, node: ast.AST) -> None:

@@ -24,7 +24,7 @@ from flake8_asyncloop.analysis.testcode import (
     pytestmark_value,
 )
 from flake8_asyncloop.context import pytest_config
-from flake8_asyncloop.context.conftest_facts import conftest_facts
+from flake8_asyncloop.context.conftest_facts import conftest_facts, own_body_nodes
 from flake8_asyncloop.context.model import ProjectContext
 from flake8_asyncloop.findings import AddImport
 
@@ -481,34 +481,10 @@ def yields(func: ast.AST) -> Optional[ast.AST]:
 
 _first_yields: "WeakKeyDictionary[ast.AST, Optional[ast.AST]]" = WeakKeyDictionary()
 _YIELDS = (ast.Yield, ast.YieldFrom)
-_NOT_ENTERED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-# Fields that hold names, flags, contexts and operators, never an expression that could yield.
-_LEAF_FIELDS = frozenset({"ctx", "op", "ops", "id", "attr", "name", "arg", "module", "level",
-                          "kind", "type_comment", "is_async", "conversion"})
 
 
 def _first_yield(func: ast.AST) -> Optional[ast.AST]:
-    """What the first Yield of ``own_body_nodes(func)`` is, without a generator per node."""
-    stack: List[ast.AST] = list(reversed(func.body))  # type: ignore[attr-defined]
-    pop, push, AST = stack.pop, stack.append, ast.AST
-    while stack:
-        node = pop()
-        if isinstance(node, _YIELDS):
-            return node
-        if isinstance(node, _NOT_ENTERED):
-            continue
-        for name in reversed(node._fields):
-            if name in _LEAF_FIELDS:
-                continue
-            value = getattr(node, name, None)
-            if isinstance(value, AST):
-                push(value)
-            elif value.__class__ is list:
-                for index in range(len(value) - 1, -1, -1):
-                    item = value[index]
-                    if isinstance(item, AST):
-                        push(item)
-    return None
+    return next((node for node in own_body_nodes(func) if isinstance(node, _YIELDS)), None)
 
 
 class OwnYields:

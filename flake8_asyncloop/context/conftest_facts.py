@@ -10,6 +10,7 @@ import ast
 import os
 from typing import Dict, Iterator, List, Optional, Tuple
 
+from flake8_asyncloop.analysis.children import child_fields
 from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
 from flake8_asyncloop.analysis.testcode import FixtureSpec, fixture_spec, marks_in
 from flake8_asyncloop.context.model import ConftestFacts, FixtureDef
@@ -181,7 +182,7 @@ def own_body_nodes(func: ast.AST) -> Iterator[ast.AST]:
         if isinstance(node, _NEW_SCOPES):
             continue
         # ast.iter_child_nodes, inlined (it is most of the cost), pushed last child first.
-        for name in reversed(node._fields):
+        for name in child_fields(type(node)):
             value = getattr(node, name, None)
             if isinstance(value, AST):
                 push(value)

@@ -1,0 +1,31 @@
+"""Which fields of a node can hold child nodes: the one answer every hand-rolled walk uses.
+
+``ast.iter_child_nodes`` is a generator that also yields the Load/Store contexts and the
+operator singletons, which are most of a tree's nodes and never interest a rule; walking by
+these fields instead is the cheap way through a tree.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, Tuple
+
+# Fields that never hold a node a rule listens to: names, flags, and the Load/Store contexts
+# and operator singletons.
+_SCALAR_FIELDS = frozenset(
+    {"ctx", "op", "ops", "id", "attr", "name", "arg", "module", "level", "kind", "type_comment",
+     "is_async", "conversion", "lineno", "col_offset", "end_lineno", "end_col_offset"}
+)
+# Filled as types are met; hot loops may read it directly before calling child_fields().
+CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+
+
+def child_fields(node_type: type) -> Tuple[str, ...]:
+    """The fields of ``node_type`` that can hold child nodes, last first."""
+    fields = CHILD_FIELDS.get(node_type)
+    if fields is None:
+        names = [f for f in node_type._fields if f not in _SCALAR_FIELDS]  # type: ignore[attr-defined]
+        if node_type is ast.Constant:
+            names = []
+        fields = CHILD_FIELDS[node_type] = tuple(reversed(names))
+    return fields
