@@ -61,6 +61,43 @@ def run_flake8(paths: Iterable[Path], *args: str, cwd: Path) -> subprocess.Compl
     )
 
 
+def child_environment() -> dict:
+    """The environment for a child process: no pytest or xdist state leaks from this run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def _pytest_plugins() -> List[str]:
+    """Load only the plugins the examples need; whatever else is installed stays out."""
+    plugins = ["pytest_asyncio.plugin"]
+    try:
+        import anyio.pytest_plugin  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        plugins.append("anyio.pytest_plugin")
+    return plugins
+
+
+def run_pytest_isolated(project: Path, *args: str, python_warnings: str = "") -> subprocess.CompletedProcess:
+    """Run real pytest on a small project with warnings as errors and no auto-loaded plugins.
+
+    Plugin auto-loading is off so that a plugin installed on the machine (pytest-benchmark
+    warns under xdist, for one) cannot turn into an error under ``-W error``.
+    """
+    env = child_environment()
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    if python_warnings:
+        env["PYTHONWARNINGS"] = python_warnings
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error"]
+    for plugin in _pytest_plugins():
+        command += ["-p", plugin]
+    return subprocess.run(
+        command + list(args), cwd=project, capture_output=True, text=True, env=env, timeout=120,
+    )
+
+
 def parse_flake8(stdout: str) -> List[Tuple[str, int, int, str]]:
     rows = []
     for line in stdout.splitlines():

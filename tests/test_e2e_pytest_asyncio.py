@@ -6,13 +6,12 @@ documented fixed twin, and that twin passes. Good examples pass as they are.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from support import write_example
+from support import child_environment, run_pytest_isolated, write_example
 
 from flake8_asyncloop.findings import Safety
 from flake8_asyncloop.rules import ALL_RULES
@@ -31,29 +30,15 @@ RUNNABLE = [
 ]
 
 
-def _environment() -> dict:
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    env.pop("PYTEST_ADDOPTS", None)
-    env.pop("PYTEST_PLUGINS", None)
-    return env
-
-
 def run_pytest(project: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", "-x"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env=_environment(),
-        timeout=120,
-    )
+    return run_pytest_isolated(project, "-x")
 
 
 def run_fix(project: Path, module: Path, rule) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "flake8_asyncloop", "fix", f"--select={rule.code}", str(module)]
     if rule.fix_safety is Safety.UNSAFE:
         command.insert(4, "--unsafe-fixes")
-    return subprocess.run(command, cwd=project, capture_output=True, text=True, env=_environment(), timeout=120)
+    return subprocess.run(command, cwd=project, capture_output=True, text=True, env=child_environment(), timeout=120)
 
 
 def _lay_out(example, directory: Path) -> Path:

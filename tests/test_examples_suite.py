@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import parse_flake8, run_flake8
-from test_e2e_pytest_asyncio import FAILED, _environment, run_pytest
+from support import child_environment, parse_flake8, run_flake8
+from test_e2e_pytest_asyncio import FAILED, run_pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -42,7 +42,7 @@ def test_fix_turns_the_broken_suite_into_a_passing_one(tmp_path: Path) -> None:
     before = (project / "test_inventory.py").read_text()
     subprocess.run(
         [sys.executable, "-m", "flake8_asyncloop", "fix", "."],
-        cwd=project, capture_output=True, text=True, env=_environment(), check=False,
+        cwd=project, capture_output=True, text=True, env=child_environment(), check=False,
     )
     assert (project / "test_inventory.py").read_text() != before
     result = run_pytest(project)

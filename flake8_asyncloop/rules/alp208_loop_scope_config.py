@@ -66,7 +66,9 @@ class LoopScopeConfig(Rule):
     An invalid value makes pytest-asyncio raise a UsageError: no test runs, or every test
     errors. An unset `asyncio_default_fixture_loop_scope` makes pytest-asyncio emit a
     deprecation warning at the start of every run, which becomes an INTERNALERROR under
-    `filterwarnings = error` or `-W error`; and the default it warns about is changing, so
+    `filterwarnings = error` or `-W error` (pytest 9.2; pytest 9.0 drops warnings raised while
+    it configures plugins, so there only Python's own `-W error` or `PYTHONWARNINGS` shows
+    it); and the default it warns about is changing, so
     async fixtures wider than `function` will one day move to a function-scoped loop unless
     the suite says what it wants.
     """

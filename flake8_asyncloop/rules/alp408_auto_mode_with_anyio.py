@@ -28,6 +28,9 @@ USEFIXTURES = "usefixtures"
 
 AUTO_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
 STRICT_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+# anyio runs a marked test on every backend it can import; suites written for asyncio pin it.
+ASYNCIO_BACKEND = '@pytest.fixture\ndef anyio_backend():\n    return "asyncio"\n'
+ASYNCIO_BACKEND_CONFTEST = "import pytest\n\n\n" + ASYNCIO_BACKEND
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -116,7 +119,7 @@ class AutoModeWithAnyio(Rule):
                 assert await ready == 1
             """,
             (7, 1),
-            files={"pytest.ini": AUTO_INI},
+            files={"pytest.ini": AUTO_INI, "conftest.py": ASYNCIO_BACKEND_CONFTEST},
             runs=True,
         ),
         Bad(
@@ -143,7 +146,7 @@ class AutoModeWithAnyio(Rule):
                     assert loop_of_fixture is asyncio.get_running_loop()
             """,
             (9, 1),
-            files={"pytest.ini": AUTO_INI},
+            files={"pytest.ini": AUTO_INI, "conftest.py": ASYNCIO_BACKEND_CONFTEST},
             runs=True,
         ),
         Bad(
@@ -160,7 +163,7 @@ class AutoModeWithAnyio(Rule):
                 "conftest.py": (
                     "import asyncio\n\nimport pytest\n\n\n"
                     "@pytest.fixture\nasync def running_loop():\n"
-                    "    return asyncio.get_running_loop()\n"
+                    "    return asyncio.get_running_loop()\n\n\n" + ASYNCIO_BACKEND
                 ),
             },
             runs=True,
@@ -183,7 +186,7 @@ class AutoModeWithAnyio(Rule):
                 assert await ready == 1
             """,
             reason="in strict mode anyio sets the fixture up on the test's loop",
-            files={"pytest.ini": STRICT_INI},
+            files={"pytest.ini": STRICT_INI, "conftest.py": ASYNCIO_BACKEND_CONFTEST},
             runs=True,
         ),
         Good(
@@ -198,7 +201,7 @@ class AutoModeWithAnyio(Rule):
                 assert await asyncio.sleep(0, 3) == 3
             """,
             reason="an anyio test with no async fixture runs on one loop, auto mode or not",
-            files={"pytest.ini": AUTO_INI},
+            files={"pytest.ini": AUTO_INI, "conftest.py": ASYNCIO_BACKEND_CONFTEST},
             runs=True,
         ),
         Good(
@@ -222,7 +225,7 @@ class AutoModeWithAnyio(Rule):
                 assert await asyncio.sleep(0, 3) == 3
             """,
             reason="only pytest-asyncio's tests use the async fixture",
-            files={"pytest.ini": AUTO_INI},
+            files={"pytest.ini": AUTO_INI, "conftest.py": ASYNCIO_BACKEND_CONFTEST},
             runs=True,
         ),
     )
