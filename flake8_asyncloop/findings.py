@@ -159,6 +159,15 @@ class AddImport:
 
 
 @dataclass(frozen=True)
+class ConfigSetting:
+    """A pytest setting to write into the project's config file along with a fix."""
+
+    path: str  # the config file pytest uses
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
 class Fix:
     """What to change for one finding, and how far the change can be trusted."""
 
@@ -166,6 +175,9 @@ class Fix:
     description: str
     edits: Tuple[Edit, ...]
     imports: Tuple[AddImport, ...] = ()
+    # Settings the fix needs in the pytest config file; only the standalone ``fix`` writes
+    # them (after the Python files), so editors and reports leave such fixes out.
+    settings: Tuple[ConfigSetting, ...] = ()
 
 
 @dataclass(frozen=True)

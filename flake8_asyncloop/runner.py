@@ -14,7 +14,7 @@ import stat
 import sys
 import tokenize
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, Iterator, List, Optional, Protocol, Sequence, Type
 
 from flake8_asyncloop import sourcefile
@@ -24,7 +24,8 @@ from flake8_asyncloop.context.discovery import context_for
 from flake8_asyncloop.context.model import ProjectContext
 from flake8_asyncloop.discover_files import discover
 from flake8_asyncloop.engine import Engine, InternalError, worth_checking
-from flake8_asyncloop.findings import Finding, Safety
+from flake8_asyncloop.config_edit import ConfigEditError, with_settings
+from flake8_asyncloop.findings import ConfigSetting, Finding, Safety
 from flake8_asyncloop.noqa import NoqaMap
 from flake8_asyncloop.rule import Rule
 from flake8_asyncloop.rules import ALL_RULES, DEFAULT_DISABLED
@@ -177,7 +178,13 @@ class Runner:
         for path, why in found.missing:
             reporter.notice(f"{path}: {why}")
             summary.errors += 1
+        settings: List[ConfigSetting] = []
         for result in self.results(found.files, mode, unsafe, stdin_name):
+            summary.add(result)
+            reporter.file_result(result)
+            if result.changed:
+                settings += [s for f in result.fixed if f.fix is not None for s in f.fix.settings]
+        for result in config_setting_results(settings, diff_only=mode == "diff"):
             summary.add(result)
             reporter.file_result(result)
         for result in self.config_file_results(found.files):
@@ -317,7 +324,7 @@ class Runner:
             except SourceReadError as error:
                 return FileResult(shown, problem=str(error))
             source = sourcefile.normalize_newlines(raw)
-            result = self.fix_source(source, shown, unsafe)
+            result = self.fix_source(source, shown, unsafe, config_settings=False)
             if diff_only:
                 result.diff = unified_diff(source, result.fixed_source or source, shown)
                 result.fixed_source = None
@@ -347,8 +354,14 @@ class Runner:
             result.problem = _reason(error)
         return result
 
-    def fix_source(self, source: str, filename: str, unsafe: bool) -> FileResult:
-        """Apply the fixes to ``source``; ``fixed_source`` is the new text (or the old one)."""
+    def fix_source(
+        self, source: str, filename: str, unsafe: bool, config_settings: bool = True
+    ) -> FileResult:
+        """Apply the fixes to ``source``; ``fixed_source`` is the new text (or the old one).
+
+        Without ``config_settings`` (text on stdin, an editor's buffer), fixes that also need
+        a setting in the pytest config file are left out: half of such a fix is worse than none.
+        """
         from flake8_asyncloop.fixer import fix_source
 
         from flake8_asyncloop.fixer.limits import nesting_problem
@@ -366,7 +379,10 @@ class Runner:
             return result
 
         def check(text: str) -> List[Finding]:
-            return self._findings(text, filename, [])
+            findings = self._findings(text, filename, [])
+            if config_settings:
+                return findings
+            return [replace(f, fix=None) if f.fix is not None and f.fix.settings else f for f in findings]
 
         try:
             outcome = fix_source(source, check, unsafe=unsafe)
@@ -382,6 +398,44 @@ class Runner:
         result.source = outcome.source
         result.changed = outcome.source != source
         return result
+
+
+def config_setting_results(settings: Sequence[ConfigSetting], diff_only: bool) -> List[FileResult]:
+    """Write (or, with ``diff_only``, show) the config settings the applied fixes need: one
+    result per config file, written after the Python files."""
+    grouped: Dict[str, Dict[str, str]] = {}
+    conflicts: Dict[str, str] = {}
+    for setting in settings:
+        values = grouped.setdefault(setting.path, {})
+        if values.get(setting.key, setting.value) != setting.value:
+            conflicts[setting.path] = f"fixes need two values of {setting.key}"
+        values[setting.key] = setting.value
+    results = []
+    for path, values in grouped.items():
+        wanted = ", ".join(f"{key} = {value}" for key, value in values.items())
+        path = _shown(path)
+        try:
+            if path in conflicts:
+                raise ConfigEditError(conflicts[path])
+            original = read_source(path)
+            new_text = with_settings(original.text, path, values)
+            result = FileResult(path, changed=new_text != original.text)
+            if diff_only:
+                result.diff = unified_diff(original.text, new_text, path)
+            elif result.changed:
+                if is_read_only(path):
+                    raise SourceError(path, "read-only file")
+                sourcefile.write_source(path, original, new_text, is_python=False)
+        except (ConfigEditError, SourceError, OSError) as error:
+            result = FileResult(path, problem=f"{_reason(error)}: set {wanted} by hand, the fixed files need it")
+        results.append(result)
+    return results
+
+
+def _shown(path: str) -> str:
+    """A config file's path as the user would write it: relative when under the cwd."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
 
 
 def _internal_error(where: str, error: Exception) -> InternalError:

@@ -143,17 +143,19 @@ def encode_like(original: SourceFile, new_text: str) -> bytes:
     return codecs.BOM_UTF8 + data if original.bom else data
 
 
-def write_source(path: PathLike, original: SourceFile, new_text: str) -> None:
+def write_source(path: PathLike, original: SourceFile, new_text: str, is_python: bool = True) -> None:
     """Replace the file at ``path`` with ``new_text``, written as ``original`` was.
 
-    Refuses (``SourceError``) text that does not parse, and a file changed on disk since it
-    was read. The file is replaced atomically; on any failure the original stays as it was
-    and no temporary file is left behind. A symlink is followed: its target is replaced.
+    Refuses (``SourceError``) Python text that does not parse (other files are checked by
+    their writer), and a file changed on disk since it was read. The file is replaced
+    atomically; on any failure the original stays as it was and no temporary file is left
+    behind. A symlink is followed: its target is replaced.
     """
-    try:
-        ast.parse(new_text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
-        raise SourceError(path, f"refusing to write text that does not parse: {error}") from error
+    if is_python:
+        try:
+            ast.parse(new_text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+            raise SourceError(path, f"refusing to write text that does not parse: {error}") from error
     data = encode_like(original, new_text)
     target = os.path.realpath(os.fspath(path))
     directory, name = os.path.split(target)

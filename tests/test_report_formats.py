@@ -113,6 +113,7 @@ def test_json(project: Path, capsys) -> None:
                         }
                     ],
                     "imports": [],
+                    "config_settings": [],
                 },
                 "url": docs_url("ALP101"),
             },

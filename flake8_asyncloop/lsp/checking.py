@@ -35,6 +35,8 @@ class DocumentChecker:
         fix = finding.fix
         if fix is None or fix.safety is Safety.NONE or not (fix.edits or fix.imports):
             return None
+        if fix.settings:
+            return None  # half of it would be in the config file: only `fix` does both
         try:
             fixed = apply_fixes(text, [fix])
         except FixError:

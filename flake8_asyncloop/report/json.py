@@ -44,6 +44,7 @@ def fix_record(fix: Fix, index: LineIndex) -> Dict[str, object]:
         "description": fix.description,
         "edits": [edit_record(edit, index) for edit in fix.edits],
         "imports": [{"module": i.module, "name": i.name} for i in fix.imports],
+        "config_settings": [{"file": c.path, "key": c.key, "value": c.value} for c in fix.settings],
     }
 
 

@@ -207,7 +207,8 @@ class SarifReporter(MachineReporter):
         fix = finding.fix
         if fix is None:
             return result
-        replacements = text_replacements(source, fix) if source is not None else []
+        # a fix that also sets config values cannot be given as this file's changes alone
+        replacements = text_replacements(source, fix) if source is not None and not fix.settings else []
         if replacements:
             result["fixes"] = [
                 {

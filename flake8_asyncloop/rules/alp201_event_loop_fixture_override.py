@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ast
+import os
 from typing import Optional
 
+from flake8_asyncloop.analysis.event_loop_migration import migrate_module_override
+from flake8_asyncloop.analysis.loop_scopes import is_scope
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE
-from flake8_asyncloop.findings import DeleteStatement, Fix, Safety, Span
+from flake8_asyncloop.analysis.scopes import MODULE
+from flake8_asyncloop.findings import ConfigSetting, DeleteStatement, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 # The only calls a plain "new loop, yield it, close it" override makes.
@@ -27,15 +31,22 @@ LOOP_FACTORY_CALLS = frozenset(
 
 # Before 0.22 overriding ``event_loop`` was pytest-asyncio's documented way to widen the loop.
 FIRST_VERSION_DEPRECATING_OVERRIDE = (0, 22)
+FIRST_VERSION_WITHOUT_FIXTURE = (1, 0)
+# ``loop_scope=`` on marks and fixtures, which the migration writes, came in 0.24;
+# ``asyncio_default_test_loop_scope`` in 0.26.
+FIRST_VERSION_WITH_LOOP_SCOPE = (0, 24)
+FIRST_VERSION_WITH_TEST_LOOP_SCOPE = (0, 26)
+FIXTURE_DEFAULT_KEY = "asyncio_default_fixture_loop_scope"
+TEST_DEFAULT_KEY = "asyncio_default_test_loop_scope"
+
+REMOVED = "pytest-asyncio 1.0 removed this fixture and runs no async code in it"
+DEPRECATED = "deprecated since pytest-asyncio 0.22 and removed in 1.0"
 
 
 class EventLoopFixtureOverride(Rule):
     code = "ALP201"
     name = "event-loop-fixture-override"
-    message = (
-        "`event_loop` fixture defined: pytest-asyncio 1.0 removed this fixture "
-        "and runs no async code in it; {action}"
-    )
+    message = "`event_loop` fixture defined: {status}; {action}"
     fix_safety = Safety.UNSAFE
 
     what = """
@@ -43,7 +54,9 @@ class EventLoopFixtureOverride(Rule):
     the decorator is spelled (`@pytest.fixture`, `@fixture`, `@pytest_asyncio.fixture`, an
     alias) and including a fixture renamed to it with `name="event_loop"`. The message says
     what to do instead: delete a function-scoped override, and move a wider one's scope to
-    `loop_scope=` on the tests and fixtures it served.
+    `loop_scope=` on the tests and fixtures it served (or, for the project's conftest.py,
+    to the config's default loop scopes). When the target pytest-asyncio is 0.22 to 0.26, the
+    message says the override is deprecated and removed in 1.0.
     """
     why = """
     Up to pytest-asyncio 0.21, overriding `event_loop` was how a suite gave its tests a
@@ -54,14 +67,30 @@ class EventLoopFixtureOverride(Rule):
     to match the override fail with ScopeMismatch. Nothing warns about it any more.
     """
     fix_notes = """
-    Unsafe: a function-scoped override that does nothing but create a loop, yield (or
-    return) it and close it is deleted, since pytest-asyncio 1.x already gives every test
-    a fresh function-scoped loop. It is not deleted when a sync function in the same module
-    requests `event_loop` (those tests use it as their own loop: rename it instead). A
-    sync test in another module that requests a deleted conftest override will then fail
-    with `fixture 'event_loop' not found`, which is why the fix is unsafe. A wider override
-    has no automatic fix yet: the message names the `loop_scope=` to give the tests and
-    fixtures it served.
+    Unsafe, and offered only for an override that does nothing but create a loop, yield (or
+    return) it and close it, and that no sync function of the same module requests (such
+    tests use it as their own loop: rename it instead). The fix is the pytest-asyncio 1.x
+    migration:
+
+    - **function scope**: the override is deleted; pytest-asyncio already gives every test a
+      fresh function-scoped loop.
+    - **wider scope, in a test module**: the override served that module's async tests and
+      async fixtures, so the fix deletes it and gives them its scope: `loop_scope=` is added
+      to the asyncio mark each test is closest to (its own, its class's or the module's
+      `pytestmark`; in auto mode an unmarked test gets `@pytest.mark.asyncio(loop_scope=...)`)
+      and to each `@pytest_asyncio.fixture` (in auto mode an async `@pytest.fixture` becomes
+      one). No fix when a test or fixture already asks for another loop scope, a fixture
+      outlives the override's scope, or something in the module still requests `event_loop`.
+    - **wider scope, in the conftest.py beside the pytest config**: the override served the
+      whole project, so the fix deletes it and sets `asyncio_default_fixture_loop_scope` and
+      `asyncio_default_test_loop_scope` to its scope in that config file (`pytest.ini`,
+      `pyproject.toml`, `tox.ini` or `setup.cfg`; a one-line edit, the file otherwise
+      untouched). Only `flake8-asyncloop fix` applies it, since it writes two files; editors
+      and SARIF reports do not offer it. No fix when the config already sets another loop
+      scope than `function`, or for a conftest.py lower down, which served part of the tests.
+
+    A sync test elsewhere that requests a deleted conftest override fails with
+    `fixture 'event_loop' not found` (ALP203 points at each); that is why the fix is unsafe.
     """
     limitations = """
     Some suites define `event_loop` to hand sync tests a loop of their own; that still works,
@@ -69,7 +98,10 @@ class EventLoopFixtureOverride(Rule):
     delete it. A fixture made without a decorator (`event_loop = pytest.fixture(make_loop)`)
     or defined in a plugin module outside the test code is not seen. When the target
     pytest-asyncio version is known to be older than 0.22, where the override was the
-    documented way to change the loop, the rule is silent.
+    documented way to change the loop, the rule is silent. The module migration does not
+    see `request.getfixturevalue("event_loop")` in a body, nor tests in other modules that
+    a module-level override could not serve anyway; it needs pytest-asyncio 0.24 (0.26 for
+    the config migration, which adds `asyncio_default_test_loop_scope`).
     """
     examples = (
         Bad(
@@ -165,6 +197,110 @@ class EventLoopFixtureOverride(Rule):
             """,
             (7, 1),
         ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest.fixture(scope="module")
+            def event_loop():
+                loop = asyncio.new_event_loop()
+                yield loop
+                loop.close()
+
+
+            @pytest_asyncio.fixture(scope="module")
+            async def server_ready():
+                loop = asyncio.get_running_loop()
+                ready = loop.create_future()
+                loop.call_soon(ready.set_result, "listening")
+                return ready
+
+
+            @pytest.mark.asyncio
+            async def test_server_starts(server_ready):
+                assert await server_ready == "listening"
+            """,
+            (8, 1),
+            fixed="""
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture(scope="module", loop_scope="module")
+            async def server_ready():
+                loop = asyncio.get_running_loop()
+                ready = loop.create_future()
+                loop.call_soon(ready.set_result, "listening")
+                return ready
+
+
+            @pytest.mark.asyncio(loop_scope="module")
+            async def test_server_starts(server_ready):
+                assert await server_ready == "listening"
+            """,
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+            pytestmark = pytest.mark.asyncio
+
+
+            @pytest.fixture(scope="session")
+            def event_loop():
+                loop = asyncio.new_event_loop()
+                yield loop
+                loop.close()
+
+
+            @pytest.fixture(scope="session")
+            async def shared_loop():
+                return asyncio.get_running_loop()
+
+
+            class TestLoop:
+                async def test_same_loop(self, shared_loop):
+                    assert shared_loop is asyncio.get_running_loop()
+
+
+            async def test_sleep():
+                await asyncio.sleep(0)
+            """,
+            (9, 1),
+            fixed="""
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+            pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+            @pytest_asyncio.fixture(scope="session", loop_scope="session")
+            async def shared_loop():
+                return asyncio.get_running_loop()
+
+
+            class TestLoop:
+                async def test_same_loop(self, shared_loop):
+                    assert shared_loop is asyncio.get_running_loop()
+
+
+            async def test_sleep():
+                await asyncio.sleep(0)
+            """,
+            files={"pytest.ini": "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"},
+            runs=True,
+        ),
         Good(
             """
             import pytest
@@ -236,10 +372,30 @@ class EventLoopFixtureOverride(Rule):
         version = self.file.project.pytest_asyncio_version
         if version is not None and version < FIRST_VERSION_DEPRECATING_OVERRIDE:
             return
-        fix = None
-        if scope.fixture.scope == "function" and _only_makes_a_loop(node) and not self._sync_users(node):
-            fix = Fix(Safety.UNSAFE, "delete the override", (DeleteStatement(Span.of(node)),))
-        self.report(node, fix, action=_action(scope.fixture.scope))
+        status = DEPRECATED if version is not None and version < FIRST_VERSION_WITHOUT_FIXTURE else REMOVED
+        self.report(node, self._fix(node, scope.fixture.scope), status=status, action=_action(scope.fixture.scope, self.file.is_conftest))
+
+    def _fix(self, node: ast.AST, loop_scope: Optional[str]) -> Optional[Fix]:
+        if not _only_makes_a_loop(node) or self._sync_users(node):
+            return None
+        delete = DeleteStatement(Span.of(node))
+        if loop_scope == "function":
+            return Fix(Safety.UNSAFE, "delete the override", (delete,))
+        file = self.file
+        parent = file.scope.parent
+        if parent is None or parent.kind != MODULE:
+            return None  # a class's override served that class only
+        if file.is_conftest:
+            return _project_wide_fix(file.filename, loop_scope, file.project, delete)
+        version = file.project.pytest_asyncio_version
+        if not is_scope(loop_scope) or (version is not None and version < FIRST_VERSION_WITH_LOOP_SCOPE):
+            return None
+        migration = migrate_module_override(node, loop_scope, file.module, file.imports, file.project)  # type: ignore[arg-type]
+        if migration is None:
+            return None
+        edits, imports = migration
+        description = f'delete the override; run the module\'s async tests and fixtures with loop_scope="{loop_scope}"'
+        return Fix(Safety.UNSAFE, description, (delete, *edits), imports)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -257,26 +413,59 @@ class EventLoopFixtureOverride(Rule):
         )
 
 
+def _project_wide_fix(conftest: str, loop_scope: Optional[str], project, delete: DeleteStatement) -> Optional[Fix]:
+    """The override in the conftest.py beside the pytest config served every test of the
+    project: the config's default loop scopes say the same in pytest-asyncio 1.x."""
+    config = project.config
+    version = project.pytest_asyncio_version
+    if (
+        not is_scope(loop_scope)
+        or config.path is None
+        or config.problems
+        or (version is not None and version < FIRST_VERSION_WITH_TEST_LOOP_SCOPE)
+        or os.path.dirname(os.path.abspath(conftest)) != os.path.dirname(os.path.abspath(config.path))
+    ):
+        return None  # a conftest lower down served only part of the project
+    # "function" is what most suites set only to silence the warning; under the override
+    # those fixtures ran on its loop anyway. Another value was a choice: keep out of it.
+    fixture_default_set = config.fixture_loop_scope_line is not None
+    if fixture_default_set and config.fixture_loop_scope not in ("function", loop_scope):
+        return None
+    if config.test_loop_scope not in (None, "function", loop_scope):
+        return None
+    settings = (
+        ConfigSetting(config.path, FIXTURE_DEFAULT_KEY, loop_scope),  # type: ignore[arg-type]
+        ConfigSetting(config.path, TEST_DEFAULT_KEY, loop_scope),  # type: ignore[arg-type]
+    )
+    name = os.path.basename(config.path)
+    description = f'delete the override; set the default loop scopes to "{loop_scope}" in {name}'
+    return Fix(Safety.UNSAFE, description, (delete,), settings=settings)
+
+
 def _only_makes_a_loop(node: ast.AST) -> bool:
     """True for the classic override body: new loop, yield or return it, close it."""
     makes_loop = False
-    for inner in ast.walk(node):  # a fixture body of a few statements
+    # the body only: the decorator is a call too; a fixture body is a few statements
+    for inner in (n for statement in node.body for n in ast.walk(statement)):  # type: ignore[attr-defined]
         if isinstance(inner, ast.Call):
             func = inner.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if name not in LOOP_FACTORY_CALLS:
                 return False
             makes_loop = makes_loop or name == "new_event_loop"
-        elif isinstance(inner, (ast.Await, ast.AsyncWith, ast.AsyncFor)) or (
-            inner is not node and isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        ):
+        elif isinstance(inner, (ast.Await, ast.AsyncWith, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return False
     return makes_loop
 
 
-def _action(scope: Optional[str]) -> str:
+def _action(scope: Optional[str], in_conftest: bool) -> str:
     if scope == "function":
         return "delete it (rename it instead if sync tests use it as their own loop)"
     if scope is None:
         return "delete it and give the tests and fixtures it served a matching loop_scope="
+    if in_conftest:
+        return (
+            f'delete it and set asyncio_default_test_loop_scope and asyncio_default_fixture_loop_scope '
+            f'to "{scope}" in the pytest config (or loop_scope="{scope}" on the tests and fixtures it served)'
+        )
     return f'delete it and give the tests and fixtures it served loop_scope="{scope}"'

@@ -1,0 +1,428 @@
+"""ALP201's migration of a wide ``event_loop`` override to pytest-asyncio 1.x loop scopes.
+
+In a test module the override served that module's async tests and fixtures: the fix gives
+them its scope through ``loop_scope=``. In the conftest.py beside the pytest config it served
+the whole project: the fix sets the config's default loop scopes. Anything the fix cannot
+express exactly leaves the finding without a fix.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+from typing import Optional
+
+import pytest
+from support import run_pytest_isolated
+
+from flake8_asyncloop.cli import main
+from flake8_asyncloop.config_edit import ConfigEditError, with_settings
+from flake8_asyncloop.context.discovery import clear_caches, context_for
+from flake8_asyncloop.engine import Engine
+from flake8_asyncloop.fixer import fix_source
+from flake8_asyncloop.findings import Finding
+from flake8_asyncloop.rules import RULES_BY_CODE
+
+ENGINE = Engine([RULES_BY_CODE["ALP201"]])
+STRICT_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+AUTO_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+
+OVERRIDE = """
+import asyncio
+
+import pytest
+import pytest_asyncio
+
+
+@pytest.fixture(scope="module")
+def event_loop():
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+"""
+
+
+def _finding(tmp_path: Path, source: str, ini: str = STRICT_INI, version: Optional[str] = None) -> Finding:
+    clear_caches()
+    (tmp_path / "pytest.ini").write_text(ini)
+    module = tmp_path / "test_module.py"
+    module.write_text(source)
+    findings, errors = ENGINE.check(ast.parse(source), str(module), context_for(str(module), version))
+    assert not errors
+    assert [f.code for f in findings] == ["ALP201"]
+    return findings[0]
+
+
+def _fixed(tmp_path: Path, body: str, ini: str = STRICT_INI) -> Optional[str]:
+    """The module after ALP201's fix, or None when the finding has no fix."""
+    source = OVERRIDE + textwrap.dedent(body)
+    finding = _finding(tmp_path, source, ini)
+    if finding.fix is None:
+        return None
+    module = str(tmp_path / "test_module.py")
+
+    def check(text: str):
+        return ENGINE.check(ast.parse(text), module, context_for(module))[0]
+
+    result = fix_source(source, check, unsafe=True)
+    return result.source[len(OVERRIDE.split("@pytest.fixture")[0]):]
+
+
+# -- a module's override ---------------------------------------------------------------------
+
+
+def test_marks_and_fixtures_get_the_loop_scope(tmp_path: Path) -> None:
+    fixed = _fixed(
+        tmp_path,
+        """
+        @pytest_asyncio.fixture
+        async def client():
+            return object()
+
+
+        @pytest.mark.asyncio
+        async def test_bare(client):
+            pass
+
+
+        @pytest.mark.asyncio()
+        async def test_called():
+            pass
+
+
+        @pytest.mark.asyncio(loop_scope="module")
+        async def test_already():
+            pass
+
+
+        def test_sync():
+            pass
+        """,
+    )
+    assert fixed == textwrap.dedent(
+        """
+        @pytest_asyncio.fixture(loop_scope="module")
+        async def client():
+            return object()
+
+
+        @pytest.mark.asyncio(loop_scope="module")
+        async def test_bare(client):
+            pass
+
+
+        @pytest.mark.asyncio(loop_scope="module")
+        async def test_called():
+            pass
+
+
+        @pytest.mark.asyncio(loop_scope="module")
+        async def test_already():
+            pass
+
+
+        def test_sync():
+            pass
+        """
+    ).lstrip("\n")
+
+
+def test_a_shared_module_mark_is_edited_once(tmp_path: Path) -> None:
+    fixed = _fixed(
+        tmp_path,
+        """
+        pytestmark = [pytest.mark.asyncio, pytest.mark.slow]
+
+
+        async def test_one():
+            pass
+
+
+        class TestGroup:
+            async def test_two(self):
+                pass
+        """,
+    )
+    assert fixed is not None
+    assert 'pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]' in fixed
+    assert fixed.count("loop_scope") == 1
+
+
+def test_a_class_mark_is_the_closest_one(tmp_path: Path) -> None:
+    fixed = _fixed(
+        tmp_path,
+        """
+        pytestmark = pytest.mark.asyncio
+
+
+        @pytest.mark.asyncio
+        class TestGroup:
+            async def test_two(self):
+                pass
+        """,
+    )
+    assert fixed is not None
+    assert '@pytest.mark.asyncio(loop_scope="module")\nclass TestGroup' in fixed
+    assert "pytestmark = pytest.mark.asyncio\n" in fixed  # no test is closest to it
+
+
+def test_auto_mode_marks_unmarked_tests_and_converts_async_pytest_fixtures(tmp_path: Path) -> None:
+    fixed = _fixed(
+        tmp_path,
+        """
+        @pytest.fixture
+        async def client():
+            return object()
+
+
+        async def test_one(client):
+            pass
+        """,
+        ini=AUTO_INI,
+    )
+    assert fixed is not None
+    assert '@pytest_asyncio.fixture(loop_scope="module")\nasync def client' in fixed
+    assert '@pytest.mark.asyncio(loop_scope="module")\nasync def test_one' in fixed
+
+
+def test_strict_mode_leaves_tests_pytest_asyncio_never_ran(tmp_path: Path) -> None:
+    fixed = _fixed(
+        tmp_path,
+        """
+        async def test_unmarked():
+            pass
+
+
+        @pytest.mark.asyncio
+        async def test_marked():
+            pass
+        """,
+    )
+    assert fixed is not None
+    assert 'loop_scope="module")\nasync def test_unmarked' not in fixed
+    assert '@pytest.mark.asyncio(loop_scope="module")\nasync def test_marked' in fixed
+
+
+@pytest.mark.parametrize(
+    "body, ini",
+    [
+        pytest.param(
+            '@pytest.mark.asyncio(loop_scope="function")\nasync def test_own_loop():\n    pass\n',
+            STRICT_INI,
+            id="a test that chose another loop",
+        ),
+        pytest.param(
+            '@pytest_asyncio.fixture(scope="session")\nasync def pool():\n    return object()\n',
+            STRICT_INI,
+            id="a fixture that outlives the loop",
+        ),
+        pytest.param(
+            "@pytest.mark.asyncio\nasync def test_loop(event_loop):\n    pass\n",
+            STRICT_INI,
+            id="event_loop still requested",
+        ),
+        pytest.param(
+            '@pytest.mark.usefixtures("event_loop")\n@pytest.mark.asyncio\nasync def test_x():\n    pass\n',
+            STRICT_INI,
+            id="event_loop requested through usefixtures",
+        ),
+        pytest.param(
+            "@pytest.mark.asyncio\n@pytest.mark.asyncio\nasync def test_twice():\n    pass\n",
+            STRICT_INI,
+            id="two asyncio marks on one level",
+        ),
+    ],
+)
+def test_no_fix_when_the_migration_cannot_be_exact(tmp_path: Path, body: str, ini: str) -> None:
+    assert _fixed(tmp_path, body, ini) is None
+
+
+def test_no_fix_for_a_class_override(tmp_path: Path) -> None:
+    source = textwrap.dedent(
+        """
+        import asyncio
+
+        import pytest
+
+
+        class TestGroup:
+            @pytest.fixture(scope="class")
+            def event_loop(self):
+                loop = asyncio.new_event_loop()
+                yield loop
+                loop.close()
+        """
+    )
+    assert _finding(tmp_path, source).fix is None
+
+
+def test_no_fix_when_the_target_version_lacks_loop_scope(tmp_path: Path) -> None:
+    source = OVERRIDE + "\n@pytest.mark.asyncio\nasync def test_x():\n    pass\n"
+    finding = _finding(tmp_path, source, version="0.23")
+    assert finding.fix is None
+    assert "deprecated since pytest-asyncio 0.22 and removed in 1.0" in finding.message
+    assert "removed this fixture" in _finding(tmp_path, source, version="1.0").message
+
+
+def test_silent_before_the_override_was_deprecated(tmp_path: Path) -> None:
+    clear_caches()
+    source = OVERRIDE
+    module = tmp_path / "test_module.py"
+    module.write_text(source)
+    findings, _ = ENGINE.check(ast.parse(source), str(module), context_for(str(module), "0.21"))
+    assert findings == []
+
+
+# -- the project's override in the root conftest.py --------------------------------------------
+
+CONFTEST = """import asyncio
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def event_loop():
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+"""
+
+SHARED_LOOP_TESTS = """import asyncio
+
+import pytest_asyncio
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def server_loop():
+    return asyncio.get_running_loop()
+
+
+async def test_one(server_loop):
+    assert server_loop is asyncio.get_running_loop()
+
+
+async def test_two(server_loop):
+    assert server_loop is asyncio.get_running_loop()
+"""
+
+CONFIGS = {
+    "pytest.ini": ("[pytest]\nasyncio_mode = auto\n", "[pytest]\n{settings}asyncio_mode = auto\n"),
+    "tox.ini": ("[tox]\nenvlist = py\n\n[pytest]\nasyncio_mode = auto\n", "[tox]\nenvlist = py\n\n[pytest]\n{settings}asyncio_mode = auto\n"),
+    "setup.cfg": ("[metadata]\nname = x\n\n[tool:pytest]\nasyncio_mode = auto\n", "[metadata]\nname = x\n\n[tool:pytest]\n{settings}asyncio_mode = auto\n"),
+    "pyproject.toml": (
+        '[project]\nname = "x"\n\n[tool.pytest.ini_options]\nasyncio_mode = "auto"\n',
+        '[project]\nname = "x"\n\n[tool.pytest.ini_options]\n{settings}asyncio_mode = "auto"\n',
+    ),
+}
+
+
+def _project(tmp_path: Path, config_name: str) -> Path:
+    before, _ = CONFIGS[config_name]
+    (tmp_path / config_name).write_text(before)
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_server.py").write_text(SHARED_LOOP_TESTS)
+    return tmp_path
+
+
+def _settings_text(config_name: str) -> str:
+    quote = '"' if config_name.endswith(".toml") else ""
+    return (
+        f"asyncio_default_fixture_loop_scope = {quote}session{quote}\n"
+        f"asyncio_default_test_loop_scope = {quote}session{quote}\n"
+    )
+
+
+@pytest.mark.parametrize("config_name", sorted(CONFIGS))
+def test_root_conftest_override_moves_to_the_config(tmp_path: Path, monkeypatch, config_name: str) -> None:
+    clear_caches()
+    project = _project(tmp_path, config_name)
+    monkeypatch.chdir(project)
+    assert main(["fix", "--isolated", "--select=ALP201", "--unsafe-fixes", "--no-cache", "."]) == 0
+    assert "def event_loop" not in (project / "conftest.py").read_text()
+    _, after = CONFIGS[config_name]
+    assert (project / config_name).read_text() == after.format(settings=_settings_text(config_name))
+
+
+def test_diff_shows_the_config_change_and_writes_nothing(tmp_path: Path, monkeypatch, capsys) -> None:
+    clear_caches()
+    project = _project(tmp_path, "pytest.ini")
+    monkeypatch.chdir(project)
+    assert main(["fix", "--isolated", "--select=ALP201", "--unsafe-fixes", "--no-cache", "--diff", "."]) == 1
+    out = capsys.readouterr().out
+    assert "-def event_loop():" in out
+    assert "+asyncio_default_test_loop_scope = session" in out
+    assert (project / "pytest.ini").read_text() == CONFIGS["pytest.ini"][0]
+    assert "def event_loop" in (project / "conftest.py").read_text()
+
+
+def test_a_chosen_default_keeps_the_fix_out(tmp_path: Path) -> None:
+    clear_caches()
+    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = module\n")
+    conftest = tmp_path / "conftest.py"
+    conftest.write_text(CONFTEST)
+    findings, _ = ENGINE.check(ast.parse(CONFTEST), str(conftest), context_for(str(conftest)))
+    assert [f.code for f in findings] == ["ALP201"] and findings[0].fix is None
+
+
+def test_a_lower_conftest_served_part_of_the_project_only(tmp_path: Path) -> None:
+    clear_caches()
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "tests").mkdir()
+    conftest = tmp_path / "tests" / "conftest.py"
+    conftest.write_text(CONFTEST)
+    findings, _ = ENGINE.check(ast.parse(CONFTEST), str(conftest), context_for(str(conftest)))
+    assert [f.code for f in findings] == ["ALP201"] and findings[0].fix is None
+
+
+def test_stdin_never_gets_half_of_the_fix(tmp_path: Path, monkeypatch, capsys) -> None:
+    clear_caches()
+    project = _project(tmp_path, "pytest.ini")
+    monkeypatch.chdir(project)
+    monkeypatch.setattr("sys.stdin", __import__("io").TextIOWrapper(__import__("io").BytesIO(CONFTEST.encode())))
+    main(["fix", "--isolated", "--unsafe-fixes", "--no-cache", "--stdin-filename=conftest.py", "-"])
+    assert capsys.readouterr().out == CONFTEST
+
+
+@pytest.mark.e2e
+def test_the_migrated_project_passes_under_pytest_asyncio(tmp_path: Path) -> None:
+    clear_caches()
+    project = _project(tmp_path, "pytest.ini")
+    assert run_pytest_isolated(project).returncode in (1, 2)  # ScopeMismatch without the override
+    import subprocess
+    import sys
+
+    from support import child_environment
+
+    subprocess.run(
+        [sys.executable, "-m", "flake8_asyncloop", "fix", "--unsafe-fixes", "--select=ALP201", "--no-cache", "."],
+        cwd=project, env=child_environment(), capture_output=True, text=True, check=False,
+    )
+    after = run_pytest_isolated(project)
+    assert after.returncode == 0, after.stdout + after.stderr
+
+
+# -- the config writer -----------------------------------------------------------------------
+
+
+def test_config_writer_replaces_a_one_line_value_and_keeps_crlf() -> None:
+    text = "[pytest]\r\nasyncio_default_fixture_loop_scope = function  # silence the warning\r\n"
+    assert with_settings(text, "pytest.ini", {"asyncio_default_fixture_loop_scope": "session"}) == (
+        "[pytest]\r\nasyncio_default_fixture_loop_scope = session  # silence the warning\r\n"
+    )
+
+
+def test_config_writer_refuses_what_it_cannot_edit_exactly() -> None:
+    with pytest.raises(ConfigEditError):
+        with_settings("[flake8]\nmax-line-length = 99\n", "setup.cfg", {"asyncio_default_test_loop_scope": "session"})
+    with pytest.raises(ConfigEditError):
+        with_settings("[pytest]\nasyncio_default_test_loop_scope =\n    session\n", "pytest.ini", {"asyncio_default_test_loop_scope": "module"})
+    with pytest.raises(ConfigEditError):
+        with_settings("[pytest]\n", "README.md", {"a": "b"})
+
+
+def test_config_writer_quotes_toml_values_and_finds_native_tables() -> None:
+    text = '[tool.pytest]\nasyncio_mode = "auto"\n'
+    assert with_settings(text, "pyproject.toml", {"asyncio_mode": "strict"}) == '[tool.pytest]\nasyncio_mode = "strict"\n'
