@@ -306,7 +306,7 @@ class Runner:
         test_code = is_test_file(filename, project.config.python_files)
         if not worth_checking(source, test_code, options.loop_bound_names):
             return []
-        findings, internal = self.engine.check(tree, filename, project, options)
+        findings, internal = self.engine.check(tree, filename, project, options, source)
         errors.extend(internal)
         return [
             f for f in findings if self.selection(f.code) and not noqa.silences(f.line, f.code)
@@ -413,21 +413,21 @@ def config_setting_results(settings: Sequence[ConfigSetting], diff_only: bool) -
     results = []
     for path, values in grouped.items():
         wanted = ", ".join(f"{key} = {value}" for key, value in values.items())
-        path = _shown(path)
+        shown = _shown(path)
         try:
             if path in conflicts:
                 raise ConfigEditError(conflicts[path])
             original = read_source(path)
             new_text = with_settings(original.text, path, values)
-            result = FileResult(path, changed=new_text != original.text)
+            result = FileResult(shown, changed=new_text != original.text)
             if diff_only:
-                result.diff = unified_diff(original.text, new_text, path)
+                result.diff = unified_diff(original.text, new_text, shown)
             elif result.changed:
                 if is_read_only(path):
                     raise SourceError(path, "read-only file")
                 sourcefile.write_source(path, original, new_text, is_python=False)
         except (ConfigEditError, SourceError, OSError) as error:
-            result = FileResult(path, problem=f"{_reason(error)}: set {wanted} by hand, the fixed files need it")
+            result = FileResult(shown, problem=f"{_reason(error)}: set {wanted} by hand, the fixed files need it")
         results.append(result)
     return results
 
