@@ -45,8 +45,9 @@ OPTION_DEFS: Tuple[OptionDef, ...] = (
     OptionDef(
         "--asyncloop-loop-bound-names",
         "loop_bound_names",
-        "Extra constructors whose objects are bound to the event loop they were made on "
-        "(dotted names, comma-separated), added to the built-in list used by ALP5xx.",
+        "Constructors of your own whose objects are bound to the event loop they were made "
+        "on (dotted names such as myapp.db.Pool, comma-separated); ALP206, ALP501 and ALP502 "
+        "use them besides asyncio's and the known libraries'.",
         "NAMES",
         _dotted_names,
         comma_separated=True,
@@ -54,8 +55,9 @@ OPTION_DEFS: Tuple[OptionDef, ...] = (
     OptionDef(
         "--asyncloop-pytest-asyncio-version",
         "pytest_asyncio_version",
-        "The pytest-asyncio version to lint for (e.g. 0.21 or 1.0); "
-        "defaults to the installed one.",
+        "The pytest-asyncio version to lint for (such as 0.23 or 1.0), when it is not the "
+        "installed one; the rules about deprecated or removed pytest-asyncio features word "
+        "their findings for it, or stay silent where it still supports them.",
         "VERSION",
         _version,
     ),

@@ -41,6 +41,14 @@ def run_fix(project: Path, module: Path, rule) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=project, capture_output=True, text=True, env=child_environment(), timeout=120)
 
 
+# A failure that says the environment is broken, not the example's code.
+ENVIRONMENT_FAILURES = ("INTERNALERROR", "ModuleNotFoundError", "ImportError while", "fixture 'anyio_backend'")
+
+
+def _broken_environment(output: str) -> bool:
+    return any(marker in output for marker in ENVIRONMENT_FAILURES)
+
+
 def _lay_out(example, directory: Path) -> Path:
     module = write_example(example, directory)
     if "pytest.ini" not in example.files and not any(n in example.files for n in ("pyproject.toml", "tox.ini", "setup.cfg")):
@@ -60,6 +68,7 @@ def test_example_under_pytest_asyncio(rule, example, tmp_path: Path) -> None:
         assert before.returncode == 0, before.stdout + before.stderr
         return
     assert before.returncode in FAILED, f"the bad example should fail:\n{before.stdout}{before.stderr}"
+    assert not _broken_environment(before.stdout + before.stderr), before.stdout + before.stderr
     if example.fixed is None:
         return
     fixed = run_fix(tmp_path, module, rule)
