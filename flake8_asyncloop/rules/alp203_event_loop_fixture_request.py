@@ -1,4 +1,5 @@
-"""ALP203: a test or fixture requests ``event_loop``, a fixture pytest-asyncio 1.0 removed."""
+"""ALP203: a test or fixture requests ``event_loop``, a fixture pytest-asyncio 0.22 deprecated
+and 1.0 removed."""
 
 from __future__ import annotations
 
@@ -6,6 +7,16 @@ import ast
 from typing import Dict, List, Optional, Set
 
 from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.async_runners import (
+    class_marks,
+    decorator_marks,
+    enclosing_classes,
+    module_runners,
+    project_test_runner,
+    requests_runner_fixture,
+    yields,
+)
+from flake8_asyncloop.analysis.loop_scopes import Unknown, asyncio_marks, mark_loop_scope
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, GET_RUNNING_LOOP
 from flake8_asyncloop.analysis.names import module_level_statements
 from flake8_asyncloop.analysis.testcode import scope_value
@@ -25,9 +36,17 @@ NOT_DEFINED = "not defined"  # nowhere: pytest-asyncio 1.x has none
 USER_DEFINED = "user-defined"  # the module or its conftest chain defines one
 UNSEEN = "unseen"  # it may come from somewhere the linter cannot read
 
-# Before 1.0 pytest-asyncio itself provided the fixture.
+# pytest-asyncio's own fixture by version: 0.22.0 (yanked) started warning when async code
+# requests it, 0.23.0 is the first release with that warning still on PyPI, 1.0 removed it.
+FIRST_VERSION_DEPRECATING_REQUEST = (0, 22)
+FIRST_VERSION_KEEPING_DEPRECATION = (0, 23)
 FIRST_VERSION_WITHOUT_FIXTURE = (1, 0)
 
+# Which of those the target version is in.
+DEPRECATED = "deprecated"
+REMOVED = "removed"
+
+DEPRECATED_PROBLEM = "deprecated, and removed in pytest-asyncio 1.0"
 PROBLEMS = {
     NOT_DEFINED: "pytest-asyncio 1.x has no such fixture (fixture 'event_loop' not found)",
     USER_DEFINED: "the suite's own `event_loop` is not the loop this async code runs on",
@@ -67,10 +86,15 @@ class EventLoopFixtureRequest(Rule):
     when no `event_loop` fixture of the suite's own is visible from the module or its
     conftest chain. An `async def` requester is flagged even when the suite defines one.
     A sync requester of the suite's own fixture is silent: ALP201 speaks once, at the
-    definition.
+    definition. The message depends on the target pytest-asyncio version (the installed
+    one, or `--asyncloop-pytest-asyncio-version`): from 1.0 it says why the request fails
+    or gets the wrong loop; from 0.22 up to 1.0 it says the fixture is deprecated and
+    removed in 1.0; before 0.22 the rule is silent.
     """
     why = """
-    pytest-asyncio 1.0 removed the `event_loop` fixture, so a request for it fails with
+    pytest-asyncio 0.22 deprecated requesting `event_loop` from async tests and fixtures (a
+    `PytestDeprecationWarning` from 0.23 on, the first of those releases still on PyPI), and
+    1.0 removed the fixture, so a request for it fails with
     `fixture 'event_loop' not found` and the test errors before it starts. When the suite
     defines its own `event_loop`, a sync test gets that loop and is fine, but async code gets
     a loop that is *not* the one it runs on: work scheduled there never runs, and futures
@@ -80,18 +104,28 @@ class EventLoopFixtureRequest(Rule):
     fix_notes = """
     In `async def` only: the parameter is removed and, if the body uses it,
     `event_loop = asyncio.get_running_loop()` becomes the first statement (after a
-    docstring), spelled the way the module imports asyncio. Safe when no `event_loop` fixture
-    is visible, since the request fails today; unsafe when the suite defines one (that
-    fixture no longer runs for the test) or may get one from a place the linter cannot read.
-    Sync requesters, `usefixtures` and `getfixturevalue` are not fixed: a sync test that drives
-    a loop must be rewritten as an async test.
+    docstring), spelled the way the module imports asyncio. From pytest-asyncio 1.0 on, safe
+    when no `event_loop` fixture is visible, since the request fails today; unsafe when the
+    suite defines one (that fixture no longer runs for the test) or may get one from a place
+    the linter cannot read. From 0.23 up to 1.0, where the request still works, the fix is
+    offered (as safe) only where it provably changes nothing: an async test, not a fixture,
+    that pytest-asyncio runs on its own function-scoped `event_loop` (its own asyncio mark
+    names no wider loop, no other runner is in sight, the suite defines no `event_loop`), and
+    that requests `event_loop` last. That fixture is then the running loop, and pytest-asyncio
+    sets it up after the test's other fixtures whether requested or not, so neither the value
+    nor the setup order changes. Everywhere else in that range there is no fix. Sync
+    requesters, `usefixtures` and `getfixturevalue` are not fixed: a sync test that drives a
+    loop must be rewritten as an async test.
     """
     limitations = """
     Fixtures from plugins (`pytest_plugins`, installed packages), star imports, module-level
     assignments and test base classes defined elsewhere cannot be seen; when one of them may
     provide `event_loop`, sync requesters are left alone. Parametrizing `event_loop` is
-    recognised on the function's own decorators only. When the target pytest-asyncio version
-    is known to be older than 1.0, where the fixture exists, the rule is silent.
+    recognised on the function's own decorators only. Before pytest-asyncio 0.22, when
+    requesting the fixture was the documented way to reach the loop, the rule is silent. From
+    0.22 up to 1.0 a sync request of pytest-asyncio's own fixture is reported although
+    pytest-asyncio itself does not warn about it: it is deprecated with the fixture, and
+    fails once 1.0 is installed.
     """
     examples = (
         Bad(
@@ -333,11 +367,12 @@ class EventLoopFixtureRequest(Rule):
         definition = self._definition()
         if definition is None or (definition != NOT_DEFINED and not scope.is_async):
             return
+        problem = self._problem(definition)
         if scope.is_async:
-            fix = self._fix(node, definition)
-            self.report(param, fix, problem=PROBLEMS[definition], action=USE_RUNNING_LOOP)
+            fix = self._fix(node, definition, param, scope)
+            self.report(param, fix, problem=problem, action=USE_RUNNING_LOOP)
         else:
-            self.report(param, problem=PROBLEMS[definition], action=MAKE_ASYNC)
+            self.report(param, problem=problem, action=MAKE_ASYNC)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -345,7 +380,7 @@ class EventLoopFixtureRequest(Rule):
         if self.file.resolve(node.func) == "pytest.mark.usefixtures":
             for arg in node.args:
                 if scope_value(arg) == EVENT_LOOP_FIXTURE and self._definition() == NOT_DEFINED:
-                    self.report(arg, problem=PROBLEMS[NOT_DEFINED], action=DROP_USEFIXTURE)
+                    self.report(arg, problem=self._problem(NOT_DEFINED), action=DROP_USEFIXTURE)
         elif (
             isinstance(node.func, ast.Attribute)
             and node.func.attr == "getfixturevalue"
@@ -356,15 +391,26 @@ class EventLoopFixtureRequest(Rule):
             if definition is None:
                 return
             if self.file.in_async_function:
-                self.report(node, problem=PROBLEMS[definition], action=USE_RUNNING_LOOP)
+                self.report(node, problem=self._problem(definition), action=USE_RUNNING_LOOP)
             elif definition == NOT_DEFINED:
-                self.report(node, problem=PROBLEMS[NOT_DEFINED], action=MAKE_ASYNC)
+                self.report(node, problem=self._problem(NOT_DEFINED), action=MAKE_ASYNC)
 
     # -- helpers ------------------------------------------------------------------------------
+    def _stage(self) -> Optional[str]:
+        """Where the target pytest-asyncio stands with the fixture; None: it is not deprecated."""
+        version = self.file.project.pytest_asyncio_version
+        if version is None or version >= FIRST_VERSION_WITHOUT_FIXTURE:
+            return REMOVED
+        if version >= FIRST_VERSION_DEPRECATING_REQUEST:
+            return DEPRECATED
+        return None
+
+    def _problem(self, definition: str) -> str:
+        return DEPRECATED_PROBLEM if self._stage() == DEPRECATED else PROBLEMS[definition]
+
     def _definition(self) -> Optional[str]:
         """Which ``event_loop`` the current point sees; None when the rule should keep quiet."""
-        version = self.file.project.pytest_asyncio_version
-        if version is not None and version < FIRST_VERSION_WITHOUT_FIXTURE:
+        if self._stage() is None:
             return None
         if self.file.module.fixtures.get(EVENT_LOOP_FIXTURE):
             return USER_DEFINED
@@ -388,7 +434,15 @@ class EventLoopFixtureRequest(Rule):
             scope = scope.parent
         return False
 
-    def _fix(self, func: ast.AST, definition: str) -> Fix:
+    def _fix(
+        self, func: ast.AST, definition: str, param: ast.arg, scope: scopes.Scope
+    ) -> Optional[Fix]:
+        if self._stage() == DEPRECATED:
+            if definition != NOT_DEFINED or not self._fix_changes_nothing(func, param, scope):
+                return None
+            safety = Safety.SAFE
+        else:
+            safety = Safety.SAFE if definition == NOT_DEFINED else Safety.UNSAFE
         span = Span.of(func)
         edits: List[Edit] = [RemoveParameter(span, EVENT_LOOP_FIXTURE)]
         imports = ()
@@ -401,12 +455,57 @@ class EventLoopFixtureRequest(Rule):
             description = "drop the event_loop parameter and bind the running loop to that name"
         else:
             description = "drop the unused event_loop parameter"
-        safety = Safety.SAFE if definition == NOT_DEFINED else Safety.UNSAFE
         return Fix(safety, description, tuple(edits), imports)
+
+    def _fix_changes_nothing(self, func: ast.AST, param: ast.arg, scope: scopes.Scope) -> bool:
+        """Before 1.0: pytest-asyncio runs this test on its own function-scoped ``event_loop``
+        and would set that fixture up at the same point without the request.
+
+        pytest-asyncio 0.23 to 0.26 append ``event_loop`` to a marked test's fixtures when the
+        test does not request it, so the request must already be the last one; 0.22 (yanked)
+        read other marks for the loop and is left out.
+        """
+        version = self.file.project.pytest_asyncio_version
+        if version is None or version < FIRST_VERSION_KEEPING_DEPRECATION:
+            return False
+        if scope.role != scopes.TEST or yields(func) is not None:
+            return False
+        requested = _requested_parameters(func, in_class=scope.enclosing_class() is not None)
+        if requested[-1] is not param:
+            return False
+        file = self.file
+        classes = enclosing_classes(scope)
+        if classes is None or any(c.class_kind != "pytest" for c in classes):
+            return False
+        decorators = func.decorator_list  # type: ignore[attr-defined]
+        if decorator_marks(decorators, file.imports).handled_elsewhere:
+            return False
+        if requests_runner_fixture(scope.params):
+            return False
+        for owner in classes:
+            if class_marks(owner.node, file.imports).handled_elsewhere:  # type: ignore[arg-type]
+                return False
+        if project_test_runner(file.project) or module_runners(file).test_runner is not None:
+            return False
+        own_marks = asyncio_marks(decorators, file.imports)
+        if len(own_marks) != 1:
+            return False  # the closest mark must be the test's own
+        try:
+            return mark_loop_scope(own_marks[0], file.project.config) == "function"
+        except Unknown:
+            return False
 
 
 def _requested_parameter(func: ast.AST, in_class: bool) -> Optional[ast.arg]:
-    """The ``event_loop`` parameter pytest would fill with a fixture, if there is one.
+    """The ``event_loop`` parameter pytest would fill with a fixture, if there is one."""
+    for arg in _requested_parameters(func, in_class):
+        if arg.arg == EVENT_LOOP_FIXTURE:
+            return arg
+    return None
+
+
+def _requested_parameters(func: ast.AST, in_class: bool) -> List[ast.arg]:
+    """The parameters pytest fills with fixtures, in order.
 
     Mirrors pytest's ``getfuncargnames``: positional-or-keyword and keyword-only parameters
     without a default, minus ``self``/``cls`` of a method that is not a staticmethod.
@@ -418,10 +517,7 @@ def _requested_parameter(func: ast.AST, in_class: bool) -> Optional[ast.arg]:
     names = names + [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
     if in_class and not args.posonlyargs and not _is_staticmethod(func):
         names = names[1:]
-    for arg in names:
-        if arg.arg == EVENT_LOOP_FIXTURE:
-            return arg
-    return None
+    return names
 
 
 def _is_staticmethod(func: ast.AST) -> bool:
