@@ -21,7 +21,12 @@ else:
     import tomli as tomllib
 
 # The section pytest reads in each kind of file (see context/pytest_config.py).
-INI_SECTIONS = {"pytest.ini": ("pytest",), ".pytest.ini": ("pytest",), "tox.ini": ("pytest",), "setup.cfg": ("tool:pytest",)}
+INI_SECTIONS = {
+    "pytest.ini": ("pytest",),
+    ".pytest.ini": ("pytest",),
+    "tox.ini": ("pytest",),
+    "setup.cfg": ("tool:pytest",),
+}
 TOML_SECTIONS = {
     "pyproject.toml": ("tool.pytest.ini_options", "tool.pytest"),
     "pytest.toml": ("pytest",),
@@ -93,7 +98,9 @@ def _normalise(title: str) -> str:
     return re.sub(r"\s*\.\s*", ".", title.strip())
 
 
-def _key_line(lines: List[str], start: int, end: int, key: str, is_toml: bool) -> Optional[Tuple[int, "re.Match[str]"]]:
+def _key_line(
+    lines: List[str], start: int, end: int, key: str, is_toml: bool
+) -> Optional[Tuple[int, "re.Match[str]"]]:
     separator = "=" if is_toml else "[=:]"
     value = r'"[^"\n]*"' + r"|'[^'\n]*'" + r'|[^\s#;"\']*' if is_toml else r"[^\r\n]*?"
     pattern = re.compile(rf"^\s*{re.escape(key)}\s*{separator}\s*(?P<value>{value})\s*(?:[#;].*)?$")
@@ -104,7 +111,9 @@ def _key_line(lines: List[str], start: int, end: int, key: str, is_toml: bool) -
     return None
 
 
-def _continues(lines: List[str], index: int, end: int, is_toml: bool, match: "re.Match[str]") -> bool:
+def _continues(
+    lines: List[str], index: int, end: int, is_toml: bool, match: "re.Match[str]"
+) -> bool:
     """Whether the value goes on below its key line (an indented ini continuation, or an
     empty value whose text is on the next lines)."""
     if not match.group("value"):

@@ -9,12 +9,15 @@ express exactly leaves the finding without a fix.
 from __future__ import annotations
 
 import ast
+import io
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Optional
 
 import pytest
-from support import run_pytest_isolated
+from support import child_environment, run_pytest_isolated
 
 from flake8_asyncloop.cli import main
 from flake8_asyncloop.config_edit import ConfigEditError, with_settings
@@ -26,6 +29,8 @@ from flake8_asyncloop.rules import RULES_BY_CODE
 
 ENGINE = Engine([RULES_BY_CODE["ALP201"]])
 STRICT_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+FIX_ALP201 = ("fix", "--isolated", "--select=ALP201", "--unsafe-fixes", "--no-cache")
+TEST_KEY = "asyncio_default_test_loop_scope"
 AUTO_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
 
 OVERRIDE = """
@@ -44,12 +49,15 @@ def event_loop():
 """
 
 
-def _finding(tmp_path: Path, source: str, ini: str = STRICT_INI, version: Optional[str] = None) -> Finding:
+def _finding(
+    tmp_path: Path, source: str, ini: str = STRICT_INI, version: Optional[str] = None
+) -> Finding:
     clear_caches()
     (tmp_path / "pytest.ini").write_text(ini)
     module = tmp_path / "test_module.py"
     module.write_text(source)
-    findings, errors = ENGINE.check(ast.parse(source), str(module), context_for(str(module), version))
+    context = context_for(str(module), version)
+    findings, errors = ENGINE.check(ast.parse(source), str(module), context)
     assert not errors
     assert [f.code for f in findings] == ["ALP201"]
     return findings[0]
@@ -224,7 +232,8 @@ def test_strict_mode_leaves_tests_pytest_asyncio_never_ran(tmp_path: Path) -> No
             id="event_loop still requested",
         ),
         pytest.param(
-            '@pytest.mark.usefixtures("event_loop")\n@pytest.mark.asyncio\nasync def test_x():\n    pass\n',
+            '@pytest.mark.usefixtures("event_loop")\n@pytest.mark.asyncio\n'
+            "async def test_x():\n    pass\n",
             STRICT_INI,
             id="event_loop requested through usefixtures",
         ),
@@ -309,8 +318,14 @@ async def test_two(server_loop):
 
 CONFIGS = {
     "pytest.ini": ("[pytest]\nasyncio_mode = auto\n", "[pytest]\n{settings}asyncio_mode = auto\n"),
-    "tox.ini": ("[tox]\nenvlist = py\n\n[pytest]\nasyncio_mode = auto\n", "[tox]\nenvlist = py\n\n[pytest]\n{settings}asyncio_mode = auto\n"),
-    "setup.cfg": ("[metadata]\nname = x\n\n[tool:pytest]\nasyncio_mode = auto\n", "[metadata]\nname = x\n\n[tool:pytest]\n{settings}asyncio_mode = auto\n"),
+    "tox.ini": (
+        "[tox]\nenvlist = py\n\n[pytest]\nasyncio_mode = auto\n",
+        "[tox]\nenvlist = py\n\n[pytest]\n{settings}asyncio_mode = auto\n",
+    ),
+    "setup.cfg": (
+        "[metadata]\nname = x\n\n[tool:pytest]\nasyncio_mode = auto\n",
+        "[metadata]\nname = x\n\n[tool:pytest]\n{settings}asyncio_mode = auto\n",
+    ),
     "pyproject.toml": (
         '[project]\nname = "x"\n\n[tool.pytest.ini_options]\nasyncio_mode = "auto"\n',
         '[project]\nname = "x"\n\n[tool.pytest.ini_options]\n{settings}asyncio_mode = "auto"\n',
@@ -336,21 +351,25 @@ def _settings_text(config_name: str) -> str:
 
 
 @pytest.mark.parametrize("config_name", sorted(CONFIGS))
-def test_root_conftest_override_moves_to_the_config(tmp_path: Path, monkeypatch, config_name: str) -> None:
+def test_root_conftest_override_moves_to_the_config(
+    tmp_path: Path, monkeypatch, config_name: str
+) -> None:
     clear_caches()
     project = _project(tmp_path, config_name)
     monkeypatch.chdir(project)
-    assert main(["fix", "--isolated", "--select=ALP201", "--unsafe-fixes", "--no-cache", "."]) == 0
+    assert main([*FIX_ALP201, "."]) == 0
     assert "def event_loop" not in (project / "conftest.py").read_text()
     _, after = CONFIGS[config_name]
     assert (project / config_name).read_text() == after.format(settings=_settings_text(config_name))
 
 
-def test_diff_shows_the_config_change_and_writes_nothing(tmp_path: Path, monkeypatch, capsys) -> None:
+def test_diff_shows_the_config_change_and_writes_nothing(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
     clear_caches()
     project = _project(tmp_path, "pytest.ini")
     monkeypatch.chdir(project)
-    assert main(["fix", "--isolated", "--select=ALP201", "--unsafe-fixes", "--no-cache", "--diff", "."]) == 1
+    assert main([*FIX_ALP201, "--diff", "."]) == 1
     out = capsys.readouterr().out
     assert "-def event_loop():" in out
     assert "+asyncio_default_test_loop_scope = session" in out
@@ -381,7 +400,7 @@ def test_stdin_never_gets_half_of_the_fix(tmp_path: Path, monkeypatch, capsys) -
     clear_caches()
     project = _project(tmp_path, "pytest.ini")
     monkeypatch.chdir(project)
-    monkeypatch.setattr("sys.stdin", __import__("io").TextIOWrapper(__import__("io").BytesIO(CONFTEST.encode())))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(CONFTEST.encode())))
     main(["fix", "--isolated", "--unsafe-fixes", "--no-cache", "--stdin-filename=conftest.py", "-"])
     assert capsys.readouterr().out == CONFTEST
 
@@ -391,13 +410,8 @@ def test_the_migrated_project_passes_under_pytest_asyncio(tmp_path: Path) -> Non
     clear_caches()
     project = _project(tmp_path, "pytest.ini")
     assert run_pytest_isolated(project).returncode in (1, 2)  # ScopeMismatch without the override
-    import subprocess
-    import sys
-
-    from support import child_environment
-
     subprocess.run(
-        [sys.executable, "-m", "flake8_asyncloop", "fix", "--unsafe-fixes", "--select=ALP201", "--no-cache", "."],
+        [sys.executable, "-m", "flake8_asyncloop", *FIX_ALP201, "."],
         cwd=project, env=child_environment(), capture_output=True, text=True, check=False,
     )
     after = run_pytest_isolated(project)
@@ -416,13 +430,14 @@ def test_config_writer_replaces_a_one_line_value_and_keeps_crlf() -> None:
 
 def test_config_writer_refuses_what_it_cannot_edit_exactly() -> None:
     with pytest.raises(ConfigEditError):
-        with_settings("[flake8]\nmax-line-length = 99\n", "setup.cfg", {"asyncio_default_test_loop_scope": "session"})
+        with_settings("[flake8]\nmax-line-length = 99\n", "setup.cfg", {TEST_KEY: "session"})
     with pytest.raises(ConfigEditError):
-        with_settings("[pytest]\nasyncio_default_test_loop_scope =\n    session\n", "pytest.ini", {"asyncio_default_test_loop_scope": "module"})
+        with_settings(f"[pytest]\n{TEST_KEY} =\n    session\n", "pytest.ini", {TEST_KEY: "module"})
     with pytest.raises(ConfigEditError):
         with_settings("[pytest]\n", "README.md", {"a": "b"})
 
 
 def test_config_writer_quotes_toml_values_and_finds_native_tables() -> None:
     text = '[tool.pytest]\nasyncio_mode = "auto"\n'
-    assert with_settings(text, "pyproject.toml", {"asyncio_mode": "strict"}) == '[tool.pytest]\nasyncio_mode = "strict"\n'
+    fixed = with_settings(text, "pyproject.toml", {"asyncio_mode": "strict"})
+    assert fixed == '[tool.pytest]\nasyncio_mode = "strict"\n'

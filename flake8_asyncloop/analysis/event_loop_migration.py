@@ -22,8 +22,21 @@ from flake8_asyncloop.analysis.async_runners import (
 from flake8_asyncloop.analysis.loop_scopes import Unknown, is_scope, wider
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE
 from flake8_asyncloop.analysis.names import ImportTable
-from flake8_asyncloop.analysis.testcode import FixtureSpec, class_kind, is_test_name, keyword, scope_value
-from flake8_asyncloop.findings import AddDecorator, AddImport, AddKeyword, Edit, ReplaceExpression, Span
+from flake8_asyncloop.analysis.testcode import (
+    FixtureSpec,
+    class_kind,
+    is_test_name,
+    keyword,
+    scope_value,
+)
+from flake8_asyncloop.findings import (
+    AddDecorator,
+    AddImport,
+    AddKeyword,
+    Edit,
+    ReplaceExpression,
+    Span,
+)
 
 ASYNCIO_MARK = "pytest.mark.asyncio"
 ASYNCIO_FIXTURE = "pytest_asyncio.fixture"
@@ -53,6 +66,11 @@ class _Plan:
             self.new_imports[added.module] = added
         return spelled[0]
 
+    def call_with_loop_scope(self, node: ast.expr, callee: str) -> None:
+        """Replace ``node`` (a bare mark or decorator) by a call of ``callee`` with the scope."""
+        text = f"{callee}({LOOP_SCOPE}={self.wanted})"
+        self.edits.append(ReplaceExpression(Span.of(node), text))
+
     # -- tests ------------------------------------------------------------------------------
     def test(self, func: ast.AST, levels: List[List[ast.expr]], auto_mode: bool) -> None:
         """Give ``func`` the loop scope through its closest asyncio mark (or a new one)."""
@@ -73,11 +91,11 @@ class _Plan:
             return  # a class or module mark shared by several tests
         self._marks_done.add(id(mark))
         if not isinstance(mark, ast.Call):
-            self.edits.append(ReplaceExpression(Span.of(mark), f"{_source(mark)}({LOOP_SCOPE}={self.wanted})"))
+            self.call_with_loop_scope(mark, _source(mark))
             return
         if mark.args or any(kw.arg is None for kw in mark.keywords):
             raise _GiveUp
-        given = next((keyword(mark, name) for name in LOOP_SCOPE_KEYWORDS if keyword(mark, name)), None)
+        given = next(filter(None, (keyword(mark, name) for name in LOOP_SCOPE_KEYWORDS)), None)
         if given is None:
             self.edits.append(AddKeyword(Span.of(mark), LOOP_SCOPE, self.wanted))
         elif scope_value(given.value) != self.loop_scope:
@@ -93,9 +111,7 @@ class _Plan:
             raise _GiveUp
         if spec.provider == "pytest_asyncio":
             if call is None:
-                self.edits.append(
-                    ReplaceExpression(Span.of(decorator), f"{_source(decorator)}({LOOP_SCOPE}={self.wanted})")
-                )
+                self.call_with_loop_scope(decorator, _source(decorator))
             elif keyword(call, LOOP_SCOPE) is None:
                 self.edits.append(AddKeyword(Span.of(call), LOOP_SCOPE, self.wanted))
             elif spec.loop_scope != self.loop_scope:
@@ -105,7 +121,7 @@ class _Plan:
             return  # strict mode: pytest-asyncio never ran this fixture
         asyncio_fixture = self.spell(ASYNCIO_FIXTURE)
         if call is None:
-            self.edits.append(ReplaceExpression(Span.of(decorator), f"{asyncio_fixture}({LOOP_SCOPE}={self.wanted})"))
+            self.call_with_loop_scope(decorator, asyncio_fixture)
         else:
             self.edits.append(ReplaceExpression(Span.of(call.func), asyncio_fixture))
             self.edits.append(AddKeyword(Span.of(call), LOOP_SCOPE, self.wanted))
@@ -120,15 +136,18 @@ def migrate_module_override(
 ) -> Optional[Tuple[Tuple[Edit, ...], Tuple[AddImport, ...]]]:
     """Edits that give what ``override`` served (the module's async tests and fixtures)
     ``loop_scope``, without deleting the override itself; None when that is not safe to say."""
-    if any(name in RUNNER_MARKS for name, _ in module.pytestmark) or _requested_by_name(module, override):
-        return None  # anyio/trio run this module, or something still asks for event_loop
+    if any(name in RUNNER_MARKS for name, _ in module.pytestmark):
+        return None  # anyio or trio runs this module
+    if _requested_by_name(module, override):
+        return None  # something still asks for event_loop
     auto_mode = not strict_mode(project)
     plan = _Plan(loop_scope, imports)
     module_marks = [mark for name, mark in module.pytestmark if name == "asyncio"]
     try:
         for func in module.functions.values():
             if _is_async_test(func, imports):
-                plan.test(func, [decorator_marks(func.decorator_list, imports).asyncio, module_marks], auto_mode)
+                own_marks = decorator_marks(func.decorator_list, imports).asyncio
+                plan.test(func, [own_marks, module_marks], auto_mode)
         for cls in module.classes.values():
             if class_kind(cls, imports) != "pytest":
                 continue  # not a test class, or one whose base runs its own coroutines
@@ -137,7 +156,8 @@ def migrate_module_override(
                 continue
             for member in cls.body:
                 if _is_async_test(member, imports):
-                    plan.test(member, [decorator_marks(member.decorator_list, imports).asyncio, own.asyncio, module_marks], auto_mode)
+                    own_marks = decorator_marks(member.decorator_list, imports).asyncio
+                    plan.test(member, [own_marks, own.asyncio, module_marks], auto_mode)
         for definitions in module.fixtures.values():
             for func, spec in definitions:
                 if func is not override and isinstance(func, ast.AsyncFunctionDef):
@@ -172,7 +192,9 @@ def _requested_by_name(module, override: ast.AST) -> bool:
 
 def _names_event_loop(node: ast.AST) -> bool:
     # a decorator or mark expression: a few nodes
-    return any(isinstance(n, ast.Constant) and n.value == EVENT_LOOP_FIXTURE for n in ast.walk(node))
+    return any(
+        isinstance(n, ast.Constant) and n.value == EVENT_LOOP_FIXTURE for n in ast.walk(node)
+    )
 
 
 def _source(node: ast.expr) -> str:

@@ -39,6 +39,12 @@ FIRST_VERSION_WITH_TEST_LOOP_SCOPE = (0, 26)
 FIXTURE_DEFAULT_KEY = "asyncio_default_fixture_loop_scope"
 TEST_DEFAULT_KEY = "asyncio_default_test_loop_scope"
 
+AUTO_MODE_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+# Code a plain "make a loop" override never holds.
+NOT_A_PLAIN_LOOP = (
+    ast.Await, ast.AsyncWith, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef
+)
+
 REMOVED = "pytest-asyncio 1.0 removed this fixture and runs no async code in it"
 DEPRECATED = "deprecated since pytest-asyncio 0.22 and removed in 1.0"
 
@@ -298,7 +304,7 @@ class EventLoopFixtureOverride(Rule):
             async def test_sleep():
                 await asyncio.sleep(0)
             """,
-            files={"pytest.ini": "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"},
+            files={"pytest.ini": AUTO_MODE_INI},
             runs=True,
         ),
         Good(
@@ -372,8 +378,13 @@ class EventLoopFixtureOverride(Rule):
         version = self.file.project.pytest_asyncio_version
         if version is not None and version < FIRST_VERSION_DEPRECATING_OVERRIDE:
             return
-        status = DEPRECATED if version is not None and version < FIRST_VERSION_WITHOUT_FIXTURE else REMOVED
-        self.report(node, self._fix(node, scope.fixture.scope), status=status, action=_action(scope.fixture.scope, self.file.is_conftest))
+        deprecated = version is not None and version < FIRST_VERSION_WITHOUT_FIXTURE
+        self.report(
+            node,
+            self._fix(node, scope.fixture.scope),
+            status=DEPRECATED if deprecated else REMOVED,
+            action=_action(scope.fixture.scope, self.file.is_conftest),
+        )
 
     def _fix(self, node: ast.AST, loop_scope: Optional[str]) -> Optional[Fix]:
         if not _only_makes_a_loop(node) or self._sync_users(node):
@@ -388,13 +399,19 @@ class EventLoopFixtureOverride(Rule):
         if file.is_conftest:
             return _project_wide_fix(file.filename, loop_scope, file.project, delete)
         version = file.project.pytest_asyncio_version
-        if not is_scope(loop_scope) or (version is not None and version < FIRST_VERSION_WITH_LOOP_SCOPE):
+        too_old = version is not None and version < FIRST_VERSION_WITH_LOOP_SCOPE
+        if not is_scope(loop_scope) or too_old:
             return None
-        migration = migrate_module_override(node, loop_scope, file.module, file.imports, file.project)  # type: ignore[arg-type]
+        migration = migrate_module_override(
+            node, loop_scope, file.module, file.imports, file.project  # type: ignore[arg-type]
+        )
         if migration is None:
             return None
         edits, imports = migration
-        description = f'delete the override; run the module\'s async tests and fixtures with loop_scope="{loop_scope}"'
+        description = (
+            "delete the override; run the module's async tests and fixtures with "
+            f'loop_scope="{loop_scope}"'
+        )
         return Fix(Safety.UNSAFE, description, (delete, *edits), imports)
 
     visit_AsyncFunctionDef = visit_FunctionDef
@@ -413,7 +430,9 @@ class EventLoopFixtureOverride(Rule):
         )
 
 
-def _project_wide_fix(conftest: str, loop_scope: Optional[str], project, delete: DeleteStatement) -> Optional[Fix]:
+def _project_wide_fix(
+    conftest: str, loop_scope: Optional[str], project, delete: DeleteStatement
+) -> Optional[Fix]:
     """The override in the conftest.py beside the pytest config served every test of the
     project: the config's default loop scopes say the same in pytest-asyncio 1.x."""
     config = project.config
@@ -423,7 +442,7 @@ def _project_wide_fix(conftest: str, loop_scope: Optional[str], project, delete:
         or config.path is None
         or config.problems
         or (version is not None and version < FIRST_VERSION_WITH_TEST_LOOP_SCOPE)
-        or os.path.dirname(os.path.abspath(conftest)) != os.path.dirname(os.path.abspath(config.path))
+        or _directory(conftest) != _directory(config.path)
     ):
         return None  # a conftest lower down served only part of the project
     # "function" is what most suites set only to silence the warning; under the override
@@ -442,18 +461,23 @@ def _project_wide_fix(conftest: str, loop_scope: Optional[str], project, delete:
     return Fix(Safety.UNSAFE, description, (delete,), settings=settings)
 
 
+def _directory(path: str) -> str:
+    return os.path.dirname(os.path.abspath(path))
+
+
 def _only_makes_a_loop(node: ast.AST) -> bool:
     """True for the classic override body: new loop, yield or return it, close it."""
     makes_loop = False
     # the body only: the decorator is a call too; a fixture body is a few statements
-    for inner in (n for statement in node.body for n in ast.walk(statement)):  # type: ignore[attr-defined]
+    body = node.body  # type: ignore[attr-defined]
+    for inner in (n for statement in body for n in ast.walk(statement)):
         if isinstance(inner, ast.Call):
             func = inner.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             if name not in LOOP_FACTORY_CALLS:
                 return False
             makes_loop = makes_loop or name == "new_event_loop"
-        elif isinstance(inner, (ast.Await, ast.AsyncWith, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        elif isinstance(inner, NOT_A_PLAIN_LOOP):
             return False
     return makes_loop
 
@@ -465,7 +489,8 @@ def _action(scope: Optional[str], in_conftest: bool) -> str:
         return "delete it and give the tests and fixtures it served a matching loop_scope="
     if in_conftest:
         return (
-            f'delete it and set asyncio_default_test_loop_scope and asyncio_default_fixture_loop_scope '
-            f'to "{scope}" in the pytest config (or loop_scope="{scope}" on the tests and fixtures it served)'
+            f"delete it and set asyncio_default_test_loop_scope and "
+            f'asyncio_default_fixture_loop_scope to "{scope}" in the pytest config '
+            f'(or loop_scope="{scope}" on the tests and fixtures it served)'
         )
     return f'delete it and give the tests and fixtures it served loop_scope="{scope}"'
