@@ -467,6 +467,14 @@ def strict_mode(project: ProjectContext) -> bool:
     return project.config.asyncio_mode == "strict"
 
 
+def strict_mode_known(project: ProjectContext) -> bool:
+    """Strict mode, in a project whose pytest settings were found. With no pytest section in
+    sight (an sdist often ships without its pytest.ini; a pyproject.toml without one only
+    places the rootdir) the mode is unknown, and the rules that report something only
+    strict mode gets wrong stay silent."""
+    return strict_mode(project) and project.config.section_line is not None
+
+
 def yields(func: ast.AST) -> Optional[ast.AST]:
     """The first ``yield`` of the function's own body (not of a def nested in it)."""
     # Several rules ask about the same def: the answer is kept while the tree lives.

@@ -17,7 +17,7 @@ from flake8_asyncloop.analysis.async_runners import (
     project_test_runner,
     requests_runner_fixture,
     spelling,
-    strict_mode,
+    strict_mode_known,
 )
 from flake8_asyncloop.findings import AddDecorator, Finding, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -32,6 +32,8 @@ AUTO_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = 
 class AsyncTestNotRun(Rule):
     code = "ALP401"
     name = "async-test-not-run"
+    # Needed in the text for a finding: only ``async def`` tests are reported
+    trigger_words = ("async",)
     message = (
         "async test '{test}' has no asyncio mark: strict mode does not run it; "
         "add @pytest.mark.asyncio"
@@ -61,6 +63,10 @@ class AsyncTestNotRun(Rule):
     async.
     """
     limitations = """
+    With no pytest config file in sight the asyncio mode is unknown (a project checked out
+    without its `pytest.ini`, as many sdists are, may well run in auto mode), and the rule
+    is silent; a project that really has no config runs in strict mode, so add one (an
+    empty `[pytest]` section will do) to get these findings.
     Silence is the rule wherever a test might be run some other way, so a test is missed when
     the module imports anyio or trio and has no asyncio mark at all, when any decorator the
     linter does not know wraps it (only pytest marks, `staticmethod`, `mock.patch` and
@@ -119,6 +125,7 @@ class AsyncTestNotRun(Rule):
                 assert await queue.get() == "job"
             """,
             runs=True,
+            files={"pytest.ini": STRICT_INI},
         ),
         Bad(
             """
@@ -158,6 +165,7 @@ class AsyncTestNotRun(Rule):
                     assert not asyncio.Event().is_set()
             """,
             runs=True,
+            files={"pytest.ini": STRICT_INI},
         ),
         Bad(
             """
@@ -187,6 +195,18 @@ class AsyncTestNotRun(Rule):
                 "conftest.py": "import pytest\n\npytestmark = pytest.mark.asyncio\n",
             },
             runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def test_queue_round_trip():
+                queue = asyncio.Queue()
+                await queue.put("job")
+                assert await queue.get() == "job"
+            """,
+            reason="no pytest config in sight (sdists often leave it out): the mode is unknown",
         ),
         Good(
             """
@@ -321,7 +341,7 @@ class AsyncTestNotRun(Rule):
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         file = self.file
         scope = file.scope
-        if scope.role != scopes.TEST or file.is_conftest or not strict_mode(file.project):
+        if scope.role != scopes.TEST or file.is_conftest or not strict_mode_known(file.project):
             return
         classes = enclosing_classes(scope)
         if classes is None:

@@ -12,18 +12,21 @@ from flake8_asyncloop.analysis.async_runners import (
     project_fixture_runner,
     requests_runner_fixture,
     spelling,
-    strict_mode,
+    strict_mode_known,
 )
 from flake8_asyncloop.findings import Fix, ReplaceExpression, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 ASYNCIO_FIXTURE = "pytest_asyncio.fixture"
+STRICT_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
 AUTO_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
 
 
 class AsyncFixturePlainDecorator(Rule):
     code = "ALP402"
     name = "async-fixture-plain-decorator"
+    # Needed in the text for a finding: only ``async def`` fixtures are reported
+    trigger_words = ("async",)
     message = (
         "async fixture '{fixture}' declared with @pytest.fixture: strict mode does not run it; "
         "use @pytest_asyncio.fixture"
@@ -55,6 +58,10 @@ class AsyncFixturePlainDecorator(Rule):
     than the default fixture loop scope then also needs `loop_scope=` (ALP205 says which).
     """
     limitations = """
+    With no pytest config file in sight the asyncio mode is unknown (a project checked out
+    without its `pytest.ini`, as many sdists are, may well run in auto mode), and the rule
+    is silent; a project that really has no config runs in strict mode, so add one (an
+    empty `[pytest]` section will do) to get these findings.
     A fixture in a module that imports anyio or trio is left alone, even when only
     pytest-asyncio tests use it, and so is one in a `conftest.py` that shows no sign of
     pytest-asyncio. Fixtures set up by a project plugin that is not named in `pytest_plugins`
@@ -97,6 +104,7 @@ class AsyncFixturePlainDecorator(Rule):
                 assert greeting == "hello"
             """,
             runs=True,
+            files={"pytest.ini": STRICT_INI},
         ),
         Bad(
             """
@@ -139,6 +147,7 @@ class AsyncFixturePlainDecorator(Rule):
                 assert await jobs.get() in ("build", "deploy")
             """,
             runs=True,
+            files={"pytest.ini": STRICT_INI},
         ),
         Bad(
             """
@@ -181,6 +190,18 @@ class AsyncFixturePlainDecorator(Rule):
                 writer.close()
             """,
             filename="conftest.py",
+            files={"pytest.ini": STRICT_INI},
+        ),
+        Good(
+            """
+            import pytest
+
+
+            @pytest.fixture
+            async def client():
+                return object()
+            """,
+            reason="no pytest config in sight (sdists often leave it out): the mode is unknown",
         ),
         Good(
             """
@@ -259,7 +280,7 @@ class AsyncFixturePlainDecorator(Rule):
         file = self.file
         scope = file.scope
         spec = scope.fixture
-        if spec is None or spec.provider != "pytest" or not strict_mode(file.project):
+        if spec is None or spec.provider != "pytest" or not strict_mode_known(file.project):
             return
         classes = enclosing_classes(scope)
         if classes is None or any(owner.class_kind != "pytest" for owner in classes):
