@@ -4,7 +4,9 @@ An entry is keyed by a hash of the file's bytes, the path it is shown as, its pr
 (the pytest config and conftest facts, the installed pytest and pytest-asyncio versions, and
 the project's own pytest_plugins modules), the run's settings (selection, options), and the
 tool itself (its version, the text of its modules, the Python version). Change any of them and
-the file is checked again; nothing is ever invalidated by time.
+the file is checked again; nothing is ever invalidated by time. An entry also lists the project
+modules the check looked at for the file's imports (and where it looked in vain): if one of
+them changed, appeared or went away, the entry is not used.
 
 The cache lives in ``.flake8-asyncloop_cache`` next to the config file in use, or in the
 current directory when there is none. Entries are JSON written to a temporary file and moved
@@ -25,9 +27,10 @@ import tempfile
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 from flake8_asyncloop import __version__, findings
+from flake8_asyncloop.context import project_modules
 from flake8_asyncloop.context.model import ProjectContext
 from flake8_asyncloop.engine import InternalError
-from flake8_asyncloop.findings import AddImport, Edit, Finding, Fix, Safety, Span
+from flake8_asyncloop.findings import AddImport, ConfigSetting, Edit, Finding, Fix, Safety, Span
 
 CACHE_DIR_NAME = ".flake8-asyncloop_cache"
 FORMAT = 1  # bump when the layout of an entry changes
@@ -86,6 +89,8 @@ class ResultCache:
                 entry = json.loads(handle.read())
             if entry["format"] != FORMAT or entry["key"] != key:
                 return None
+            if not project_modules.dependencies_unchanged(entry.get("depends", ())):
+                return None
             found = [decode_finding(item) for item in entry["findings"]]
             errors = [InternalError(*item) for item in entry["internal_errors"]]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
@@ -93,12 +98,18 @@ class ResultCache:
         return found, errors
 
     def store(self, key: str, found: Sequence[Finding], errors: Sequence[InternalError]) -> None:
-        """Write the entry; any failure only means the next run checks the file again."""
+        """Write the entry; any failure only means the next run checks the file again.
+
+        Called right after the file was checked, in the same process: the project modules
+        looked at since the last entry are this file's.
+        """
+        depends = project_modules.take_dependencies()
         if not self._writable:
             return
         entry = {
             "format": FORMAT,
             "key": key,
+            "depends": depends,
             "findings": [encode_finding(f) for f in found],
             "internal_errors": [[e.code, e.line, e.reason] for e in errors],
         }
@@ -226,6 +237,7 @@ def _encode_fix(fix: Fix) -> Dict[str, Any]:
         "description": fix.description,
         "edits": [_encode_edit(edit) for edit in fix.edits],
         "imports": [[i.module, i.name] for i in fix.imports],
+        "settings": [[c.path, c.key, c.value] for c in fix.settings],
     }
 
 
@@ -235,6 +247,7 @@ def _decode_fix(item: Dict[str, Any]) -> Fix:
         item["description"],
         tuple(_decode_edit(edit) for edit in item["edits"]),
         tuple(AddImport(module, name) for module, name in item["imports"]),
+        tuple(ConfigSetting(path, key, value) for path, key, value in item.get("settings", ())),
     )
 
 

@@ -1,7 +1,7 @@
 """Each tests/eval_files/*.py module flags exactly the lines annotated ``# error: ALPnnn``.
 
-A file is checked as ``test_<stem>.py`` in an empty directory, so it counts as test code
-with pytest's default configuration. An annotation lists every finding on its line, comma
+A file is checked as ``test_<stem>.py`` in a directory holding only an empty ``[pytest]``
+section, so it counts as test code with pytest's default configuration (strict mode). An annotation lists every finding on its line, comma
 separated (``# error: ALP104, ALP103``); lines without one must produce no finding.
 """
 
@@ -49,6 +49,7 @@ def test_eval_file(path: Path, tmp_path: Path) -> None:
     unknown = sorted({code for _, code in expected} - set(RULES_BY_CODE))
     assert not unknown, f"annotations name codes no rule has: {unknown}"
 
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     module = tmp_path / f"test_{path.stem}.py"
     module.write_text(source, encoding="utf-8")
     found = {(line, code) for line, _col, code in check_path(module)}

@@ -285,6 +285,7 @@ async def test_quick_fix_in_async_test_uses_get_running_loop(client, tmp_path):
 @on_the_servers_loop
 async def test_unsafe_fixes_are_labelled_and_not_preferred(client, tmp_path):
     text = ASYNC_GET.replace("@pytest.mark.asyncio\n", "")  # strict mode never runs it
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")  # strict mode, said by a config
     document = Document(client, tmp_path / "test_x.py", text)
     found = _by_code(await document.open())
 

@@ -9,15 +9,17 @@ again: the handlers below run during the engine's one walk.
 A call counts only when every binding of the name it goes through is visible and agrees:
 an ``async def`` bound once in its scope and not a generator, an import of an asyncio
 coroutine function, a name bound once to ``AsyncMock()`` or to an asyncio object, a method
-``async def`` called on ``self`` / ``cls`` in its own class. Anything else is unknown and
-the rules stay silent on it.
+``async def`` called on ``self`` / ``cls`` in its own class. A rule that sets
+``knows_project_modules`` also counts a name imported once from a project module (or a
+function reached through an imported module) that the project context says is a top-level
+coroutine function there. Anything else is unknown and the rules stay silent on it.
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Set, Tuple
 from weakref import WeakKeyDictionary
 
 from flake8_asyncloop.analysis import scopes
@@ -25,14 +27,12 @@ from flake8_asyncloop.analysis.coroutine_functions import (
     ASYNC_MOCK_CLASSES,
     ASYNCIO_COROUTINE_FUNCTIONS,
     ASYNCIO_OBJECT_METHODS,
-    BUILTIN_METHOD_DECORATORS,
     LOOP_COROUTINE_METHODS,
     MOCKER_FIXTURE,
-    TRANSPARENT_DECORATOR_PREFIXES,
-    TRANSPARENT_DECORATORS,
+    keeps_coroutine,
 )
 from flake8_asyncloop.analysis.loops import FIXTURE_ORIGIN, LOOP_GETTERS, loop_origin
-from flake8_asyncloop.analysis.names import dotted_name, imports_in
+from flake8_asyncloop.analysis.names import dotted_name
 
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
@@ -51,6 +51,11 @@ _RECEIVER = "receiver"  # a method call: ``self.method()`` or a method of an asy
 _ASYNCIO_FUNCTION_NAMES = frozenset(name.rpartition(".")[2] for name in ASYNCIO_COROUTINE_FUNCTIONS)
 # Calls that replace an attribute named by their second argument.
 _PATCHERS = frozenset({"setattr", "object"})
+# Calls that replace the attribute a dotted string names (``monkeypatch.setattr("m.fetch",
+# f)``, ``mock.patch("m.fetch", new=f)``); a plain ``patch("m.fetch")`` of a coroutine
+# function puts an AsyncMock there, which still makes coroutines.
+_STRING_PATCHERS = frozenset({"setattr", "patch"})
+_REPLACEMENT_KEYWORDS = frozenset({"new", "new_callable"})
 
 
 @dataclass(eq=False)
@@ -68,6 +73,9 @@ class Namespace:
     is_generator: bool = False
     keeps_coroutine: bool = True  # for an async def: its decorators leave it a coroutine function
     receiver: Optional[str] = None  # for a method: its first parameter (``self``, ``cls``)
+    # What each imported name stands for: (dots of a relative import, dotted path), such as
+    # (0, "helpers.fetch") for ``from helpers import fetch``, (0, "pkg") for ``import pkg.x``.
+    imported: Dict[str, Tuple[int, str]] = field(default_factory=dict)
 
     def bind(self, name: str, how: str) -> None:
         self.bindings.setdefault(name, []).append(how)
@@ -88,6 +96,7 @@ class PendingCall:
     name: str  # the name looked up through the scopes
     expect: str  # the one binding kind that name must have
     method: str = ""  # for ``self.method()``: the method looked up in the class
+    through: Tuple[str, ...] = ()  # for ``pkg.helpers.fetch()``: the attributes between
 
 
 class _Bookkeeping:
@@ -99,6 +108,9 @@ class _Bookkeeping:
         self.def_namespaces: Dict[int, Namespace] = {}
         self.target_kinds: Dict[int, str] = {}  # Name node -> how the assignment binds it
         self.stored_attributes: Set[str] = set()  # attribute names assigned anywhere
+        self.star_import = False  # ``from x import *`` may rebind any imported name
+        # Coroutine functions of the project modules asked about, by (module, level).
+        self.project_functions: Dict[Tuple[str, int], FrozenSet[str]] = {}
         self.complete = False  # the module was walked to its end
 
     # -- scopes -------------------------------------------------------------------------------
@@ -110,7 +122,8 @@ class _Bookkeeping:
         if how == ASYNC_DEF:
             outer.async_defs[node.name] = node  # type: ignore[attr-defined]
             decorators = node.decorator_list  # type: ignore[attr-defined]
-            namespace.keeps_coroutine = all(self._keeps_coroutine(d) for d in decorators)
+            resolve = self.file.resolve
+            namespace.keeps_coroutine = all(keeps_coroutine(d, resolve) for d in decorators)
         _bind_parameters(namespace, node.args)  # type: ignore[attr-defined]
         if outer.kind == scopes.CLASS:
             namespace.receiver = _method_receiver(node)
@@ -145,9 +158,23 @@ class _Bookkeeping:
         namespace.bind(node.id, self.target_kinds.pop(id(node), OTHER))
 
     def import_(self, node: ast.AST) -> None:
-        for binding in imports_in(node):
-            for local in binding:
-                self.namespace.bind(local, IMPORT)
+        namespace = self.namespace
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                # ``import a.b`` binds ``a``; ``import a.b as h`` binds ``h`` to ``a.b``.
+                local = alias.asname or alias.name.partition(".")[0]
+                namespace.bind(local, IMPORT)
+                namespace.imported[local] = (0, alias.name if alias.asname else local)
+            return
+        module = node.module  # type: ignore[attr-defined]
+        for alias in node.names:  # type: ignore[attr-defined]
+            if alias.name == "*":
+                self.star_import = True
+                continue
+            local = alias.asname or alias.name
+            namespace.bind(local, IMPORT)
+            path = f"{module}.{alias.name}" if module else alias.name
+            namespace.imported[local] = (node.level or 0, path)  # type: ignore[attr-defined]
 
     def global_(self, node: ast.Global) -> None:
         self.namespace.declared_global.update(node.names)
@@ -165,14 +192,21 @@ class _Bookkeeping:
     def call(self, node: ast.Call) -> None:
         # ``setattr(obj, "fetch", ...)``, ``monkeypatch.setattr(obj, "fetch", ...)`` and
         # ``mock.patch.object(obj, "fetch")`` replace an attribute of an object or module.
-        if len(node.args) < 2:
+        args = node.args
+        if not args:
             return
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        attribute = node.args[1]
-        if name in _PATCHERS and isinstance(attribute, ast.Constant):
-            if isinstance(attribute.value, str):
-                self.stored_attributes.add(attribute.value.rpartition(".")[2])
+        if name in _PATCHERS and len(args) >= 2:
+            self._stored_by_string(args[1])
+        if name in _STRING_PATCHERS and (
+            len(args) >= 2 or any(k.arg in _REPLACEMENT_KEYWORDS for k in node.keywords)
+        ):
+            self._stored_by_string(args[0])
+
+    def _stored_by_string(self, attribute: ast.AST) -> None:
+        if isinstance(attribute, ast.Constant) and isinstance(attribute.value, str):
+            self.stored_attributes.add(attribute.value.rpartition(".")[2])
 
     def assignment(self, target: ast.AST, value: ast.AST) -> None:
         """Note what a plain name is about to be bound to, for ``name()`` and ``name.put()``."""
@@ -192,15 +226,6 @@ class _Bookkeeping:
         elif qualified in LOOP_GETTERS and not value.args and not value.keywords:
             self.target_kinds[id(target)] = LOOP
 
-    def _keeps_coroutine(self, decorator: ast.AST) -> bool:
-        if isinstance(decorator, ast.Name) and decorator.id in BUILTIN_METHOD_DECORATORS:
-            return True
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        qualified = self.file.resolve(target) or ""
-        if qualified in TRANSPARENT_DECORATORS:
-            return True
-        return qualified.startswith(TRANSPARENT_DECORATOR_PREFIXES)
-
 
 # One bookkeeping per file: the first rule to ask feeds it, the others only read it.
 _SHARED: "WeakKeyDictionary[FileState, _Bookkeeping]" = WeakKeyDictionary()
@@ -216,6 +241,9 @@ class CoroutineCalls:
     file: "FileState"
     _books: _Bookkeeping
     _feeds: bool
+    # Also count coroutine functions imported from the project's own modules (read from disk
+    # through the project context, and only when a call's fate hangs on them).
+    knows_project_modules = False
 
     def visit_Module(self, node: ast.Module) -> None:
         books = _SHARED.get(self.file)
@@ -327,11 +355,9 @@ class CoroutineCalls:
         if isinstance(func, ast.Name):
             name = func.id
             qualified = self.file.resolve(func) if name in _ASYNCIO_FUNCTION_NAMES else None
-            if qualified is not None:
-                if qualified in ASYNCIO_COROUTINE_FUNCTIONS:
-                    return PendingCall(f"{name}()", here, name, IMPORT)
-                return None
-            # An imported name fails the binding check later; no need to resolve it here.
+            if qualified in ASYNCIO_COROUTINE_FUNCTIONS:
+                return PendingCall(f"{name}()", here, name, IMPORT)
+            # An imported name is settled by its binding later (a project module's, or unknown).
             return PendingCall(f"{name}()", here, name, _CALLABLE)
         if not isinstance(func, ast.Attribute):
             return None
@@ -339,16 +365,18 @@ class CoroutineCalls:
         if pending is not None:
             return pending
         if func.attr in _ASYNCIO_FUNCTION_NAMES:
-            qualified = self.file.resolve(func)
-            if qualified is not None:
-                if qualified not in ASYNCIO_COROUTINE_FUNCTIONS:
-                    return None
+            if self.file.resolve(func) in ASYNCIO_COROUTINE_FUNCTIONS:
                 written = dotted_name(func) or func.attr
                 return PendingCall(f"{written}()", here, written.partition(".")[0], IMPORT)
         receiver = func.value
         if isinstance(receiver, ast.Name):
             label = f"{receiver.id}.{func.attr}()"
             return PendingCall(label, here, receiver.id, _RECEIVER, func.attr)
+        written = dotted_name(receiver)
+        if written is not None:  # ``pkg.helpers.fetch()``: only an imported module can tell
+            head, *through = written.split(".")
+            label = f"{written}.{func.attr}()"
+            return PendingCall(label, here, head, _RECEIVER, func.attr, tuple(through))
         return None
 
     def _loop_method(self, call: ast.Call) -> Optional[PendingCall]:
@@ -382,11 +410,18 @@ class CoroutineCalls:
                 return False  # the module's own attribute is patched somewhere
             if kinds == [ASYNC_DEF]:
                 return self._is_coroutine_function(owner.async_defs[pending.name])
+            if kinds == [IMPORT]:
+                return self._imported_coroutine_function(owner, pending.name, ())
             return all(kind == MOCK for kind in kinds)
         return all(kind == pending.expect for kind in kinds)
 
     def _decide_receiver(self, pending: PendingCall, owner: Namespace, kinds: List[str]) -> bool:
         method = pending.method
+        if kinds == [IMPORT]:  # ``helpers.fetch()``, ``pkg.helpers.fetch()``
+            attributes = pending.through + (method,)
+            return self._imported_coroutine_function(owner, pending.name, attributes)
+        if pending.through:
+            return False
         if kinds == [PARAM] and owner.receiver == pending.name:
             # ``self.method()`` in a method of the class that defines ``async def method``
             cls = owner.parent
@@ -399,6 +434,31 @@ class CoroutineCalls:
         if len(kinds) == 1 and kinds[0] in ASYNCIO_OBJECT_METHODS:
             return method in ASYNCIO_OBJECT_METHODS[kinds[0]]
         return False
+
+    def _imported_coroutine_function(
+        self, owner: Namespace, name: str, attributes: Tuple[str, ...]
+    ) -> bool:
+        """Whether ``name``, imported once in ``owner``, followed by ``attributes`` is a
+        top-level coroutine function of a project module."""
+        if not self.knows_project_modules or self._books.star_import:
+            return False
+        imported = owner.imported.get(name)
+        if imported is None:
+            return False
+        level, path = imported
+        parts = path.split(".") + list(attributes)
+        function = parts.pop()
+        if not parts and not level:
+            return False  # ``import fetch; fetch()``: a module is not called
+        if function in self._books.stored_attributes:
+            return False  # ``helpers.fetch = ...`` or a patch of it somewhere in the file
+        key = (".".join(parts), level)
+        known = self._books.project_functions.get(key)
+        if known is None:
+            file = self.file
+            known = file.project.async_functions_of(key[0], level, file.filename)
+            self._books.project_functions[key] = known
+        return function in known
 
     def _is_coroutine_function(self, definition: ast.AST) -> bool:
         namespace = self._books.def_namespaces.get(id(definition))

@@ -8,7 +8,8 @@ a context manager (``timeout``) start or need no awaiting of their own and are l
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet
+import ast
+from typing import Callable, Dict, FrozenSet, Optional
 
 ASYNCIO_COROUTINE_FUNCTIONS: FrozenSet[str] = frozenset(
     {
@@ -112,3 +113,14 @@ MOCKER_FIXTURE = "mocker"
 BUILTIN_METHOD_DECORATORS: FrozenSet[str] = frozenset({"staticmethod", "classmethod"})
 TRANSPARENT_DECORATORS: FrozenSet[str] = frozenset({"abc.abstractmethod", "functools.wraps"})
 TRANSPARENT_DECORATOR_PREFIXES = ("pytest.mark.",)
+
+
+def keeps_coroutine(decorator: ast.AST, resolve: Callable[[ast.AST], Optional[str]]) -> bool:
+    """Whether an ``async def`` under ``decorator`` is still a coroutine function."""
+    if isinstance(decorator, ast.Name) and decorator.id in BUILTIN_METHOD_DECORATORS:
+        return True
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    qualified = resolve(target) or ""
+    if qualified in TRANSPARENT_DECORATORS:
+        return True
+    return qualified.startswith(TRANSPARENT_DECORATOR_PREFIXES)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from flake8_asyncloop.context import conftest_facts as conftest_module
-from flake8_asyncloop.context import pytest_config, versions
+from flake8_asyncloop.context import project_modules, pytest_config, versions
 from flake8_asyncloop.context.conftest_facts import conftest_facts
 from flake8_asyncloop.context.model import ProjectContext
 
@@ -66,6 +66,7 @@ def clear_caches() -> None:
     _setup_py_roots.clear()
     pytest_config.clear_cache()
     conftest_module.clear_cache()
+    project_modules.clear_cache()
 
 
 def _build(directory: str, pinned_version: Optional[str]) -> _Entry:

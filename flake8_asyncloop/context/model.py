@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import FrozenSet, Optional, Tuple
 
 from flake8_asyncloop.analysis.testcode import DEFAULT_PYTHON_FILES
 
@@ -93,6 +94,15 @@ class ProjectContext:
     @property
     def uses_anyio(self) -> bool:
         return any(c.uses_anyio for c in self.conftests)
+
+    def async_functions_of(self, module: str, level: int, importer: str) -> FrozenSet[str]:
+        """Top-level coroutine functions of a project module that the file ``importer``
+        imports (``module`` without leading dots, ``level`` dots); empty when not a project
+        file. Read from disk on demand, cached per process."""
+        from flake8_asyncloop.context import project_modules  # it imports this module
+
+        conftest_dirs = (os.path.dirname(c.path) for c in self.conftests)
+        return project_modules.async_functions_of(self.root, module, level, importer, conftest_dirs)
 
 
 DEFAULT_CONTEXT = ProjectContext()

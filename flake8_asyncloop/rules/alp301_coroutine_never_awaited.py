@@ -30,6 +30,20 @@ _ASSERTED = "the assert tests the coroutine object, not its result"
 _AWAIT = "await it"
 _RUN = "make the caller async and await it, or run it with asyncio.run()"
 
+# Project modules the examples import.
+SAVE_HELPERS = """\
+async def save(store, key, value):
+    store[key] = value
+"""
+SYNC_SAVE_HELPERS = """\
+def save(store, key, value):
+    store[key] = value
+"""
+CLIENT = """\
+async def user_exists(name):
+    return name == "ada"
+"""
+
 
 @dataclass
 class _Candidate:
@@ -46,6 +60,7 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     message = "coroutine {call} is never awaited: {effect}; {advice}"
     fix_safety = Safety.UNSAFE
     test_code_only = False
+    knows_project_modules = True
 
     what = """
     Flags a call that makes a coroutine when the coroutine is then lost: the call is a
@@ -56,8 +71,15 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     inside its own class, an asyncio coroutine function (`asyncio.sleep`, `wait_for`, `wait`,
     `open_connection`, `start_server`, `create_subprocess_exec`, `to_thread`, ...), a
     coroutine method of a loop or of an asyncio object built in view (`queue.put()`,
-    `event.wait()`, `lock.acquire()`), or a name bound to `AsyncMock()`. It runs on any code,
-    not only tests.
+    `event.wait()`, `lock.acquire()`), a name bound to `AsyncMock()`, or a top-level
+    `async def` of one of the project's own modules that the file imports: `from helpers
+    import fetch` then `fetch()`, `import helpers` then `helpers.fetch()`, `from pkg import
+    helpers`, `import pkg.helpers as h`, relative imports, and a name the imported module
+    itself takes with `from .client import fetch`. The module is looked for where pytest's
+    default import mode would find it: in the test file's base directory (the first one up
+    without an `__init__.py`), in that of each conftest.py above it, in the project root and
+    in `<root>/src`, and only under the root; it is read, never imported. It runs on any
+    code, not only tests.
     """
     why = """
     Calling a coroutine function runs none of its body: it builds a coroutine object, and the
@@ -76,20 +98,33 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     change), or the coroutine is run with `asyncio.run()`, and which is right is a decision.
     """
     limitations = """
-    Only calls whose target is visible in the module are known: functions imported from
-    other project modules or conftest.py, methods reached through anything but `self` / `cls`
-    in their own class (or inherited from a base), and objects passed in as parameters are
-    not followed. A name bound more than once in its scope (a sync and an async version, a
-    conditional import, a module-level `fetch = sync_fetch`), an `async def` with a decorator
-    other than `staticmethod`, `classmethod`, `abc.abstractmethod`, `functools.wraps` or a
-    pytest mark, and an async generator are all treated as unknown. A method is unknown when
-    any code in the module assigns an attribute of the same name (`self.fetch = ...`,
-    `setattr(obj, "fetch", ...)`). Calls inside `with` blocks that expect an exception or a
-    warning are skipped: `pytest.raises`, `pytest.warns`, `warnings.catch_warnings`,
-    unittest's `assertRaises` / `assertWarns`, and any context manager whose name says
-    "raise", "warn" or "suppress" (`check_warnings`, `contextlib.suppress`); there the call is
-    made for its exception or warning. A coroutine used as an `if` or `while` condition is
-    not checked. A coroutine returned or yielded by a sync fixture or test is ALP304's.
+    Only calls whose target is visible in the module or in a project module it imports are
+    known: methods of an imported class or object, methods reached through anything but
+    `self` / `cls` in their own class (or inherited from a base), and objects passed in as
+    parameters are not followed. An imported module is not found when it lies outside the
+    project root, is installed, shares its name with a standard-library module, is only
+    importable through a `pythonpath` setting or `sys.path` changes, or is larger than 1 MB;
+    a module that cannot be read or parsed tells nothing. In it, a name bound more than once
+    at top level, possibly replaced by a later `import *`, or declared `global` in a
+    function is unknown, and what it takes from another module is followed one step only. A
+    patch of the imported function made elsewhere (an autouse fixture in a conftest.py
+    replacing `helpers.fetch` with a sync function) is not seen; in the file itself,
+    assigning or patching an attribute of that name (`helpers.fetch = ...`,
+    `monkeypatch.setattr(...)`, `mock.patch("helpers.fetch", new=...)`) makes the call
+    unknown, as does any `from x import *` in the file. A file whose text never says `async`
+    (nor, in test code, `await`, `loop`, `pytest`, `aio` or `coroutine`) is not checked at
+    all, so a dropped call of an imported coroutine function there is missed. A name bound
+    more than once in its scope (a sync and an async version, a conditional import, a
+    module-level `fetch = sync_fetch`), an `async def` with a decorator other than
+    `staticmethod`, `classmethod`, `abc.abstractmethod`, `functools.wraps` or a pytest mark,
+    and an async generator are all treated as unknown. A method is unknown when any code in
+    the module assigns an attribute of the same name (`self.fetch = ...`, `setattr(obj,
+    "fetch", ...)`). Calls inside `with` blocks that expect an exception or a warning are
+    skipped: `pytest.raises`, `pytest.warns`, `warnings.catch_warnings`, unittest's
+    `assertRaises` / `assertWarns`, and any context manager whose name says "raise", "warn"
+    or "suppress" (`check_warnings`, `contextlib.suppress`); there the call is made for its
+    exception or warning. A coroutine used as an `if` or `while` condition is not checked. A
+    coroutine returned or yielded by a sync fixture or test is ALP304's.
     """
     examples = (
         Bad(
@@ -229,6 +264,55 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
             """,
             (6, 5),
         ),
+        Bad(
+            """
+            import pytest
+
+            from helpers import save
+
+
+            @pytest.mark.asyncio
+            async def test_save_imported():
+                store = {}
+                save(store, "answer", 42)
+                assert store == {"answer": 42}
+            """,
+            (9, 5),
+            fixed="""
+            import pytest
+
+            from helpers import save
+
+
+            @pytest.mark.asyncio
+            async def test_save_imported():
+                store = {}
+                await save(store, "answer", 42)
+                assert store == {"answer": 42}
+            """,
+            files={"helpers.py": SAVE_HELPERS},
+            runs=True,
+        ),
+        Bad(
+            """
+            import pytest
+
+            import helpers
+            import pkg.client as client
+            from pkg import client as same_client
+
+
+            @pytest.mark.asyncio
+            async def test_user_exists():
+                assert client.user_exists("ada")
+                same_client.user_exists("bob")
+                seen = helpers.save({}, "key", 1)
+            """,
+            (10, 12),
+            (11, 5),
+            (12, 12),
+            files={"helpers.py": SAVE_HELPERS, "pkg/__init__.py": "", "pkg/client.py": CLIENT},
+        ),
         Good(
             """
             import pytest
@@ -319,6 +403,58 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
             """,
             reason="the call is made for the exception or warning it raises",
         ),
+        Good(
+            """
+            from helpers import save
+
+
+            def test_save_sync():
+                store = {}
+                save(store, "answer", 42)
+                assert store == {"answer": 42}
+            """,
+            files={"helpers.py": SYNC_SAVE_HELPERS},
+            reason="the imported function of that name is a sync def",
+            runs=True,
+        ),
+        Good(
+            """
+            import pytest
+
+            from helpers import save
+
+
+            @pytest.mark.asyncio
+            async def test_save_outside():
+                save({}, "answer", 42)
+            """,
+            filename="tests/test_example.py",
+            files={"tests/pytest.ini": "[pytest]\n", "helpers.py": SAVE_HELPERS},
+            reason="helpers.py lies outside the project root (tests/, where pytest.ini is)",
+        ),
+        Good(
+            """
+            import pytest
+
+            import helpers
+            from helpers import save
+
+
+            @pytest.mark.asyncio
+            async def test_save_rebound(monkeypatch):
+                def save(store, key, value):
+                    store[key] = value
+
+                store = {}
+                save(store, "answer", 42)
+                assert store == {"answer": 42}
+                monkeypatch.setattr(helpers, "save", lambda store, key, value: None)
+                helpers.save(store, "answer", 43)
+            """,
+            files={"helpers.py": SAVE_HELPERS},
+            reason="a local def shadows the imported name; the module's attribute is patched",
+            runs=True,
+        ),
     )
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -381,10 +517,11 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     def leave_Module(self, node: ast.Module) -> None:
         super().leave_Module(node)
         for candidate in self._candidates:
-            if not self.decide(candidate.pending):
-                continue
             name = candidate.unused_name
             if name is not None and _is_read(candidate.pending.namespace, name):
+                continue
+            # Last: it may read a project module the file imports.
+            if not self.decide(candidate.pending):
                 continue
             fix = None
             if candidate.in_async:

@@ -1,0 +1,374 @@
+"""The top-level ``async def`` names of the project's own modules, for the imports a file makes.
+
+A module is looked for where Python would find it when pytest runs the project: first the
+importing file's base directory and that of each conftest.py above it (for each such file,
+pytest's default import mode puts on ``sys.path`` the first directory, from the file's own
+upwards, without an ``__init__.py``), then the project root and ``<root>/src``. Only files
+under the root count: never an installed package, never a standard-library name. Modules are
+read with ``ast``, never imported, and only when a rule asks about a name the checked file
+imports from them.
+
+What is read is cached per process on (path, mtime, size). Every path looked at is noted
+with what was there, so that a result cache can tell when a file's findings rest on a
+module that has changed since, or on one that has appeared (``take_dependencies``).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import stat
+import sys
+import sysconfig
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+
+from flake8_asyncloop.analysis.coroutine_functions import (
+    ASYNCIO_COROUTINE_FUNCTIONS,
+    keeps_coroutine,
+)
+from flake8_asyncloop.analysis.names import ImportTable
+from flake8_asyncloop.context.conftest_facts import own_body_nodes
+
+# A module larger than this is generated code or data, not a helper worth reading.
+MAX_BYTES = 1_000_000
+INIT = "__init__.py"
+# Directories that hold installed packages, even when they sit under the root (a virtualenv).
+_INSTALLED_DIRS = frozenset({"site-packages", "dist-packages"})
+
+# What a path held when looked at: (mtime, size) for a file, DIR, or None when missing.
+DIR = "dir"
+Probe = Union[Tuple[int, int], str, None]
+_NOTHING: FrozenSet[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What one module binds at top level that a caller can tell is a coroutine function."""
+
+    async_functions: FrozenSet[str] = _NOTHING
+    # Names bound once by ``from x import name``: local name -> (level, module, name there).
+    reexports: Mapping[str, Tuple[int, str, str]] = field(default_factory=dict)
+
+
+_EMPTY = ModuleFacts()
+_facts_cache: Dict[str, Tuple[Tuple[int, int], ModuleFacts]] = {}
+_dependencies: Dict[str, Probe] = {}
+
+
+# -- the question rules ask, through ProjectContext ---------------------------------------------
+
+
+def async_functions_of(
+    root: Optional[str],
+    module: str,
+    level: int,
+    importer: str,
+    conftest_dirs: Iterable[str] = (),
+) -> FrozenSet[str]:
+    """Top-level coroutine functions of ``module`` as imported by the file ``importer``.
+
+    ``module`` is dotted without leading dots; ``level`` is the number of dots of a relative
+    import (0 for an absolute one). Empty when the module is not a project file or cannot be
+    read. Names a module re-exports with ``from x import name`` are followed one step.
+    """
+    if root is None or not level and (not module or _top_level(module) in _standard_library()):
+        return _NOTHING  # a standard-library module is imported before any test module
+    try:
+        root = os.path.abspath(root)
+        path = find_module(root, module, level, os.path.abspath(importer), conftest_dirs)
+        if path is None:
+            return _NOTHING
+        facts = _facts(path)
+        if not facts.reexports:
+            return facts.async_functions
+        return facts.async_functions | _reexported(root, path, facts.reexports)
+    except (OSError, ValueError):  # an odd path: nothing known
+        return _NOTHING
+
+
+def _reexported(
+    root: str, path: str, reexports: Mapping[str, Tuple[int, str, str]]
+) -> FrozenSet[str]:
+    found = set()
+    targets: Dict[Tuple[int, str], FrozenSet[str]] = {}
+    for local, (level, module, name) in reexports.items():
+        if not level and f"{module}.{name}" in ASYNCIO_COROUTINE_FUNCTIONS:
+            found.add(local)  # ``from asyncio import sleep`` in a helpers module
+            continue
+        key = (level, module)
+        if key not in targets:
+            target = find_module(root, module, level, path, ())
+            # One step only: what the target itself re-exports is not followed.
+            targets[key] = _facts(target).async_functions if target is not None else _NOTHING
+        if name in targets[key]:
+            found.add(local)
+    return frozenset(found)
+
+
+# -- finding the file -------------------------------------------------------------------------
+
+
+def find_module(
+    root: str, module: str, level: int, importer: str, conftest_dirs: Iterable[str]
+) -> Optional[str]:
+    """The file of the module as Python would import it from ``importer``, if under ``root``."""
+    parts = module.split(".") if module else []
+    if level:
+        package = os.path.dirname(importer)
+        for _ in range(level - 1):
+            package = os.path.dirname(package)
+        if not _inside(package, root):
+            return None
+        if not parts:
+            init = os.path.join(package, INIT)
+            return init if _is_file(_probe(init)) else None
+        return _find(parts, [package], root)
+    if parts[0] in _standard_library():
+        return None
+    return _find(parts, _search_dirs(root, importer, conftest_dirs), root)
+
+
+def _search_dirs(root: str, importer: str, conftest_dirs: Iterable[str]) -> List[str]:
+    directories = [_basedir(os.path.dirname(importer), root)]
+    directories += [_basedir(os.path.abspath(d), root) for d in conftest_dirs]
+    directories += [root, os.path.join(root, "src")]
+    unique: List[str] = []
+    for directory in directories:
+        if directory not in unique and _inside(directory, root):
+            unique.append(directory)
+    return unique
+
+
+def _basedir(directory: str, root: str) -> str:
+    """The first directory up from ``directory`` (not above the root) without ``__init__.py``:
+    what pytest's default import mode puts on ``sys.path`` for a file there."""
+    while directory != root and _is_file(_probe(os.path.join(directory, INIT))):
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return directory
+
+
+def _find(parts: List[str], directories: List[str], root: str) -> Optional[str]:
+    """Search as Python's path finder does: in each directory a package (a directory with
+    ``__init__.py``) first, then a ``.py`` module; directories without ``__init__.py`` are
+    namespace portions, searched together when nothing else is found."""
+    last = len(parts) - 1
+    for index, part in enumerate(parts):
+        if not part.isidentifier():
+            return None
+        found: Optional[str] = None
+        portions: List[str] = []
+        for directory in directories:
+            package = os.path.join(directory, part)
+            is_dir = _probe(package) == DIR
+            if is_dir and _is_file(_probe(os.path.join(package, INIT))):
+                found = package
+                break
+            if _is_file(_probe(package + ".py")):
+                if index != last:
+                    return None  # a plain module has no submodules
+                found = package + ".py"
+                break
+            if is_dir:
+                portions.append(package)
+        if found is None:
+            if not portions or index == last:
+                return None  # not found, or a namespace package: no code of its own
+            directories = portions
+        elif found.endswith(".py"):
+            return found if _inside(found, root) else None
+        elif index == last:
+            init = os.path.join(found, INIT)
+            return init if _inside(init, root) else None
+        else:
+            directories = [found]
+    return None
+
+
+def _inside(path: str, root: str) -> bool:
+    if path == root:
+        return True
+    prefix = root.rstrip(os.sep) + os.sep
+    if not path.startswith(prefix):
+        return False
+    return _INSTALLED_DIRS.isdisjoint(path[len(prefix):].split(os.sep))
+
+
+def _top_level(module: str) -> str:
+    return module.partition(".")[0]
+
+
+_stdlib_names: Optional[FrozenSet[str]] = None
+
+
+def _standard_library() -> FrozenSet[str]:
+    global _stdlib_names
+    if _stdlib_names is None:
+        names = getattr(sys, "stdlib_module_names", None)
+        if names is None:  # Python 3.9: the names in the standard library's directory
+            names = set(sys.builtin_module_names)
+            try:
+                for entry in os.listdir(sysconfig.get_paths()["stdlib"]):
+                    names.add(entry[:-3] if entry.endswith(".py") else entry)
+            except (OSError, KeyError):
+                pass
+            names.discard("test")  # CPython's own test suite: a project's test/ wins
+        _stdlib_names = frozenset(names)
+    return _stdlib_names
+
+
+# -- what was looked at, for result caches ----------------------------------------------------
+
+
+def _probe(path: str) -> Probe:
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        result: Probe = None
+    else:
+        result = DIR if stat.S_ISDIR(found.st_mode) else (found.st_mtime_ns, found.st_size)
+    _dependencies[path] = result
+    return result
+
+
+def _is_file(probe: Probe) -> bool:
+    return isinstance(probe, tuple)
+
+
+def take_dependencies() -> List[Tuple[str, Probe]]:
+    """Every path looked at since the last call, with what was there; then forget them."""
+    taken = sorted(_dependencies.items())
+    _dependencies.clear()
+    return taken
+
+
+def dependencies_unchanged(recorded: Iterable[Tuple[str, object]]) -> bool:
+    """Whether each path still holds what ``take_dependencies`` said (as stored in JSON)."""
+    for path, was in recorded:
+        now = _probe(path)
+        _dependencies.pop(path, None)
+        if (tuple(was) if isinstance(was, list) else was) != now:
+            return False
+    return True
+
+
+def clear_cache() -> None:
+    _facts_cache.clear()
+    _dependencies.clear()
+
+
+# -- reading a module -------------------------------------------------------------------------
+
+
+def _facts(path: str) -> ModuleFacts:
+    probe = _probe(path)
+    if not isinstance(probe, tuple):
+        return _EMPTY
+    cached = _facts_cache.get(path)
+    if cached is not None and cached[0] == probe:
+        return cached[1]
+    facts = _read(path, probe[1])
+    _facts_cache[path] = (probe, facts)
+    return facts
+
+
+def _read(path: str, size: int) -> ModuleFacts:
+    if size > MAX_BYTES:
+        return _EMPTY
+    try:
+        with open(path, "rb") as handle:
+            source = handle.read(MAX_BYTES + 1)
+        if len(source) > MAX_BYTES:
+            return _EMPTY
+        tree = ast.parse(source, filename=path)
+    # Undecodable text is a SyntaxError (or UnicodeDecodeError), a null byte a ValueError; a
+    # file nested too deep for the parser raises RecursionError or MemoryError.
+    except (SyntaxError, UnicodeDecodeError, ValueError, OSError, RecursionError, MemoryError):
+        return _EMPTY
+    return module_facts(tree)
+
+
+def module_facts(tree: ast.Module) -> ModuleFacts:
+    """The module's names bound exactly once at top level to a coroutine function (or by a
+    ``from`` import, to follow), and not possibly replaced by a later ``import *``."""
+    bindings: Dict[str, List[Tuple[int, ast.AST, str]]] = {}
+    last_star = -1
+    for position, (name, node, original) in enumerate(_module_bindings(tree)):
+        if name == "*":
+            last_star = position
+        else:
+            bindings.setdefault(name, []).append((position, node, original))
+    for name in _global_declarations(tree):
+        bindings.setdefault(name, []).append((-1, tree, ""))  # a def may rebind it
+    imports = ImportTable()
+    imports.add_module_imports(tree.body)
+    async_functions = set()
+    reexports: Dict[str, Tuple[int, str, str]] = {}
+    for name, found in bindings.items():
+        if len(found) != 1 or found[0][0] < last_star:
+            continue
+        _, node, original = found[0]
+        if isinstance(node, ast.AsyncFunctionDef):
+            if _is_coroutine_function(node, imports):
+                async_functions.add(name)
+        elif isinstance(node, ast.ImportFrom):
+            reexports[name] = (node.level or 0, node.module or "", original)
+    return ModuleFacts(frozenset(async_functions), reexports)
+
+
+def _is_coroutine_function(node: ast.AsyncFunctionDef, imports: ImportTable) -> bool:
+    if not all(keeps_coroutine(d, imports.resolve) for d in node.decorator_list):
+        return False
+    return not any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_body_nodes(node))
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# Their targets are local to them; a walrus inside one binding a function's name is not sought.
+_SKIPPED = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _module_bindings(tree: ast.Module) -> Iterator[Tuple[str, ast.AST, str]]:
+    """(name, binding node, name in the source module for an import) for each binding of a
+    module-level name, in source order; ``*`` for a star import."""
+    stack: List[ast.AST] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _SCOPES):
+            yield node.name, node, ""
+            continue
+        if isinstance(node, _SKIPPED):
+            continue
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Load):
+                yield node.id, node, ""
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield from _import_bindings(node)
+            continue
+        bound = getattr(node, "name", None)  # except ... as name, match captures
+        if isinstance(bound, str):
+            yield bound, node, ""
+        rest = getattr(node, "rest", None)  # match {**rest}
+        if isinstance(rest, str):
+            yield rest, node, ""
+        children = list(ast.iter_child_nodes(node))
+        stack.extend(reversed(children))
+
+
+def _import_bindings(node: ast.AST) -> Iterator[Tuple[str, ast.AST, str]]:
+    for alias in node.names:  # type: ignore[attr-defined]
+        if alias.name == "*":
+            yield "*", node, ""
+        elif isinstance(node, ast.Import):
+            yield alias.asname or alias.name.partition(".")[0], node, ""
+        else:
+            yield alias.asname or alias.name, node, alias.name
+
+
+def _global_declarations(tree: ast.Module) -> Iterator[str]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            yield from node.names
