@@ -24,11 +24,16 @@ class _AsyncFunction:
 
     created: Dict[str, List[ast.Call]] = field(default_factory=dict)
     handed_off: Set[str] = field(default_factory=set)
+    # A fixture wider than a test: the running loop it would get instead is one it keeps
+    # for later tests (ALP503), so the fix is not offered there.
+    outlives_test: bool = False
 
 
 class LoopCreatedInAsyncCode(Rule):
     code = "ALP102"
     name = "loop-created-in-async-code"
+    # Needed in the text for a finding: the calls reported (set_event_loop_policy included)
+    trigger_words = ("new_event_loop", "set_event_loop")
     message = "{call} inside async def: a loop is already running here; {advice}"
     fix_safety = Safety.UNSAFE
 
@@ -46,7 +51,8 @@ class LoopCreatedInAsyncCode(Rule):
     """
     fix_notes = """
     Unsafe: `new_event_loop()` is replaced by `get_running_loop()` and a `set_event_loop(...)`
-    statement is deleted. Code that later closes the loop it made would then close the
+    statement is deleted. Not in a fixture wider than `function`: it would then keep the
+    running loop for later tests (ALP503); restructure such a fixture by hand. Code that later closes the loop it made would then close the
     running loop, and code that relied on the installed loop sees the running one: check
     the test after fixing. `set_event_loop_policy` has no fix; choose the policy in the
     pytest configuration or a `pytest_asyncio_loop_factories` hook instead.
@@ -230,7 +236,8 @@ class LoopCreatedInAsyncCode(Rule):
 
     # -- bookkeeping of async defs ---------------------------------------------------------
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        self._functions.append(_AsyncFunction())
+        fixture = self.file.scope.fixture if self.file.scope.node is node else None
+        self._functions.append(_AsyncFunction(outlives_test=fixture is not None and fixture.scope != "function"))
 
     def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         function = self._functions.pop()
@@ -238,7 +245,7 @@ class LoopCreatedInAsyncCode(Rule):
             if name in function.handed_off:
                 continue
             for call in calls:
-                self._report_new_loop(call)
+                self._report_new_loop(call, function)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         target = node.targets[0] if len(node.targets) == 1 else None
@@ -263,7 +270,7 @@ class LoopCreatedInAsyncCode(Rule):
             return
         if qualified in _NEW_EVENT_LOOP:
             if id(node) not in self._settled:
-                self._report_new_loop(node)
+                self._report_new_loop(node, self._functions[-1])
         elif is_set_loop:
             fix = None
             statement = self._statement
@@ -305,14 +312,16 @@ class LoopCreatedInAsyncCode(Rule):
     def _in_async_body(self) -> bool:
         return bool(self._functions) and self.file.in_async_function
 
-    def _report_new_loop(self, call: ast.Call) -> None:
-        replacement, imports = spell(GET_RUNNING_LOOP, self.file)
-        fix = Fix(
-            Safety.UNSAFE,
-            "use the running loop",
-            (ReplaceExpression(Span.of(call), f"{replacement}()"),),
-            imports,
-        )
+    def _report_new_loop(self, call: ast.Call, function: _AsyncFunction) -> None:
+        fix = None
+        if not function.outlives_test:
+            replacement, imports = spell(GET_RUNNING_LOOP, self.file)
+            fix = Fix(
+                Safety.UNSAFE,
+                "use the running loop",
+                (ReplaceExpression(Span.of(call), f"{replacement}()"),),
+                imports,
+            )
         self.report(call, fix, call="new_event_loop()", advice="use asyncio.get_running_loop()")
 
 
