@@ -73,7 +73,7 @@ def main() -> None:
         project = context_for(path)
         if not worth_checking(source, is_test_file(path, project.config.python_files)):
             continue
-        engine.check(tree, path, project)
+        engine.check(tree, path, project, source=source)  # as the plugin and the command do
         walked += 1
     total = time.perf_counter() - start
     per_rule: Dict[str, float] = collections.defaultdict(float)

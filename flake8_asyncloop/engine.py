@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
 
 from flake8_asyncloop.analysis import scopes
-from flake8_asyncloop.analysis.children import CHILD_FIELDS, child_fields
+from flake8_asyncloop.analysis.children import child_fields
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, FIXTURE_ORIGIN, loop_origin
 from flake8_asyncloop.analysis.module_index import ModuleIndex
 from flake8_asyncloop.analysis.names import ImportTable
@@ -163,11 +163,16 @@ class Engine:
         filename: str,
         project: ProjectContext = DEFAULT_CONTEXT,
         options: Options = DEFAULT_OPTIONS,
+        source: Optional[str] = None,
     ) -> Tuple[List[Finding], List[InternalError]]:
+        """Findings and rule failures for one module; with its ``source``, the rules whose
+        ``trigger_words`` the text lacks are skipped (they could report nothing there)."""
         findings: List[Finding] = []
         errors: List[InternalError] = []
         file = FileState(tree, filename, project, options)
         classes = tuple(r for r in self.rules if file.is_test_file or not r.test_code_only)
+        if source is not None:
+            classes = _triggered(classes, source)
         if classes:
             plan = self._plans.get(classes)
             if plan is None:
@@ -176,6 +181,25 @@ class Engine:
             _Walker(file, active, errors, plan).walk(tree)
         findings.sort(key=Finding.sort_key)
         return findings, errors
+
+
+def _triggered(rules: Tuple[Type[Rule], ...], source: str) -> Tuple[Type[Rule], ...]:
+    """The rules that may report in ``source``: each word is looked for at most once."""
+    present: Dict[str, bool] = {}
+    kept = []
+    for rule in rules:
+        words = rule.trigger_words
+        if words:
+            for word in words:
+                found = present.get(word)
+                if found is None:
+                    found = present[word] = word in source
+                if found:
+                    break
+            else:
+                continue
+        kept.append(rule)
+    return tuple(kept)
 
 
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -191,6 +215,9 @@ class _Plan:
     def __init__(self, rules: Sequence[Type[Rule]]) -> None:
         self.visit = self._table(rules, "visit")
         self.leave = self._table(rules, "leave")
+        # Node types some handler leaves, and those the walk itself must leave (scopes,
+        # bindings): only these get a second stack entry.
+        self.leave_types = frozenset(t for t, _ in self.leave) | _NEEDS_LEAVE
 
     @staticmethod
     def _table(rules: Sequence[Type[Rule]], kind: str) -> _Table:
@@ -232,61 +259,68 @@ class _Walker:
 
     def walk(self, tree: ast.AST) -> None:
         file = self.file
-        visit, leave = self.visit, self.leave
+        visit = self.visit
+        leave_types = self.plan.leave_types
+        entering = _ENTERING
+        fields_of = _FIELDS
         AST = ast.AST
-        scope_types, binding_types, needs_leave = _SCOPE_TYPES, _BINDING_TYPES, _NEEDS_LEAVE
-        ClassDef, Lambda, Import, ImportFrom = ast.ClassDef, ast.Lambda, ast.Import, ast.ImportFrom
-        known_fields = CHILD_FIELDS
         # An explicit stack instead of recursion: deeply nested code cannot exhaust the C stack.
-        stack: List[Tuple[ast.AST, bool]] = [(tree, False)]
-        pop, push = stack.pop, stack.append
+        # It holds nodes to enter, ``(node,)`` tuples for nodes to leave once their children
+        # are done, and (pushed in bulk from lists) the odd None or str, which are skipped.
+        stack: List[object] = [tree]
+        pop, push, extend = stack.pop, stack.append, stack.extend
         while stack:
-            node, leaving = pop()
-            node_type = type(node)
-            if leaving:
-                handlers = leave.get(node_type)
-                if handlers:
-                    for handler in handlers:
-                        try:
-                            handler(node)
-                        except Exception as error:  # one rule's bug must not stop the others
-                            self._failed(handler, node, error)
-                if node_type in binding_types:
-                    _record_bindings(file, node)
-                if node_type in scope_types:
-                    file.leave_scope(node)
-                continue
-            if node_type in scope_types:
-                if node_type is ClassDef:
-                    file.enter_class(node)  # type: ignore[arg-type]
-                elif node_type is Lambda:
-                    file.enter_lambda(node)  # type: ignore[arg-type]
-                else:
+            node = pop()
+            node_type = node.__class__
+            fields = fields_of.get(node_type)
+            if fields is None:
+                if node_type is tuple:
+                    self._leave(node[0])  # type: ignore[index]
+                    continue
+                if not isinstance(node, AST):
+                    continue  # None in Dict.keys, a name in Global.names
+                fields = fields_of[node_type] = child_fields(node_type)
+            kind = entering.get(node_type)
+            if kind is not None:
+                if kind is _FUNCTION:
                     file.enter_function(node)
-            elif node_type is Import or node_type is ImportFrom:
-                file.imports.add(node)
+                elif kind is _IMPORT:
+                    file.imports.add(node)  # type: ignore[arg-type]
+                elif kind is _CLASS:
+                    file.enter_class(node)  # type: ignore[arg-type]
+                elif kind is _LAMBDA:
+                    file.enter_lambda(node)  # type: ignore[arg-type]
             handlers = visit.get(node_type)
             if handlers:
                 for handler in handlers:
                     try:
                         handler(node)
-                    except Exception as error:
+                    except Exception as error:  # one rule's bug must not stop the others
                         self._failed(handler, node, error)
-            if node_type in needs_leave or node_type in leave:
-                push((node, True))
-            fields = known_fields.get(node_type)
-            if fields is None:
-                fields = child_fields(node_type)
+            if node_type in leave_types:
+                push((node,))
             # Children pushed last-first so they are visited in source order.
             for name in fields:
                 value = getattr(node, name, None)
                 if value.__class__ is list:
-                    for index in range(len(value) - 1, -1, -1):
-                        item = value[index]
-                        if isinstance(item, AST):
-                            push((item, False))
-                elif isinstance(value, AST):
-                    push((value, False))
+                    if value:
+                        extend(reversed(value))
+                elif value is not None:
+                    push(value)
+
+    def _leave(self, node: ast.AST) -> None:
+        node_type = node.__class__
+        handlers = self.leave.get(node_type)
+        if handlers:
+            for handler in handlers:
+                try:
+                    handler(node)
+                except Exception as error:
+                    self._failed(handler, node, error)
+        if node_type in _BINDING_TYPES:
+            _record_bindings(self.file, node)
+        elif node_type in _SCOPE_TYPES:
+            self.file.leave_scope(node)
 
     def _failed(self, handler: Handler, node: ast.AST, error: Exception) -> None:
         """Report the rule whose handler raised and drop it for the rest of the file."""
@@ -304,6 +338,19 @@ class _Walker:
 _SCOPE_TYPES = frozenset(_SCOPE_NODES)
 _BINDING_TYPES = frozenset(_BINDING_NODES)
 _NEEDS_LEAVE = _SCOPE_TYPES | _BINDING_TYPES
+# What the walk does on entering a node, before the rules see it.
+_FUNCTION, _CLASS, _LAMBDA, _IMPORT = "function", "class", "lambda", "import"
+_ENTERING = {
+    ast.FunctionDef: _FUNCTION,
+    ast.AsyncFunctionDef: _FUNCTION,
+    ast.ClassDef: _CLASS,
+    ast.Lambda: _LAMBDA,
+    ast.Import: _IMPORT,
+    ast.ImportFrom: _IMPORT,
+}
+# The walk's own copy of the child fields: only ast node types are ever keys, so a miss
+# also tells the leave entries (tuples) and stray values (None, str) apart.
+_FIELDS: Dict[type, Tuple[str, ...]] = {}
 
 
 def _record_bindings(file: FileState, node: ast.AST) -> None:

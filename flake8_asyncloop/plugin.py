@@ -59,8 +59,9 @@ class AsyncLoopChecker:
         options = self._options
         project = context_for(self._filename, options.pytest_asyncio_version)
         test_code = is_test_file(self._filename, project.config.python_files)
-        if not worth_checking("".join(self._lines), test_code, options.loop_bound_names):
+        source = "".join(self._lines)
+        if not worth_checking(source, test_code, options.loop_bound_names):
             return [], []
-        return self._engine.check(self._tree, self._filename, project, options)
+        return self._engine.check(self._tree, self._filename, project, options, source)
 
 

@@ -66,6 +66,10 @@ class Rule:
     fix_safety: ClassVar[Safety] = Safety.NONE
     test_code_only: ClassVar[bool] = True  # silent outside test modules and conftest.py
     default_enabled: ClassVar[bool] = True
+    # Words one of which the file's text must contain for the rule to report anything there
+    # (an import alias still spells the imported name); empty: the rule may report anywhere.
+    # The engine skips the rule in other files, so these must be necessary, never guesses.
+    trigger_words: ClassVar[Tuple[str, ...]] = ()
     # -- documentation, in ruff's fixed order -----------------------------------------------
     what: ClassVar[str]  # What it does
     why: ClassVar[str]  # Why is this bad?

@@ -12,6 +12,8 @@ from flake8_asyncloop.rule import Bad, Good, Rule
 class LoopClosedByHand(Rule):
     code = "ALP101"
     name = "loop-closed-by-hand"
+    # Needed in the text for a finding: only ``<loop>.close()`` is reported
+    trigger_words = ("close",)
     message = "event loop closed by hand: pytest-asyncio owns this loop; remove the close()"
     fix_safety = Safety.SAFE
 

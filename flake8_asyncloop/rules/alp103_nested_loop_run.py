@@ -24,6 +24,9 @@ _NEST_ASYNCIO = "nest_asyncio.apply"
 class NestedLoopRun(Rule):
     code = "ALP103"
     name = "nested-loop-run"
+    # Needed in the text for a finding: asyncio.run, run_until_complete, run_forever,
+    # Runner, getfixturevalue
+    trigger_words = ("run", "Runner", "getfixturevalue")
     message = "{call} inside async def always fails while the loop runs: {advice}"
     fix_safety = Safety.SAFE
     test_code_only = False

@@ -24,6 +24,8 @@ _RUN_UNTIL_COMPLETE = "run_until_complete"
 class LoopAtImportTime(Rule):
     code = "ALP106"
     name = "loop-at-import-time"
+    # Needed in the text for a finding: get/new_event_loop, asyncio.run, run_until_complete
+    trigger_words = ("_event_loop", "run")
     message = (
         "{call} at import time: the loop is not the one tests run on; "
         "move it into a fixture or test"

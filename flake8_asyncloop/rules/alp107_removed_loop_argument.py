@@ -49,6 +49,8 @@ _REMOVED_LOOP_NAMES = frozenset(
 class RemovedLoopArgument(Rule):
     code = "ALP107"
     name = "removed-loop-argument"
+    # Needed in the text for a finding: the ``loop=`` keyword
+    trigger_words = ("loop",)
     message = "{call}() does not take loop= since Python 3.10 (TypeError): remove the argument"
     fix_safety = Safety.SAFE
     test_code_only = False

@@ -29,6 +29,8 @@ FUNCTION_LOOP_CONFTEST = SESSION_LOOP_CONFTEST.replace('(scope="session")', "")
 class ConflictingEventLoopOverrides(Rule):
     code = "ALP202"
     name = "conflicting-event-loop-overrides"
+    # Needed in the text for a finding: only ``event_loop`` fixtures are reported
+    trigger_words = ("event_loop",)
     message = (
         '`event_loop` defined here with scope "{scope}" and with another scope at {others}: '
         "the tests below get one loop or the other by where they live; give them loop_scope= "

@@ -15,6 +15,8 @@ FIRST_VERSION_DEPRECATING_OVERRIDE = (1, 4)
 class EventLoopPolicyOverride(Rule):
     code = "ALP204"
     name = "event-loop-policy-override"
+    # Needed in the text for a finding: only that fixture is reported
+    trigger_words = ("event_loop_policy",)
     message = (
         "`event_loop_policy` fixture overridden: deprecated since pytest-asyncio 1.4; "
         "return loop factories from a pytest_asyncio_loop_factories hook instead"

@@ -34,6 +34,8 @@ AUTO_MODE_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_sco
 class FixtureScopeWiderThanLoopScope(Rule):
     code = "ALP205"
     name = "fixture-scope-wider-than-loop-scope"
+    # Needed in the text for a finding: an async def or pytest_asyncio's decorator
+    trigger_words = ("async",)
     message = (
         'fixture `{fixture}` has scope "{scope}" but runs on a "{loop}"-scoped event loop '
         "({source}): pytest-asyncio fails with ScopeMismatch; {action}"

@@ -51,6 +51,8 @@ async def api():
 class FixtureLoopDiffersFromTestLoop(Rule):
     code = "ALP206"
     name = "fixture-loop-differs-from-test-loop"
+    # Needed in the text for a finding: only async tests are reported
+    trigger_words = ("async",)
     message = (
         'fixture `{fixture}` ({where}) gives {value}, bound to its "{fixture_loop}"-scoped event '
         'loop, but this test runs on a "{test_loop}"-scoped one; give the test '

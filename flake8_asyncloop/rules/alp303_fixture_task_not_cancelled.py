@@ -47,6 +47,8 @@ class _Function:
 class FixtureTaskNotCancelled(Rule):
     code = "ALP303"
     name = "fixture-task-not-cancelled"
+    # Needed in the text for a finding: the task factories (analysis/tasks.py)
+    trigger_words = ("create_task", "ensure_future")
     message = (
         "task '{task}' started before the fixture's yield is never cancelled or awaited "
         "after it: it outlives the test"

@@ -488,8 +488,15 @@ def _uses_another_thread(call: ast.Call) -> bool:
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
     if name in _THREADED_LOOP_NAMES:
         return True
-    values = call.args + [keyword.value for keyword in call.keywords]
-    return any(isinstance(v, ast.Attribute) and v.attr in _THREADED_LOOP_NAMES for v in values)
+    # Runs on every call in a def: plain loops, no list built.
+    for value in call.args:
+        if isinstance(value, ast.Attribute) and value.attr in _THREADED_LOOP_NAMES:
+            return True
+    for keyword in call.keywords:
+        value = keyword.value
+        if isinstance(value, ast.Attribute) and value.attr in _THREADED_LOOP_NAMES:
+            return True
+    return False
 
 
 def _owns_its_loop(function: _Function) -> bool:

@@ -35,6 +35,16 @@ _PARTIAL = frozenset({"functools.partial"})
 class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
     code = "ALP305"
     name = "coroutine-scheduled-as-callback"
+    # Needed in the text for a finding: the callback APIs above
+    trigger_words = (
+        "call_soon",
+        "call_later",
+        "call_at",
+        "signal",
+        "run_in_executor",
+        "add_done_callback",
+        "atexit",
+    )
     message = (
         "callback {callback} returns a coroutine that {method}() never awaits: "
         "the async code never runs"

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 class AsyncGeneratorTest(Rule):
     code = "ALP404"
     name = "async-generator-test"
+    # Needed in the text for a finding: a ``yield`` in an async test
+    trigger_words = ("yield",)
     message = (
         "async test '{test}' yields, which makes it an async generator that is never run; "
         "move the setup and teardown into a fixture"

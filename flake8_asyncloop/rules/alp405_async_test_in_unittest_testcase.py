@@ -22,6 +22,8 @@ RUNNER_MEMBERS = frozenset(
 class AsyncTestInUnittestTestcase(Rule):
     code = "ALP405"
     name = "async-test-in-unittest-testcase"
+    # Needed in the text for a finding: a direct ``unittest.TestCase`` base
+    trigger_words = ("TestCase",)
     message = (
         "async test '{test}' in unittest.TestCase subclass {cls} is never awaited, so it passes "
         "without running; subclass unittest.IsolatedAsyncioTestCase"

@@ -31,6 +31,8 @@ FIXTURE_PROBLEM = (
 class PytestAsyncioInIsolatedTestcase(Rule):
     code = "ALP406"
     name = "pytest-asyncio-in-isolated-testcase"
+    # Needed in the text for a finding: a subclass of it
+    trigger_words = ("IsolatedAsyncioTestCase",)
     message = "{subject} in IsolatedAsyncioTestCase subclass '{cls}': {problem}"
 
     what = """

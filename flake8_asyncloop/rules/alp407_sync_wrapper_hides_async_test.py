@@ -40,6 +40,8 @@ LOOP_WORDS = frozenset(
 class SyncWrapperHidesAsyncTest(Rule):
     code = "ALP407"
     name = "sync-wrapper-hides-async-test"
+    # Needed in the text for a finding: only ``async def`` tests are reported
+    trigger_words = ("async",)
     message = (
         "decorator '{decorator}' wraps async test '{test}' in a sync function that returns the "
         "coroutine without running it; make the wrapper async and await the call"

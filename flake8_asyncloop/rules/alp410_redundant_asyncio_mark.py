@@ -20,6 +20,8 @@ AUTO_PYPROJECT = (
 class RedundantAsyncioMark(Rule):
     code = "ALP410"
     name = "redundant-asyncio-mark"
+    # Needed in the text for a finding: an asyncio mark, however imported
+    trigger_words = ("asyncio",)
     message = "asyncio mark {where} is redundant in auto mode; remove it"
     fix_safety = Safety.SAFE
     default_enabled = False

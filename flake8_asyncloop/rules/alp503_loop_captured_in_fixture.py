@@ -16,6 +16,8 @@ _CAPTURED_GETTERS = frozenset({GET_EVENT_LOOP, GET_RUNNING_LOOP})
 class LoopCapturedInFixture(Rule):
     code = "ALP503"
     name = "loop-captured-in-fixture"
+    # Needed in the text for a finding: the loop getters it follows
+    trigger_words = ("get_event_loop", "get_running_loop")
     message = (
         "{scope}-scoped fixture '{fixture}' keeps the event loop for later tests, which may "
         "run on another loop; call asyncio.get_running_loop() where the loop is needed"
