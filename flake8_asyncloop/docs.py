@@ -90,7 +90,7 @@ def _printed_findings(rule: Type[Rule], index: int) -> Tuple[str, ...]:
 
     example = rule.examples[index]
     with tempfile.TemporaryDirectory() as directory:
-        module = _lay_out(example, Path(directory))
+        module = example.lay_out(Path(directory))
         if getattr(rule, "config_file_rule", False):
             return tuple(_config_file_findings(rule, module, directory))
         project = context_for(str(module), DOCS_PYTEST_ASYNCIO_VERSION)
@@ -110,17 +110,6 @@ def _config_file_findings(rule: Type[Rule], module: Path, directory: str) -> Lis
         shown = os.path.relpath(os.path.abspath(path), directory)
         printed += [_printed(shown, f) for f in findings if f.code == rule.code]
     return printed
-
-
-def _lay_out(example: Example, directory: Path) -> Path:
-    for relative, text in example.files.items():
-        target = directory / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    module = directory / example.filename
-    module.parent.mkdir(parents=True, exist_ok=True)
-    module.write_text(example.source, encoding="utf-8")
-    return module
 
 
 def _code_block(source: str, language: str = "python") -> str:

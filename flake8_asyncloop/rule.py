@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import textwrap
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Dict, List, Mapping, Optional, Tuple
 
 from flake8_asyncloop.findings import Finding, Fix, Safety, Span
@@ -43,6 +44,15 @@ class Example:
     @property
     def is_bad(self) -> bool:
         return bool(self.expect)
+
+    def lay_out(self, directory: Path) -> Path:
+        """Write the example as a small project under ``directory``; return the module's path."""
+        directory.mkdir(parents=True, exist_ok=True)
+        for relative, text in {**self.files, self.filename: self.source}.items():
+            target = directory / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        return directory / self.filename
 
 
 def Bad(source: str, *expect: Tuple[int, int], fixed: Optional[str] = None, **kwargs) -> Example:

@@ -21,15 +21,7 @@ ENGINE = Engine(ALL_RULES)
 
 def write_example(example: Example, directory: Path) -> Path:
     """Lay the example out as a small project; return the path of the module under test."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for relative, text in example.files.items():
-        target = directory / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    module = directory / example.filename
-    module.parent.mkdir(parents=True, exist_ok=True)
-    module.write_text(example.source, encoding="utf-8")
-    return module
+    return example.lay_out(directory)
 
 
 def check_path(path: Path) -> List[Located]:
