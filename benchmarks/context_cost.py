@@ -48,7 +48,9 @@ def time_parse(files: List[str]) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("directory", nargs="?", help="a suite to measure (default: generate one)")
     parser.add_argument("--modules", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=5)
@@ -60,7 +62,9 @@ def main() -> int:
         else:
             root = Path(scratch) / "suite"
             generator = Path(__file__).resolve().parent / "generate_corpus.py"
-            status = os.system(f'"{sys.executable}" "{generator}" "{root}" --modules {args.modules} > /dev/null')
+            status = os.system(
+                f'"{sys.executable}" "{generator}" "{root}" --modules {args.modules} > /dev/null'
+            )
             if status:
                 return 1
         files = python_files(root)
@@ -79,7 +83,8 @@ def main() -> int:
     print(f"context, cold (caches cleared): {per_file(cold):8.1f} µs per file")
     print(f"context, warm (caches filled):  {per_file(warm):8.1f} µs per file")
     print(f"ast.parse of the same files:    {per_file(parse):8.1f} µs per file")
-    print(f"cold context / ast.parse:       {statistics.median(cold) / statistics.median(parse):8.3f}x")
+    cold_ratio = statistics.median(cold) / statistics.median(parse)
+    print(f"cold context / ast.parse:       {cold_ratio:8.3f}x")
     return 0
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import textwrap
 from pathlib import Path
 
 HEADER = '''\
@@ -164,7 +163,10 @@ def write_corpus(out: Path, modules: int, seed: int, broken_percent: float) -> i
     lines = 0
     for index in range(modules):
         area = AREAS[index % len(AREAS)]
-        parts = [HEADER.format(area=area, index=index, package=package), FIXTURES.format(index=index, area=area)]
+        parts = [
+            HEADER.format(area=area, index=index, package=package),
+            FIXTURES.format(index=index, area=area),
+        ]
         for n in range(rng.randint(3, 8)):
             parts.append((ASYNC_TEST if n % 3 else SYNC_TEST).format(area=area, index=index, n=n))
         parts.append(CLASS_TESTS.format(Area=area.title(), index=index))
@@ -178,7 +180,9 @@ def write_corpus(out: Path, modules: int, seed: int, broken_percent: float) -> i
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--modules", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)

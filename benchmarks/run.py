@@ -1,7 +1,8 @@
 """Benchmark flake8-asyncloop against the floors it should sit on, as ratios.
 
     python benchmarks/run.py --generate 2000            # a generated pytest-asyncio suite
-    python benchmarks/run.py --corpus "$(python -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
+    python benchmarks/run.py \
+--corpus "$(python -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')"
     python benchmarks/run.py --generate 500,1000,2000 --only check   # linearity
 
 Every figure is the median of --runs whole-process runs (CPU seconds of the child, which a
@@ -31,7 +32,9 @@ PY = sys.executable
 def run_once(command: Sequence[str], cwd: Path) -> Tuple[float, float, int, int]:
     """(cpu seconds, wall seconds, peak RSS in KiB, exit code) of one child process."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
@@ -50,11 +53,17 @@ def measure(command: Sequence[str], cwd: Path, runs: int, before=None) -> Dict[s
         cpu.append(c)
         wall.append(w)
         rss.append(r)
-    return {"cpu": statistics.median(cpu), "wall": statistics.median(wall), "rss_mib": max(rss) / 1024}
+    return {
+        "cpu": statistics.median(cpu),
+        "wall": statistics.median(wall),
+        "rss_mib": max(rss) / 1024,
+    }
 
 
 def command_supports(flag: str) -> bool:
-    result = subprocess.run([PY, "-m", "flake8_asyncloop", "check", "--help"], capture_output=True, text=True)
+    result = subprocess.run(
+        [PY, "-m", "flake8_asyncloop", "check", "--help"], capture_output=True, text=True
+    )
     return flag in result.stdout
 
 
@@ -87,7 +96,9 @@ def in_process_plugin_cost(corpus: Path) -> Tuple[int, int, float, float]:
     return files, lines, parse_time, plugin_time
 
 
-def report(label: str, numerator: Dict[str, float], denominator: Dict[str, float], target: str) -> None:
+def report(
+    label: str, numerator: Dict[str, float], denominator: Dict[str, float], target: str
+) -> None:
     ratio = numerator["cpu"] / denominator["cpu"] if denominator["cpu"] else float("nan")
     print(
         f"{label:<44} {numerator['cpu']:7.2f}s cpu / {denominator['cpu']:7.2f}s cpu = {ratio:5.2f}x"
@@ -101,13 +112,16 @@ def bench_corpus(corpus: Path, runs: int, only: Optional[str]) -> None:
     print(f"{files} files, {lines} lines")
     print(
         f"{'plugin in-process vs ast.parse':<44} {plugin_time:7.2f}s / {parse_time:7.2f}s = "
-        f"{plugin_time / parse_time:5.2f}x   (target <= 1.0x on async suites, <= 0.25x on the stdlib)"
+        f"{plugin_time / parse_time:5.2f}x   (target <= 1.0x on async suites,"
+        " <= 0.25x on the stdlib)"
     )
     target = [str(corpus)]
     floor = measure([PY, str(HERE / "floor.py"), *target], corpus, runs)
     cache_flag = ["--no-cache"] if command_supports("--no-cache") else []
     jobs_flag = ["--jobs", "1"] if command_supports("--jobs") else []
-    check = measure([PY, "-m", "flake8_asyncloop", "check", *jobs_flag, *cache_flag, *target], corpus, runs)
+    check = measure(
+        [PY, "-m", "flake8_asyncloop", "check", *jobs_flag, *cache_flag, *target], corpus, runs
+    )
     report("check --jobs 1 vs parse+walk floor", check, floor, "<= 1.5x")
     print(
         f"{'peak memory of check':<44} {check['rss_mib']:7.1f} MiB for {lines} lines"
@@ -121,11 +135,21 @@ def bench_corpus(corpus: Path, runs: int, only: Optional[str]) -> None:
     report("flake8 with plugin vs without", with_plugin, without, "report")
     added = {k: with_plugin[k] - without[k] for k in ("cpu", "wall")}
     parse_only = {"cpu": parse_time, "wall": parse_time}
-    report("  plugin's added cost vs ast.parse", added, parse_only, "<= 1.0x async, <= 0.25x stdlib")
-    fix = measure([PY, "-m", "flake8_asyncloop", "fix", "--diff", *jobs_flag, *cache_flag, *target], corpus, runs)
+    report(
+        "  plugin's added cost vs ast.parse", added, parse_only, "<= 1.0x async, <= 0.25x stdlib"
+    )
+    fix = measure(
+        [PY, "-m", "flake8_asyncloop", "fix", "--diff", *jobs_flag, *cache_flag, *target],
+        corpus,
+        runs,
+    )
     report("fix --diff vs check", fix, check, "<= 1.3x")
     if jobs_flag:
-        two = measure([PY, "-m", "flake8_asyncloop", "check", "--jobs", "2", *cache_flag, *target], corpus, runs)
+        two = measure(
+            [PY, "-m", "flake8_asyncloop", "check", "--jobs", "2", *cache_flag, *target],
+            corpus,
+            runs,
+        )
         speedup = check["wall"] / two["wall"]
         print(
             f"{'check --jobs 2 speed-up (wall)':<44} {check['wall']:7.2f}s / {two['wall']:7.2f}s"
@@ -151,9 +175,15 @@ def bench_corpus(corpus: Path, runs: int, only: Optional[str]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", action="append", type=Path, default=[], help="a directory to benchmark")
-    parser.add_argument("--generate", default="", help="generate suites of these module counts (comma-separated)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--corpus", action="append", type=Path, default=[], help="a directory to benchmark"
+    )
+    parser.add_argument(
+        "--generate", default="", help="generate suites of these module counts (comma-separated)"
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=["check"], help="measure only check against the floor")
     args = parser.parse_args()

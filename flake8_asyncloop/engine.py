@@ -101,7 +101,8 @@ class FileState:
         )
 
     def enter_class(self, node: ast.ClassDef) -> None:
-        self.scope = Scope(scopes.CLASS, node, self.scope, class_kind=class_kind(node, self.imports))
+        kind = class_kind(node, self.imports)
+        self.scope = Scope(scopes.CLASS, node, self.scope, class_kind=kind)
 
     def leave_scope(self, node: ast.AST) -> None:
         if isinstance(node, _FUNCTION_NODES):

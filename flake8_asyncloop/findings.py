@@ -37,7 +37,9 @@ class Span:
     def of(cls, node: ast.AST) -> "Span":
         end_line = getattr(node, "end_lineno", None) or node.lineno
         end_col = getattr(node, "end_col_offset", None)
-        return cls(node.lineno, node.col_offset, end_line, node.col_offset if end_col is None else end_col)
+        if end_col is None:
+            end_col = node.col_offset
+        return cls(node.lineno, node.col_offset, end_line, end_col)
 
 
 # Edits: a closed set of operations on nodes found by their span. The fixer knows how to
@@ -126,7 +128,7 @@ class RemoveParameter(Edit):
 
 @dataclass(frozen=True)
 class InsertAtBodyStart(Edit):
-    """Insert ``statement`` as the first statement of the function at ``span`` (after a docstring)."""
+    """Insert ``statement`` first in the body of the function at ``span`` (after a docstring)."""
 
     statement: str
 
@@ -138,7 +140,7 @@ class RemoveDecorator(Edit):
 
 @dataclass(frozen=True)
 class AddDecorator(Edit):
-    """Add ``decorator`` (an expression, without ``@``) as the outermost decorator of the def at ``span``."""
+    """Add ``decorator`` (an expression, without ``@``) outermost on the def at ``span``."""
 
     decorator: str
 

@@ -63,5 +63,3 @@ class AsyncLoopChecker:
         if not worth_checking(source, test_code, options.loop_bound_names):
             return [], []
         return self._engine.check(self._tree, self._filename, project, options, source)
-
-

@@ -143,7 +143,9 @@ def encode_like(original: SourceFile, new_text: str) -> bytes:
     return codecs.BOM_UTF8 + data if original.bom else data
 
 
-def write_source(path: PathLike, original: SourceFile, new_text: str, is_python: bool = True) -> None:
+def write_source(
+    path: PathLike, original: SourceFile, new_text: str, is_python: bool = True
+) -> None:
     """Replace the file at ``path`` with ``new_text``, written as ``original`` was.
 
     Refuses (``SourceError``) Python text that does not parse (other files are checked by
@@ -155,7 +157,8 @@ def write_source(path: PathLike, original: SourceFile, new_text: str, is_python:
         try:
             ast.parse(new_text)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
-            raise SourceError(path, f"refusing to write text that does not parse: {error}") from error
+            message = f"refusing to write text that does not parse: {error}"
+            raise SourceError(path, message) from error
     data = encode_like(original, new_text)
     target = os.path.realpath(os.fspath(path))
     directory, name = os.path.split(target)

@@ -72,7 +72,9 @@ def _pytest_plugins() -> List[str]:
     return plugins
 
 
-def run_pytest_isolated(project: Path, *args: str, python_warnings: str = "") -> subprocess.CompletedProcess:
+def run_pytest_isolated(
+    project: Path, *args: str, python_warnings: str = ""
+) -> subprocess.CompletedProcess:
     """Run real pytest on a small project with warnings as errors and no auto-loaded plugins.
 
     Plugin auto-loading is off so that a plugin installed on the machine (pytest-benchmark

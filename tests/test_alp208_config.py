@@ -76,7 +76,8 @@ def test_respects_select_and_ignore(tmp_path: Path) -> None:
     write_example(RULE.bad_examples()[0], tmp_path)
     assert alp208_lines(run_check(tmp_path, "--ignore=ALP208", ".").stdout) == []
     assert alp208_lines(run_check(tmp_path, "--select=ALP1", ".").stdout) == []
-    assert alp208_lines(run_check(tmp_path, "--select=ALP208", ".").stdout) == [("pytest.ini", 1, 1)]
+    selected = run_check(tmp_path, "--select=ALP208", ".")
+    assert alp208_lines(selected.stdout) == [("pytest.ini", 1, 1)]
 
 
 def test_async_fixture_in_a_conftest_counts(tmp_path: Path) -> None:

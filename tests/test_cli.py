@@ -390,8 +390,6 @@ def test_summary_counts_unsafe_fixes(project: Path, capsys, monkeypatch) -> None
 # -- fix --------------------------------------------------------------------------------------
 
 
-
-
 def test_fix_writes_files_and_exits_0_when_nothing_remains(project: Path, capsys) -> None:
     target = write(project / "tests" / "test_x.py", CLOSING_TEST)
     untouched = write(project / "tests" / "test_ok.py", CLEAN_TEST)

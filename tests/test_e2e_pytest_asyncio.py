@@ -35,14 +35,20 @@ def run_pytest(project: Path) -> subprocess.CompletedProcess:
 
 
 def run_fix(project: Path, module: Path, rule) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "flake8_asyncloop", "fix", f"--select={rule.code}", str(module)]
+    command = [
+        sys.executable, "-m", "flake8_asyncloop", "fix", f"--select={rule.code}", str(module)
+    ]
     if rule.fix_safety is Safety.UNSAFE:
         command.insert(4, "--unsafe-fixes")
-    return subprocess.run(command, cwd=project, capture_output=True, text=True, env=child_environment(), timeout=120)
+    return subprocess.run(
+        command, cwd=project, capture_output=True, text=True, env=child_environment(), timeout=120
+    )
 
 
 # A failure that says the environment is broken, not the example's code.
-ENVIRONMENT_FAILURES = ("INTERNALERROR", "ModuleNotFoundError", "ImportError while", "fixture 'anyio_backend'")
+ENVIRONMENT_FAILURES = (
+    "INTERNALERROR", "ModuleNotFoundError", "ImportError while", "fixture 'anyio_backend'"
+)
 
 
 def _broken_environment(output: str) -> bool:
@@ -51,7 +57,8 @@ def _broken_environment(output: str) -> bool:
 
 def _lay_out(example, directory: Path) -> Path:
     module = write_example(example, directory)
-    if "pytest.ini" not in example.files and not any(n in example.files for n in ("pyproject.toml", "tox.ini", "setup.cfg")):
+    config_names = ("pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
+    if not any(name in example.files for name in config_names):
         (directory / "pytest.ini").write_text(DEFAULT_INI)
     return module
 
@@ -67,7 +74,9 @@ def test_example_under_pytest_asyncio(rule, example, tmp_path: Path) -> None:
     if not example.is_bad:
         assert before.returncode == 0, before.stdout + before.stderr
         return
-    assert before.returncode in FAILED, f"the bad example should fail:\n{before.stdout}{before.stderr}"
+    assert before.returncode in FAILED, (
+        f"the bad example should fail:\n{before.stdout}{before.stderr}"
+    )
     assert not _broken_environment(before.stdout + before.stderr), before.stdout + before.stderr
     if example.fixed is None:
         return

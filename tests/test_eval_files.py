@@ -1,8 +1,9 @@
 """Each tests/eval_files/*.py module flags exactly the lines annotated ``# error: ALPnnn``.
 
 A file is checked as ``test_<stem>.py`` in a directory holding only an empty ``[pytest]``
-section, so it counts as test code with pytest's default configuration (strict mode). An annotation lists every finding on its line, comma
-separated (``# error: ALP104, ALP103``); lines without one must produce no finding.
+section, so it counts as test code with pytest's default configuration (strict mode). An
+annotation lists every finding on its line, comma separated (``# error: ALP104, ALP103``);
+lines without one must produce no finding.
 """
 
 from __future__ import annotations

@@ -27,7 +27,9 @@ EXAMPLES = int(os.environ.get("ASYNCLOOP_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large
+    ],
 )
 ENGINE = Engine(ALL_RULES)
 
@@ -96,7 +98,9 @@ STATEMENTS = st.sampled_from(
         "pass",
     ]
 )
-NAMES = st.sampled_from(["test_one", "test_two", "event_loop", "event_loop_policy", "helper", "fixture_value", "setUp"])
+NAMES = st.sampled_from(
+    ["test_one", "test_two", "event_loop", "event_loop_policy", "helper", "fixture_value", "setUp"]
+)
 PARAMS = st.sampled_from(["", "event_loop", "request", "self", "self, event_loop", "anyio_backend"])
 
 
@@ -116,16 +120,27 @@ def suite_modules(draw) -> str:
     # Every name the grammar uses is imported, in a drawn order: a fix that adds an import must
     # not be what makes an unresolved name (and so a new finding) appear.
     parts: List[str] = ["\n".join(draw(st.permutations(ALL_IMPORTS))) + "\n"]
-    parts += draw(st.lists(STATEMENTS.filter(lambda s: "await" not in s and "yield" not in s and "return" not in s and "async with" not in s), max_size=2))
+    module_level = STATEMENTS.filter(
+        lambda s: "await" not in s
+        and "yield" not in s
+        and "return" not in s
+        and "async with" not in s
+    )
+    parts += draw(st.lists(module_level, max_size=2))
     parts.append("")
     for function in draw(st.lists(functions(), min_size=1, max_size=5)):
         parts.append(function)
     if draw(st.booleans()):
-        base = draw(st.sampled_from(["", "unittest.TestCase", "unittest.IsolatedAsyncioTestCase", "Base"]))
+        base = draw(
+            st.sampled_from(["", "unittest.TestCase", "unittest.IsolatedAsyncioTestCase", "Base"])
+        )
         methods = draw(st.lists(functions(indent="    "), min_size=1, max_size=3))
         parts.append(f"class TestThing({base}):\n" + "".join(methods))
     if draw(st.booleans()):
-        parts.append("pytestmark = " + draw(st.sampled_from(["pytest.mark.asyncio", "[pytest.mark.asyncio(loop_scope='module')]", "pytest.mark.anyio"])))
+        marks = [
+            "pytest.mark.asyncio", "[pytest.mark.asyncio(loop_scope='module')]", "pytest.mark.anyio"
+        ]
+        parts.append("pytestmark = " + draw(st.sampled_from(marks)))
     return "\n".join(parts) + "\n"
 
 

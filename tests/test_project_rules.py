@@ -26,7 +26,9 @@ Row = Tuple[str, int, int, str]  # (path relative to the project, line, 1-based 
 
 # The pytest config: a valid fixture loop scope, and an asyncio_mode pytest-asyncio rejects.
 CONFIGS: Dict[str, str] = {
-    "pytest.ini": "[pytest]\nasyncio_mode = sometimes\nasyncio_default_fixture_loop_scope = function\n",
+    "pytest.ini": (
+        "[pytest]\nasyncio_mode = sometimes\nasyncio_default_fixture_loop_scope = function\n"
+    ),
     "pyproject.toml": (
         '[project]\nname = "demo"\n\n[tool.pytest.ini_options]\nasyncio_mode = "sometimes"\n'
         'asyncio_default_fixture_loop_scope = "function"\n'
@@ -175,11 +177,11 @@ def test_through_the_engine(project) -> None:
     root, _ = project
     found: Set[Row] = set()
     for path in python_files(root):
-        findings, errors = ENGINE.check(ast.parse(path.read_text()), str(path), context_for(str(path)))
+        tree = ast.parse(path.read_text())
+        findings, errors = ENGINE.check(tree, str(path), context_for(str(path)))
         assert not errors, errors
-        found |= {
-            (_relative(root, str(path)), f.line, f.col + 1, f.code) for f in findings if f.code in CODES
-        }
+        shown = _relative(root, str(path))
+        found |= {(shown, f.line, f.col + 1, f.code) for f in findings if f.code in CODES}
     assert found == EXPECTED_IN_PYTHON
 
 
@@ -203,7 +205,8 @@ def _flake8_rows(root: Path, jobs: str) -> List[Row]:
         [Path(".")], "--isolated", f"--select={','.join(CODES)}", "--jobs", jobs, cwd=root
     )
     assert result.returncode in (0, 1), result.stderr
-    return sorted((_relative(root, p), line, col, code) for p, line, col, code in parse_flake8(result.stdout))
+    rows = parse_flake8(result.stdout)
+    return sorted((_relative(root, p), line, col, code) for p, line, col, code in rows)
 
 
 def test_through_flake8_with_one_and_two_jobs(project) -> None:
@@ -218,7 +221,10 @@ def test_through_the_standalone_command(project) -> None:
     root, config_name = project
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     result = subprocess.run(
-        [sys.executable, "-m", "flake8_asyncloop", "check", "--isolated", f"--select={','.join(CODES)}", "."],
+        [
+            sys.executable, "-m", "flake8_asyncloop", "check",
+            "--isolated", f"--select={','.join(CODES)}", ".",
+        ],
         cwd=root, capture_output=True, text=True, env=env, timeout=120,
     )
     assert result.returncode == 1, result.stderr

@@ -1,4 +1,4 @@
-"""Every rule's examples are its tests: bad ones flag exactly the given places, good ones nothing."""
+"""Each rule's examples are its tests: bad ones flag exactly the given places, good ones nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from support import check_example, expected, parse_flake8, run_flake8, write_exa
 from flake8_asyncloop.rules import ALL_RULES
 
 CASES = [
-    pytest.param(rule, index, example, id=f"{rule.code}-{'bad' if example.is_bad else 'good'}{index}")
+    pytest.param(
+        rule, index, example, id=f"{rule.code}-{'bad' if example.is_bad else 'good'}{index}"
+    )
     for rule in ALL_RULES
     for index, example in enumerate(rule.examples)
 ]
@@ -39,7 +41,9 @@ def test_examples_through_flake8(tmp_path: Path) -> None:
         module = write_example(example, tmp_path / f"{rule.code}_{index}")
         layout[str(module)] = (rule, example)
     enabled = ",".join(rule.code for rule in ALL_RULES)
-    result = run_flake8(layout, "--select=ALP", f"--extend-select={enabled}", "--isolated", cwd=tmp_path)
+    result = run_flake8(
+        layout, "--select=ALP", f"--extend-select={enabled}", "--isolated", cwd=tmp_path
+    )
     assert result.returncode in (0, 1), result.stderr
     found = {}
     for path, line, col, code in parse_flake8(result.stdout):

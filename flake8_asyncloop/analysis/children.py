@@ -24,7 +24,8 @@ def child_fields(node_type: type) -> Tuple[str, ...]:
     """The fields of ``node_type`` that can hold child nodes, last first."""
     fields = CHILD_FIELDS.get(node_type)
     if fields is None:
-        names = [f for f in node_type._fields if f not in _SCALAR_FIELDS]  # type: ignore[attr-defined]
+        all_fields = node_type._fields  # type: ignore[attr-defined]
+        names = [f for f in all_fields if f not in _SCALAR_FIELDS]
         if node_type is ast.Constant:
             names = []
         fields = CHILD_FIELDS[node_type] = tuple(reversed(names))

@@ -11,7 +11,9 @@ if TYPE_CHECKING:
 GET_EVENT_LOOP = "asyncio.get_event_loop"
 GET_RUNNING_LOOP = "asyncio.get_running_loop"
 NEW_EVENT_LOOP = "asyncio.new_event_loop"
-LOOP_GETTERS = frozenset({GET_EVENT_LOOP, GET_RUNNING_LOOP, NEW_EVENT_LOOP, "asyncio.events.get_event_loop"})
+LOOP_GETTERS = frozenset(
+    {GET_EVENT_LOOP, GET_RUNNING_LOOP, NEW_EVENT_LOOP, "asyncio.events.get_event_loop"}
+)
 EVENT_LOOP_FIXTURE = "event_loop"
 # The origin recorded for a name bound to the ``event_loop`` fixture's value.
 FIXTURE_ORIGIN = "fixture:event_loop"

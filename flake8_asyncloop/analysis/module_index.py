@@ -48,4 +48,3 @@ class ModuleIndex:
         spec = fixture_spec(func, imports)
         if spec is not None:
             self.fixtures.setdefault(spec.name, []).append((func, spec))
-

@@ -125,4 +125,3 @@ def module_level_statements(statements: Iterable[ast.stmt]) -> Iterator[ast.stmt
             for handler in statement.handlers:
                 nested = nested + handler.body
         stack.extend(reversed(nested))
-

@@ -110,7 +110,7 @@ def fixture_spec(func: ast.AST, imports: ImportTable) -> Optional[FixtureSpec]:
 
 
 def mark_name(decorator: ast.AST, imports: ImportTable) -> Optional[str]:
-    """``asyncio`` for ``@pytest.mark.asyncio`` or ``@pytest.mark.asyncio(...)``; None if no mark."""
+    """``asyncio`` for ``@pytest.mark.asyncio``, with or without a call; None if no mark."""
     target = imports.resolve(decorator.func if isinstance(decorator, ast.Call) else decorator)
     if target and target.startswith("pytest.mark."):
         return target[len("pytest.mark."):]

@@ -208,7 +208,9 @@ class SarifReporter(MachineReporter):
         if fix is None:
             return result
         # a fix that also sets config values cannot be given as this file's changes alone
-        replacements = text_replacements(source, fix) if source is not None and not fix.settings else []
+        replacements = (
+            text_replacements(source, fix) if source is not None and not fix.settings else []
+        )
         if replacements:
             result["fixes"] = [
                 {

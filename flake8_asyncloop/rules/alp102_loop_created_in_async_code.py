@@ -52,10 +52,11 @@ class LoopCreatedInAsyncCode(Rule):
     fix_notes = """
     Unsafe: `new_event_loop()` is replaced by `get_running_loop()` and a `set_event_loop(...)`
     statement is deleted. Not in a fixture wider than `function`: it would then keep the
-    running loop for later tests (ALP503); restructure such a fixture by hand. Code that later closes the loop it made would then close the
-    running loop, and code that relied on the installed loop sees the running one: check
-    the test after fixing. `set_event_loop_policy` has no fix; choose the policy in the
-    pytest configuration or a `pytest_asyncio_loop_factories` hook instead.
+    running loop for later tests (ALP503); restructure such a fixture by hand. Code that
+    later closes the loop it made would then close the running loop, and code that relied
+    on the installed loop sees the running one: check the test after fixing.
+    `set_event_loop_policy` has no fix; choose the policy in the pytest configuration or a
+    `pytest_asyncio_loop_factories` hook instead.
     """
     limitations = """
     A loop bound to a name and then handed to other code (passed as an argument, its
@@ -237,7 +238,8 @@ class LoopCreatedInAsyncCode(Rule):
     # -- bookkeeping of async defs ---------------------------------------------------------
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         fixture = self.file.scope.fixture if self.file.scope.node is node else None
-        self._functions.append(_AsyncFunction(outlives_test=fixture is not None and fixture.scope != "function"))
+        outlives_test = fixture is not None and fixture.scope != "function"
+        self._functions.append(_AsyncFunction(outlives_test=outlives_test))
 
     def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         function = self._functions.pop()

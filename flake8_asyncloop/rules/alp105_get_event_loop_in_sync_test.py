@@ -318,7 +318,8 @@ class GetEventLoopInSyncTest(Rule):
             # Helpers are often called from async tests, where the call works: only code
             # pytest itself runs outside any loop is certain to be in danger.
             checked = checked and (
-                scope.role in (scopes.TEST, scopes.FIXTURE) or getattr(node, "name", "") in _XUNIT_HOOKS
+                scope.role in (scopes.TEST, scopes.FIXTURE)
+                or getattr(node, "name", "") in _XUNIT_HOOKS
             )
         if any(param.lower().endswith("loop") for param in scope.params):
             checked = False  # a loop fixture, such as pytest-aiohttp's ``loop``

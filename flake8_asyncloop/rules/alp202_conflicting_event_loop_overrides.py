@@ -195,5 +195,5 @@ class ConflictingEventLoopOverrides(Rule):
         return found
 
     def _shown(self, path: str) -> str:
-        """The path as seen from the checked file's directory: ``conftest.py``, ``../conftest.py``."""
+        """The path as seen from the checked file's directory (``../conftest.py``)."""
         return os.path.relpath(path, os.path.dirname(os.path.abspath(self.file.filename)))

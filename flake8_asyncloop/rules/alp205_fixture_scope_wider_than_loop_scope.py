@@ -15,7 +15,15 @@ from flake8_asyncloop.analysis.async_runners import (
 )
 from flake8_asyncloop.analysis.loop_scopes import fixture_loop_scope, is_scope, wider
 from flake8_asyncloop.analysis.testcode import FixtureSpec, keyword
-from flake8_asyncloop.findings import AddImport, AddKeyword, Edit, Fix, ReplaceExpression, Safety, Span
+from flake8_asyncloop.findings import (
+    AddImport,
+    AddKeyword,
+    Edit,
+    Fix,
+    ReplaceExpression,
+    Safety,
+    Span,
+)
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 PYTEST_FIXTURE = "pytest.fixture"
@@ -284,7 +292,10 @@ class FixtureScopeWiderThanLoopScope(Rule):
             async def test_retries(settings):
                 assert settings["retries"] == 3
             """,
-            reason='"fixture-scope" (like the unset setting) runs each fixture on a loop of its own scope',
+            reason=(
+                '"fixture-scope" (like the unset setting) runs each fixture on a loop of its own'
+                " scope"
+            ),
             files={"pytest.ini": "[pytest]\nasyncio_default_fixture_loop_scope = fixture-scope\n"},
             runs=True,
         ),
@@ -351,7 +362,9 @@ class FixtureScopeWiderThanLoopScope(Rule):
         if not is_scope(spec.scope) or not self._run_by_pytest_asyncio(node, spec, is_async):
             return
         explicit = keyword(spec.decorator, LOOP_SCOPE)
-        if explicit is not None and (spec.provider != "pytest_asyncio" or not is_scope(spec.loop_scope)):
+        if explicit is not None and (
+            spec.provider != "pytest_asyncio" or not is_scope(spec.loop_scope)
+        ):
             return  # a loop scope we cannot read, or one pytest.fixture would reject anyway
         loop = fixture_loop_scope(spec.scope, spec.loop_scope, file.project.config)
         if loop is None or not wider(spec.scope, loop):  # type: ignore[arg-type]
@@ -371,7 +384,8 @@ class FixtureScopeWiderThanLoopScope(Rule):
         file = self.file
         if not is_async or strict_mode(file.project):
             return False
-        if decorator_marks(node.decorator_list, file.imports).handled_elsewhere:  # type: ignore[attr-defined]
+        marks = decorator_marks(node.decorator_list, file.imports)  # type: ignore[attr-defined]
+        if marks.handled_elsewhere:
             return False
         if requests_runner_fixture(file.scope.params) or project_fixture_runner(file.project):
             return False

@@ -318,7 +318,9 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         if test_loop is None:
             return
         for param, fixture, value in candidates:
-            fixture_loop = fixture_loop_scope(fixture.scope, fixture.loop_scope, file.project.config)
+            fixture_loop = fixture_loop_scope(
+                fixture.scope, fixture.loop_scope, file.project.config
+            )
             if fixture_loop is None or fixture_loop == test_loop:
                 continue
             if fixture.scope is None or wider(fixture.scope, fixture_loop):
@@ -347,7 +349,9 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         if project_test_runner(file.project) or module_runners(file).test_runner is not None:
             return None
         levels = [asyncio_marks(node.decorator_list, file.imports)]
-        levels += [class_asyncio_marks(c.node, file.imports) for c in classes]  # type: ignore[arg-type]
+        levels += [
+            class_asyncio_marks(c.node, file.imports) for c in classes  # type: ignore[arg-type]
+        ]
         levels.append([mark for name, mark in file.module.pytestmark if name == "asyncio"])
         if own.mentions_asyncio and not levels[0]:
             return None  # an asyncio mark inside pytest.param(marks=...): per parameter
@@ -375,7 +379,8 @@ class FixtureLoopDiffersFromTestLoop(Rule):
             found = self._local_fixture(name, owner.node.body)  # type: ignore[attr-defined]
             if found is not None:
                 return found
-            owner = owner.parent if owner.parent is not None and owner.parent.kind == scopes.CLASS else None
+            outer = owner.parent
+            owner = outer if outer is not None and outer.kind == scopes.CLASS else None
         module_level = [
             func for func, _ in self.file.module.fixtures.get(name, ())
             if self.file.module.functions.get(func.name) is func  # type: ignore[attr-defined]
@@ -399,7 +404,8 @@ class FixtureLoopDiffersFromTestLoop(Rule):
             if spec is None or spec.name != name:
                 continue
             call = spec.decorator if isinstance(spec.decorator, ast.Call) else None
-            if call is not None and keyword(call, "loop_scope") is not None and spec.loop_scope is None:
+            explicit = call is not None and keyword(call, "loop_scope") is not None
+            if explicit and spec.loop_scope is None:
                 return None  # a loop scope the source does not tell
             found = fixture_def(func, spec, imports, self.file.filename)  # the last one wins
         return found

@@ -14,7 +14,12 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from flake8_asyncloop.analysis.testcode import is_test_file
 from flake8_asyncloop.context.conftest_facts import conftest_facts
 from flake8_asyncloop.context.discovery import context_for
-from flake8_asyncloop.context.model import ConfigProblem, ConftestFacts, ProjectContext, PytestConfig
+from flake8_asyncloop.context.model import (
+    ConfigProblem,
+    ConftestFacts,
+    ProjectContext,
+    PytestConfig,
+)
 from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -29,7 +34,9 @@ UNSET = (
 INVALID_VALUE = "{problem}: pytest-asyncio stops with a UsageError"
 UNREADABLE = "{problem}: pytest cannot read its config and runs no test"
 
-AUTO_MODE_WITH_SCOPE_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+AUTO_MODE_WITH_SCOPE_INI = (
+    "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+)
 
 ASYNC_TEST_MODULE = """
 import pytest_asyncio

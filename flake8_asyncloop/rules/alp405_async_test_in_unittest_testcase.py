@@ -201,7 +201,7 @@ def _uses_pytest_asyncio(cls: ast.ClassDef, imports: ImportTable) -> bool:
     decorators = list(cls.decorator_list) + [d for m in members for d in m.decorator_list]
     for decorator in decorators:
         target = imports.resolve(decorator.func if isinstance(decorator, ast.Call) else decorator)
-        if target and (target.startswith("pytest.mark.asyncio") or target.startswith("pytest_asyncio")):
+        if target and target.startswith(("pytest.mark.asyncio", "pytest_asyncio")):
             return True
     return any(pytestmark_value(statement) is not None for statement in cls.body)
 
