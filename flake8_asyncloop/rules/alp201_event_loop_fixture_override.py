@@ -52,6 +52,8 @@ DEPRECATED = "deprecated since pytest-asyncio 0.22 and removed in 1.0"
 class EventLoopFixtureOverride(Rule):
     code = "ALP201"
     name = "event-loop-fixture-override"
+    # Needed in the text for a finding: only fixtures named ``event_loop`` are reported
+    trigger_words = ("event_loop",)
     message = "`event_loop` fixture defined: {status}; {action}"
     fix_safety = Safety.UNSAFE
 

@@ -77,6 +77,8 @@ NO_FIXTURE_CLASSES = frozenset({"unittest", "async_testcase"})
 class EventLoopFixtureRequest(Rule):
     code = "ALP203"
     name = "event-loop-fixture-request"
+    # Needed in the text for a finding: only requests of ``event_loop`` are reported
+    trigger_words = ("event_loop",)
     message = "`event_loop` fixture requested: {problem}; {action}"
     fix_safety = Safety.SAFE
 
