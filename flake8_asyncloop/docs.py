@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
+import io
 import json
 import os
 import re
@@ -322,7 +324,38 @@ def render_configuration_page() -> str:
 
 # -- the README's generated sections ------------------------------------------------------------
 
+# The shipped example suite, relative to the project root (a source checkout).
+EXAMPLE_SUITE = "examples/broken"
+
+
+def render_example_run() -> str:
+    """What the linter prints on the shipped broken suite: findings, then the safe fixes."""
+    findings, _ = command_output(["check", "--isolated", "--no-cache", EXAMPLE_SUITE])
+    diff, summary = command_output(["fix", "--diff", "--isolated", "--no-cache", EXAMPLE_SUITE])
+    return (
+        f"```console\n$ flake8 --select ALP {EXAMPLE_SUITE}\n{findings}```\n\n"
+        "and fixes what can be fixed without changing what a passing test does:\n\n"
+        f"```console\n$ flake8-asyncloop fix --diff {EXAMPLE_SUITE}\n{diff}{summary}```\n"
+    )
+
+
+def command_output(argv: List[str]) -> Tuple[str, str]:
+    """stdout and stderr of the standalone command, run in the project root."""
+    from flake8_asyncloop.cli import main as command
+
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    os.chdir(Path(__file__).resolve().parent.parent)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            command(argv)
+    finally:
+        os.chdir(here)
+    return out.getvalue(), err.getvalue()
+
+
 README_SECTIONS: Dict[str, Callable[[], str]] = {
+    "example-run": render_example_run,
     "rules": lambda: render_rule_table(ALL_RULES, "docs/rules"),
     "configuration": lambda: render_configuration(level=4),
 }

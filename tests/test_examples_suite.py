@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from support import child_environment, parse_flake8, run_flake8
+from flake8_asyncloop.docs import command_output
 from test_e2e_pytest_asyncio import FAILED, run_pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -27,6 +28,18 @@ def test_broken_suite_is_flagged_and_fixed_suite_is_clean(tmp_path: Path) -> Non
     assert {"ALP101", "ALP104", "ALP107", "ALP201", "ALP203", "ALP207"} <= codes
     fixed = run_flake8([EXAMPLES / "fixed"], "--isolated", "--select=ALP", cwd=tmp_path)
     assert (fixed.returncode, fixed.stdout) == (0, "")
+
+
+def test_flake8_prints_what_the_readme_shows() -> None:
+    """The README's example output comes from the standalone command; flake8 prints the same."""
+    root = EXAMPLES.parent
+    command = [sys.executable, "-m", "flake8", "--isolated", "--select=ALP", "examples/broken"]
+    flake8 = subprocess.run(
+        command, cwd=root, capture_output=True, text=True, env=child_environment()
+    )
+    shown, _ = command_output(["check", "--isolated", "--no-cache", "examples/broken"])
+    assert flake8.stdout.splitlines() == shown.splitlines()
+    assert shown.count("ALP") >= 6
 
 
 @pytest.mark.e2e
