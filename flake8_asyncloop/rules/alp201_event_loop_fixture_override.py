@@ -491,8 +491,7 @@ def _action(scope: Optional[str], in_conftest: bool) -> str:
         return "delete it and give the tests and fixtures it served a matching loop_scope="
     if in_conftest:
         return (
-            f"delete it and set asyncio_default_test_loop_scope and "
-            f'asyncio_default_fixture_loop_scope to "{scope}" in the pytest config '
-            f'(or loop_scope="{scope}" on the tests and fixtures it served)'
+            "delete it; set asyncio_default_test_loop_scope and "
+            f'asyncio_default_fixture_loop_scope to "{scope}" in the pytest config'
         )
     return f'delete it and give the tests and fixtures it served loop_scope="{scope}"'
