@@ -192,6 +192,20 @@ class RemovedLoopArgument(Rule):
         ),
         Good(
             """
+            import asyncio
+            import sys
+
+
+            def gather_all(coroutines, loop):
+                if sys.version_info[0:2] >= (3, 10):
+                    return asyncio.gather(*coroutines)
+                else:
+                    return asyncio.gather(*coroutines, loop=loop)
+            """,
+            reason="the else branch of a sliced version check runs on old Pythons only",
+        ),
+        Good(
+            """
             async def test_client(client, loop):
                 await client.sleep(1, loop=loop)
                 await client.get("/", loop=loop)
@@ -235,7 +249,8 @@ def _old_python_branch(node: ast.If) -> Optional[List[ast.stmt]]:
     test = node.test
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
         return None
-    if _dotted(test.left) not in ("sys.version_info", "version_info"):
+    left = test.left.value if isinstance(test.left, ast.Subscript) else test.left  # [:2]
+    if _dotted(left) not in ("sys.version_info", "version_info"):
         return None
     bound = test.comparators[0]
     if not isinstance(bound, ast.Tuple) or len(bound.elts) < 2:
