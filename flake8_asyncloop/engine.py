@@ -11,7 +11,6 @@ from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.children import child_fields
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, FIXTURE_ORIGIN, loop_origin
 from flake8_asyncloop.analysis.module_index import ModuleIndex
-from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.scopes import Scope, parameter_names
 from flake8_asyncloop.analysis.testcode import class_kind, fixture_spec, is_test_file, is_test_name
 from flake8_asyncloop.context.model import DEFAULT_CONTEXT, ProjectContext
@@ -63,10 +62,14 @@ class FileState:
         self.options = options
         self.is_conftest = os.path.basename(filename) == "conftest.py"
         self.is_test_file = is_test_file(filename, project.config.python_files)
-        self.imports = ImportTable()
-        self.imports.add_module_imports(tree.body)
-        self.module = ModuleIndex.build(tree, self.imports)
+        # The module-level statements are listed, and their imports read, once: the index
+        # keeps its own table for whole-module questions, the walk a copy it updates as it goes.
+        self.module = ModuleIndex.build(tree)
+        self.imports = self.module.imports.copy()
         self.scope = Scope(scopes.MODULE, tree)
+        # The innermost def or lambda the walk is in (``scope.function()``, kept up to date
+        # by the walk: rules ask on most nodes).
+        self.function: Optional[Scope] = None
         # Rules resolve names on most nodes: skip a layer of calls (same as ``resolve`` below).
         self.resolve = self.imports.resolve  # type: ignore[method-assign]
 
@@ -92,11 +95,11 @@ class FileState:
         )
         if role != scopes.HELPER and EVENT_LOOP_FIXTURE in params:
             scope.bindings[EVENT_LOOP_FIXTURE] = FIXTURE_ORIGIN
-        self.scope = scope
+        self.scope = self.function = scope
         self.imports.push()
 
     def enter_lambda(self, node: ast.Lambda) -> None:
-        self.scope = Scope(
+        self.scope = self.function = Scope(
             scopes.LAMBDA, node, self.scope, role=scopes.HELPER, params=parameter_names(node.args)
         )
 
@@ -107,8 +110,11 @@ class FileState:
     def leave_scope(self, node: ast.AST) -> None:
         if isinstance(node, _FUNCTION_NODES):
             self.imports.pop()
-        assert self.scope.parent is not None
-        self.scope = self.scope.parent
+        left = self.scope
+        assert left.parent is not None
+        self.scope = left.parent
+        if left is self.function:
+            self.function = self.scope.function()
 
     def bind(self, target: ast.AST, value: Optional[ast.AST]) -> None:
         """Remember what a plain name was last bound to (a call's qualified name, or nothing)."""
@@ -131,13 +137,9 @@ class FileState:
 
     # -- helpers for rules --------------------------------------------------------------------
     @property
-    def function(self) -> Optional[Scope]:
-        return self.scope.function()
-
-    @property
     def in_async_function(self) -> bool:
         """True inside the body of an ``async def`` (not in a sync def or lambda nested in it)."""
-        function = self.scope.function()
+        function = self.function
         return function is not None and function.is_async
 
     def resolve(self, node: ast.AST) -> Optional[str]:

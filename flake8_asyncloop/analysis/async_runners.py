@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
 from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
-from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
+from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.scopes import CLASS, FUNCTION, MODULE, Scope, parameter_names
 from flake8_asyncloop.analysis.testcode import (
     ASYNCIO_FIXTURE_DECORATORS,
     PYTEST_FIXTURE_DECORATORS,
+    FixtureSpec,
     fixture_spec,
     pytestmark_value,
 )
@@ -176,15 +177,23 @@ class ModuleRunners:
     # fixtures requested, directly or through other fixtures, by tests or fixtures that
     # another runner handles (anyio and trio marks, anyio_backend)
     runner_requests: Set[str] = field(default_factory=set)
+    _specs: Dict[ast.AST, Optional[FixtureSpec]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def read(
-        cls, tree: ast.Module, imports: ImportTable, fixtures: Iterable[str]
+        cls,
+        statements: Sequence[ast.stmt],
+        imports: ImportTable,
+        fixtures: Iterable[str],
+        specs: Optional[Dict[ast.AST, Optional[FixtureSpec]]] = None,
     ) -> "ModuleRunners":
+        """From the module-level statements (``module_level_statements``), their imports, the
+        names of the module's fixtures and, when known, the fixture specs of its defs."""
         facts = cls(MarkSet())
+        facts._specs = specs if specs is not None else {}
         facts.runner_fixture = ANYIO_BACKEND in fixtures
         defs: List[_Def] = []
-        for statement in module_level_statements(tree.body):
+        for statement in statements:
             if isinstance(statement, (ast.Import, ast.ImportFrom)):
                 facts._note_import(statement)
             elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -233,7 +242,9 @@ class ModuleRunners:
     def _note_def(self, func: ast.AST, outer: MarkSet, imports: ImportTable) -> "_Def":
         marks = decorator_marks(func.decorator_list, imports)  # type: ignore[attr-defined]
         self.any_asyncio_mark = self.any_asyncio_mark or marks.mentions_asyncio
-        spec = fixture_spec(func, imports)
+        spec = self._specs.get(func, _NOT_INDEXED)
+        if spec is _NOT_INDEXED:
+            spec = fixture_spec(func, imports)
         requested = set(parameter_names(func.args))  # type: ignore[attr-defined]
         by_runner = (outer.runner or marks.runner) is not None or bool(requested & RUNNER_FIXTURES)
         if by_runner:  # usefixtures("name") and the like
@@ -524,22 +535,18 @@ def _position(node: ast.AST) -> Tuple[int, int]:
     return node.lineno, node.col_offset  # type: ignore[attr-defined]
 
 
-# One reading per file, shared by the rules that need it; keyed by the file's state object.
-_module_answers: Dict[int, Tuple[object, ModuleRunners]] = {}
-
-
 def module_runners(file: "FileState") -> ModuleRunners:
-    cached = _module_answers.get(id(file))
-    if cached is not None and cached[0] is file:
-        return cached[1]
-    root = file.scope
-    while root.parent is not None:
-        root = root.parent
-    tree = root.node
-    assert isinstance(tree, ast.Module)
-    imports = ImportTable()
-    imports.add_module_imports(tree.body)
-    runners = ModuleRunners.read(tree, imports, file.module.fixtures)
-    _module_answers.clear()  # files are checked one at a time
-    _module_answers[id(file)] = (file, runners)
+    """The module's runner facts, read once per file from its index (the statements, imports
+    and fixture specs it already holds), shared by the rules that need them."""
+    derived = file.module.derived
+    runners = derived.get(_RUNNERS)
+    if runners is None:
+        module = file.module
+        runners = derived[_RUNNERS] = ModuleRunners.read(
+            module.statements, module.imports, module.fixtures, module.specs
+        )
     return runners
+
+
+_RUNNERS = "async_runners.module_runners"
+_NOT_INDEXED = object()  # a def the module index did not look at

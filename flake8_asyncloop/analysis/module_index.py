@@ -2,14 +2,15 @@
 
 Rules sometimes need what is defined *below* the current point (a fixture defined after the
 test that requests it). Reading the module body and class bodies is enough for that; it is
-not a second walk of the tree.
+not a second walk of the tree. The module-level statements are listed once here, and the
+facts several analyses need about them (imports, fixture decorators) are worked out once.
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
 from flake8_asyncloop.analysis.testcode import FixtureSpec, fixture_spec, marks_in, pytestmark_value
@@ -25,11 +26,25 @@ class ModuleIndex:
     fixtures: Dict[str, List[Tuple[ast.AST, FixtureSpec]]] = field(default_factory=dict)
     # module-level ``pytestmark`` marks: (mark name, node)
     pytestmark: List[Tuple[str, ast.AST]] = field(default_factory=list)
+    # the statements run at import time (see ``module_level_statements``), in source order
+    statements: List[ast.stmt] = field(default_factory=list)
+    # every module-level import, as seen from the module's top level; shared: a user that
+    # pushes a frame pops it before it returns
+    imports: ImportTable = field(default_factory=ImportTable)
+    # def -> its fixture spec (None: not a fixture), for the defs indexed above
+    specs: Dict[ast.AST, Optional[FixtureSpec]] = field(default_factory=dict)
+    # what analyses derive from the index, once per file (``async_runners.module_runners``)
+    derived: Dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, tree: ast.Module, imports: ImportTable) -> "ModuleIndex":
-        index = cls()
-        for statement in module_level_statements(tree.body):
+    def build(cls, tree: ast.Module, imports: Optional[ImportTable] = None) -> "ModuleIndex":
+        """The index of ``tree``; ``imports``, when given, must hold exactly its module-level
+        imports (the index then shares it)."""
+        statements = list(module_level_statements(tree.body))
+        if imports is None:
+            imports = ImportTable.of_statements(statements)
+        index = cls(statements=statements, imports=imports)
+        for statement in statements:
             if isinstance(statement, FunctionNode):
                 index.functions[statement.name] = statement
                 index._add_fixture(statement, imports)
@@ -45,6 +60,6 @@ class ModuleIndex:
         return index
 
     def _add_fixture(self, func: ast.AST, imports: ImportTable) -> None:
-        spec = fixture_spec(func, imports)
+        spec = self.specs[func] = fixture_spec(func, imports)
         if spec is not None:
             self.fixtures.setdefault(spec.name, []).append((func, spec))

@@ -41,6 +41,7 @@ def imports_in(node: ast.AST) -> Iterator[Dict[str, str]]:
 
 
 _UNKNOWN = object()  # not resolved yet (None is an answer)
+_IMPORT_NODES = (ast.Import, ast.ImportFrom)
 
 
 class ImportTable:
@@ -59,10 +60,32 @@ class ImportTable:
 
     def add_module_imports(self, statements: Iterable[ast.stmt]) -> None:
         """Record imports anywhere at module level, so a def above an import still sees it."""
-        for statement in module_level_statements(statements):
-            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+        self._add_imports(module_level_statements(statements))
+
+    def _add_imports(self, statements: Iterable[ast.stmt]) -> None:
+        frame = self._frames[0]
+        for statement in statements:
+            if isinstance(statement, _IMPORT_NODES):
                 for binding in imports_in(statement):
-                    self._frames[0].update(binding)
+                    frame.update(binding)
+        self._resolved.clear()
+
+    @classmethod
+    def of_statements(cls, statements: Iterable[ast.stmt]) -> "ImportTable":
+        """The module's imports, from its module-level statements already listed (see
+        ``module_level_statements``)."""
+        table = cls()
+        table._add_imports(statements)
+        return table
+
+    def copy(self) -> "ImportTable":
+        """A table of the same module-level imports (not those of the defs the walk is in),
+        free to change on its own."""
+        table = ImportTable()
+        table._frames[0].update(self._frames[0])
+        if len(self._frames) == 1:
+            table._resolved.update(self._resolved)  # the same names answer the same
+        return table
 
     def push(self) -> None:
         self._frames.append({})

@@ -18,7 +18,6 @@ from flake8_asyncloop.analysis.async_runners import (
 )
 from flake8_asyncloop.analysis.loop_scopes import Unknown, asyncio_marks, mark_loop_scope
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, GET_RUNNING_LOOP
-from flake8_asyncloop.analysis.names import module_level_statements
 from flake8_asyncloop.analysis.testcode import scope_value
 from flake8_asyncloop.findings import (
     AddImport,
@@ -352,7 +351,7 @@ class EventLoopFixtureRequest(Rule):
     _fixture_may_be_hidden = False
 
     def visit_Module(self, node: ast.Module) -> None:
-        self._fixture_may_be_hidden = _module_may_hide_fixture(node)
+        self._fixture_may_be_hidden = _module_may_hide_fixture(self.file.module.statements)
 
     def visit_FunctionDef(self, node: ast.AST) -> None:
         scope = self.file.scope
@@ -549,9 +548,9 @@ def _parametrizes_event_loop(func: ast.AST, resolve) -> bool:
     return False
 
 
-def _module_may_hide_fixture(tree: ast.Module) -> bool:
+def _module_may_hide_fixture(statements: List[ast.stmt]) -> bool:
     """A star import, ``pytest_plugins`` or a module-level assignment may define the fixture."""
-    for statement in module_level_statements(tree.body):
+    for statement in statements:
         if isinstance(statement, ast.ImportFrom) and any(a.name == "*" for a in statement.names):
             return True
         targets: List[ast.AST] = []

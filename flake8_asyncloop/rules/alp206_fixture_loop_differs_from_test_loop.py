@@ -28,8 +28,8 @@ from flake8_asyncloop.analysis.loop_scopes import (
     fixture_loop_scope,
     wider,
 )
-from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
-from flake8_asyncloop.analysis.testcode import fixture_spec, keyword
+from flake8_asyncloop.analysis.names import ImportTable
+from flake8_asyncloop.analysis.testcode import FixtureSpec, fixture_spec, keyword
 from flake8_asyncloop.context.conftest_facts import fixture_def
 from flake8_asyncloop.context.model import FixtureDef
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -286,9 +286,8 @@ class FixtureLoopDiffersFromTestLoop(Rule):
 
     def visit_Module(self, node: ast.Module) -> None:
         # Fixture bodies are read with the module's imports, not those of the def being visited.
-        self._imports = ImportTable()
-        self._imports.add_module_imports(node.body)
-        self._unseen_fixtures = _may_bring_fixtures(node)
+        self._imports = self.file.module.imports
+        self._unseen_fixtures = _may_bring_fixtures(self.file.module.statements)
         # (fixture name, id of the test's class) -> the definition pytest would use
         self._fixture_cache: Dict[Tuple[str, Optional[int]], Optional[FixtureDef]] = {}
 
@@ -375,10 +374,12 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         return self._fixture_cache[key]
 
     def _find_fixture(self, name: str, owner: Optional[scopes.Scope]) -> Optional[FixtureDef]:
+        """The fixture's definition; None also for a local one pytest-asyncio does not set up
+        (its body is then never read)."""
         while owner is not None and owner.kind == scopes.CLASS:
             found = self._local_fixture(name, owner.node.body)  # type: ignore[attr-defined]
             if found is not None:
-                return found
+                return self._local_definition(*found)
             outer = owner.parent
             owner = outer if outer is not None and outer.kind == scopes.CLASS else None
         module_level = [
@@ -386,7 +387,8 @@ class FixtureLoopDiffersFromTestLoop(Rule):
             if self.file.module.functions.get(func.name) is func  # type: ignore[attr-defined]
         ]
         if module_level:
-            return self._local_fixture(name, module_level)
+            found = self._local_fixture(name, module_level)
+            return None if found is None else self._local_definition(*found)
         if self.file.module.fixtures.get(name):
             return None  # defined in a class that is not this test's: pytest would not use it
         if self._unseen_fixtures or self.file.imports.lookup(name) is not None:
@@ -394,32 +396,54 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         in_conftests = self.file.project.conftest_fixtures(name)
         return in_conftests[-1] if in_conftests else None
 
-    def _local_fixture(self, name: str, candidates: List[ast.AST]) -> Optional[FixtureDef]:
+    def _local_fixture(
+        self, name: str, candidates: List[ast.AST]
+    ) -> Optional[Tuple[ast.AST, FixtureSpec]]:
+        """The def of this module that defines fixture ``name`` among ``candidates`` (the last
+        one wins), with its spec; None when there is none, or when one has a loop scope the
+        source does not tell."""
         imports = self._imports or self.file.imports
-        found: Optional[FixtureDef] = None
+        specs = self.file.module.specs
+        found: Optional[Tuple[ast.AST, FixtureSpec]] = None
         for func in candidates:
             if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            spec = fixture_spec(func, imports)
+            spec = specs[func] if func in specs else fixture_spec(func, imports)
             if spec is None or spec.name != name:
                 continue
             call = spec.decorator if isinstance(spec.decorator, ast.Call) else None
             explicit = call is not None and keyword(call, "loop_scope") is not None
             if explicit and spec.loop_scope is None:
                 return None  # a loop scope the source does not tell
-            found = fixture_def(func, spec, imports, self.file.filename)  # the last one wins
+            found = (func, spec)
         return found
 
+    def _local_definition(self, func: ast.AST, spec: FixtureSpec) -> Optional[FixtureDef]:
+        """The fixture's definition, its body read; None (body unread) when pytest-asyncio
+        does not set it up, which is all the caller would have learnt from it."""
+        is_async = isinstance(func, ast.AsyncFunctionDef)
+        if not self._runs_under_pytest_asyncio(is_async, spec.provider, spec.name, local=True):
+            return None
+        imports = self._imports or self.file.imports
+        return fixture_def(func, spec, imports, self.file.filename)
+
     def _set_up_by_pytest_asyncio(self, fixture: FixtureDef) -> bool:
-        if not fixture.is_async:
+        local = fixture.path == self.file.filename
+        return self._runs_under_pytest_asyncio(
+            fixture.is_async, fixture.provider, fixture.name, local
+        )
+
+    def _runs_under_pytest_asyncio(
+        self, is_async: bool, provider: str, name: str, local: bool
+    ) -> bool:
+        if not is_async:
             return False
-        if fixture.provider == "pytest_asyncio":
+        if provider == "pytest_asyncio":
             return True
         file = self.file
         if strict_mode(file.project) or project_fixture_runner(file.project):
             return False
-        local = fixture.path == file.filename
-        return not local or module_runners(file).fixture_runner(fixture.name) is None
+        return not local or module_runners(file).fixture_runner(name) is None
 
     def _loop_bound_value(self, fixture: FixtureDef) -> Optional[str]:
         """What in the fixture's value is bound to its loop, in words; None for plain data."""
@@ -468,9 +492,9 @@ def _strings_in_decorators(func: ast.AST) -> Dict[str, bool]:
     return found
 
 
-def _may_bring_fixtures(tree: ast.Module) -> bool:
+def _may_bring_fixtures(statements: List[ast.stmt]) -> bool:
     """A star import or ``pytest_plugins`` may define fixtures that override the conftest's."""
-    for statement in module_level_statements(tree.body):
+    for statement in statements:
         if isinstance(statement, ast.ImportFrom) and any(a.name == "*" for a in statement.names):
             return True
         if isinstance(statement, ast.Assign) and any(

@@ -27,6 +27,7 @@ class AsyncioMarkArguments(Rule):
     name = "asyncio-mark-arguments"
     message = "asyncio mark {problem}; {action}"
     fix_safety = Safety.SAFE
+    trigger_words = ("asyncio",)
 
     what = """
     Flags `pytest.mark.asyncio(...)` given arguments pytest-asyncio 1.x does not accept: a
@@ -227,7 +228,15 @@ class AsyncioMarkArguments(Rule):
     )
 
     def visit_Call(self, node: ast.Call) -> None:
-        if self.file.resolve(node.func) != ASYNCIO_MARK:
+        func = node.func
+        # Most calls are not marks: a name that resolves to pytest.mark.asyncio is written
+        # ``....asyncio`` or is a plain name imported as it.
+        if func.__class__ is ast.Attribute:
+            if func.attr != "asyncio":  # type: ignore[attr-defined]
+                return
+        elif func.__class__ is not ast.Name:
+            return
+        if self.file.resolve(func) != ASYNCIO_MARK:
             return
         version = self.file.project.pytest_asyncio_version
         if version is not None and version < FIRST_VERSION_WITH_LOOP_SCOPE:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from flake8_asyncloop.analysis.async_runners import ANYIO_BACKEND, assignment
-from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
+from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.testcode import (
     FixtureSpec,
     class_kind,
@@ -234,7 +234,10 @@ class AutoModeWithAnyio(Rule):
         file = self.file
         if not file.project.config.auto_mode:
             return
-        defs = _read_defs(node, file.imports, _mark_runner(n for n, _ in file.module.pytestmark))
+        module = file.module
+        defs = _read_defs(
+            module.statements, file.imports, _mark_runner(n for n, _ in module.pytestmark)
+        )
         if not any(d.runner is not None or ANYIO_BACKEND in d.requests for d in defs):
             return  # nothing in the module is run by anyio or trio (by what it shows)
         fixtures = _FixtureTable(defs)
@@ -334,9 +337,11 @@ class _FixtureTable:
         return found
 
 
-def _read_defs(tree: ast.Module, imports: ImportTable, module_runner: Optional[str]) -> List[_Def]:
+def _read_defs(
+    statements: List[ast.stmt], imports: ImportTable, module_runner: Optional[str]
+) -> List[_Def]:
     defs: List[_Def] = []
-    for statement in module_level_statements(tree.body):
+    for statement in statements:
         if isinstance(statement, _FUNCTIONS):
             defs.append(_read_def(statement, None, module_runner, True, imports))
         elif isinstance(statement, ast.ClassDef):
