@@ -378,14 +378,20 @@ class Runner:
             result.problem = f"not fixed: {too_deep}"
             return result
 
-        def check(text: str) -> List[Finding]:
-            findings = self._findings(text, filename, [])
+        def usable(findings: List[Finding]) -> List[Finding]:
             if config_settings:
                 return findings
-            return [replace(f, fix=None) if f.fix is not None and f.fix.settings else f for f in findings]
+            return [
+                replace(f, fix=None) if f.fix is not None and f.fix.settings else f
+                for f in findings
+            ]
+
+        def check(text: str) -> List[Finding]:
+            return usable(self._findings(text, filename, []))
 
         try:
-            outcome = fix_source(source, check, unsafe=unsafe)
+            # The first pass's findings are the ones just computed: no second check of them.
+            outcome = fix_source(source, check, unsafe=unsafe, findings=usable(first_pass.findings))
         except RecursionError:  # libcst recursing over code nested just under the limit
             result.problem = "not fixed: too deeply nested to edit safely"
             return result
@@ -427,7 +433,8 @@ def config_setting_results(settings: Sequence[ConfigSetting], diff_only: bool) -
                     raise SourceError(path, "read-only file")
                 sourcefile.write_source(path, original, new_text, is_python=False)
         except (ConfigEditError, SourceError, OSError) as error:
-            result = FileResult(shown, problem=f"{_reason(error)}: set {wanted} by hand, the fixed files need it")
+            problem = f"{_reason(error)}: set {wanted} by hand, the fixed files need it"
+            result = FileResult(shown, problem=problem)
         results.append(result)
     return results
 

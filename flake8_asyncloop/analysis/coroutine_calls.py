@@ -68,8 +68,8 @@ class Namespace:
     async_defs: Dict[str, ast.AST] = field(default_factory=dict)
     declared_global: Set[str] = field(default_factory=set)
     declared_nonlocal: Set[str] = field(default_factory=set)
-    # Reads (and ``del``) of a name here or in any scope nested here.
-    uses: Dict[str, int] = field(default_factory=dict)
+    # Names read (or deleted) here or in any scope nested here.
+    uses: Set[str] = field(default_factory=set)
     is_generator: bool = False
     keeps_coroutine: bool = True  # for an async def: its decorators leave it a coroutine function
     receiver: Optional[str] = None  # for a method: its first parameter (``self``, ``cls``)
@@ -87,16 +87,37 @@ class Namespace:
         return namespace
 
 
-@dataclass(frozen=True)
 class PendingCall:
-    """A call that makes a coroutine if the bindings it goes through turn out as expected."""
+    """A call that makes a coroutine if the bindings it goes through turn out as expected.
 
-    label: str  # how a message names the call: ``fetch_user()``, ``self.connect()``
-    namespace: Namespace  # where the call is
-    name: str  # the name looked up through the scopes
-    expect: str  # the one binding kind that name must have
-    method: str = ""  # for ``self.method()``: the method looked up in the class
-    through: Tuple[str, ...] = ()  # for ``pkg.helpers.fetch()``: the attributes between
+    One is made for every call a rule asks about and most are never reported: the label
+    is only spelled out when asked for.
+    """
+
+    __slots__ = ("call", "namespace", "name", "expect", "method", "through", "_unwritten")
+
+    def __init__(
+        self,
+        call: ast.Call,
+        namespace: Namespace,
+        name: str,
+        expect: str,
+        method: str = "",
+        through: Tuple[str, ...] = (),
+        unwritten: str = "",
+    ) -> None:
+        self.call = call
+        self.namespace = namespace  # where the call is
+        self.name = name  # the name looked up through the scopes
+        self.expect = expect  # the one binding kind that name must have
+        self.method = method  # for ``self.method()``: the method looked up in the class
+        self.through = through  # for ``pkg.helpers.fetch()``: the attributes between
+        self._unwritten = unwritten  # the label's stem when the callee is no dotted name
+
+    @property
+    def label(self) -> str:
+        """How a message names the call: ``fetch_user()``, ``self.connect()``."""
+        return f"{dotted_name(self.call.func) or self._unwritten}()"
 
 
 class _Bookkeeping:
@@ -141,9 +162,7 @@ class _Bookkeeping:
     def leave_scope(self) -> None:
         namespace = self.namespace
         assert namespace.parent is not None
-        uses = namespace.parent.uses
-        for name, count in namespace.uses.items():  # closures read the enclosing names
-            uses[name] = uses.get(name, 0) + count
+        namespace.parent.uses |= namespace.uses  # closures read the enclosing names
         self.namespace = namespace.parent
 
     # -- bindings and uses --------------------------------------------------------------------
@@ -151,10 +170,10 @@ class _Bookkeeping:
         ctx = node.ctx
         namespace = self.namespace
         if ctx.__class__ is ast.Load:
-            namespace.uses[node.id] = namespace.uses.get(node.id, 0) + 1
+            namespace.uses.add(node.id)
             return
         if ctx.__class__ is ast.Del:
-            namespace.uses[node.id] = namespace.uses.get(node.id, 0) + 1
+            namespace.uses.add(node.id)
         namespace.bind(node.id, self.target_kinds.pop(id(node), OTHER))
 
     def import_(self, node: ast.AST) -> None:
@@ -284,7 +303,10 @@ class CoroutineCalls:
 
     def visit_Name(self, node: ast.Name) -> None:
         if self._feeds:
-            self._books.name(node)
+            if node.ctx.__class__ is ast.Load:  # most names: no call further for them
+                self._books.namespace.uses.add(node.id)
+            else:
+                self._books.name(node)
 
     def visit_Import(self, node: ast.AST) -> None:
         if self._feeds:
@@ -356,9 +378,9 @@ class CoroutineCalls:
             name = func.id
             qualified = self.file.resolve(func) if name in _ASYNCIO_FUNCTION_NAMES else None
             if qualified in ASYNCIO_COROUTINE_FUNCTIONS:
-                return PendingCall(f"{name}()", here, name, IMPORT)
+                return PendingCall(call, here, name, IMPORT)
             # An imported name is settled by its binding later (a project module's, or unknown).
-            return PendingCall(f"{name}()", here, name, _CALLABLE)
+            return PendingCall(call, here, name, _CALLABLE)
         if not isinstance(func, ast.Attribute):
             return None
         pending = self._loop_method(call)
@@ -367,16 +389,14 @@ class CoroutineCalls:
         if func.attr in _ASYNCIO_FUNCTION_NAMES:
             if self.file.resolve(func) in ASYNCIO_COROUTINE_FUNCTIONS:
                 written = dotted_name(func) or func.attr
-                return PendingCall(f"{written}()", here, written.partition(".")[0], IMPORT)
+                return PendingCall(call, here, written.partition(".")[0], IMPORT, unwritten=written)
         receiver = func.value
         if isinstance(receiver, ast.Name):
-            label = f"{receiver.id}.{func.attr}()"
-            return PendingCall(label, here, receiver.id, _RECEIVER, func.attr)
+            return PendingCall(call, here, receiver.id, _RECEIVER, func.attr)
         written = dotted_name(receiver)
         if written is not None:  # ``pkg.helpers.fetch()``: only an imported module can tell
             head, *through = written.split(".")
-            label = f"{written}.{func.attr}()"
-            return PendingCall(label, here, head, _RECEIVER, func.attr, tuple(through))
+            return PendingCall(call, here, head, _RECEIVER, func.attr, tuple(through))
         return None
 
     def _loop_method(self, call: ast.Call) -> Optional[PendingCall]:
@@ -387,11 +407,11 @@ class CoroutineCalls:
         origin = loop_origin(receiver, self.file)
         if origin is None:
             return None
-        label = f"{dotted_name(func) or 'loop.' + func.attr}()"
+        here = self._books.namespace
         if isinstance(receiver, ast.Name):
             expect = PARAM if origin == FIXTURE_ORIGIN else LOOP
-            return PendingCall(label, self._books.namespace, receiver.id, expect)
-        return PendingCall(label, self._books.namespace, "", "")  # a getter call: nothing to check
+            return PendingCall(call, here, receiver.id, expect)
+        return PendingCall(call, here, "", "", unwritten=f"loop.{func.attr}")  # a getter call
 
     def decide(self, pending: PendingCall) -> bool:
         """Call once the module is walked: True when the call surely makes a coroutine."""

@@ -67,7 +67,8 @@ def apply_fixes_report(source: str, fixes: Sequence[Fix]) -> Applied:
     """Like ``apply_fixes``, also telling which fixes were applied and which deferred."""
     if not fixes:
         return Applied(source, (), ())
-    index = SourceIndex(source)
+    # Only the top-level statements the edits point into are indexed.
+    index = SourceIndex(source, [(e.span.line, e.span.end_line) for f in fixes for e in f.edits])
     plans = []
     for fix in fixes:
         try:
@@ -82,7 +83,7 @@ def apply_fixes_report(source: str, fixes: Sequence[Fix]) -> Applied:
     wanted_imports = [request for position in chosen for request in fixes[position].imports]
     if wanted_imports:
         plan_imports(index.module, wanted_imports, operations.body(index.module))
-    new_module = index.module.visit(_Editor(operations))
+    new_module = index.module.visit(_Editor(operations, _touched(index, operations)))
     return Applied(new_module.code, tuple(chosen), tuple(deferred))
 
 
@@ -102,6 +103,27 @@ class _Operations:
 
     def body(self, container: cst.CSTNode) -> BodyPlan:
         return self.bodies.setdefault(id(container), BodyPlan())
+
+    def targets(self) -> Set[int]:
+        return {*self.node_edits, *self.doomed_decorators, *self.bodies}
+
+
+def _touched(index: SourceIndex, operations: _Operations) -> Optional[Set[int]]:
+    """The ids of the nodes to edit and of every node above them: the transform need not
+    enter anything else. None when a target's line of parents is unknown (visit all)."""
+    touched: Set[int] = set()
+    root = id(index.module)
+    for target in operations.targets():
+        key = target
+        while key not in touched:
+            touched.add(key)
+            if key == root:
+                break
+            parent = index.parent_by_id(key)
+            if parent is None:
+                return None
+            key = id(parent)
+    return touched
 
 
 Register = Callable[[_Operations], None]
@@ -286,11 +308,16 @@ def _plan_call_argument(index: SourceIndex, edit: Edit) -> PlannedEdit:
 
 
 class _Editor(cst.CSTTransformer):
-    def __init__(self, operations: _Operations) -> None:
+    def __init__(self, operations: _Operations, touched: Optional[Set[int]] = None) -> None:
         super().__init__()
         self._operations = operations
+        self._touched = touched
         # Expressions put in place of others, held so their ids stay theirs.
         self._replaced: Dict[int, cst.CSTNode] = {}
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # A subtree with nothing to edit comes out as it went in: it is left unvisited.
+        return self._touched is None or id(node) in self._touched
 
     def on_leave(  # type: ignore[override]
         self, original_node: cst.CSTNode, updated_node: cst.CSTNode

@@ -259,7 +259,9 @@ def add_keyword(original: cst.CSTNode, updated: cst.CSTNode, edit: AddKeyword) -
         # One argument per line: the new one goes on a line of its own, indented like the
         # last one; a comment after the last argument stays on its line.
         separator = cst.Comma(
-            whitespace_after=before_last.with_changes(first_line=after_last.first_line, empty_lines=[])
+            whitespace_after=before_last.with_changes(
+                first_line=after_last.first_line, empty_lines=[]
+            )
         )
         closing = after_last.with_changes(first_line=cst.TrailingWhitespace())
         if has_comma:

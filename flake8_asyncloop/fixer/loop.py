@@ -55,10 +55,21 @@ class FixResult:
         return bool(self.fixed)
 
 
-def fix_source(source: str, check: Check, *, unsafe: bool, max_passes: int = 10) -> FixResult:
-    """Apply the applicable fixes of ``check(source)`` repeatedly; never returns unparsable code."""
+def fix_source(
+    source: str,
+    check: Check,
+    *,
+    unsafe: bool,
+    max_passes: int = 10,
+    findings: Optional[List[Finding]] = None,
+) -> FixResult:
+    """Apply the applicable fixes of ``check(source)`` repeatedly; never returns unparsable code.
+
+    ``findings``, when given, are what ``check(source)`` returns (the caller has them already).
+    """
     current = source
-    findings = check(current)
+    if findings is None:
+        findings = check(current)
     fixed: List[Finding] = []
     blocked: Dict[tuple, str] = {}  # identity of a finding -> why its fix is set aside
     seen = {current}

@@ -467,7 +467,14 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
         self._consider(node.value, _DROPPED)
 
     def visit_Assert(self, node: ast.Assert) -> None:
-        for tested in _tested_values(node.test):
+        test = node.test
+        if test.__class__ is ast.Compare and test.left.__class__ is not ast.Call:
+            # ``assert x == y``, the common case, without a generator
+            for tested in test.comparators:
+                if tested.__class__ is ast.Call:
+                    self._consider(tested, _ASSERTED)
+            return
+        for tested in _tested_values(test):
             self._consider(tested, _ASSERTED)
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -485,7 +492,7 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
             self._consider(value, _DROPPED, unused_name=target.id)
 
     def _consider(self, value: ast.AST, effect: str, unused_name: Optional[str] = None) -> None:
-        if self._expecting:
+        if self._expecting or value.__class__ is not ast.Call:
             return
         pending = self.coroutine_call(value)
         if pending is None:
@@ -552,4 +559,4 @@ def _is_read(namespace: Namespace, name: str) -> bool:
     found = binding_of(namespace, name)
     if found is None or found[0] is not namespace:
         return True  # global or nonlocal: someone else may read it
-    return namespace.uses.get(name, 0) > 0
+    return name in namespace.uses
