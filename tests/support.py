@@ -24,6 +24,13 @@ def write_example(example: Example, directory: Path) -> Path:
     return example.lay_out(directory)
 
 
+def write(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path``, making its directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def check_path(path: Path) -> List[Located]:
     """Findings for one file through the engine, with its real project context."""
     source = path.read_text(encoding="utf-8")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
+from support import write
 
 from flake8_asyncloop import runner as runner_module
 from flake8_asyncloop.cli import main
@@ -46,18 +47,6 @@ def test_adds():
 
 def finding(path: str, line: int = 6, col: int = 5) -> str:
     return f"{path}:{line}:{col}: ALP101 {MESSAGE}"
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 Outcome = Tuple[int, List[str], List[str]]

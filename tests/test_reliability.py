@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
+from support import write
 
 from flake8_asyncloop import plugin as plugin_module
 from flake8_asyncloop import runner as runner_module
@@ -49,18 +50,6 @@ LONG_AND_CHAIN = "ready = " + " and ".join(["a"] * 8000) + "\n"
 
 def finding(path: str, line: int = 6, col: int = 5) -> str:
     return f"{path}:{line}:{col}: ALP101 {ALP101}"
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 Outcome = Tuple[int, List[str], List[str]]
