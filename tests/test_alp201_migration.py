@@ -409,6 +409,10 @@ def test_stdin_never_gets_half_of_the_fix(tmp_path: Path, monkeypatch, capsys) -
 def test_the_migrated_project_passes_under_pytest_asyncio(tmp_path: Path) -> None:
     clear_caches()
     project = _project(tmp_path, "pytest.ini")
+    # as most suites have it: "function" silences pytest-asyncio's warning about the unset key
+    (project / "pytest.ini").write_text(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
     assert run_pytest_isolated(project).returncode in (1, 2)  # ScopeMismatch without the override
     subprocess.run(
         [sys.executable, "-m", "flake8_asyncloop", *FIX_ALP201, "."],
