@@ -173,19 +173,27 @@ def _is_async_test(func: ast.AST, imports: ImportTable) -> bool:
     return not decorator_marks(func.decorator_list, imports).handled_elsewhere
 
 
-def _requested_by_name(module, override: ast.AST) -> bool:
-    """Whether a def of the module takes ``event_loop`` as a parameter or names it in a mark
-    (``usefixtures("event_loop")``). ``request.getfixturevalue`` in a body is not looked at."""
+def module_defs(module) -> List[ast.AST]:
+    """The defs of the module's top level and of its classes' bodies."""
     functions = list(module.functions.values())
     for cls in module.classes.values():
         functions += [m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    for func in functions:
+    return functions
+
+
+def takes_event_loop(func: ast.AST) -> bool:
+    """Whether the def asks for ``event_loop`` as a parameter."""
+    args = func.args  # type: ignore[attr-defined]
+    return any(a.arg == EVENT_LOOP_FIXTURE for a in args.posonlyargs + args.args + args.kwonlyargs)
+
+
+def _requested_by_name(module, override: ast.AST) -> bool:
+    """Whether a def of the module takes ``event_loop`` as a parameter or names it in a mark
+    (``usefixtures("event_loop")``). ``request.getfixturevalue`` in a body is not looked at."""
+    for func in module_defs(module):
         if func is override:
             continue
-        arguments = func.args.posonlyargs + func.args.args + func.args.kwonlyargs
-        if any(a.arg == EVENT_LOOP_FIXTURE for a in arguments):
-            return True
-        if any(_names_event_loop(d) for d in func.decorator_list):
+        if takes_event_loop(func) or any(_names_event_loop(d) for d in func.decorator_list):
             return True
     return any(_names_event_loop(mark) for _, mark in module.pytestmark)
 

@@ -6,7 +6,11 @@ import ast
 import os
 from typing import Optional
 
-from flake8_asyncloop.analysis.event_loop_migration import migrate_module_override
+from flake8_asyncloop.analysis.event_loop_migration import (
+    migrate_module_override,
+    module_defs,
+    takes_event_loop,
+)
 from flake8_asyncloop.analysis.loop_scopes import is_scope
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE
 from flake8_asyncloop.analysis.scopes import MODULE
@@ -420,15 +424,9 @@ class EventLoopFixtureOverride(Rule):
 
     def _sync_users(self, fixture: ast.AST) -> bool:
         """Whether a sync def in this module requests ``event_loop`` (its own loop fixture)."""
-        module = self.file.module
-        candidates = list(module.functions.values())
-        for cls in module.classes.values():
-            candidates += [m for m in cls.body if isinstance(m, ast.FunctionDef)]
         return any(
-            isinstance(f, ast.FunctionDef)
-            and f is not fixture
-            and any(a.arg == EVENT_LOOP_FIXTURE for a in f.args.args + f.args.kwonlyargs)
-            for f in candidates
+            isinstance(f, ast.FunctionDef) and f is not fixture and takes_event_loop(f)
+            for f in module_defs(self.file.module)
         )
 
 
