@@ -16,7 +16,7 @@ from flake8_asyncloop.analysis.testcode import class_kind, fixture_spec, is_test
 from flake8_asyncloop.context.model import DEFAULT_CONTEXT, ProjectContext
 from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.options import DEFAULT_OPTIONS, Options
-from flake8_asyncloop.rule import Rule
+from flake8_asyncloop.rule import Component, Listener, Rule
 
 # Rules that run outside test code all concern async code or asyncio calls, so a module
 # that never says "async" (asyncio, async def, AsyncMock) has nothing for them. Test code
@@ -72,6 +72,8 @@ class FileState:
         self.function: Optional[Scope] = None
         # Rules resolve names on most nodes: skip a layer of calls (same as ``resolve`` below).
         self.resolve = self.imports.resolve  # type: ignore[method-assign]
+        # Facts several rules share, one instance per component class (see ``Component``).
+        self.components: Dict[type, Component] = {}
 
     # -- scope bookkeeping, called by the walker ---------------------------------------------
     def enter_function(self, node: ast.AST) -> None:
@@ -180,7 +182,10 @@ class Engine:
             plan = self._plans.get(classes)
             if plan is None:
                 plan = self._plans[classes] = _Plan(classes)
-            active = [r(file, findings) for r in classes]
+            for component in plan.components:
+                file.components[component] = component(file)
+            active: List[Listener] = list(file.components.values())
+            active.extend(r(file, findings) for r in classes)
             _Walker(file, active, errors, plan).walk(tree)
         findings.sort(key=Finding.sort_key)
         return findings, errors
@@ -216,14 +221,22 @@ class _Plan:
     """Which handler of which rule runs on which node type, for one list of rule classes."""
 
     def __init__(self, rules: Sequence[Type[Rule]]) -> None:
-        self.visit = self._table(rules, "visit")
-        self.leave = self._table(rules, "leave")
+        # Components first, each once, in the order the rules name them: they are fed ahead
+        # of every rule, so a rule's handler sees them up to date.
+        components: Dict[Type[Component], None] = {}
+        for rule in rules:
+            components.update(dict.fromkeys(rule.components))
+        self.components = tuple(components)
+        self.users = {c: tuple(r for r in rules if c in r.components) for c in components}
+        listeners: List[Type[Listener]] = [*self.components, *rules]
+        self.visit = self._table(listeners, "visit")
+        self.leave = self._table(listeners, "leave")
         # Node types some handler leaves, and those the walk itself must leave (scopes,
         # bindings): only these get a second stack entry.
         self.leave_types = frozenset(t for t, _ in self.leave) | _NEEDS_LEAVE
 
     @staticmethod
-    def _table(rules: Sequence[Type[Rule]], kind: str) -> _Table:
+    def _table(rules: Sequence[Type[Listener]], kind: str) -> _Table:
         by_type: Dict[type, List[Tuple[int, str]]] = {}
         for index, rule in enumerate(rules):
             for node_type in rule.handlers()[kind]:
@@ -237,14 +250,14 @@ class _Walker:
     def __init__(
         self,
         file: FileState,
-        rules: List[Rule],
+        rules: Sequence[Listener],
         errors: List[InternalError],
-        plan: Optional[_Plan] = None,
+        plan: _Plan,
     ) -> None:
         self.file = file
         self.errors = errors
-        self.rules = rules
-        self.plan = plan if plan is not None else _Plan([type(r) for r in rules])
+        self.rules = rules  # the plan's components, then its rules
+        self.plan = plan
         self.failed: Set[int] = set()  # indexes of rules dropped for the rest of the file
         self.visit: Dict[type, List[Handler]] = {}
         self.leave: Dict[type, List[Handler]] = {}
@@ -333,7 +346,14 @@ class _Walker:
             return  # already dropped (its handler was still in a list being iterated)
         self.failed.add(index)
         reason = f"{type(error).__name__}: {error}"
-        self.errors.append(InternalError(rule.code, getattr(node, "lineno", 1), reason))
+        if isinstance(rule, Component):
+            # Reported under the first rule that reads it; its rules stay silent for this
+            # file, since the component never reaches the end of the module.
+            code = self.plan.users[type(rule)][0].code
+            reason = f"{type(rule).__name__}: {reason}"
+        else:
+            code = rule.code  # type: ignore[attr-defined]
+        self.errors.append(InternalError(code, getattr(node, "lineno", 1), reason))
         # The walk holds the same dicts: rebuilt in place, the failed rule's handlers are gone.
         self._build_tables()
 

@@ -12,7 +12,7 @@ import ast
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, ClassVar, Dict, List, Mapping, Optional, Tuple, Type
 
 from flake8_asyncloop.findings import Finding, Fix, Safety, Span
 
@@ -68,7 +68,38 @@ def Good(source: str, reason: str = "", **kwargs) -> Example:
     return Example(textwrap.dedent(source).lstrip("\n"), reason=reason, **kwargs)
 
 
-class Rule:
+class Listener:
+    """Something the walk feeds: handlers named after ``ast`` node types (``visit_Call``,
+    ``leave_FunctionDef``)."""
+
+    _handlers: ClassVar[Optional[Dict[str, List[str]]]] = None
+
+    @classmethod
+    def handlers(cls) -> Dict[str, List[str]]:
+        """``{"visit": [node type names], "leave": [...]}`` this class listens to."""
+        if cls.__dict__.get("_handlers") is None:
+            found: Dict[str, List[str]] = {"visit": [], "leave": []}
+            for attr in dir(cls):
+                prefix, _, node_type = attr.partition("_")
+                if prefix in found and node_type and hasattr(ast, node_type):
+                    found[prefix].append(node_type)
+            cls._handlers = found
+        return cls._handlers  # type: ignore[return-value]
+
+
+class Component(Listener):
+    """Facts about one file that several rules share, gathered once during the walk.
+
+    A rule lists the components it reads in ``components``; the engine makes one of each per
+    file, before the rules, and feeds it ahead of them on every node, so a rule's handler
+    sees the component up to date. ``file.components[cls]`` holds the instance.
+    """
+
+    def __init__(self, file: "FileState") -> None:
+        self.file = file
+
+
+class Rule(Listener):
     # -- metadata ---------------------------------------------------------------------------
     code: ClassVar[str]
     name: ClassVar[str]  # kebab-case, as in RULES.md
@@ -88,23 +119,12 @@ class Rule:
     # -- examples: the docs' "Example" and "Use instead" are the first bad and good ones ------
     examples: ClassVar[Tuple[Example, ...]] = ()
 
-    _handlers: ClassVar[Optional[Dict[str, List[str]]]] = None
+    # Components (shared facts) this rule reads; the engine feeds them before the rules.
+    components: ClassVar[Tuple[Type[Component], ...]] = ()
 
     def __init__(self, file: "FileState", sink: List[Finding]) -> None:
         self.file = file
         self._sink = sink
-
-    @classmethod
-    def handlers(cls) -> Dict[str, List[str]]:
-        """``{"visit": [node type names], "leave": [...]}`` this rule listens to."""
-        if cls.__dict__.get("_handlers") is None:
-            found: Dict[str, List[str]] = {"visit": [], "leave": []}
-            for attr in dir(cls):
-                prefix, _, node_type = attr.partition("_")
-                if prefix in found and node_type and hasattr(ast, node_type):
-                    found[prefix].append(node_type)
-            cls._handlers = found
-        return cls._handlers  # type: ignore[return-value]
 
     @classmethod
     def bad_examples(cls) -> Tuple[Example, ...]:

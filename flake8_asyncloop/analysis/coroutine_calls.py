@@ -3,8 +3,10 @@
 A rule mixes ``CoroutineCalls`` in and asks ``coroutine_call(call)`` while walking; the
 answer is a ``PendingCall`` that ``decide`` settles once the module has been walked,
 when every binding of every name is known (a name bound anywhere in a def is local to the
-whole def, and a def or rebinding may come after the call). Nothing here walks the tree
-again: the handlers below run during the engine's one walk.
+whole def, and a def or rebinding may come after the call). The bindings are gathered by
+the ``CoroutineBookkeeping`` component during the engine's one walk, from the statements
+that bind; only whether a name is ever read is looked up afterwards, in the one def that
+binds it, for the few names a rule asks about.
 
 A call counts only when every binding of the name it goes through is visible and agrees:
 an ``async def`` bound once in its scope and not a generator, an import of an asyncio
@@ -20,7 +22,6 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Set, Tuple
-from weakref import WeakKeyDictionary
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.coroutine_functions import (
@@ -33,6 +34,7 @@ from flake8_asyncloop.analysis.coroutine_functions import (
 )
 from flake8_asyncloop.analysis.loops import FIXTURE_ORIGIN, LOOP_GETTERS, loop_origin
 from flake8_asyncloop.analysis.names import dotted_name
+from flake8_asyncloop.rule import Component
 
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
@@ -64,12 +66,11 @@ class Namespace:
 
     kind: str
     parent: Optional["Namespace"]
+    node: Optional[ast.AST] = None  # the module, def, lambda or class
     bindings: Dict[str, List[str]] = field(default_factory=dict)
     async_defs: Dict[str, ast.AST] = field(default_factory=dict)
     declared_global: Set[str] = field(default_factory=set)
     declared_nonlocal: Set[str] = field(default_factory=set)
-    # Names read (or deleted) here or in any scope nested here.
-    uses: Set[str] = field(default_factory=set)
     is_generator: bool = False
     keeps_coroutine: bool = True  # for an async def: its decorators leave it a coroutine function
     receiver: Optional[str] = None  # for a method: its first parameter (``self``, ``cls``)
@@ -79,6 +80,16 @@ class Namespace:
 
     def bind(self, name: str, how: str) -> None:
         self.bindings.setdefault(name, []).append(how)
+
+    def is_read(self, name: str) -> bool:
+        """Whether ``name`` is read (or deleted) here or in any scope nested here."""
+        if self.node is None:
+            return True
+        for node in ast.walk(self.node):
+            if node.__class__ is ast.Name and node.id == name:  # type: ignore[attr-defined]
+                if node.ctx.__class__ is not ast.Store:  # type: ignore[attr-defined]
+                    return True
+        return False
 
     def module(self) -> "Namespace":
         namespace = self
@@ -120,26 +131,37 @@ class PendingCall:
         return f"{dotted_name(self.call.func) or self._unwritten}()"
 
 
-class _Bookkeeping:
-    """What the walk has learnt about names so far; one per file, shared by the rules."""
+class CoroutineBookkeeping(Component):
+    """What the walk has learnt about names so far; one per file, shared by the rules.
+
+    Bindings are read from the statements that make them (assignments, loops, ``with``,
+    imports, defs...), never from each ``Name``: reads are looked up only for the few names
+    a rule asks about (``is_read``), once the module is walked.
+    """
 
     def __init__(self, file: "FileState") -> None:
-        self.file = file
+        super().__init__(file)
         self.namespace = Namespace(scopes.MODULE, None)
         self.def_namespaces: Dict[int, Namespace] = {}
-        self.target_kinds: Dict[int, str] = {}  # Name node -> how the assignment binds it
         self.stored_attributes: Set[str] = set()  # attribute names assigned anywhere
         self.star_import = False  # ``from x import *`` may rebind any imported name
         # Coroutine functions of the project modules asked about, by (module, level).
         self.project_functions: Dict[Tuple[str, int], FrozenSet[str]] = {}
         self.complete = False  # the module was walked to its end
 
+    def visit_Module(self, node: ast.Module) -> None:
+        self.namespace.node = node
+
+    def leave_Module(self, node: ast.Module) -> None:
+        # Not reached when one of these handlers failed: the rules then stay silent.
+        self.complete = True
+
     # -- scopes -------------------------------------------------------------------------------
-    def enter_def(self, node: ast.AST) -> None:
+    def visit_FunctionDef(self, node: ast.AST) -> None:
         how = ASYNC_DEF if isinstance(node, ast.AsyncFunctionDef) else OTHER
         outer = self.namespace
         outer.bind(node.name, how)  # type: ignore[attr-defined]
-        namespace = Namespace(scopes.FUNCTION, outer)
+        namespace = Namespace(scopes.FUNCTION, outer, node)
         if how == ASYNC_DEF:
             outer.async_defs[node.name] = node  # type: ignore[attr-defined]
             decorators = node.decorator_list  # type: ignore[attr-defined]
@@ -151,32 +173,102 @@ class _Bookkeeping:
         self.def_namespaces[id(node)] = namespace
         self.namespace = namespace
 
-    def enter_lambda(self, node: ast.Lambda) -> None:
-        self.namespace = Namespace(scopes.LAMBDA, self.namespace)
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self.namespace = Namespace(scopes.LAMBDA, self.namespace, node)
         _bind_parameters(self.namespace, node.args)
 
-    def enter_class(self, node: ast.ClassDef) -> None:
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.namespace.bind(node.name, OTHER)
-        self.namespace = Namespace(scopes.CLASS, self.namespace)
+        self.namespace = Namespace(scopes.CLASS, self.namespace, node)
 
-    def leave_scope(self) -> None:
+    def leave_FunctionDef(self, node: ast.AST) -> None:
         namespace = self.namespace
         assert namespace.parent is not None
-        namespace.parent.uses |= namespace.uses  # closures read the enclosing names
         self.namespace = namespace.parent
 
-    # -- bindings and uses --------------------------------------------------------------------
-    def name(self, node: ast.Name) -> None:
-        ctx = node.ctx
-        namespace = self.namespace
-        if ctx.__class__ is ast.Load:
-            namespace.uses.add(node.id)
-            return
-        if ctx.__class__ is ast.Del:
-            namespace.uses.add(node.id)
-        namespace.bind(node.id, self.target_kinds.pop(id(node), OTHER))
+    leave_AsyncFunctionDef = leave_FunctionDef
+    leave_Lambda = leave_FunctionDef
+    leave_ClassDef = leave_FunctionDef
 
-    def import_(self, node: ast.AST) -> None:
+    # -- bindings -----------------------------------------------------------------------------
+    def visit_Assign(self, node: ast.Assign) -> None:
+        targets = node.targets
+        if len(targets) == 1:
+            target = targets[0]
+            if target.__class__ is ast.Name:
+                self.namespace.bind(target.id, self._kind_of(node.value))
+                return
+        for target in targets:
+            self._bind_target(target)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        target = node.target
+        if target.__class__ is ast.Name and node.value is not None:
+            self.namespace.bind(target.id, self._kind_of(node.value))  # type: ignore[attr-defined]
+        else:
+            self._bind_target(target)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self._bind_target(node.target)
+
+    def visit_For(self, node: ast.For) -> None:
+        self._bind_target(node.target)
+
+    visit_AsyncFor = visit_For
+    visit_comprehension = visit_For
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self._bind_target(node.target)
+
+    def visit_With(self, node: ast.With) -> None:
+        for item in node.items:
+            if item.optional_vars is not None:
+                self._bind_target(item.optional_vars)
+
+    visit_AsyncWith = visit_With
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            self._bind_target(target)
+
+    def visit_TypeAlias(self, node: ast.AST) -> None:  # Python 3.12+
+        self._bind_target(node.name)  # type: ignore[attr-defined]
+
+    def _bind_target(self, target: ast.AST) -> None:
+        """Every name a target binds (``a``, ``a, *b``), every attribute it assigns."""
+        kind = target.__class__
+        if kind is ast.Name:
+            self.namespace.bind(target.id, OTHER)  # type: ignore[attr-defined]
+        elif kind is ast.Attribute:
+            self.stored_attributes.add(target.attr)  # ``self.fetch = ...`` hides a method
+        elif kind is ast.Tuple or kind is ast.List:
+            for element in target.elts:  # type: ignore[attr-defined]
+                self._bind_target(element)
+        elif kind is ast.Starred:
+            self._bind_target(target.value)  # type: ignore[attr-defined]
+
+    def _kind_of(self, value: ast.AST) -> str:
+        """How ``name = value`` binds the name, for ``name()`` and ``name.put()``."""
+        if value.__class__ is not ast.Call:
+            return OTHER
+        func = value.func  # type: ignore[attr-defined]
+        qualified = self.file.resolve(func)
+        if qualified in ASYNC_MOCK_CLASSES or (
+            isinstance(func, ast.Attribute)
+            and func.attr == "AsyncMock"
+            and isinstance(func.value, ast.Name)
+            and func.value.id == MOCKER_FIXTURE
+        ):
+            return MOCK
+        if qualified in ASYNCIO_OBJECT_METHODS:
+            return qualified  # type: ignore[return-value]
+        if qualified in LOOP_GETTERS and not value.args and not value.keywords:  # type: ignore
+            return LOOP
+        return OTHER
+
+    def visit_Import(self, node: ast.AST) -> None:
         namespace = self.namespace
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -195,27 +287,45 @@ class _Bookkeeping:
             path = f"{module}.{alias.name}" if module else alias.name
             namespace.imported[local] = (node.level or 0, path)  # type: ignore[attr-defined]
 
-    def global_(self, node: ast.Global) -> None:
+    visit_ImportFrom = visit_Import
+
+    def visit_Global(self, node: ast.Global) -> None:
         self.namespace.declared_global.update(node.names)
         for name in node.names:  # a def may rebind it: the module's binding is no longer sure
             self.namespace.module().bind(name, OTHER)
 
-    def other_binding(self, name: Optional[str]) -> None:
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        self.namespace.declared_nonlocal.update(node.names)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self.namespace.bind(node.name, OTHER)
+
+    def visit_MatchAs(self, node: ast.AST) -> None:
+        name = getattr(node, "name", None)
         if name:
             self.namespace.bind(name, OTHER)
 
-    def attribute(self, node: ast.Attribute) -> None:
-        if node.ctx.__class__ is not ast.Load:
-            self.stored_attributes.add(node.attr)  # ``self.fetch = ...`` hides a method
+    visit_MatchStar = visit_MatchAs
 
-    def call(self, node: ast.Call) -> None:
+    def visit_MatchMapping(self, node: ast.AST) -> None:
+        rest = getattr(node, "rest", None)
+        if rest:
+            self.namespace.bind(rest, OTHER)
+
+    def visit_Yield(self, node: ast.AST) -> None:
+        self.namespace.is_generator = True
+
+    visit_YieldFrom = visit_Yield
+
+    def visit_Call(self, node: ast.Call) -> None:
         # ``setattr(obj, "fetch", ...)``, ``monkeypatch.setattr(obj, "fetch", ...)`` and
         # ``mock.patch.object(obj, "fetch")`` replace an attribute of an object or module.
         args = node.args
         if not args:
             return
         func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        name = func.attr if func.__class__ is ast.Attribute else getattr(func, "id", "")
         if name in _PATCHERS and len(args) >= 2:
             self._stored_by_string(args[1])
         if name in _STRING_PATCHERS and (
@@ -227,136 +337,20 @@ class _Bookkeeping:
         if isinstance(attribute, ast.Constant) and isinstance(attribute.value, str):
             self.stored_attributes.add(attribute.value.rpartition(".")[2])
 
-    def assignment(self, target: ast.AST, value: ast.AST) -> None:
-        """Note what a plain name is about to be bound to, for ``name()`` and ``name.put()``."""
-        if not (isinstance(target, ast.Name) and isinstance(value, ast.Call)):
-            return
-        func = value.func
-        qualified = self.file.resolve(func)
-        if qualified in ASYNC_MOCK_CLASSES or (
-            isinstance(func, ast.Attribute)
-            and func.attr == "AsyncMock"
-            and isinstance(func.value, ast.Name)
-            and func.value.id == MOCKER_FIXTURE
-        ):
-            self.target_kinds[id(target)] = MOCK
-        elif qualified in ASYNCIO_OBJECT_METHODS:
-            self.target_kinds[id(target)] = qualified
-        elif qualified in LOOP_GETTERS and not value.args and not value.keywords:
-            self.target_kinds[id(target)] = LOOP
-
-
-# One bookkeeping per file: the first rule to ask feeds it, the others only read it.
-_SHARED: "WeakKeyDictionary[FileState, _Bookkeeping]" = WeakKeyDictionary()
-
 
 class CoroutineCalls:
-    """Mix into a ``Rule`` (before ``Rule``) and call ``super()`` when overriding a handler.
-
-    Several rules of one walk share the bookkeeping: the rule whose ``visit_Module`` runs
-    first keeps it, and runs first on every node after, so the others read it up to date.
-    """
+    """Mix into a ``Rule`` (before ``Rule``) for the questions below; the bookkeeping they
+    rest on is the ``CoroutineBookkeeping`` component, which the engine feeds first."""
 
     file: "FileState"
-    _books: _Bookkeeping
-    _feeds: bool
+    components = (CoroutineBookkeeping,)
     # Also count coroutine functions imported from the project's own modules (read from disk
     # through the project context, and only when a call's fate hangs on them).
     knows_project_modules = False
 
-    def visit_Module(self, node: ast.Module) -> None:
-        books = _SHARED.get(self.file)
-        self._feeds = books is None
-        if books is None:
-            # Files are walked one at a time: forget the last one. The bookkeeping refers to
-            # its FileState, so the weak key alone would keep every file's tree alive.
-            _SHARED.clear()
-            books = _SHARED[self.file] = _Bookkeeping(self.file)
-        self._books = books
-
-    def leave_Module(self, node: ast.Module) -> None:
-        # Not reached when a handler of the feeding rule failed: the others then stay silent.
-        if self._feeds:
-            self._books.complete = True
-
-    def visit_FunctionDef(self, node: ast.AST) -> None:
-        if self._feeds:
-            self._books.enter_def(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        if self._feeds:
-            self._books.enter_lambda(node)
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        if self._feeds:
-            self._books.enter_class(node)
-
-    def leave_FunctionDef(self, node: ast.AST) -> None:
-        if self._feeds:
-            self._books.leave_scope()
-
-    leave_AsyncFunctionDef = leave_FunctionDef
-    leave_Lambda = leave_FunctionDef
-    leave_ClassDef = leave_FunctionDef
-
-    def visit_Name(self, node: ast.Name) -> None:
-        if self._feeds:
-            if node.ctx.__class__ is ast.Load:  # most names: no call further for them
-                self._books.namespace.uses.add(node.id)
-            else:
-                self._books.name(node)
-
-    def visit_Import(self, node: ast.AST) -> None:
-        if self._feeds:
-            self._books.import_(node)
-
-    visit_ImportFrom = visit_Import
-
-    def visit_Global(self, node: ast.Global) -> None:
-        if self._feeds:
-            self._books.global_(node)
-
-    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
-        if self._feeds:
-            self._books.namespace.declared_nonlocal.update(node.names)
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        if self._feeds:
-            self._books.other_binding(node.name)
-
-    def visit_MatchAs(self, node: ast.AST) -> None:
-        if self._feeds:
-            self._books.other_binding(getattr(node, "name", None))
-
-    visit_MatchStar = visit_MatchAs
-
-    def visit_MatchMapping(self, node: ast.AST) -> None:
-        if self._feeds:
-            self._books.other_binding(getattr(node, "rest", None))
-
-    def visit_Yield(self, node: ast.AST) -> None:
-        if self._feeds:
-            self._books.namespace.is_generator = True
-
-    visit_YieldFrom = visit_Yield
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        if self._feeds:
-            self._books.attribute(node)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        if self._feeds:
-            self._books.call(node)
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        if self._feeds and len(node.targets) == 1:
-            self._books.assignment(node.targets[0], node.value)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        if self._feeds and node.value is not None:
-            self._books.assignment(node.target, node.value)
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        self._books: CoroutineBookkeeping = self.file.components[CoroutineBookkeeping]
 
     # -- questions ----------------------------------------------------------------------------
     @property

@@ -458,7 +458,6 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     )
 
     def visit_Module(self, node: ast.Module) -> None:
-        super().visit_Module(node)
         self._candidates: List[_Candidate] = []
         self._expecting = 0  # depth of ``with pytest.raises(...)``-like blocks
 
@@ -478,12 +477,10 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
             self._consider(tested, _ASSERTED)
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        super().visit_Assign(node)
         if len(node.targets) == 1:
             self._consider_binding(node.targets[0], node.value)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        super().visit_AnnAssign(node)
         if node.value is not None:
             self._consider_binding(node.target, node.value)
 
@@ -522,7 +519,6 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
 
     # -- deciding, once every binding is known ------------------------------------------------
     def leave_Module(self, node: ast.Module) -> None:
-        super().leave_Module(node)
         for candidate in self._candidates:
             name = candidate.unused_name
             if name is not None and _is_read(candidate.pending.namespace, name):
@@ -559,4 +555,4 @@ def _is_read(namespace: Namespace, name: str) -> bool:
     found = binding_of(namespace, name)
     if found is None or found[0] is not namespace:
         return True  # global or nonlocal: someone else may read it
-    return name in namespace.uses
+    return namespace.is_read(name)

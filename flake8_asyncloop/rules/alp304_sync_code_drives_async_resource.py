@@ -297,13 +297,11 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     )
 
     def visit_Module(self, node: ast.Module) -> None:
-        super().visit_Module(node)
         self._function: Optional[_Function] = None
         self._found: List[Tuple[ast.Call, str, str, str, Optional[PendingCall]]] = []
 
     # -- which defs are checked ---------------------------------------------------------------
     def visit_FunctionDef(self, node: ast.AST) -> None:
-        super().visit_FunctionDef(node)
         scope = self.file.scope
         receiver = self.current_namespace.receiver
         name = node.name  # type: ignore[attr-defined]
@@ -312,11 +310,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        super().visit_Lambda(node)
         self._function = _Function("", "<lambda>", None, self._function)
 
     def leave_FunctionDef(self, node: ast.AST) -> None:
-        super().leave_FunctionDef(node)
         function = self._function
         assert function is not None
         parent = self._function = function.parent
@@ -343,12 +339,10 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
 
     # -- what the checked defs do -------------------------------------------------------------
     def visit_Global(self, node: ast.Global) -> None:
-        super().visit_Global(node)
         if self._function is not None:
             self._function.declared_global.update(node.names)
 
     def visit_Call(self, node: ast.Call) -> None:
-        super().visit_Call(node)
         function = self._function
         if function is None:
             return
@@ -361,7 +355,6 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             function.runs.append((node, label))
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        super().visit_Assign(node)
         function = self._function
         if function is None or not function.role or len(node.targets) != 1:
             return
@@ -383,7 +376,6 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         self._handed_out(node.value, "returns")
 
     def visit_Yield(self, node: ast.Yield) -> None:
-        super().visit_Yield(node)
         self._handed_out(node.value, "yields")
 
     def _handed_out(self, value: Optional[ast.AST], verb: str) -> None:
@@ -453,7 +445,6 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
 
     # -- reporting ----------------------------------------------------------------------------
     def leave_Module(self, node: ast.Module) -> None:
-        super().leave_Module(node)
         if not self.walk_complete:
             return
         for call, role, function, problem, pending in self._found:

@@ -227,7 +227,6 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
         self._pending: List[Tuple[ast.expr, PendingCall, str, str]] = []
 
     def visit_Import(self, node: ast.AST) -> None:
-        super().visit_Import(node)
         modules = [alias.name for alias in node.names]  # type: ignore[attr-defined]
         modules.append(getattr(node, "module", None) or "")
         if any(module.split(".")[0] == "tornado" for module in modules):
@@ -236,7 +235,6 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
     visit_ImportFrom = visit_Import
 
     def visit_Call(self, node: ast.Call) -> None:
-        super().visit_Call(node)
         target = self._callback_argument(node)
         if target is None:
             return
