@@ -3,10 +3,9 @@
 A rule mixes ``CoroutineCalls`` in and asks ``coroutine_call(call)`` while walking; the
 answer is a ``PendingCall`` that ``decide`` settles once the module has been walked,
 when every binding of every name is known (a name bound anywhere in a def is local to the
-whole def, and a def or rebinding may come after the call). The bindings are gathered by
-the ``CoroutineBookkeeping`` component during the engine's one walk, from the statements
-that bind; only whether a name is ever read is looked up afterwards, in the one def that
-binds it, for the few names a rule asks about.
+whole def, and a def or rebinding may come after the call). The names are gathered by
+the ``CoroutineBookkeeping`` component during the engine's one walk, once for every rule
+that asks; nothing here walks the tree again.
 
 A call counts only when every binding of the name it goes through is visible and agrees:
 an ``async def`` bound once in its scope and not a generator, an import of an asyncio
@@ -66,11 +65,12 @@ class Namespace:
 
     kind: str
     parent: Optional["Namespace"]
-    node: Optional[ast.AST] = None  # the module, def, lambda or class
     bindings: Dict[str, List[str]] = field(default_factory=dict)
     async_defs: Dict[str, ast.AST] = field(default_factory=dict)
     declared_global: Set[str] = field(default_factory=set)
     declared_nonlocal: Set[str] = field(default_factory=set)
+    # Names read (or deleted) here or in any scope nested here.
+    uses: Set[str] = field(default_factory=set)
     is_generator: bool = False
     keeps_coroutine: bool = True  # for an async def: its decorators leave it a coroutine function
     receiver: Optional[str] = None  # for a method: its first parameter (``self``, ``cls``)
@@ -80,16 +80,6 @@ class Namespace:
 
     def bind(self, name: str, how: str) -> None:
         self.bindings.setdefault(name, []).append(how)
-
-    def is_read(self, name: str) -> bool:
-        """Whether ``name`` is read (or deleted) here or in any scope nested here."""
-        if self.node is None:
-            return True
-        for node in ast.walk(self.node):
-            if node.__class__ is ast.Name and node.id == name:  # type: ignore[attr-defined]
-                if node.ctx.__class__ is not ast.Store:  # type: ignore[attr-defined]
-                    return True
-        return False
 
     def module(self) -> "Namespace":
         namespace = self
@@ -135,8 +125,7 @@ class CoroutineBookkeeping(Component):
     """What the walk has learnt about names so far; one per file, shared by the rules.
 
     Bindings are read from the statements that make them (assignments, loops, ``with``,
-    imports, defs...), never from each ``Name``: reads are looked up only for the few names
-    a rule asks about (``is_read``), once the module is walked.
+    imports, defs...); a ``Name`` only records that it is read.
     """
 
     def __init__(self, file: "FileState") -> None:
@@ -149,9 +138,6 @@ class CoroutineBookkeeping(Component):
         self.project_functions: Dict[Tuple[str, int], FrozenSet[str]] = {}
         self.complete = False  # the module was walked to its end
 
-    def visit_Module(self, node: ast.Module) -> None:
-        self.namespace.node = node
-
     def leave_Module(self, node: ast.Module) -> None:
         # Not reached when one of these handlers failed: the rules then stay silent.
         self.complete = True
@@ -161,7 +147,7 @@ class CoroutineBookkeeping(Component):
         how = ASYNC_DEF if isinstance(node, ast.AsyncFunctionDef) else OTHER
         outer = self.namespace
         outer.bind(node.name, how)  # type: ignore[attr-defined]
-        namespace = Namespace(scopes.FUNCTION, outer, node)
+        namespace = Namespace(scopes.FUNCTION, outer)
         if how == ASYNC_DEF:
             outer.async_defs[node.name] = node  # type: ignore[attr-defined]
             decorators = node.decorator_list  # type: ignore[attr-defined]
@@ -176,21 +162,27 @@ class CoroutineBookkeeping(Component):
     visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        self.namespace = Namespace(scopes.LAMBDA, self.namespace, node)
+        self.namespace = Namespace(scopes.LAMBDA, self.namespace)
         _bind_parameters(self.namespace, node.args)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.namespace.bind(node.name, OTHER)
-        self.namespace = Namespace(scopes.CLASS, self.namespace, node)
+        self.namespace = Namespace(scopes.CLASS, self.namespace)
 
     def leave_FunctionDef(self, node: ast.AST) -> None:
         namespace = self.namespace
         assert namespace.parent is not None
+        namespace.parent.uses |= namespace.uses  # closures read the enclosing names
         self.namespace = namespace.parent
 
     leave_AsyncFunctionDef = leave_FunctionDef
     leave_Lambda = leave_FunctionDef
     leave_ClassDef = leave_FunctionDef
+
+    def visit_Name(self, node: ast.Name) -> None:
+        # Stores are bound by the statements that make them (below): only reads are left.
+        if node.ctx.__class__ is not ast.Store:
+            self.namespace.uses.add(node.id)
 
     # -- bindings -----------------------------------------------------------------------------
     def visit_Assign(self, node: ast.Assign) -> None:

@@ -555,4 +555,4 @@ def _is_read(namespace: Namespace, name: str) -> bool:
     found = binding_of(namespace, name)
     if found is None or found[0] is not namespace:
         return True  # global or nonlocal: someone else may read it
-    return namespace.is_read(name)
+    return name in namespace.uses
