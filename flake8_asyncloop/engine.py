@@ -177,7 +177,7 @@ class Engine:
         file = FileState(tree, filename, project, options)
         classes = tuple(r for r in self.rules if file.is_test_file or not r.test_code_only)
         if source is not None:
-            classes = _triggered(classes, source)
+            classes = tuple(r for r in _triggered(classes, source) if r.applies_to(source, file))
         if classes:
             plan = self._plans.get(classes)
             if plan is None:
@@ -234,6 +234,8 @@ class _Plan:
         # Node types some handler leaves, and those the walk itself must leave (scopes,
         # bindings): only these get a second stack entry.
         self.leave_types = frozenset(t for t, _ in self.leave) | _NEEDS_LEAVE
+        # Rules that look at the module node alone (its index) need no walk below it.
+        self.walks = any(t is not ast.Module for t, _ in self.visit + self.leave)
 
     @staticmethod
     def _table(rules: Sequence[Type[Listener]], kind: str) -> _Table:
@@ -274,6 +276,14 @@ class _Walker:
                     table[node_type] = handlers
 
     def walk(self, tree: ast.AST) -> None:
+        if not self.plan.walks:
+            for handler in self.visit.get(ast.Module, ()):
+                try:
+                    handler(tree)
+                except Exception as error:
+                    self._failed(handler, tree, error)
+            self._leave(tree)
+            return
         file = self.file
         visit = self.visit
         leave_types = self.plan.leave_types

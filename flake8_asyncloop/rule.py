@@ -127,6 +127,13 @@ class Rule(Listener):
         self._sink = sink
 
     @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        """Asked before the walk, for rules ``trigger_words`` kept: False only when the rule
+        cannot report in this file (its text and project say so). Like the words, a
+        necessary condition, never a guess."""
+        return True
+
+    @classmethod
     def bad_examples(cls) -> Tuple[Example, ...]:
         return tuple(e for e in cls.examples if e.is_bad)
 

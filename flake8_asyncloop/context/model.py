@@ -104,5 +104,15 @@ class ProjectContext:
         conftest_dirs = (os.path.dirname(c.path) for c in self.conftests)
         return project_modules.async_functions_of(self.root, module, level, importer, conftest_dirs)
 
+    def imports_possible_coroutines(self, module: str, level: int, importer: str) -> bool:
+        """Whether ``importer``'s import of ``module`` can bring a project coroutine function
+        (a project package, or a module with one)."""
+        from flake8_asyncloop.context import project_modules
+
+        conftest_dirs = [os.path.dirname(c.path) for c in self.conftests]
+        return project_modules.may_define_coroutines(
+            self.root, module, level, importer, conftest_dirs
+        )
+
 
 DEFAULT_CONTEXT = ProjectContext()

@@ -87,6 +87,31 @@ def async_functions_of(
         return _NOTHING
 
 
+def may_define_coroutines(
+    root: Optional[str],
+    module: str,
+    level: int,
+    importer: str,
+    conftest_dirs: Iterable[str] = (),
+) -> bool:
+    """Whether importing ``module`` from ``importer`` can give it a project coroutine
+    function: a project package (its submodules are not looked into) or a module that
+    defines or re-exports one."""
+    if root is None or not level and (not module or _top_level(module) in _standard_library()):
+        return False
+    try:
+        root = os.path.abspath(root)
+        importer = os.path.abspath(importer)
+        path = find_module(root, module, level, importer, conftest_dirs, packages=True)
+    except (OSError, ValueError):
+        return False
+    if path is None:
+        return False
+    if path.endswith(".py") and os.path.basename(path) != INIT:
+        return bool(async_functions_of(root, module, level, importer, conftest_dirs))
+    return True  # a package, or a namespace package's directory
+
+
 def _reexported(
     root: str, path: str, reexports: Mapping[str, Tuple[int, str, str]]
 ) -> FrozenSet[str]:
@@ -110,9 +135,15 @@ def _reexported(
 
 
 def find_module(
-    root: str, module: str, level: int, importer: str, conftest_dirs: Iterable[str]
+    root: str,
+    module: str,
+    level: int,
+    importer: str,
+    conftest_dirs: Iterable[str],
+    packages: bool = False,
 ) -> Optional[str]:
-    """The file of the module as Python would import it from ``importer``, if under ``root``."""
+    """The file of the module as Python would import it from ``importer``, if under ``root``;
+    with ``packages``, a namespace package's first directory too (it has no file)."""
     parts = module.split(".") if module else []
     if level:
         package = os.path.dirname(importer)
@@ -123,10 +154,10 @@ def find_module(
         if not parts:
             init = os.path.join(package, INIT)
             return init if _is_file(_probe(init)) else None
-        return _find(parts, [package], root)
+        return _find(parts, [package], root, packages)
     if parts[0] in _standard_library():
         return None
-    return _find(parts, _search_dirs(root, importer, conftest_dirs), root)
+    return _find(parts, _search_dirs(root, importer, conftest_dirs), root, packages)
 
 
 def _search_dirs(root: str, importer: str, conftest_dirs: Iterable[str]) -> List[str]:
@@ -151,7 +182,9 @@ def _basedir(directory: str, root: str) -> str:
     return directory
 
 
-def _find(parts: List[str], directories: List[str], root: str) -> Optional[str]:
+def _find(
+    parts: List[str], directories: List[str], root: str, packages: bool = False
+) -> Optional[str]:
     """Search as Python's path finder does: in each directory a package (a directory with
     ``__init__.py``) first, then a ``.py`` module; directories without ``__init__.py`` are
     namespace portions, searched together when nothing else is found."""
@@ -175,6 +208,8 @@ def _find(parts: List[str], directories: List[str], root: str) -> Optional[str]:
             if is_dir:
                 portions.append(package)
         if found is None:
+            if packages and portions and index == last:
+                return portions[0]  # a namespace package
             if not portions or index == last:
                 return None  # not found, or a namespace package: no code of its own
             directories = portions

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from flake8_asyncloop.analysis.loops import NEW_EVENT_LOOP, loop_origin
+from flake8_asyncloop.analysis.text_gates import may_hold_known_loop
 from flake8_asyncloop.findings import DeleteStatement, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 
 class LoopClosedByHand(Rule):
@@ -16,6 +21,11 @@ class LoopClosedByHand(Rule):
     trigger_words = ("close",)
     message = "event loop closed by hand: pytest-asyncio owns this loop; remove the close()"
     fix_safety = Safety.SAFE
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # a loop known by its origin: from asyncio or the event_loop fixture
+        return may_hold_known_loop(source)
 
     what = """
     Flags `.close()` on an event loop the code did not create: the result of

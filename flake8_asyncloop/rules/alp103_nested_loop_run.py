@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
 from flake8_asyncloop.analysis.testcode import scope_value
+from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import AwaitArgument, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 # Functions that start a loop of their own and run a coroutine to completion on it.
 _RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run"})
@@ -30,6 +34,11 @@ class NestedLoopRun(Rule):
     message = "{call} inside async def always fails while the loop runs: {advice}"
     fix_safety = Safety.SAFE
     test_code_only = False
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # only inside an async def
+        return mentions_async(source)
 
     what = """
     Flags, inside an `async def`, calls that try to run an event loop: `asyncio.run(...)`,

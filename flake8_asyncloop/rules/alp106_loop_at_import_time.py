@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ast
-from typing import List, Set, Tuple
+from typing import TYPE_CHECKING, List, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
+from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 # Calls that reach for an event loop, by qualified name, and how the message names them.
 _LOOP_CALLS = {
@@ -30,6 +34,11 @@ class LoopAtImportTime(Rule):
         "{call} at import time: the loop is not the one tests run on; "
         "move it into a fixture or test"
     )
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # asyncio's loop calls, or a loop's run_until_complete
+        return mentions_async(source) or "run_until_complete" in source
 
     what = """
     Flags `asyncio.get_event_loop()`, `asyncio.new_event_loop()`, `asyncio.run(...)` and

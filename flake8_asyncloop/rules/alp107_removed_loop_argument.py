@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import ast
-from typing import List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from flake8_asyncloop.findings import Fix, RemoveKeyword, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
+
 
 # asyncio callables whose ``loop`` parameter was deprecated in 3.8 and removed in 3.10,
 # keyed by name, with the submodule each lives in (``asyncio.tasks.sleep`` is the same).
@@ -54,6 +58,11 @@ class RemovedLoopArgument(Rule):
     message = "{call}() does not take loop= since Python 3.10 (TypeError): remove the argument"
     fix_safety = Safety.SAFE
     test_code_only = False
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # only the asyncio functions and classes that dropped loop=
+        return "asyncio" in source
 
     what = """
     Flags a `loop=` keyword passed to an asyncio function or class that dropped the parameter

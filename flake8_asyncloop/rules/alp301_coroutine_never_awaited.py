@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Iterator, List, Optional
+from typing import TYPE_CHECKING, Iterator, List, Optional
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.coroutine_calls import (
@@ -13,8 +13,12 @@ from flake8_asyncloop.analysis.coroutine_calls import (
     PendingCall,
     binding_of,
 )
+from flake8_asyncloop.analysis.text_gates import imports_project_coroutines, may_make_coroutines
 from flake8_asyncloop.findings import AwaitExpression, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 # ``with`` blocks where a call is made for the exception or warning it raises, not its result:
 # calling an async def with bad arguments raises TypeError before any coroutine exists, and
@@ -61,6 +65,11 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     fix_safety = Safety.UNSAFE
     test_code_only = False
     knows_project_modules = True
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # a coroutine function known from the file, or imported from the project
+        return may_make_coroutines(source) or imports_project_coroutines(source, file)
 
     what = """
     Flags a call that makes a coroutine when the coroutine is then lost: the call is a

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
 from flake8_asyncloop.analysis.coroutine_calls import CoroutineCalls, PendingCall
 from flake8_asyncloop.analysis.loops import LOOP_GETTERS
 from flake8_asyncloop.analysis.names import dotted_name
+from flake8_asyncloop.analysis.text_gates import may_make_coroutines
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 _ASYNCIO_RUN = frozenset({"asyncio.run", "asyncio.runners.run"})
 _RUN_UNTIL_COMPLETE = "run_until_complete"
@@ -72,6 +76,11 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     code = "ALP304"
     name = "sync-code-drives-async-resource"
     message = "sync {role} {function}() {problem}; {advice}"
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # a loop run, or a coroutine known from the file
+        return may_make_coroutines(source) or "run_until_complete" in source
 
     what = """
     Flags sync fixtures that run an event loop of their own, with `asyncio.run(...)` or

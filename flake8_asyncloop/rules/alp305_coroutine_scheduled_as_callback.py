@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.coroutine_calls import CoroutineCalls, PendingCall
 from flake8_asyncloop.analysis.loops import loop_origin
 from flake8_asyncloop.analysis.names import dotted_name
+from flake8_asyncloop.analysis.text_gates import may_make_coroutines
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 # Methods that call what they are given and drop the result: name -> index of the callable
 # among the positional arguments. The names are distinctive enough that the receiver need
@@ -49,6 +53,11 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
         "callback {callback} returns a coroutine that {method}() never awaits: "
         "the async code never runs"
     )
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # the callback must be known to be a coroutine function
+        return may_make_coroutines(source)
 
     what = """
     Flags an async function handed to an API that calls it as a plain function and never

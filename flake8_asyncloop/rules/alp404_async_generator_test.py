@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, List, Set
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import OwnYields, decorator_marks, enclosing_classes
+from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -23,6 +24,11 @@ class AsyncGeneratorTest(Rule):
         "async test '{test}' yields, which makes it an async generator that is never run; "
         "move the setup and teardown into a fixture"
     )
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # an async def test
+        return mentions_async(source)
 
     what = """
     Flags `yield` in the body of an `async def test*` (a `yield` in a def nested inside it

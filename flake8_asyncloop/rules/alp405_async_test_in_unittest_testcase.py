@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import decorator_marks, spelling
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.testcode import SYNC_TESTCASE_BASES, pytestmark_value
+from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import AddImport, Fix, ReplaceExpression, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 ISOLATED_TESTCASE = "unittest.IsolatedAsyncioTestCase"
 # Members through which a TestCase subclass can take over running its test methods.
@@ -29,6 +33,11 @@ class AsyncTestInUnittestTestcase(Rule):
         "without running; subclass unittest.IsolatedAsyncioTestCase"
     )
     fix_safety = Safety.UNSAFE
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # an async def test method
+        return mentions_async(source)
 
     what = """
     Flags an `async def test*` method of a class whose base is `unittest.TestCase` itself

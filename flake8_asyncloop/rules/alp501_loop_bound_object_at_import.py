@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from flake8_asyncloop.analysis.loop_bound import (
     binds_at_construction,
@@ -10,7 +11,11 @@ from flake8_asyncloop.analysis.loop_bound import (
     loop_bound_call,
     outlives_test_loops,
 )
+from flake8_asyncloop.analysis.text_gates import mentions_loop_bound_constructor
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 
 class LoopBoundObjectAtImport(Rule):
@@ -20,6 +25,11 @@ class LoopBoundObjectAtImport(Rule):
         "{constructor}() built at import time is bound to one event loop, but tests run on "
         "loops of their own; build it in a fixture or in the test"
     )
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # a loop-bound class's package, named by its import
+        return mentions_loop_bound_constructor(source, file.options.loop_bound_names)
 
     what = """
     Flags a loop-bound object built at module level or in a class body of test code:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, Iterable, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.loop_bound import (
@@ -12,7 +12,11 @@ from flake8_asyncloop.analysis.loop_bound import (
     outlives_test_loops,
 )
 from flake8_asyncloop.analysis.scopes import Scope
+from flake8_asyncloop.analysis.text_gates import mentions_loop_bound_constructor
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 _PYTEST_ASYNCIO = "pytest_asyncio"
 
@@ -24,6 +28,13 @@ class LoopBoundObjectInSyncFixture(Rule):
         "{constructor}() built in sync fixture '{fixture}' {problem}; "
         "build it in an async fixture on the loop its tests run on"
     )
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # a fixture that builds a loop-bound object
+        return "fixture" in source and mentions_loop_bound_constructor(
+            source, file.options.loop_bound_names
+        )
 
     what = """
     Flags a loop-bound object (see ALP501 for the list) built in a sync fixture whose scope

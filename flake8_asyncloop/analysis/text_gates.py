@@ -1,0 +1,92 @@
+"""Necessary conditions on a file's text, for rules to tell before the walk that they cannot
+report there (``Rule.applies_to``).
+
+Each holds for every file a rule can report in, because the rule only ever acts on names a
+file must spell: an import of asyncio spells "asyncio" (so "async"), an ``async def`` spells
+"async", the ``event_loop`` fixture is requested by that name. None of them is a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, FrozenSet, Iterable, Iterator, Tuple
+
+from flake8_asyncloop.analysis.loop_bound import BUILT_IN
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
+
+
+def mentions_async(source: str) -> bool:
+    """``async def``, ``await``-able code, ``asyncio``, ``AsyncMock``: all spell one of these."""
+    return "async" in source or "Async" in source
+
+
+def may_make_coroutines(source: str) -> bool:
+    """Whether a call in the file can be known, from the file alone, to make a coroutine: an
+    ``async def``, an asyncio function or object, an ``AsyncMock``, or a coroutine method of
+    a loop, which comes from asyncio or from the ``event_loop`` fixture."""
+    return mentions_async(source) or "event_loop" in source
+
+
+def may_hold_known_loop(source: str) -> bool:
+    """Whether a loop can be known by where it comes from: an asyncio getter, or the
+    ``event_loop`` fixture."""
+    return mentions_async(source) or "event_loop" in source
+
+
+def _packages(names: Iterable[str]) -> FrozenSet[str]:
+    return frozenset(name.partition(".")[0] for name in names)
+
+
+_LOOP_BOUND_PACKAGES = _packages(BUILT_IN)
+
+
+def mentions_loop_bound_constructor(source: str, extra_names: Tuple[str, ...]) -> bool:
+    """Whether the file can build a loop-bound object: it names the package of one (which
+    its import spells), or calls a loop's ``create_future``."""
+    if "create_future" in source:
+        return True
+    packages = _LOOP_BOUND_PACKAGES
+    if extra_names:
+        packages = packages | _packages(extra_names)
+    return any(package in source for package in packages)
+
+
+# ``from .x.y import``, ``import a.b as c, d``: at a line's start, or after ``;`` or ``:``.
+_IMPORT = re.compile(
+    r"(?:^|[;:])[ \t]*(?:from[ \t]+([. \t]*)([\w.]*)[ \t]*import\b"
+    r"|import[ \t]+([\w.]+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+\w+)?)*))",
+    re.MULTILINE,
+)
+
+
+def _imported_modules(source: str) -> Iterator[Tuple[str, int]]:
+    """(module, dots) of every import statement the text holds, nested ones included."""
+    for match in _IMPORT.finditer(source):
+        dots, module, plain = match.groups()
+        if plain is None:
+            yield module, dots.count(".")
+            continue
+        for part in plain.split(","):
+            dotted = part.split()[0]
+            yield dotted, 0
+            if "." in dotted:  # ``import pkg.sub`` binds ``pkg``: any of its modules is reachable
+                yield dotted.partition(".")[0], 0
+
+
+def imports_project_coroutines(source: str, file: "FileState") -> bool:
+    """Whether the file imports from the project a module or package that may define
+    coroutine functions (what ALP301 looks up when a call's callee is imported).
+
+    A line continued with a backslash inside ``from ... import`` is not read (a blind spot).
+    """
+    if "import" not in source:
+        return False
+    project = file.project
+    if project.root is None:
+        return False
+    for module, level in _imported_modules(source):
+        if project.imports_possible_coroutines(module, level, file.filename):
+            return True
+    return False
