@@ -11,6 +11,7 @@ from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.children import child_fields
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, FIXTURE_ORIGIN, loop_origin
 from flake8_asyncloop.analysis.module_index import ModuleIndex
+from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.scopes import Scope, parameter_names
 from flake8_asyncloop.analysis.testcode import class_kind, fixture_spec, is_test_file, is_test_name
 from flake8_asyncloop.context.model import DEFAULT_CONTEXT, ProjectContext
@@ -54,6 +55,9 @@ class InternalError:
 class FileState:
     """What the walk knows about the file and the point it has reached."""
 
+    module: ModuleIndex
+    imports: ImportTable
+
     def __init__(
         self, tree: ast.Module, filename: str, project: ProjectContext, options: Options
     ) -> None:
@@ -62,18 +66,26 @@ class FileState:
         self.options = options
         self.is_conftest = os.path.basename(filename) == "conftest.py"
         self.is_test_file = is_test_file(filename, project.config.python_files)
-        # The module-level statements are listed, and their imports read, once: the index
-        # keeps its own table for whole-module questions, the walk a copy it updates as it goes.
-        self.module = ModuleIndex.build(tree)
-        self.imports = self.module.imports.copy()
+        self.tree = tree
         self.scope = Scope(scopes.MODULE, tree)
         # The innermost def or lambda the walk is in (``scope.function()``, kept up to date
         # by the walk: rules ask on most nodes).
         self.function: Optional[Scope] = None
-        # Rules resolve names on most nodes: skip a layer of calls (same as ``resolve`` below).
-        self.resolve = self.imports.resolve  # type: ignore[method-assign]
         # Facts several rules share, one instance per component class (see ``Component``).
         self.components: Dict[type, Component] = {}
+
+    def __getattr__(self, name: str) -> object:
+        """``module``, ``imports`` and ``resolve``, made on first use: a file every rule
+        passes over before the walk never needs them."""
+        if name not in ("module", "imports", "resolve"):
+            raise AttributeError(name)
+        # The module-level statements are listed, and their imports read, once: the index
+        # keeps its own table for whole-module questions, the walk a copy it updates as it goes.
+        self.module = ModuleIndex.build(self.tree)
+        self.imports = self.module.imports.copy()
+        # Rules resolve names on most nodes: skip a layer of calls (same as ``resolve`` below).
+        self.resolve = self.imports.resolve  # type: ignore[method-assign]
+        return getattr(self, name)
 
     # -- scope bookkeeping, called by the walker ---------------------------------------------
     def enter_function(self, node: ast.AST) -> None:
@@ -144,7 +156,7 @@ class FileState:
         function = self.function
         return function is not None and function.is_async
 
-    def resolve(self, node: ast.AST) -> Optional[str]:
+    def resolve(self, node: ast.AST) -> Optional[str]:  # replaced by ``imports.resolve``
         return self.imports.resolve(node)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from flake8_asyncloop.analysis.async_runners import (
     decorator_marks,
@@ -25,6 +25,9 @@ from flake8_asyncloop.findings import (
     Span,
 )
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 PYTEST_FIXTURE = "pytest.fixture"
 ASYNCIO_FIXTURE = "pytest_asyncio.fixture"
@@ -49,6 +52,11 @@ class FixtureScopeWiderThanLoopScope(Rule):
         "({source}): pytest-asyncio fails with ScopeMismatch; {action}"
     )
     fix_safety = Safety.SAFE
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # only fixtures the file defines
+        return "fixture" in source
 
     what = """
     Flags a fixture that pytest-asyncio sets up (any `@pytest_asyncio.fixture`, and in auto

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
@@ -34,6 +34,9 @@ from flake8_asyncloop.context.conftest_facts import fixture_def
 from flake8_asyncloop.context.model import FixtureDef
 from flake8_asyncloop.rule import Bad, Good, Rule
 
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
+
 FUNCTION_DEFAULT_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
 
 SESSION_CLIENT_CONFTEST = """\
@@ -58,6 +61,11 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         'loop, but this test runs on a "{test_loop}"-scoped one; give the test '
         'loop_scope="{fixture_loop}"'
     )
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # a fixture of the file or of a conftest.py
+        return "fixture" in source or any(c.fixtures for c in file.project.conftests)
 
     what = """
     Flags a fixture parameter of an async test when the fixture is set up by pytest-asyncio

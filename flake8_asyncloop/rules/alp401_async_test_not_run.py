@@ -40,6 +40,11 @@ class AsyncTestNotRun(Rule):
     )
     fix_safety = Safety.UNSAFE
 
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # only in strict mode, and only when the pytest config is in sight
+        return strict_mode_known(file.project)
+
     what = """
     In strict mode (pytest-asyncio's default), flags an `async def test*` that carries no
     asyncio mark: none on the function, on its class (decorator or class-body `pytestmark`)

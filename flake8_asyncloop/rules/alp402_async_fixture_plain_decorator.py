@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from flake8_asyncloop.analysis.async_runners import (
     decorator_marks,
@@ -21,6 +21,9 @@ ASYNCIO_FIXTURE = "pytest_asyncio.fixture"
 STRICT_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
 AUTO_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
 
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
+
 
 class AsyncFixturePlainDecorator(Rule):
     code = "ALP402"
@@ -32,6 +35,11 @@ class AsyncFixturePlainDecorator(Rule):
         "use @pytest_asyncio.fixture"
     )
     fix_safety = Safety.SAFE
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # only in strict mode, and only when the pytest config is in sight
+        return "fixture" in source and strict_mode_known(file.project)
 
     what = """
     In strict mode (pytest-asyncio's default), flags `@pytest.fixture` on an `async def`. It
