@@ -55,7 +55,9 @@ def _check(root: Path, files: Dict[str, str], options: Options = Options()) -> L
         {"helpers.py": HELPERS, "test_it.py": "x = 1; from helpers import fetch\n\n\n"
          "def test_it():\n    fetch(1)\n"},
     ],
-    ids=["from-module", "import-dotted", "from-package", "namespace-package", "nested", "semicolon"],
+    ids=[
+        "from-module", "import-dotted", "from-package", "namespace-package", "nested", "semicolon"
+    ],
 )
 def test_a_project_coroutine_is_found_in_a_file_that_never_says_async(
     tmp_path: Path, files: Dict[str, str]
