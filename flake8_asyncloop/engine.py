@@ -275,11 +275,25 @@ class _Walker:
         self.failed: Set[int] = set()  # indexes of rules dropped for the rest of the file
         self.visit: Dict[type, List[Handler]] = {}
         self.leave: Dict[type, List[Handler]] = {}
+        self.steps: Dict[type, _Step] = {}
         self._build_tables()
+
+    def _step(self, node_type: type) -> _Step:
+        """What the walk does at a node of this type: its child fields, the scope or import
+        it enters, the handlers it calls, whether it comes back to leave it."""
+        fields = _FIELDS.get(node_type)
+        if fields is None:
+            fields = _FIELDS[node_type] = child_fields(node_type)
+        handlers = self.visit.get(node_type)
+        leaves = node_type in self.plan.leave_types
+        step = self.steps[node_type] = (fields, _ENTERING.get(node_type), handlers, leaves)
+        return step
 
     def _build_tables(self) -> None:
         """Bound handlers by node type, in rule order, for the rules still active."""
         rules, failed = self.rules, self.failed
+        # The walk holds the same dict: emptied, it is filled again from the new tables.
+        self.steps.clear()
         for table, plan in ((self.visit, self.plan.visit), (self.leave, self.plan.leave)):
             table.clear()
             for node_type, entries in plan:
@@ -297,10 +311,7 @@ class _Walker:
             self._leave(tree)
             return
         file = self.file
-        visit = self.visit
-        leave_types = self.plan.leave_types
-        entering = _ENTERING
-        fields_of = _FIELDS
+        steps = self.steps
         AST = ast.AST
         # An explicit stack instead of recursion: deeply nested code cannot exhaust the C stack.
         # It holds nodes to enter, ``(node,)`` tuples for nodes to leave once their children
@@ -310,15 +321,15 @@ class _Walker:
         while stack:
             node = pop()
             node_type = node.__class__
-            fields = fields_of.get(node_type)
-            if fields is None:
+            step = steps.get(node_type)
+            if step is None:
                 if node_type is tuple:
                     self._leave(node[0])  # type: ignore[index]
                     continue
                 if not isinstance(node, AST):
                     continue  # None in Dict.keys, a name in Global.names
-                fields = fields_of[node_type] = child_fields(node_type)
-            kind = entering.get(node_type)
+                step = self._step(node_type)
+            fields, kind, handlers, leaves = step
             if kind is not None:
                 if kind is _FUNCTION:
                     file.enter_function(node)
@@ -328,14 +339,13 @@ class _Walker:
                     file.enter_class(node)  # type: ignore[arg-type]
                 elif kind is _LAMBDA:
                     file.enter_lambda(node)  # type: ignore[arg-type]
-            handlers = visit.get(node_type)
-            if handlers:
+            if handlers is not None:
                 for handler in handlers:
                     try:
                         handler(node)
                     except Exception as error:  # one rule's bug must not stop the others
                         self._failed(handler, node, error)
-            if node_type in leave_types:
+            if leaves:
                 push((node,))
             # Children pushed last-first so they are visited in source order.
             for name in fields:
@@ -393,6 +403,7 @@ _ENTERING = {
     ast.Import: _IMPORT,
     ast.ImportFrom: _IMPORT,
 }
+_Step = Tuple[Tuple[str, ...], Optional[str], Optional[List[Handler]], bool]
 # The walk's own copy of the child fields: only ast node types are ever keys, so a miss
 # also tells the leave entries (tuples) and stray values (None, str) apart.
 _FIELDS: Dict[type, Tuple[str, ...]] = {}

@@ -9,6 +9,7 @@ file must spell: an import of asyncio spells "asyncio" (so "async"), an ``async 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, FrozenSet, Iterable, Iterator, Tuple
 
 from flake8_asyncloop.analysis.loop_bound import BUILT_IN
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
 
 
+@lru_cache(maxsize=8)  # several rules ask about the same text, one file after another
 def mentions_async(source: str) -> bool:
     """``async def``, ``await``-able code, ``asyncio``, ``AsyncMock``: all spell one of these."""
     return "async" in source or "Async" in source
@@ -53,17 +55,22 @@ def mentions_loop_bound_constructor(source: str, extra_names: Tuple[str, ...]) -
     return any(package in source for package in packages)
 
 
-# ``from .x.y import``, ``import a.b as c, d``: at a line's start, or after ``;`` or ``:``.
+# ``from .x.y import``, ``import a.b as c, d``: at the line's start, or after ``;`` or ``:``.
 _IMPORT = re.compile(
     r"(?:^|[;:])[ \t]*(?:from[ \t]+([. \t]*)([\w.]*)[ \t]*import\b"
     r"|import[ \t]+([\w.]+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+\w+)?)*))",
-    re.MULTILINE,
 )
 
 
 def _imported_modules(source: str) -> Iterator[Tuple[str, int]]:
     """(module, dots) of every import statement the text holds, nested ones included."""
-    for match in _IMPORT.finditer(source):
+    for line in source.splitlines():
+        if "import" in line:
+            yield from _imported_on(line)
+
+
+def _imported_on(line: str) -> Iterator[Tuple[str, int]]:
+    for match in _IMPORT.finditer(line):
         dots, module, plain = match.groups()
         if plain is None:
             yield module, dots.count(".")
