@@ -14,7 +14,7 @@ from typing import List
 import hypothesmith
 import libcst
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from flake8_asyncloop.engine import Engine
@@ -191,6 +191,12 @@ def _fix_sound(source: str) -> None:
 
 @FUZZ
 @given(source=suite_modules())
+# ALP107's fix took away the ``loop=`` that ALP102 had counted as handing the loop on.
+@example(
+    source="import asyncio\nimport asyncio as aio\nimport pytest\nimport pytest_asyncio\n\n\n"
+    "@pytest.fixture(scope='session')\nasync def test_one():\n    loop = aio.new_event_loop()\n"
+    "    q = asyncio.Queue(loop=loop)\n"
+)
 def test_fixing_test_like_modules_is_sound(source: str) -> None:
     try:
         ast.parse(source)

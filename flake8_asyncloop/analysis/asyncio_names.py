@@ -53,3 +53,41 @@ def is_loop_receiver(expr: ast.AST, file: "FileState") -> bool:
     if loop_origin(expr, file) is not None:
         return True
     return receiver_name(expr).lower().endswith("loop")
+
+
+# asyncio callables whose ``loop`` parameter was deprecated in 3.8 and removed in 3.10,
+# keyed by name, with the submodule each lives in (``asyncio.tasks.sleep`` is the same).
+# Not here on purpose, because they still take ``loop``: ensure_future, wrap_future,
+# run_coroutine_threadsafe, Future, Task, StreamReader, StreamReaderProtocol.
+_REMOVED_LOOP = {
+    # tasks
+    "sleep": "tasks",
+    "gather": "tasks",
+    "shield": "tasks",
+    "wait_for": "tasks",
+    "wait": "tasks",
+    "as_completed": "tasks",
+    # streams: the keyword reaches loop.create_connection() / create_server() and fails there
+    "open_connection": "streams",
+    "start_server": "streams",
+    "open_unix_connection": "streams",
+    "start_unix_server": "streams",
+    # subprocesses
+    "create_subprocess_exec": "subprocess",
+    "create_subprocess_shell": "subprocess",
+    # queues
+    "Queue": "queues",
+    "PriorityQueue": "queues",
+    "LifoQueue": "queues",
+    # synchronisation primitives
+    "Lock": "locks",
+    "Event": "locks",
+    "Condition": "locks",
+    "Semaphore": "locks",
+    "BoundedSemaphore": "locks",
+}
+REMOVED_LOOP_NAMES = frozenset(
+    qualified
+    for name, submodule in _REMOVED_LOOP.items()
+    for qualified in (f"asyncio.{name}", f"asyncio.{submodule}.{name}")
+)

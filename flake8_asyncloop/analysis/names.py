@@ -110,14 +110,18 @@ class ImportTable:
         return answer  # type: ignore[return-value]
 
     def _resolve(self, node: ast.AST) -> Optional[str]:
-        written = dotted_name(node)
-        if written is None:
+        # The head first: most chains (``self.client.get``) start with no imported name.
+        attributes: List[str] = []
+        while node.__class__ is ast.Attribute:
+            attributes.append(node.attr)  # type: ignore[attr-defined]
+            node = node.value  # type: ignore[attr-defined]
+        if node.__class__ is not ast.Name:
             return None
-        head, _, rest = written.partition(".")
-        qualified = self.lookup(head)
-        if qualified is None:
-            return None
-        return f"{qualified}.{rest}" if rest else qualified
+        qualified = self.lookup(node.id)  # type: ignore[attr-defined]
+        if qualified is None or not attributes:
+            return qualified
+        attributes.append(qualified)
+        return ".".join(reversed(attributes))
 
     def alias_for(self, qualified: str) -> Optional[str]:
         """How this module can spell ``qualified`` (e.g. ``aio.get_running_loop``), if it can."""

@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Set
 
-from flake8_asyncloop.analysis.asyncio_names import spell
+from flake8_asyncloop.analysis.asyncio_names import REMOVED_LOOP_NAMES, spell
 from flake8_asyncloop.analysis.loops import GET_RUNNING_LOOP
 from flake8_asyncloop.findings import DeleteStatement, Fix, ReplaceExpression, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -267,7 +267,7 @@ class LoopCreatedInAsyncCode(Rule):
             return  # not inside any async def: nothing here for this rule
         qualified = self.file.resolve(node.func)
         is_set_loop = qualified in _SET_EVENT_LOOP
-        self._note_handoffs(node, is_set_loop)
+        self._note_handoffs(node, is_set_loop, qualified in REMOVED_LOOP_NAMES)
         if not self.file.in_async_function:
             return
         if qualified in _NEW_EVENT_LOOP:
@@ -290,9 +290,11 @@ class LoopCreatedInAsyncCode(Rule):
                 advice="choose the loop policy in the pytest configuration",
             )
 
-    def _note_handoffs(self, call: ast.Call, is_set_loop: bool) -> None:
-        """Loops passed to another call are used elsewhere (usually another thread)."""
-        for value in _argument_values(call):
+    def _note_handoffs(self, call: ast.Call, is_set_loop: bool, loop_removed: bool) -> None:
+        """Loops passed to another call are used elsewhere (usually another thread). Not the
+        ``loop=`` of an asyncio API that dropped it: that call fails (ALP107, whose fix
+        removes the argument)."""
+        for value in _argument_values(call, skip_loop_keyword=loop_removed):
             base = value
             while isinstance(base, ast.Attribute):
                 base = base.value  # ``loop.run_forever`` hands the loop over too
@@ -327,9 +329,10 @@ class LoopCreatedInAsyncCode(Rule):
         self.report(call, fix, call="new_event_loop()", advice="use asyncio.get_running_loop()")
 
 
-def _argument_values(call: ast.Call) -> Iterator[ast.AST]:
+def _argument_values(call: ast.Call, skip_loop_keyword: bool = False) -> Iterator[ast.AST]:
     """Positional and keyword argument values, looking into literal tuples and lists."""
-    values = list(call.args) + [keyword.value for keyword in call.keywords]
+    keywords = [k for k in call.keywords if not (skip_loop_keyword and k.arg == "loop")]
+    values = list(call.args) + [keyword.value for keyword in keywords]
     for value in values:
         if isinstance(value, ast.Starred):
             value = value.value

@@ -5,49 +5,12 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
+from flake8_asyncloop.analysis.asyncio_names import REMOVED_LOOP_NAMES
 from flake8_asyncloop.findings import Fix, RemoveKeyword, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
-
-
-# asyncio callables whose ``loop`` parameter was deprecated in 3.8 and removed in 3.10,
-# keyed by name, with the submodule each lives in (``asyncio.tasks.sleep`` is the same).
-# Not here on purpose, because they still take ``loop``: ensure_future, wrap_future,
-# run_coroutine_threadsafe, Future, Task, StreamReader, StreamReaderProtocol.
-_REMOVED_LOOP = {
-    # tasks
-    "sleep": "tasks",
-    "gather": "tasks",
-    "shield": "tasks",
-    "wait_for": "tasks",
-    "wait": "tasks",
-    "as_completed": "tasks",
-    # streams: the keyword reaches loop.create_connection() / create_server() and fails there
-    "open_connection": "streams",
-    "start_server": "streams",
-    "open_unix_connection": "streams",
-    "start_unix_server": "streams",
-    # subprocesses
-    "create_subprocess_exec": "subprocess",
-    "create_subprocess_shell": "subprocess",
-    # queues
-    "Queue": "queues",
-    "PriorityQueue": "queues",
-    "LifoQueue": "queues",
-    # synchronisation primitives
-    "Lock": "locks",
-    "Event": "locks",
-    "Condition": "locks",
-    "Semaphore": "locks",
-    "BoundedSemaphore": "locks",
-}
-_REMOVED_LOOP_NAMES = frozenset(
-    qualified
-    for name, submodule in _REMOVED_LOOP.items()
-    for qualified in (f"asyncio.{name}", f"asyncio.{submodule}.{name}")
-)
 
 
 class RemovedLoopArgument(Rule):
@@ -241,7 +204,7 @@ class RemovedLoopArgument(Rule):
         if loop_keyword is None:
             return
         qualified = self.file.resolve(node.func)
-        if qualified not in _REMOVED_LOOP_NAMES:
+        if qualified not in REMOVED_LOOP_NAMES:
             return
         if any(first <= node.lineno <= last for first, last in self._compat):
             return
