@@ -90,7 +90,12 @@ class FileState:
     # -- scope bookkeeping, called by the walker ---------------------------------------------
     def enter_function(self, node: ast.AST) -> None:
         parent = self.scope
-        spec = fixture_spec(node, self.imports)
+        # A module-level def's spec was read, with the same imports, when the index was made.
+        specs = self.module.specs if parent.kind == scopes.MODULE else None
+        if specs is not None and node in specs:
+            spec = specs[node]
+        else:
+            spec = fixture_spec(node, self.imports)
         if spec is not None:
             role = scopes.FIXTURE
         elif is_test_name(node.name) and _collects_tests(parent):  # type: ignore[attr-defined]
