@@ -323,10 +323,10 @@ def _read(path: str, size: int) -> ModuleFacts:
     # file nested too deep for the parser raises RecursionError or MemoryError.
     except (SyntaxError, UnicodeDecodeError, ValueError, OSError, RecursionError, MemoryError):
         return _EMPTY
-    return module_facts(tree)
+    return module_facts(tree, declares_global=b"global" in source)
 
 
-def module_facts(tree: ast.Module) -> ModuleFacts:
+def module_facts(tree: ast.Module, declares_global: bool = True) -> ModuleFacts:
     """The module's names bound exactly once at top level to a coroutine function (or by a
     ``from`` import, to follow), and not possibly replaced by a later ``import *``."""
     bindings: Dict[str, List[Tuple[int, ast.AST, str]]] = {}
@@ -336,8 +336,10 @@ def module_facts(tree: ast.Module) -> ModuleFacts:
             last_star = position
         else:
             bindings.setdefault(name, []).append((position, node, original))
-    for name in _global_declarations(tree):
-        bindings.setdefault(name, []).append((-1, tree, ""))  # a def may rebind it
+    # A def may rebind a name it declares global (a walk of the whole module, so only when
+    # the text says ``global`` at all).
+    for name in _global_declarations(tree) if declares_global else ():
+        bindings.setdefault(name, []).append((-1, tree, ""))
     imports = ImportTable()
     imports.add_module_imports(tree.body)
     async_functions = set()

@@ -70,6 +70,12 @@ class _Function:
     declared_global: Set[str] = field(default_factory=set)
     hands_out_loop: bool = False
     threaded: bool = False
+    # In a fixture or nested in one: only a fixture's threads matter (``_owns_its_loop``).
+    in_fixture: bool = False
+
+    def __post_init__(self) -> None:
+        parent = self.parent
+        self.in_fixture = self.role == FIXTURE or (parent is not None and parent.in_fixture)
 
 
 class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
@@ -355,7 +361,7 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         function = self._function
         if function is None:
             return
-        if _uses_another_thread(node):
+        if function.in_fixture and _uses_another_thread(node):
             function.threaded = True
         if not function.role:
             return
