@@ -8,7 +8,9 @@ command line are subject to them too, as under flake8; stdin (``-``) never is.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Set, Tuple
 
@@ -102,7 +104,13 @@ def _walk(top: str, exclude: Sequence[str]) -> List[str]:
 
 
 def _matches(text: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatch(text, pattern) for pattern in patterns)
+    return _pattern(tuple(patterns)).match(os.path.normcase(text)) is not None
+
+
+@functools.lru_cache(maxsize=16)
+def _pattern(patterns: Tuple[str, ...]) -> "re.Pattern[str]":
+    """The patterns as one expression: ``fnmatch.fnmatch`` against each, for every path."""
+    return re.compile("|".join(fnmatch.translate(os.path.normcase(p)) for p in patterns))
 
 
 def _dir_key(path: str) -> Optional[Tuple[int, int]]:
