@@ -115,7 +115,8 @@ def fixture_def(func: ast.AST, spec: FixtureSpec, imports: ImportTable, path: st
         is_async=isinstance(func, ast.AsyncFunctionDef),
         is_generator=is_generator,
         builds=builds,
-        yields_async_value=yields_async_value(func),
+        # Only a generator yields anything: its body is not read again otherwise.
+        yields_async_value=is_generator and yields_async_value(func),
     )
 
 
