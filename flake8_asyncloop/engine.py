@@ -308,11 +308,7 @@ class _Walker:
 
     def walk(self, tree: ast.AST) -> None:
         if not self.plan.walks:
-            for handler in self.visit.get(ast.Module, ()):
-                try:
-                    handler(tree)
-                except Exception as error:
-                    self._failed(handler, tree, error)
+            self._dispatch(self.visit.get(ast.Module), tree)
             self._leave(tree)
             return
         file = self.file
@@ -363,17 +359,19 @@ class _Walker:
 
     def _leave(self, node: ast.AST) -> None:
         node_type = node.__class__
-        handlers = self.leave.get(node_type)
-        if handlers:
-            for handler in handlers:
-                try:
-                    handler(node)
-                except Exception as error:
-                    self._failed(handler, node, error)
+        self._dispatch(self.leave.get(node_type), node)
         if node_type in _BINDING_TYPES:
             _record_bindings(self.file, node)
         elif node_type in _SCOPE_TYPES:
             self.file.leave_scope(node)
+
+    def _dispatch(self, handlers: Optional[List[Handler]], node: ast.AST) -> None:
+        """Call each handler on ``node`` (the walk's loop does the same inline)."""
+        for handler in handlers or ():
+            try:
+                handler(node)
+            except Exception as error:  # one rule's bug must not stop the others
+                self._failed(handler, node, error)
 
     def _failed(self, handler: Handler, node: ast.AST, error: Exception) -> None:
         """Report the rule whose handler raised and drop it for the rest of the file."""

@@ -24,17 +24,17 @@ def mentions_async(source: str) -> bool:
     return "async" in source or "Async" in source
 
 
-def may_make_coroutines(source: str) -> bool:
-    """Whether a call in the file can be known, from the file alone, to make a coroutine: an
-    ``async def``, an asyncio function or object, an ``AsyncMock``, or a coroutine method of
-    a loop, which comes from asyncio or from the ``event_loop`` fixture."""
-    return mentions_async(source) or "event_loop" in source
-
-
 def may_hold_known_loop(source: str) -> bool:
     """Whether a loop can be known by where it comes from: an asyncio getter, or the
     ``event_loop`` fixture."""
     return mentions_async(source) or "event_loop" in source
+
+
+def may_make_coroutines(source: str) -> bool:
+    """Whether a call in the file can be known, from the file alone, to make a coroutine: an
+    ``async def``, an asyncio function or object, an ``AsyncMock`` (all say async), or a
+    coroutine method of a known loop."""
+    return may_hold_known_loop(source)
 
 
 def _packages(names: Iterable[str]) -> FrozenSet[str]:

@@ -72,8 +72,8 @@ def async_functions_of(
     import (0 for an absolute one). Empty when the module is not a project file or cannot be
     read. Names a module re-exports with ``from x import name`` are followed one step.
     """
-    if root is None or not level and (not module or _top_level(module) in _standard_library()):
-        return _NOTHING  # a standard-library module is imported before any test module
+    if _never_the_project(root, module, level):
+        return _NOTHING
     try:
         root = os.path.abspath(root)
         path = find_module(root, module, level, os.path.abspath(importer), conftest_dirs)
@@ -97,7 +97,7 @@ def may_define_coroutines(
     """Whether importing ``module`` from ``importer`` can give it a project coroutine
     function: a project package (its submodules are not looked into) or a module that
     defines or re-exports one."""
-    if root is None or not level and (not module or _top_level(module) in _standard_library()):
+    if _never_the_project(root, module, level):
         return False
     try:
         root = os.path.abspath(root)
@@ -110,6 +110,12 @@ def may_define_coroutines(
     if path.endswith(".py") and os.path.basename(path) != INIT:
         return bool(async_functions_of(root, module, level, importer, conftest_dirs))
     return True  # a package, or a namespace package's directory
+
+
+def _never_the_project(root: Optional[str], module: str, level: int) -> bool:
+    """No project, or an absolute import of a standard-library module (imported before any
+    test module, so never the project's own)."""
+    return root is None or not level and (not module or _top_level(module) in _standard_library())
 
 
 def _reexported(

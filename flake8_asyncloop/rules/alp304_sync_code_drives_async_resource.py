@@ -71,7 +71,7 @@ class _Function:
     hands_out_loop: bool = False
     threaded: bool = False
     # In a fixture or nested in one: only a fixture's threads matter (``_owns_its_loop``).
-    in_fixture: bool = False
+    in_fixture: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         parent = self.parent
