@@ -122,7 +122,9 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     `monkeypatch.setattr(...)`, `mock.patch("helpers.fetch", new=...)`) makes the call
     unknown, as does any `from x import *` in the file. A file whose text never says `async`
     (nor, in test code, `await`, `loop`, `pytest`, `aio` or `coroutine`) is not checked at
-    all, so a dropped call of an imported coroutine function there is missed. A name bound
+    all, so a dropped call of an imported coroutine function there is missed; nor is a file
+    that never says `async` or `event_loop` whose only import of such a function is split by
+    a backslash between `from` and `import` (imports are read line by line). A name bound
     more than once in its scope (a sync and an async version, a conditional import, a
     module-level `fetch = sync_fetch`), an `async def` with a decorator other than
     `staticmethod`, `classmethod`, `abc.abstractmethod`, `functools.wraps` or a pytest mark,
