@@ -109,7 +109,7 @@ class ProjectContext:
         (a project package, or a module with one)."""
         from flake8_asyncloop.context import project_modules
 
-        conftest_dirs = [os.path.dirname(c.path) for c in self.conftests]
+        conftest_dirs = (os.path.dirname(c.path) for c in self.conftests)
         return project_modules.may_define_coroutines(
             self.root, module, level, importer, conftest_dirs
         )

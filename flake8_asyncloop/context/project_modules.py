@@ -77,14 +77,17 @@ def async_functions_of(
     try:
         root = os.path.abspath(root)
         path = find_module(root, module, level, os.path.abspath(importer), conftest_dirs)
-        if path is None:
-            return _NOTHING
-        facts = _facts(path)
-        if not facts.reexports:
-            return facts.async_functions
-        return facts.async_functions | _reexported(root, path, facts.reexports)
+        return _NOTHING if path is None else _functions_in(root, path)
     except (OSError, ValueError):  # an odd path: nothing known
         return _NOTHING
+
+
+def _functions_in(root: str, path: str) -> FrozenSet[str]:
+    """The module file's coroutine functions, its one-step re-exports included."""
+    facts = _facts(path)
+    if not facts.reexports:
+        return facts.async_functions
+    return facts.async_functions | _reexported(root, path, facts.reexports)
 
 
 def may_define_coroutines(
@@ -103,13 +106,13 @@ def may_define_coroutines(
         root = os.path.abspath(root)
         importer = os.path.abspath(importer)
         path = find_module(root, module, level, importer, conftest_dirs, packages=True)
+        if path is None:
+            return False
+        if path.endswith(".py") and os.path.basename(path) != INIT:
+            return bool(_functions_in(root, path))
+        return True  # a package, or a namespace package's directory
     except (OSError, ValueError):
         return False
-    if path is None:
-        return False
-    if path.endswith(".py") and os.path.basename(path) != INIT:
-        return bool(async_functions_of(root, module, level, importer, conftest_dirs))
-    return True  # a package, or a namespace package's directory
 
 
 def _never_the_project(root: Optional[str], module: str, level: int) -> bool:
