@@ -22,7 +22,8 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 # The same patterns flake8 uses (flake8/defaults.py), so both entry points agree.
 _INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
-_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
+# flake8 matches this at the start of each line; here at the start of any line of the text.
+_FILE = re.compile(r"^\s*# flake8[:=]\s*noqa", re.IGNORECASE | re.MULTILINE)
 _CODE_SEPARATOR = re.compile(r"[,\s]")
 
 # What a noqa comment silences: None for everything, else the code prefixes it lists.
@@ -32,39 +33,50 @@ Silenced = Optional[FrozenSet[str]]
 class NoqaMap:
     """Which codes are silenced on which line of one file."""
 
-    def __init__(self, by_line: Dict[int, Silenced], whole_file: bool = False) -> None:
-        self._by_line = by_line
+    def __init__(
+        self, by_line: Optional[Dict[int, Silenced]], whole_file: bool = False, source: str = ""
+    ) -> None:
+        self._by_line = by_line  # None: read from ``source`` when first asked
+        self._source = source
         self.whole_file = whole_file
 
     @classmethod
     def from_source(cls, source: str) -> "NoqaMap":
+        """The file's noqa comments; the tokenizing they may need waits for a finding to ask
+        (most files mentioning noqa have no finding of ours)."""
         if "noqa" not in source.lower():  # the common case: no need to tokenize
             return cls({})
-        lines = source.splitlines(keepends=True)
-        if any(_FILE.match(line) for line in lines):
+        if _FILE.search(source):
             return cls({}, whole_file=True)
-        try:
-            groups = _comment_groups(source)
-        except (tokenize.TokenError, SyntaxError):
-            # Not tokenizable: fall back to reading each physical line, as flake8 does.
-            groups = [((n, n), line) for n, line in enumerate(lines, 1)]
-        by_line: Dict[int, Silenced] = {}
-        for (first, last), comments in groups:
-            match = _INLINE.search(comments)
-            if match is None:
-                continue
-            silenced = _codes(match.group("codes"))
-            for line in range(first, last + 1):
-                by_line[line] = silenced
-        return cls(by_line)
+        return cls(None, source=source)
 
     def silences(self, line: int, code: str) -> bool:
         if self.whole_file:
             return True
-        if line not in self._by_line:
+        by_line = self._by_line
+        if by_line is None:
+            by_line = self._by_line = _silenced_lines(self._source)
+        if line not in by_line:
             return False
-        codes = self._by_line[line]
+        codes = by_line[line]
         return codes is None or code.upper().startswith(tuple(codes))
+
+
+def _silenced_lines(source: str) -> Dict[int, Silenced]:
+    try:
+        groups = _comment_groups(source)
+    except (tokenize.TokenError, SyntaxError):
+        # Not tokenizable: fall back to reading each physical line, as flake8 does.
+        groups = [((n, n), line) for n, line in enumerate(source.splitlines(True), 1)]
+    by_line: Dict[int, Silenced] = {}
+    for (first, last), comments in groups:
+        match = _INLINE.search(comments)
+        if match is None:
+            continue
+        silenced = _codes(match.group("codes"))
+        for line in range(first, last + 1):
+            by_line[line] = silenced
+    return by_line
 
 
 def _codes(listed: Optional[str]) -> Silenced:

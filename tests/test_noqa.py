@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import List
 
 import pytest
 from support import parse_flake8, run_flake8
@@ -107,6 +108,8 @@ def test_file_level_noqa() -> None:
     assert noqa("# flake8: noqa\nx = 1\n").whole_file
     assert noqa("  # flake8=NOQA\n").whole_file
     assert not noqa("x = 1  # flake8: noqa\n").whole_file  # only at the start of a line
+    assert noqa("x = 1\n\n    # flake8: noqa\ny = 2\n").whole_file  # on any line
+    assert not noqa("x = 1\ny = '# flake8: noqa'\n").whole_file
 
 
 def test_untokenizable_text_falls_back_to_physical_lines() -> None:
@@ -122,6 +125,24 @@ def test_source_without_noqa_is_not_tokenized(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(module, "_tokens", refuse)
     assert not NoqaMap.from_source("x = 1  # a comment\n").silences(1, "ALP101")
+
+
+def test_noqa_comments_are_read_when_a_finding_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import flake8_asyncloop.noqa as module
+
+    tokenized: List[str] = []
+    real_tokens = module._tokens
+
+    def counting(source: str):
+        tokenized.append(source)
+        return real_tokens(source)
+
+    monkeypatch.setattr(module, "_tokens", counting)
+    found = NoqaMap.from_source("x = 1  # noqa\ny = 2\n")
+    assert tokenized == []  # a file with no finding is never tokenized
+    assert found.silences(1, "ALP101")
+    assert not found.silences(2, "ALP101")
+    assert len(tokenized) == 1  # and one with findings once
 
 
 CLOSE = "asyncio.get_event_loop().close()"
