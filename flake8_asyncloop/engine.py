@@ -204,6 +204,9 @@ class Engine:
             active: List[Listener] = list(file.components.values())
             active.extend(r(file, findings) for r in classes)
             _Walker(file, active, errors, plan).walk(tree)
+            # Components hold the file that holds them: left in place, the cycle would keep
+            # the whole tree alive until the garbage collector, slow on trees, came for it.
+            file.components.clear()
         findings.sort(key=Finding.sort_key)
         return findings, errors
 

@@ -6,6 +6,7 @@ No test here measures time; benchmarks/run.py does that.
 from __future__ import annotations
 
 import ast
+import gc
 import io
 import json
 import os
@@ -360,3 +361,40 @@ def test_stdin_is_never_cached(
     code, out, _ = in_process(capsys, "check", "--stdin-filename", "tests/test_in.py", "-")
     assert code == 1 and "ALP401" in out
     assert entries(project) == []
+
+
+# -- memory ----------------------------------------------------------------------------------------
+
+
+def test_a_checked_tree_is_freed_without_the_garbage_collector(tmp_path: Path) -> None:
+    """Checking a file leaves no reference cycle behind: its tree goes when the caller drops
+    it, instead of waiting for (and slowing) the cyclic garbage collector."""
+    write_corpus(tmp_path / "suite", 12, seed=5, broken_percent=50.0)
+    engine = Engine(ALL_RULES)
+    paths = sorted((tmp_path / "suite").rglob("*.py"))
+    sources = [(str(path), path.read_text()) for path in paths]
+
+    def check_all() -> int:
+        found = 0
+        for path, source in sources:
+            found += len(engine.check(ast.parse(source), path, context_for(path), source=source)[0])
+        return found
+
+    assert check_all() > 0  # the rules ran and reported (caches are warm from now on)
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        assert check_all() > 0
+        assert gc.collect() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def test_the_command_leaves_the_callers_garbage_collector_as_it_was(
+    project: Path, capsys: pytest.CaptureFixture
+) -> None:
+    before = gc.get_threshold()
+    assert in_process(capsys, "check", "tests")[0] == 1
+    assert gc.get_threshold() == before
