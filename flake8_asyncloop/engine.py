@@ -13,7 +13,13 @@ from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, FIXTURE_ORIGIN, 
 from flake8_asyncloop.analysis.module_index import ModuleIndex
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.scopes import Scope, parameter_names
-from flake8_asyncloop.analysis.testcode import class_kind, fixture_spec, is_test_file, is_test_name
+from flake8_asyncloop.analysis.testcode import (
+    class_kind,
+    defines_init,
+    fixture_spec,
+    is_test_file,
+    is_test_name,
+)
 from flake8_asyncloop.context.model import DEFAULT_CONTEXT, ProjectContext
 from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.options import DEFAULT_OPTIONS, Options
@@ -124,7 +130,8 @@ class FileState:
 
     def enter_class(self, node: ast.ClassDef) -> None:
         kind = class_kind(node, self.imports)
-        self.scope = Scope(scopes.CLASS, node, self.scope, class_kind=kind)
+        collected = kind == "pytest" and not defines_init(node)
+        self.scope = Scope(scopes.CLASS, node, self.scope, class_kind=kind, collected=collected)
 
     def leave_scope(self, node: ast.AST) -> None:
         if isinstance(node, _FUNCTION_NODES):

@@ -446,14 +446,6 @@ def enclosing_classes(scope: Scope) -> Optional[List[Scope]]:
     return classes
 
 
-def defines_init(node: ast.ClassDef) -> bool:
-    """pytest does not collect a test class with an ``__init__``."""
-    return any(
-        isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and member.name == "__init__"
-        for member in node.body
-    )
-
-
 def spelling(imports: ImportTable, qualified: str) -> Optional[Tuple[str, Tuple[AddImport, ...]]]:
     """How to write ``qualified`` here, with the import it needs; None if a name is in the way."""
     parts = qualified.split(".")

@@ -30,6 +30,7 @@ class Scope:
     role: str = ""  # TEST, FIXTURE or HELPER for defs
     fixture: Optional[FixtureSpec] = None
     class_kind: str = ""  # for CLASS scopes: see testcode.class_kind
+    collected: bool = False  # for CLASS scopes: a pytest-style class pytest collects
     params: FrozenSet[str] = frozenset()
     # Names bound in this scope to the qualified call that produced them ("asyncio.get_event_loop").
     bindings: Dict[str, str] = field(default_factory=dict)

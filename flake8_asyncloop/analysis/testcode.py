@@ -152,6 +152,14 @@ def marks_in(expr: ast.AST, imports: ImportTable) -> Iterable[Tuple[str, ast.AST
             yield name, item
 
 
+def defines_init(node: ast.ClassDef) -> bool:
+    """pytest does not collect a test class with an ``__init__``."""
+    return any(
+        isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and member.name == "__init__"
+        for member in node.body
+    )
+
+
 def class_kind(node: ast.ClassDef, imports: ImportTable) -> str:
     """How a class's tests are run.
 

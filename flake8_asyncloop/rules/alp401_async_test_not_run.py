@@ -11,7 +11,6 @@ from flake8_asyncloop.analysis.async_runners import (
     OwnYields,
     class_marks,
     decorator_marks,
-    defines_init,
     enclosing_classes,
     module_runners,
     project_test_runner,
@@ -352,7 +351,7 @@ class AsyncTestNotRun(Rule):
         if classes is None:
             return
         for owner in classes:
-            if owner.class_kind != "pytest" or defines_init(owner.node):  # type: ignore[arg-type]
+            if not owner.collected:
                 return
             marks = class_marks(owner.node, file.imports)  # type: ignore[arg-type]
             if marks.mentions_asyncio or marks.handled_elsewhere:

@@ -9,7 +9,6 @@ from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
     class_marks,
     decorator_marks,
-    defines_init,
     enclosing_classes,
     module_runners,
 )
@@ -150,7 +149,9 @@ class AsyncioMarkOnSyncTest(Rule):
         if scope.role != scopes.TEST or file.is_conftest:
             return
         classes = enclosing_classes(scope)
-        if classes is None or any(_not_collected(c.node, c.class_kind) for c in classes):
+        # unittest-style classes run their own tests (pytest-asyncio never sees their marks);
+        # pytest does not collect a test class with an ``__init__``.
+        if classes is None or not all(c.collected for c in classes):
             return
         own = decorator_marks(node.decorator_list, file.imports)
         if own.unknown is not None:
@@ -176,9 +177,3 @@ class AsyncioMarkOnSyncTest(Rule):
         if module_runners(self.file).pytestmark.asyncio:
             return "the module's pytestmark"
         return None
-
-
-def _not_collected(node: ast.ClassDef, kind: str) -> bool:
-    """unittest-style classes run their own tests (pytest-asyncio never sees their marks);
-    pytest does not collect a test class with an ``__init__``."""
-    return kind != "pytest" or defines_init(node)
