@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
 
 from flake8_asyncloop.analysis import scopes
@@ -219,7 +220,10 @@ class Engine:
 
 
 def _triggered(rules: Tuple[Type[Rule], ...], source: str) -> Tuple[Type[Rule], ...]:
-    """The rules that may report in ``source``: each word is looked for at most once."""
+    """The rules that may report in ``source``: each word is looked for at most once, and
+    not at all when a shorter trigger word inside it is missing (no "loop", no
+    "get_event_loop")."""
+    parts_of = _word_parts(rules)
     present: Dict[str, bool] = {}
     kept = []
     for rule in rules:
@@ -228,13 +232,34 @@ def _triggered(rules: Tuple[Type[Rule], ...], source: str) -> Tuple[Type[Rule], 
             for word in words:
                 found = present.get(word)
                 if found is None:
-                    found = present[word] = word in source
+                    found = _in_source(word, parts_of, present, source)
                 if found:
                     break
             else:
                 continue
         kept.append(rule)
     return tuple(kept)
+
+
+def _in_source(
+    word: str, parts_of: Dict[str, Tuple[str, ...]], present: Dict[str, bool], source: str
+) -> bool:
+    found = True
+    for part in parts_of[word]:
+        found = present.get(part)  # type: ignore[assignment]
+        if found is None:
+            found = _in_source(part, parts_of, present, source)
+        if not found:
+            break
+    found = present[word] = found and word in source
+    return found
+
+
+@lru_cache(maxsize=32)  # one entry per list of rules (a few per run)
+def _word_parts(rules: Tuple[Type[Rule], ...]) -> Dict[str, Tuple[str, ...]]:
+    """For each trigger word, the shorter trigger words it contains, shortest first."""
+    words = sorted({word for rule in rules for word in rule.trigger_words}, key=len)
+    return {word: tuple(part for part in words if part != word and part in word) for word in words}
 
 
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)

@@ -79,9 +79,9 @@ def test_every_import_spelling_is_read() -> None:
     source = (
         "from .import a\nfrom . . import b\nfrom ..pkg.sub import (c,\n    d)\n"
         "import os.path as p, json\ndef f():\n    import e.f\nif x: import g\n"
-        "from pkg.import_tools import h\n"
+        "from pkg.import_tools import h\n\x0cimport i\n"
     )
     assert list(_imported_modules(source)) == [
         ("", 1), ("", 2), ("pkg.sub", 2), ("os.path", 0), ("os", 0), ("json", 0),
-        ("e.f", 0), ("e", 0), ("g", 0), ("pkg.import_tools", 0),
+        ("e.f", 0), ("e", 0), ("g", 0), ("pkg.import_tools", 0), ("i", 0),
     ]

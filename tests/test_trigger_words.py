@@ -71,3 +71,27 @@ def test_a_rule_runs_only_where_its_words_are(source: str, reported: bool) -> No
     found, _ = engine.check(ast.parse(source), "module.py", source=source)
     assert bool(found) is reported
     assert engine.check(ast.parse(source), "module.py")[0]  # without the text: always runs
+
+
+class _ReportsOnLongWords(_Reports):
+    code = "ALP998"
+    name = "reports-on-long-words"
+    trigger_words = ("get_event_loop", "pinned")
+
+
+@pytest.mark.parametrize(
+    ("source", "codes"),
+    [
+        ("x = 1\n", set()),
+        ("loop = needle\n", {"ALP999"}),
+        ("pin = get_event_loop\n", {"ALP999", "ALP998"}),
+        ("pinned = 1\n", {"ALP999", "ALP998"}),
+        ("get_event_lo = 1\npin = 2\n", {"ALP999"}),
+        ("event_loop = get = 1\n", set()),  # the parts of a word, apart, are not the word
+    ],
+)
+def test_a_word_holding_a_shorter_word_is_found_as_itself(source: str, codes: set) -> None:
+    """The engine skips looking for "pinned" when "pin" is missing; never more than that."""
+    engine = Engine([_Reports, _ReportsOnLongWords])
+    found, _ = engine.check(ast.parse(source), "module.py", source=source)
+    assert {f.code for f in found} == codes

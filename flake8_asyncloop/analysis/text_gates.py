@@ -44,6 +44,7 @@ def _packages(names: Iterable[str]) -> FrozenSet[str]:
 _LOOP_BOUND_PACKAGES = _packages(BUILT_IN)
 
 
+@lru_cache(maxsize=8)  # ALP501 and ALP502 ask about the same text
 def mentions_loop_bound_constructor(source: str, extra_names: Tuple[str, ...]) -> bool:
     """Whether the file can build a loop-bound object: it names the package of one (which
     its import spells), or calls a loop's ``create_future``."""
@@ -57,16 +58,23 @@ def mentions_loop_bound_constructor(source: str, extra_names: Tuple[str, ...]) -
 
 # ``from .x.y import``, ``import a.b as c, d``: at the line's start, or after ``;`` or ``:``.
 _IMPORT = re.compile(
-    r"(?:^|[;:])[ \t]*(?:from[ \t]+([. \t]*)([\w.]*)[ \t]*import\b"
+    r"(?:^|[;:])[ \t\f]*(?:from[ \t]+([. \t]*)([\w.]*)[ \t]*import\b"
     r"|import[ \t]+([\w.]+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+\w+)?)*))",
 )
 
 
 def _imported_modules(source: str) -> Iterator[Tuple[str, int]]:
     """(module, dots) of every import statement the text holds, nested ones included."""
-    for line in source.splitlines():
-        if "import" in line:
-            yield from _imported_on(line)
+    # Only the lines that say "import" are cut out of the text (its newlines are "\n").
+    find = source.find
+    at = find("import")
+    while at != -1:
+        start = source.rfind("\n", 0, at) + 1
+        end = find("\n", at)
+        if end == -1:
+            end = len(source)
+        yield from _imported_on(source[start:end])
+        at = find("import", end)
 
 
 def _imported_on(line: str) -> Iterator[Tuple[str, int]]:
