@@ -151,6 +151,14 @@ def class_marks(node: ast.ClassDef, imports: ImportTable) -> MarkSet:
     return marks
 
 
+def owner_marks(owner: Scope, imports: ImportTable) -> MarkSet:
+    """``class_marks`` of a class scope, read once: each test method in it asks."""
+    marks = owner.marks
+    if marks is None:
+        marks = owner.marks = class_marks(owner.node, imports)  # type: ignore[arg-type]
+    return marks  # type: ignore[return-value]
+
+
 def assignment(statement: ast.stmt) -> Tuple[Optional[str], Optional[ast.expr]]:
     """(name, value) of ``name = value``, ``name: T = value`` or ``name += value``."""
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1:

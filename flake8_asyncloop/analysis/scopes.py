@@ -31,6 +31,7 @@ class Scope:
     fixture: Optional[FixtureSpec] = None
     class_kind: str = ""  # for CLASS scopes: see testcode.class_kind
     collected: bool = False  # for CLASS scopes: a pytest-style class pytest collects
+    marks: Optional[object] = None  # for CLASS scopes: async_runners.owner_marks, once read
     params: FrozenSet[str] = frozenset()
     # Names bound in this scope to the qualified call that produced them ("asyncio.get_event_loop").
     bindings: Dict[str, str] = field(default_factory=dict)

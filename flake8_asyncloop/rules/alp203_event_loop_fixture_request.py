@@ -8,10 +8,10 @@ from typing import Dict, List, Optional, Set
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
-    class_marks,
     decorator_marks,
     enclosing_classes,
     module_runners,
+    owner_marks,
     project_test_runner,
     requests_runner_fixture,
     yields,
@@ -484,7 +484,7 @@ class EventLoopFixtureRequest(Rule):
         if requests_runner_fixture(scope.params):
             return False
         for owner in classes:
-            if class_marks(owner.node, file.imports).handled_elsewhere:  # type: ignore[arg-type]
+            if owner_marks(owner, file.imports).handled_elsewhere:
                 return False
         if project_test_runner(file.project) or module_runners(file).test_runner is not None:
             return False

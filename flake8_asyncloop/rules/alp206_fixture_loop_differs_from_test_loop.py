@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
-    class_marks,
     decorator_marks,
     enclosing_classes,
     module_runners,
+    owner_marks,
     project_fixture_runner,
     project_test_runner,
     requests_runner_fixture,
@@ -351,7 +351,7 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         if own.handled_elsewhere or requests_runner_fixture(scope.params):
             return None
         for owner in classes:
-            if class_marks(owner.node, file.imports).handled_elsewhere:  # type: ignore[arg-type]
+            if owner_marks(owner, file.imports).handled_elsewhere:
                 return None
         if project_test_runner(file.project) or module_runners(file).test_runner is not None:
             return None

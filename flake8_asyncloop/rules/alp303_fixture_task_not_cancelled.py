@@ -38,6 +38,8 @@ class _Function:
     node: ast.AST
     is_fixture: bool
     is_async: bool
+    # A fixture, or a def or lambda inside one: where what happens to a task can matter.
+    tracked: bool
     started: List[Tuple[str, ast.Call]] = field(default_factory=list)  # before the first yield
     uses: Set[str] = field(default_factory=set)
     yields: int = 0
@@ -316,7 +318,9 @@ class FixtureTaskNotCancelled(Rule):
     def visit_FunctionDef(self, node: ast.AST) -> None:
         is_fixture = self.file.scope.role == scopes.FIXTURE
         is_async = isinstance(node, ast.AsyncFunctionDef)
-        self._function = _Function(self._function, node, is_fixture, is_async)
+        parent = self._function
+        tracked = is_fixture or (parent is not None and parent.tracked)
+        self._function = _Function(parent, node, is_fixture, is_async, tracked)
 
     visit_AsyncFunctionDef = visit_FunctionDef
     visit_Lambda = visit_FunctionDef
@@ -337,8 +341,9 @@ class FixtureTaskNotCancelled(Rule):
 
     # -- what the fixture does ----------------------------------------------------------------
     def visit_Expr(self, node: ast.Expr) -> None:
-        if self._function is not None and isinstance(node.value, ast.Yield):
-            self._function.yield_statements.append(node)
+        function = self._function
+        if function is not None and function.tracked and isinstance(node.value, ast.Yield):
+            function.yield_statements.append(node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         if len(node.targets) == 1:
@@ -350,7 +355,7 @@ class FixtureTaskNotCancelled(Rule):
 
     def _assigned(self, statement: ast.stmt, target: ast.AST, value: ast.AST) -> None:
         function = self._function
-        if function is None:
+        if function is None or not function.tracked:
             return
         if isinstance(value, ast.Yield):
             function.yield_statements.append(statement)
@@ -364,7 +369,7 @@ class FixtureTaskNotCancelled(Rule):
 
     def visit_Yield(self, node: ast.Yield) -> None:
         function = self._function
-        if function is None:
+        if function is None or not function.tracked:
             return
         function.yields += 1
         # ``yield task`` shows the task to the test; teardown still has to stop it.
@@ -373,19 +378,27 @@ class FixtureTaskNotCancelled(Rule):
         self._passive.update(id(item) for item in items if isinstance(item, ast.Name))
 
     def visit_YieldFrom(self, node: ast.YieldFrom) -> None:
-        if self._function is not None:
-            self._function.yields += 1
+        function = self._function
+        if function is not None and function.tracked:
+            function.yields += 1
 
+    # Outside fixtures (most code) the handlers below stop at their first test.
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        function = self._function
+        if function is None or not function.tracked:
+            return
         if node.attr in _PASSIVE_METHODS and isinstance(node.value, ast.Name):
             self._passive.add(id(node.value))
 
     def visit_Name(self, node: ast.Name) -> None:
+        function = self._function
+        if function is None or not function.tracked:
+            return
         if id(node) in self._passive:
             self._passive.discard(id(node))
             return
-        if self._function is not None and isinstance(node.ctx, ast.Load):
-            self._function.uses.add(node.id)
+        if isinstance(node.ctx, ast.Load):
+            function.uses.add(node.id)
 
     # -- the fix ------------------------------------------------------------------------------
     def _fix(self, function: _Function, task: str) -> Optional[Fix]:

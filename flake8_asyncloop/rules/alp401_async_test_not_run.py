@@ -9,10 +9,10 @@ from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
     ASYNCIO_MARK,
     OwnYields,
-    class_marks,
     decorator_marks,
     enclosing_classes,
     module_runners,
+    owner_marks,
     project_test_runner,
     requests_runner_fixture,
     spelling,
@@ -353,7 +353,7 @@ class AsyncTestNotRun(Rule):
         for owner in classes:
             if not owner.collected:
                 return
-            marks = class_marks(owner.node, file.imports)  # type: ignore[arg-type]
+            marks = owner_marks(owner, file.imports)
             if marks.mentions_asyncio or marks.handled_elsewhere:
                 return
         marks = decorator_marks(node.decorator_list, file.imports)

@@ -7,10 +7,10 @@ from typing import Optional
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
-    class_marks,
     decorator_marks,
     enclosing_classes,
     module_runners,
+    owner_marks,
 )
 from flake8_asyncloop.findings import Fix, RemoveDecorator, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -169,7 +169,7 @@ class AsyncioMarkOnSyncTest(Rule):
     def _inherited_mark(self, classes) -> Optional[str]:
         """Where a mark reaching the test from outside comes from; None if none does."""
         for owner in classes:
-            marks = class_marks(owner.node, self.file.imports)
+            marks = owner_marks(owner, self.file.imports)
             if marks.unknown is not None:
                 return None
             if marks.asyncio:
