@@ -10,6 +10,11 @@ covers. Given the lines the edits point into, only the top-level statements hold
 lines are indexed: each is positioned on its own, as a module of that one statement, and
 its lines shifted by the lines before it. A top-level statement starts at column 0 after a
 line break, so its positions do not depend on what precedes it but for that shift.
+
+A class is narrowed the same way when every edit into it falls inside one of its members
+(a method of a large unittest class): positioned is a copy of the class holding only the
+members edited, one at a time, each shifted by the lines of the members dropped before it.
+The copies stand in for the real class and block as parents.
 """
 
 from __future__ import annotations
@@ -64,12 +69,15 @@ class SourceIndex:
         self._parents: Dict[int, cst.CSTNode] = {}
         self._by_start: Dict[Point, List[cst.CSTNode]] = {}
         if lines is None:
-            MetadataWrapper(module, unsafe_skip_copy=True).visit(_Indexer(self, module, 0))
+            MetadataWrapper(module, unsafe_skip_copy=True).visit(_Indexer(self, {}, 0))
             return
-        for statement, shift in _statements_over(module, sorted(lines)):
-            alone = module.with_changes(body=(statement,), header=(), footer=())
-            indexer = _Indexer(self, module, shift)
-            MetadataWrapper(alone, unsafe_skip_copy=True).visit(indexer)
+        wanted = sorted(lines)
+        for statement, shift in _statements_over(module, wanted):
+            for narrowed, real, dropped in _narrowed(module, statement, shift, wanted):
+                alone = module.with_changes(body=(narrowed,), header=(), footer=())
+                real[id(alone)] = module
+                indexer = _Indexer(self, real, shift + dropped)
+                MetadataWrapper(alone, unsafe_skip_copy=True).visit(indexer)
 
     # -- positions ------------------------------------------------------------------------
 
@@ -137,26 +145,92 @@ def _line_count(code: str) -> int:
     return len(_LINE_BREAK.findall(code))
 
 
+# A statement as positioned, the real node of each copy made for it (by the copy's id), and
+# the lines dropped above what is kept. A copy holds one statement or member that is
+# positioned whole; its other parts (a class's decorators, bases, header) are not.
+_Narrowed = Tuple[cst.BaseStatement, Dict[int, cst.CSTNode], int]
+
+
+def _narrowed(
+    module: cst.Module, statement: cst.BaseStatement, shift: int, lines: List[Tuple[int, int]]
+) -> Iterable[_Narrowed]:
+    """``statement`` (starting after ``shift`` lines) as it is to be positioned: whole, or,
+    for a class whose edited lines all fall inside its members, a copy per edited member."""
+    members = _member_spans(module, statement, shift)
+    if members is None:
+        yield statement, {}, 0
+        return
+    first = shift + 1
+    last = shift + _line_count(module.code_for_node(statement))
+    inside = [(a, b) for a, b in lines if a <= last and b >= first]
+    chosen: Dict[int, List[Tuple[int, int]]] = {}
+    for a, b in inside:
+        holder = next((j for j, (top, end, _) in enumerate(members) if top <= a and b <= end), None)
+        if holder is None:
+            yield statement, {}, 0  # an edit in the class's own lines: position it whole
+            return
+        chosen.setdefault(holder, []).append((a, b))
+    block = statement.body  # type: ignore[attr-defined]
+    for j in sorted(chosen):
+        top, _, dropped = members[j]
+        for inner, real, inner_dropped in _narrowed(module, block.body[j], top - 1, chosen[j]):
+            copy_block = block.with_changes(body=(inner,), footer=())
+            copy = statement.with_changes(body=copy_block)  # type: ignore[attr-defined]
+            real = {**real, id(copy_block): block, id(copy): statement}
+            yield copy, real, dropped + inner_dropped
+
+
+def _member_spans(
+    module: cst.Module, statement: cst.BaseStatement, shift: int
+) -> Optional[List[Tuple[int, int, int]]]:
+    """For a class with an indented body: (first line, last line, lines of the members
+    before it) of each member; None for anything else."""
+    if not isinstance(statement, cst.ClassDef) or not isinstance(statement.body, cst.IndentedBlock):
+        return None
+    block = statement.body
+    if not block.body:
+        return None
+    # The class's own lines above its first member: those of a copy holding only that member,
+    # less the member's.
+    head = block.body[0]
+    only_first = statement.with_changes(body=block.with_changes(body=(head,), footer=()))
+    above = _line_count(module.code_for_node(only_first)) - _line_count(module.code_for_node(head))
+    spans = []
+    before = 0
+    for member in block.body:
+        count = _line_count(module.code_for_node(member))
+        top = shift + above + before + 1
+        spans.append((top, top + count - 1, before))
+        before += count
+    return spans
+
+
 class _Indexer(cst.CSTVisitor):
-    """Records ranges (shifted down ``shift`` lines) and parents; a statement standing alone
-    in a module of its own gets the real ``module`` as its parent."""
+    """Records ranges (shifted down ``shift`` lines) and parents. The copies made to position
+    a statement alone (its module, a narrowed class and block) are recorded as the real nodes
+    they stand for (``real``, by the copy's id), without ranges; of a copied class only the
+    copied block is entered: its own lines (decorators, bases) do not move with the members
+    dropped from it."""
 
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, index: SourceIndex, module: cst.Module, shift: int) -> None:
+    def __init__(self, index: SourceIndex, real: Dict[int, cst.CSTNode], shift: int) -> None:
         super().__init__()
         self._index = index
-        self._module = module
+        self._real = real
         self._shift = shift
-        self._stack: List[cst.CSTNode] = []
+        self._stack: List[Optional[cst.CSTNode]] = []  # None for a node not entered
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if self._stack:
-            self._index._parents[id(node)] = self._stack[-1]
-        else:
-            node = self._module  # the real module stands in for a statement's own
-        self._stack.append(node)
-        if isinstance(node, _TARGETS):
+        original = self._real.get(id(node))
+        parent = self._stack[-1] if self._stack else None
+        if original is None and isinstance(parent, cst.ClassDef) and self._copied(parent):
+            self._stack.append(None)
+            return False
+        if parent is not None:
+            self._index._parents[id(original or node)] = parent
+        self._stack.append(original or node)
+        if original is None and isinstance(node, _TARGETS):
             code_range = self.get_metadata(PositionProvider, node)
             shift = self._shift
             start = (code_range.start.line + shift, code_range.start.column)
@@ -165,6 +239,9 @@ class _Indexer(cst.CSTVisitor):
             # Pre-order: an outer node is listed before the inner ones starting at the same point.
             self._index._by_start.setdefault(start, []).append(node)
         return True
+
+    def _copied(self, node: cst.CSTNode) -> bool:
+        return any(real is node for real in self._real.values())
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         self._stack.pop()
