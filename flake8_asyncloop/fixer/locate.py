@@ -72,8 +72,8 @@ class SourceIndex:
             MetadataWrapper(module, unsafe_skip_copy=True).visit(_Indexer(self, {}, 0))
             return
         wanted = sorted(lines)
-        for statement, shift in _statements_over(module, wanted):
-            for narrowed, real, dropped in _narrowed(module, statement, shift, wanted):
+        for statement, shift, layout in _statements_over(module, wanted):
+            for narrowed, real, dropped in _narrowed(module, statement, shift, layout, wanted):
                 alone = module.with_changes(body=(narrowed,), header=(), footer=())
                 real[id(alone)] = module
                 indexer = _Indexer(self, real, shift + dropped)
@@ -123,26 +123,49 @@ class SourceIndex:
 
 def _statements_over(
     module: cst.Module, lines: List[Tuple[int, int]]
-) -> Iterable[Tuple[cst.BaseStatement, int]]:
+) -> Iterable[Tuple[cst.BaseStatement, int, "_Layout"]]:
     """The top-level statements whose lines overlap ``lines`` (sorted), each with the number
-    of lines before it."""
+    of lines before it and its layout."""
     shift = sum(_line_count(module.code_for_node(line)) for line in module.header)
     pending = iter(lines)
     wanted = next(pending, None)
     for statement in module.body:
         if wanted is None:
             return
-        count = _line_count(module.code_for_node(statement))
-        first, last = shift + 1, shift + count  # the statement's code ends with a line break
+        layout = _Layout.of(module, statement)
+        first, last = shift + 1, shift + layout.count  # its code ends with a line break
         while wanted is not None and wanted[1] < first:
             wanted = next(pending, None)
         if wanted is not None and wanted[0] <= last:
-            yield statement, shift
-        shift += count
+            yield statement, shift, layout
+        shift += layout.count
 
 
 def _line_count(code: str) -> int:
     return len(_LINE_BREAK.findall(code))
+
+
+class _Layout:
+    """How many lines a statement's code takes; for a class with an indented body, also its
+    own lines above the first member and each member's: the class's code is generated once,
+    member by member."""
+
+    def __init__(self, count: int, above: int = 0, members: Tuple[int, ...] = ()) -> None:
+        self.count = count
+        self.above = above
+        self.members = members  # empty for anything but a class with members
+
+    @classmethod
+    def of(cls, module: cst.Module, statement: cst.BaseStatement) -> "_Layout":
+        body = statement.body if isinstance(statement, cst.ClassDef) else None
+        if not isinstance(body, cst.IndentedBlock) or not body.body:
+            return cls(_line_count(module.code_for_node(statement)))
+        members = tuple(_line_count(module.code_for_node(member)) for member in body.body)
+        # Above the first member: the lines of a copy holding only that member, less its own.
+        only_first = statement.with_changes(body=body.with_changes(body=body.body[:1], footer=()))
+        above = _line_count(module.code_for_node(only_first)) - members[0]
+        footer = sum(_line_count(module.code_for_node(line)) for line in body.footer)
+        return cls(above + sum(members) + footer, above, members)
 
 
 # A statement as positioned, the real node of each copy made for it (by the copy's id), and
@@ -152,57 +175,44 @@ _Narrowed = Tuple[cst.BaseStatement, Dict[int, cst.CSTNode], int]
 
 
 def _narrowed(
-    module: cst.Module, statement: cst.BaseStatement, shift: int, lines: List[Tuple[int, int]]
+    module: cst.Module,
+    statement: cst.BaseStatement,
+    shift: int,
+    layout: _Layout,
+    lines: List[Tuple[int, int]],
 ) -> Iterable[_Narrowed]:
     """``statement`` (starting after ``shift`` lines) as it is to be positioned: whole, or,
     for a class whose edited lines all fall inside its members, a copy per edited member."""
-    members = _member_spans(module, statement, shift)
-    if members is None:
+    if not layout.members:
         yield statement, {}, 0
         return
-    first = shift + 1
-    last = shift + _line_count(module.code_for_node(statement))
-    inside = [(a, b) for a, b in lines if a <= last and b >= first]
+    spans = []  # (first line, last line, lines of the members before it) of each member
+    before = 0
+    for count in layout.members:
+        top = shift + layout.above + before + 1
+        spans.append((top, top + count - 1, before))
+        before += count
+    first, last = shift + 1, shift + layout.count
     chosen: Dict[int, List[Tuple[int, int]]] = {}
-    for a, b in inside:
-        holder = next((j for j, (top, end, _) in enumerate(members) if top <= a and b <= end), None)
+    for a, b in lines:
+        if b < first or a > last:
+            continue
+        holder = next((j for j, (top, end, _) in enumerate(spans) if top <= a and b <= end), None)
         if holder is None:
             yield statement, {}, 0  # an edit in the class's own lines: position it whole
             return
         chosen.setdefault(holder, []).append((a, b))
     block = statement.body  # type: ignore[attr-defined]
     for j in sorted(chosen):
-        top, _, dropped = members[j]
-        for inner, real, inner_dropped in _narrowed(module, block.body[j], top - 1, chosen[j]):
-            copy_block = block.with_changes(body=(inner,), footer=())
+        top, _, dropped = spans[j]
+        member = block.body[j]
+        # Only a class member can be narrowed further (its count is not needed otherwise).
+        inner = _Layout.of(module, member) if isinstance(member, cst.ClassDef) else _Layout(0)
+        for kept, real, inner_dropped in _narrowed(module, member, top - 1, inner, chosen[j]):
+            copy_block = block.with_changes(body=(kept,), footer=())
             copy = statement.with_changes(body=copy_block)  # type: ignore[attr-defined]
             real = {**real, id(copy_block): block, id(copy): statement}
             yield copy, real, dropped + inner_dropped
-
-
-def _member_spans(
-    module: cst.Module, statement: cst.BaseStatement, shift: int
-) -> Optional[List[Tuple[int, int, int]]]:
-    """For a class with an indented body: (first line, last line, lines of the members
-    before it) of each member; None for anything else."""
-    if not isinstance(statement, cst.ClassDef) or not isinstance(statement.body, cst.IndentedBlock):
-        return None
-    block = statement.body
-    if not block.body:
-        return None
-    # The class's own lines above its first member: those of a copy holding only that member,
-    # less the member's.
-    head = block.body[0]
-    only_first = statement.with_changes(body=block.with_changes(body=(head,), footer=()))
-    above = _line_count(module.code_for_node(only_first)) - _line_count(module.code_for_node(head))
-    spans = []
-    before = 0
-    for member in block.body:
-        count = _line_count(module.code_for_node(member))
-        top = shift + above + before + 1
-        spans.append((top, top + count - 1, before))
-        before += count
-    return spans
 
 
 class _Indexer(cst.CSTVisitor):
