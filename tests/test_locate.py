@@ -11,7 +11,7 @@ from typing import Tuple
 import libcst as cst
 import pytest
 
-from flake8_asyncloop.fixer.locate import SourceIndex
+from flake8_asyncloop.fixer.locate import SourceIndex, _Layout
 
 # A large unittest-style class, comments and blank lines between members, a nested class,
 # decorated members, a one-line class, a class-body footer comment, statements after it.
@@ -129,3 +129,16 @@ def test_parents_of_a_narrowed_member_are_the_real_class_and_module() -> None:
     assert chain[-1] is module
     assert outer in chain and outer.body in chain
     assert nested in chain and nested.body in chain
+
+
+def test_a_class_layout_counts_the_lines_of_its_code() -> None:
+    module = cst.parse_module(SOURCE)
+    classes = [s for s in module.body if isinstance(s, cst.ClassDef)]
+    classes += [m for c in classes if isinstance(c.body, cst.IndentedBlock) for m in c.body.body]
+    checked = 0
+    for statement in classes:
+        if isinstance(statement, cst.ClassDef):
+            code = module.code_for_node(statement)
+            assert _Layout.of(module, statement).count == len(code.splitlines())
+            checked += 1
+    assert checked == 3  # TestLoop, its Nested class, OneLine
