@@ -244,12 +244,15 @@ def _triggered(rules: Tuple[Type[Rule], ...], source: str) -> Tuple[Type[Rule], 
 def _in_source(
     word: str, parts_of: Dict[str, Tuple[str, ...]], present: Dict[str, bool], source: str
 ) -> bool:
+    """Whether ``word`` is in ``source``, remembered in ``present`` with the answers for the
+    shorter words inside it, which are looked at first."""
     found = True
     for part in parts_of[word]:
-        found = present.get(part)  # type: ignore[assignment]
-        if found is None:
-            found = _in_source(part, parts_of, present, source)
-        if not found:
+        known = present.get(part)
+        if known is None:
+            known = _in_source(part, parts_of, present, source)
+        if not known:
+            found = False
             break
     found = present[word] = found and word in source
     return found

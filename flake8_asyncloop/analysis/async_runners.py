@@ -156,7 +156,7 @@ def owner_marks(owner: Scope, imports: ImportTable) -> MarkSet:
     marks = owner.marks
     if marks is None:
         marks = owner.marks = class_marks(owner.node, imports)  # type: ignore[arg-type]
-    return marks  # type: ignore[return-value]
+    return marks
 
 
 def assignment(statement: ast.stmt) -> Tuple[Optional[str], Optional[ast.expr]]:

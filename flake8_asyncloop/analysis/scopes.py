@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Optional
+from typing import TYPE_CHECKING, Dict, FrozenSet, Optional
 
 from flake8_asyncloop.analysis.testcode import FixtureSpec
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.analysis.async_runners import MarkSet
 
 MODULE = "module"
 CLASS = "class"
@@ -31,7 +34,7 @@ class Scope:
     fixture: Optional[FixtureSpec] = None
     class_kind: str = ""  # for CLASS scopes: see testcode.class_kind
     collected: bool = False  # for CLASS scopes: a pytest-style class pytest collects
-    marks: Optional[object] = None  # for CLASS scopes: async_runners.owner_marks, once read
+    marks: Optional["MarkSet"] = None  # for CLASS scopes: async_runners.owner_marks, once read
     params: FrozenSet[str] = frozenset()
     # Names bound in this scope to the qualified call that produced them ("asyncio.get_event_loop").
     bindings: Dict[str, str] = field(default_factory=dict)
