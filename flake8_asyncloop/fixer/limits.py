@@ -53,14 +53,24 @@ def nesting_depth(tree: ast.AST, stop_above: Optional[int] = None) -> int:
     """
     deepest = 0
     stack: List[Tuple[ast.AST, int]] = [(tree, 1)]
+    pop, push, AST = stack.pop, stack.append, ast.AST
     while stack:
-        node, depth = stack.pop()
+        node, depth = pop()
         if isinstance(node, ast.BoolOp):
             depth += max(len(node.values) - 2, 0)
         if depth > deepest:
             deepest = depth
             if stop_above is not None and deepest > stop_above:
                 return deepest
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, depth + 1))
+        # The children ast.iter_child_nodes gives, without its generator: this runs on every
+        # node of each file the fixer takes on.
+        below = depth + 1
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, AST):
+                push((value, below))
+            elif value.__class__ is list:
+                for item in value:
+                    if isinstance(item, AST):
+                        push((item, below))
     return deepest
