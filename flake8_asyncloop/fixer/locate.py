@@ -228,13 +228,15 @@ class _Indexer(cst.CSTVisitor):
         super().__init__()
         self._index = index
         self._real = real
+        # ids of the real classes a narrowed copy stands for
+        self._narrowed = {id(n) for n in real.values() if isinstance(n, cst.ClassDef)}
         self._shift = shift
         self._stack: List[Optional[cst.CSTNode]] = []  # None for a node not entered
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         original = self._real.get(id(node))
         parent = self._stack[-1] if self._stack else None
-        if original is None and isinstance(parent, cst.ClassDef) and self._copied(parent):
+        if original is None and id(parent) in self._narrowed:
             self._stack.append(None)
             return False
         if parent is not None:
@@ -249,9 +251,6 @@ class _Indexer(cst.CSTVisitor):
             # Pre-order: an outer node is listed before the inner ones starting at the same point.
             self._index._by_start.setdefault(start, []).append(node)
         return True
-
-    def _copied(self, node: cst.CSTNode) -> bool:
-        return any(real is node for real in self._real.values())
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         self._stack.pop()
