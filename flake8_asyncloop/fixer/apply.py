@@ -40,8 +40,9 @@ from flake8_asyncloop.fixer.bodies import (
 )
 from flake8_asyncloop.fixer.errors import FixError
 from flake8_asyncloop.fixer.imports import plan_imports
-from flake8_asyncloop.fixer.locate import Point, SourceIndex
+from flake8_asyncloop.fixer.locate import Point, SourceIndex, StyleMismatch
 from flake8_asyncloop.fixer.precedence import operand_slots, parenthesize, precedence
+from flake8_asyncloop.fixer.runs import Run, SourceLines, file_style, select_runs
 
 Region = Tuple[Point, Point]  # start == end for an insertion point
 
@@ -53,6 +54,9 @@ class Applied:
     source: str
     applied: Tuple[int, ...]
     deferred: Tuple[int, ...]  # overlapped an earlier fix; try again on the new source
+    # The texts libcst generated and the new source holds (its rewritten runs): each must
+    # parse again for the next pass to edit it.
+    rewritten: Tuple[str, ...] = ()
 
 
 def apply_fixes(source: str, fixes: Sequence[Fix]) -> str:
@@ -63,12 +67,19 @@ def apply_fixes(source: str, fixes: Sequence[Fix]) -> str:
     return apply_fixes_report(source, fixes).source
 
 
-def apply_fixes_report(source: str, fixes: Sequence[Fix]) -> Applied:
-    """Like ``apply_fixes``, also telling which fixes were applied and which deferred."""
+def apply_fixes_report(source: str, fixes: Sequence[Fix], whole: bool = False) -> Applied:
+    """Like ``apply_fixes``, also telling which fixes were applied and which deferred.
+
+    Only the runs of top-level statements the fixes need are parsed and regenerated (see
+    ``runs``); ``whole`` parses and regenerates the whole module instead (same result).
+    """
     if not fixes:
         return Applied(source, (), ())
-    # Only the top-level statements the edits point into are indexed.
-    index = SourceIndex(source, [(e.span.line, e.span.end_line) for f in fixes for e in f.edits])
+    lines = [(e.span.line, e.span.end_line) for f in fixes for e in f.edits]
+    index = None if whole else _index_of_runs(source, lines, fixes)
+    if index is None:
+        # Only the top-level statements the edits point into are indexed.
+        index = SourceIndex(source, lines)
     plans = []
     for fix in fixes:
         try:
@@ -83,8 +94,31 @@ def apply_fixes_report(source: str, fixes: Sequence[Fix]) -> Applied:
     wanted_imports = [request for position in chosen for request in fixes[position].imports]
     if wanted_imports:
         plan_imports(index.module, wanted_imports, operations.body(index.module))
-    new_module = index.module.visit(_Editor(operations, _touched(index, operations)))
-    return Applied(new_module.code, tuple(chosen), tuple(deferred))
+    touched = _touched(index, operations)
+    rewritten: List[Run] = []
+    for module, run in index.parts:
+        if touched is not None and id(module) not in touched:
+            continue  # nothing chosen in this run
+        new_module = module.visit(_Editor(operations, touched))
+        rewritten.append(Run(run.first_line, run.last_line, new_module.code))
+    new_source = SourceLines(source).splice(rewritten)
+    return Applied(new_source, tuple(chosen), tuple(deferred), tuple(r.text for r in rewritten))
+
+
+def _index_of_runs(
+    source: str, lines: List[Tuple[int, int]], fixes: Sequence[Fix]
+) -> Optional[SourceIndex]:
+    """An index of the runs ``fixes`` need; None when a run would indent new code otherwise
+    than the whole file."""
+    source_lines = SourceLines(source)
+    try:
+        runs = select_runs(source, source_lines, fixes)
+    except (SyntaxError, ValueError) as error:
+        raise FixError(f"the source does not parse: {error}") from None
+    try:
+        return SourceIndex(source, lines, runs, file_style(source))
+    except StyleMismatch:
+        return None
 
 
 # -- planning ---------------------------------------------------------------------------------
@@ -112,12 +146,12 @@ def _touched(index: SourceIndex, operations: _Operations) -> Optional[Set[int]]:
     """The ids of the nodes to edit and of every node above them: the transform need not
     enter anything else. None when a target's line of parents is unknown (visit all)."""
     touched: Set[int] = set()
-    root = id(index.module)
+    roots = {id(module) for module, _ in index.parts}
     for target in operations.targets():
         key = target
         while key not in touched:
             touched.add(key)
-            if key == root:
+            if key in roots:
                 break
             parent = index.parent_by_id(key)
             if parent is None:

@@ -20,7 +20,7 @@ The copies stand in for the real class and block as parents.
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, List, Optional, Tuple, Type, Union
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -28,6 +28,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from flake8_asyncloop.findings import Span
 from flake8_asyncloop.fixer.errors import FixError
 from flake8_asyncloop.fixer.limits import nesting_problem
+from flake8_asyncloop.fixer.runs import Run
 
 Point = Tuple[int, int]  # (1-based line, 0-based character column)
 NodeTypes = Union[Type[cst.CSTNode], Tuple[Type[cst.CSTNode], ...]]
@@ -49,30 +50,49 @@ _TARGETS = (
 
 
 class SourceIndex:
-    """A source parsed once with libcst, its nodes indexed by position, with their parents.
+    """A source parsed with libcst, its nodes indexed by position, with their parents.
 
     With ``lines`` (ranges of 1-based lines, both ends included), only the top-level
-    statements that overlap one of them are indexed; without, the whole module.
+    statements that overlap one of them are indexed; without, the whole module. With
+    ``runs``, only those runs of the source are parsed (each its own module, see ``runs``);
+    positions are still the source's. ``style`` is the whole file's default indentation and
+    line break: a run that detects other ones raises ``StyleMismatch``.
     """
 
-    def __init__(self, source: str, lines: Optional[Iterable[Tuple[int, int]]] = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        lines: Optional[Iterable[Tuple[int, int]]] = None,
+        runs: Optional[Sequence[Run]] = None,
+        style: Optional[Tuple[str, str]] = None,
+    ) -> None:
         too_deep = nesting_problem(source)
         if too_deep is not None:
             raise FixError(too_deep)
-        try:
-            module = cst.parse_module(source)
-        except cst.ParserSyntaxError as error:
-            raise FixError(f"libcst cannot parse the source: {error.message}") from error
-        self.module = module
         self._lines = [line.encode("utf-8") for line in _LINE_BREAK.split(source)]
         self._ranges: Dict[int, Tuple[Point, Point]] = {}
         self._parents: Dict[int, cst.CSTNode] = {}
         self._by_start: Dict[Point, List[cst.CSTNode]] = {}
-        if lines is None:
-            MetadataWrapper(module, unsafe_skip_copy=True).visit(_Indexer(self, {}, 0))
+        # Each parsed module with the run of the source it holds.
+        self.parts: List[Tuple[cst.Module, Run]] = []
+        wanted = None if lines is None else sorted(lines)
+        for run in runs if runs is not None else [Run(1, len(self._lines), source)]:
+            module = _parse(run.text)
+            if style is not None and (module.default_indent, module.default_newline) != style:
+                raise StyleMismatch(run)
+            self.parts.append((module, run))
+            self._index(module, run.first_line - 1, wanted)
+        # The module the file's imports are planned against: the first run's, from line 1.
+        self.module = self.parts[0][0] if self.parts else cst.Module(body=[])
+
+    def _index(
+        self, module: cst.Module, above: int, wanted: Optional[List[Tuple[int, int]]]
+    ) -> None:
+        """Index ``module``, whose first line is line ``above`` + 1 of the source."""
+        if wanted is None:
+            MetadataWrapper(module, unsafe_skip_copy=True).visit(_Indexer(self, {}, above))
             return
-        wanted = sorted(lines)
-        for statement, shift, layout in _statements_over(module, wanted):
+        for statement, shift, layout in _statements_over(module, wanted, above):
             for narrowed, real, dropped in _narrowed(module, statement, shift, layout, wanted):
                 alone = module.with_changes(body=(narrowed,), header=(), footer=())
                 real[id(alone)] = module
@@ -121,12 +141,23 @@ class SourceIndex:
         raise FixError(f"no {what} at {span.line}:{span.col}-{span.end_line}:{span.end_col}")
 
 
+class StyleMismatch(Exception):
+    """A run parsed alone detects another default indentation or line break than its file."""
+
+
+def _parse(text: str) -> cst.Module:
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        raise FixError(f"libcst cannot parse the source: {error.message}") from error
+
+
 def _statements_over(
-    module: cst.Module, lines: List[Tuple[int, int]]
+    module: cst.Module, lines: List[Tuple[int, int]], above: int
 ) -> Iterable[Tuple[cst.BaseStatement, int, "_Layout"]]:
     """The top-level statements whose lines overlap ``lines`` (sorted), each with the number
-    of lines before it and its layout."""
-    shift = sum(_line_count(module.code_for_node(line)) for line in module.header)
+    of lines before it and its layout; the module starts after line ``above``."""
+    shift = above + sum(_line_count(module.code_for_node(line)) for line in module.header)
     pending = iter(lines)
     wanted = next(pending, None)
     for statement in module.body:

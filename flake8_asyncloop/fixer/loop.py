@@ -17,7 +17,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from flake8_asyncloop.findings import Finding, Safety
-from flake8_asyncloop.fixer.apply import apply_fixes_report
+from flake8_asyncloop.fixer.apply import Applied, apply_fixes_report
 from flake8_asyncloop.fixer.errors import FixError
 
 Check = Callable[[str], List[Finding]]
@@ -145,7 +145,7 @@ def _run_pass(
                 blocked[_identity(finding, source)] = f"cannot apply: {error.reason}"
             pending = [f for f in pending if f.fix is not error.fix]
             continue
-        if parses(outcome.source):
+        if sound(outcome):
             return outcome.source, [pending[i] for i in outcome.applied]
         return _one_at_a_time(source, pending, blocked)
     return source, []
@@ -160,12 +160,29 @@ def _one_at_a_time(
         trial = apply_fixes_report(source, [f.fix for f in [*good, finding]])  # type: ignore[misc]
         if len(good) not in trial.applied:
             continue  # overlaps a fix already taken: the next pass retries it
-        if parses(trial.source):
+        if sound(trial):
             good.append(finding)
             text = trial.source
         else:
             blocked[_identity(finding, source)] = BREAKS_SYNTAX
     return text, good
+
+
+def sound(outcome: Applied) -> bool:
+    """True when ``ast`` accepts the whole new source and libcst every text it generated."""
+    try:
+        ast.parse(outcome.source)
+    except (SyntaxError, ValueError):
+        return False
+    return all(_libcst_parses(text) for text in outcome.rewritten)
+
+
+def _libcst_parses(source: str) -> bool:
+    try:
+        cst.parse_module(source)
+    except Exception:  # libcst reports some invalid input with other errors than its own
+        return False
+    return True
 
 
 def parses(source: str) -> bool:
@@ -174,11 +191,7 @@ def parses(source: str) -> bool:
         ast.parse(source)
     except (SyntaxError, ValueError):
         return False
-    try:
-        cst.parse_module(source)
-    except Exception:  # libcst reports some invalid input with other errors than its own
-        return False
-    return True
+    return _libcst_parses(source)
 
 
 def _map_to_original(findings: Sequence[Finding], current: str, original: str) -> List[Finding]:
