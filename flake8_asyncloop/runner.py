@@ -13,7 +13,6 @@ import os
 import stat
 import sys
 import tokenize
-import warnings
 from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, Iterator, List, Optional, Protocol, Sequence, Type
 
@@ -27,6 +26,7 @@ from flake8_asyncloop.engine import Engine, InternalError, worth_checking
 from flake8_asyncloop.config_edit import ConfigEditError, with_settings
 from flake8_asyncloop.findings import ConfigSetting, Finding, Safety
 from flake8_asyncloop.noqa import NoqaMap
+from flake8_asyncloop.parsing import parse_source
 from flake8_asyncloop.rule import Rule
 from flake8_asyncloop.rules import ALL_RULES, DEFAULT_DISABLED
 from flake8_asyncloop.settings import Settings
@@ -497,9 +497,8 @@ def decode(data: bytes) -> str:
 
 
 def parse(source: str, filename: str) -> ast.Module:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SyntaxWarnings are not ours to report
-        return ast.parse(source, filename)
+    """The tree of ``source`` (``filename`` is for error messages, which name no file)."""
+    return parse_source(source)
 
 
 def syntax_error_finding(error: Exception) -> Finding:

@@ -12,7 +12,6 @@ are named ``.<name>.asyncloop-tmp-<random>`` and the next write of ``<name>`` re
 
 from __future__ import annotations
 
-import ast
 import codecs
 import io
 import os
@@ -22,6 +21,8 @@ import tempfile
 import tokenize
 from dataclasses import dataclass
 from typing import Optional, Tuple, Union
+
+from flake8_asyncloop.parsing import parse_source
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -155,7 +156,7 @@ def write_source(
     """
     if is_python:
         try:
-            ast.parse(new_text)
+            parse_source(new_text)
         except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
             message = f"refusing to write text that does not parse: {error}"
             raise SourceError(path, message) from error

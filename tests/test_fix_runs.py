@@ -194,7 +194,8 @@ def test_new_blocks_take_the_files_indentation_and_line_breaks(indent: str, newl
     assert file_style(source) == (indent, newline)
     assert _index_of_runs(source, [(7, 7)], [fix]) is None  # the run alone says otherwise
     fixed = _same_as_whole(source, [fix])
-    assert f"{newline}    with suppress(Exception):{newline}    {indent}await task{newline}" in fixed
+    block = f"{newline}    with suppress(Exception):{newline}    {indent}await task{newline}"
+    assert block in fixed
 
 
 def test_a_tab_indented_file_is_edited_by_runs() -> None:

@@ -54,9 +54,6 @@ class Applied:
     source: str
     applied: Tuple[int, ...]
     deferred: Tuple[int, ...]  # overlapped an earlier fix; try again on the new source
-    # The texts libcst generated and the new source holds (its rewritten runs): each must
-    # parse again for the next pass to edit it.
-    rewritten: Tuple[str, ...] = ()
 
 
 def apply_fixes(source: str, fixes: Sequence[Fix]) -> str:
@@ -102,7 +99,7 @@ def apply_fixes_report(source: str, fixes: Sequence[Fix], whole: bool = False) -
         new_module = module.visit(_Editor(operations, touched))
         rewritten.append(Run(run.first_line, run.last_line, new_module.code))
     new_source = SourceLines(source).splice(rewritten)
-    return Applied(new_source, tuple(chosen), tuple(deferred), tuple(r.text for r in rewritten))
+    return Applied(new_source, tuple(chosen), tuple(deferred))
 
 
 def _index_of_runs(

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import ast
 import functools
-import warnings
 from typing import List, Optional, Tuple
+
+from flake8_asyncloop.parsing import parse_source
 
 # libcst's Python code runs out of recursion at about 400 levels, its parser's C stack at
 # several thousand; hand-written code stays under 100 (the deepest in the standard library
@@ -28,9 +29,7 @@ def nesting_problem(source: str) -> Optional[str]:
 @functools.lru_cache(maxsize=8)  # the fix loop indexes one source several times
 def _nesting_problem(source: str) -> Optional[str]:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source)
+        tree = parse_source(source)
     except (SyntaxError, ValueError):
         return None  # not a nesting problem: libcst reports it in its own words
     except (RecursionError, MemoryError):

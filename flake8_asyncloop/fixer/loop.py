@@ -8,17 +8,16 @@ aside for good and reported as skipped.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import difflib
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-import libcst as cst
 
 from flake8_asyncloop.findings import Finding, Safety
 from flake8_asyncloop.fixer.apply import Applied, apply_fixes_report
 from flake8_asyncloop.fixer.errors import FixError
+from flake8_asyncloop.parsing import parse_source
 
 Check = Callable[[str], List[Finding]]
 
@@ -169,29 +168,21 @@ def _one_at_a_time(
 
 
 def sound(outcome: Applied) -> bool:
-    """True when ``ast`` accepts the whole new source and libcst every text it generated."""
-    try:
-        ast.parse(outcome.source)
-    except (SyntaxError, ValueError):
-        return False
-    return all(_libcst_parses(text) for text in outcome.rewritten)
+    """True when Python's parser accepts the whole new source.
 
-
-def _libcst_parses(source: str) -> bool:
-    try:
-        cst.parse_module(source)
-    except Exception:  # libcst reports some invalid input with other errors than its own
-        return False
-    return True
+    What libcst generated is not parsed again with libcst: the next pass parses the runs it
+    needs, and a run libcst refuses is set aside there like any fix that cannot be applied.
+    """
+    return parses(outcome.source)
 
 
 def parses(source: str) -> bool:
-    """True when both ``ast`` and libcst accept ``source``."""
+    """True when Python's parser accepts ``source``."""
     try:
-        ast.parse(source)
+        parse_source(source)
     except (SyntaxError, ValueError):
         return False
-    return _libcst_parses(source)
+    return True
 
 
 def _map_to_original(findings: Sequence[Finding], current: str, original: str) -> List[Finding]:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Iterable, List, Sequence, Set, Tuple
 
 from flake8_asyncloop.findings import DeleteStatement, Fix, InsertAfterStatement
+from flake8_asyncloop.parsing import parse_source
 
 # A line and its break; the tokenizer's line breaks (str.splitlines() knows more).
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
@@ -76,7 +77,7 @@ def select_runs(source: str, lines: SourceLines, fixes: Sequence[Fix]) -> List[R
 
     Raises ``SyntaxError`` (or ``ValueError``) when the source does not parse.
     """
-    body = ast.parse(source).body
+    body = parse_source(source).body
     units = _units(body)
     if not units:
         return [Run(1, len(lines.lines), source)] if source else []
