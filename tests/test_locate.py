@@ -77,12 +77,13 @@ def entries(index: SourceIndex) -> CounterType[Entry]:
 
 WHOLE_INDEX = SourceIndex(SOURCE)
 WHOLE = entries(WHOLE_INDEX)
-# The blocks of classes: a narrowed class's block is the real one, with no range of its own.
-CLASS_BLOCKS = {
+# The blocks of classes and defs: a narrowed one's block is the real one, with no range.
+NARROWABLE_BLOCKS = {
     ("IndentedBlock", *WHOLE_INDEX.range_of(node.body))
     for nodes in WHOLE_INDEX._by_start.values()
     for node in nodes
-    if isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock)
+    if isinstance(node, (cst.ClassDef, cst.FunctionDef))
+    and isinstance(node.body, cst.IndentedBlock)
 }
 LINES = range(1, SOURCE.count("\n") + 1)
 
@@ -92,7 +93,7 @@ def test_a_line_is_positioned_where_the_whole_module_puts_it(line: int) -> None:
     narrowed = SourceIndex(SOURCE, [(line, line)])
     found = entries(narrowed)
     assert not found - WHOLE  # nothing positioned elsewhere than in the whole index
-    starting = [e for e in WHOLE if e[1][0] == line and e not in CLASS_BLOCKS]
+    starting = [e for e in WHOLE if e[1][0] == line and e not in NARROWABLE_BLOCKS]
     assert all(found[e] for e in starting)  # and everything starting on the line is
 
 
@@ -105,12 +106,17 @@ def test_ranges_over_several_members_are_positioned_like_the_whole_module(
     assert all(found[e] for e in WHOLE if first <= e[1][0] and e[2][0] <= last)
 
 
-def test_an_edit_in_one_method_positions_that_method_alone() -> None:
+def test_an_edit_in_one_statement_of_a_method_positions_that_statement_alone() -> None:
     line = SOURCE.splitlines().index("        return loop") + 1
     found = entries(SourceIndex(SOURCE, [(line, line)]))
-    positioned_lines = {e[1][0] for e in found}
-    assert min(positioned_lines) == line - 2  # the def of test_last, not the class above it
-    assert not any(kind == "ClassDef" for kind, _, _ in found)
+    assert {e[1][0] for e in found} == {line}  # not the def of test_last, nor its class
+    assert not any(kind in ("ClassDef", "FunctionDef") for kind, _, _ in found)
+
+
+def test_an_edit_in_a_methods_signature_positions_the_method_whole() -> None:
+    line = SOURCE.splitlines().index("        first,") + 1
+    found = entries(SourceIndex(SOURCE, [(line, line)]))
+    assert any(kind == "FunctionDef" and start[0] == line - 1 for kind, start, _ in found)
 
 
 def test_parents_of_a_narrowed_member_are_the_real_class_and_module() -> None:

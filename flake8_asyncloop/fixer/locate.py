@@ -11,10 +11,11 @@ lines are indexed: each is positioned on its own, as a module of that one statem
 its lines shifted by the lines before it. A top-level statement starts at column 0 after a
 line break, so its positions do not depend on what precedes it but for that shift.
 
-A class is narrowed the same way when every edit into it falls inside one of its members
-(a method of a large unittest class): positioned is a copy of the class holding only the
-members edited, one at a time, each shifted by the lines of the members dropped before it.
-The copies stand in for the real class and block as parents.
+A class or def is narrowed the same way when every edit into it falls inside the statements
+of its body (a method of a large unittest class, a statement of a long test): positioned is
+a copy of it holding only the members edited, one at a time, each shifted by the lines of
+the members dropped before it. The copies stand in for the real statement and block as
+parents.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ NodeTypes = Union[Type[cst.CSTNode], Tuple[Type[cst.CSTNode], ...]]
 
 # The tokenizer's line breaks; str.splitlines() knows more (form feed, U+2028...) than Python does.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+# Statements whose body can be positioned one member at a time: one block, nothing after it.
+_NARROWABLE = (cst.ClassDef, cst.FunctionDef)
 
 # Node kinds an edit can target; whitespace, operators and the like are not indexed.
 _TARGETS = (
@@ -177,18 +181,18 @@ def _line_count(code: str) -> int:
 
 
 class _Layout:
-    """How many lines a statement's code takes; for a class with an indented body, also its
-    own lines above the first member and each member's: the class's code is generated once,
-    member by member."""
+    """How many lines a statement's code takes; for a class or def with an indented body,
+    also its own lines above the first member and each member's: its code is generated
+    once, member by member."""
 
     def __init__(self, count: int, above: int = 0, members: Tuple[int, ...] = ()) -> None:
         self.count = count
         self.above = above
-        self.members = members  # empty for anything but a class with members
+        self.members = members  # empty for anything but a class or def with a block
 
     @classmethod
     def of(cls, module: cst.Module, statement: cst.BaseStatement) -> "_Layout":
-        body = statement.body if isinstance(statement, cst.ClassDef) else None
+        body = statement.body if isinstance(statement, _NARROWABLE) else None
         if not isinstance(body, cst.IndentedBlock) or not body.body:
             return cls(_line_count(module.code_for_node(statement)))
         members = tuple(_line_count(module.code_for_node(member)) for member in body.body)
@@ -201,7 +205,7 @@ class _Layout:
 
 # A statement as positioned, the real node of each copy made for it (by the copy's id), and
 # the lines dropped above what is kept. A copy holds one statement or member that is
-# positioned whole; its other parts (a class's decorators, bases, header) are not.
+# positioned whole; its other parts (a class or def's decorators, bases, parameters) are not.
 _Narrowed = Tuple[cst.BaseStatement, Dict[int, cst.CSTNode], int]
 
 
@@ -213,7 +217,7 @@ def _narrowed(
     lines: List[Tuple[int, int]],
 ) -> Iterable[_Narrowed]:
     """``statement`` (starting after ``shift`` lines) as it is to be positioned: whole, or,
-    for a class whose edited lines all fall inside its members, a copy per edited member."""
+    for a class or def whose edited lines all fall inside its members, a copy per edited member."""
     if not layout.members:
         yield statement, {}, 0
         return
@@ -230,15 +234,15 @@ def _narrowed(
             continue
         holder = next((j for j, (top, end, _) in enumerate(spans) if top <= a and b <= end), None)
         if holder is None:
-            yield statement, {}, 0  # an edit in the class's own lines: position it whole
+            yield statement, {}, 0  # an edit in its own lines: position it whole
             return
         chosen.setdefault(holder, []).append((a, b))
     block = statement.body  # type: ignore[attr-defined]
     for j in sorted(chosen):
         top, _, dropped = spans[j]
         member = block.body[j]
-        # Only a class member can be narrowed further (its count is not needed otherwise).
-        inner = _Layout.of(module, member) if isinstance(member, cst.ClassDef) else _Layout(0)
+        # Only a class or def can be narrowed further (its count is not needed otherwise).
+        inner = _Layout.of(module, member) if isinstance(member, _NARROWABLE) else _Layout(0)
         for kept, real, inner_dropped in _narrowed(module, member, top - 1, inner, chosen[j]):
             copy_block = block.with_changes(body=(kept,), footer=())
             copy = statement.with_changes(body=copy_block)  # type: ignore[attr-defined]
@@ -248,10 +252,10 @@ def _narrowed(
 
 class _Indexer(cst.CSTVisitor):
     """Records ranges (shifted down ``shift`` lines) and parents. The copies made to position
-    a statement alone (its module, a narrowed class and block) are recorded as the real nodes
-    they stand for (``real``, by the copy's id), without ranges; of a copied class only the
-    copied block is entered: its own lines (decorators, bases) do not move with the members
-    dropped from it."""
+    a statement alone (its module, a narrowed class or def and its block) are recorded as
+    the real nodes they stand for (``real``, by the copy's id), without ranges; of a copied
+    class or def only the copied block is entered: its own lines (decorators, bases,
+    parameters) do not move with the members dropped from it."""
 
     METADATA_DEPENDENCIES = (PositionProvider,)
 
@@ -260,7 +264,7 @@ class _Indexer(cst.CSTVisitor):
         self._index = index
         self._real = real
         # ids of the real classes a narrowed copy stands for
-        self._narrowed = {id(n) for n in real.values() if isinstance(n, cst.ClassDef)}
+        self._narrowed = {id(n) for n in real.values() if isinstance(n, _NARROWABLE)}
         self._shift = shift
         self._stack: List[Optional[cst.CSTNode]] = []  # None for a node not entered
 
