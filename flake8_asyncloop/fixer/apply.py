@@ -73,7 +73,8 @@ def apply_fixes_report(source: str, fixes: Sequence[Fix], whole: bool = False) -
     if not fixes:
         return Applied(source, (), ())
     lines = [(e.span.line, e.span.end_line) for f in fixes for e in f.edits]
-    index = None if whole else _index_of_runs(source, lines, fixes)
+    source_lines = SourceLines(source)
+    index = None if whole else _index_of_runs(source, source_lines, lines, fixes)
     if index is None:
         # Only the top-level statements the edits point into are indexed.
         index = SourceIndex(source, lines)
@@ -98,16 +99,15 @@ def apply_fixes_report(source: str, fixes: Sequence[Fix], whole: bool = False) -
             continue  # nothing chosen in this run
         new_module = module.visit(_Editor(operations, touched))
         rewritten.append(Run(run.first_line, run.last_line, new_module.code))
-    new_source = SourceLines(source).splice(rewritten)
+    new_source = source_lines.splice(rewritten)
     return Applied(new_source, tuple(chosen), tuple(deferred))
 
 
 def _index_of_runs(
-    source: str, lines: List[Tuple[int, int]], fixes: Sequence[Fix]
+    source: str, source_lines: SourceLines, lines: List[Tuple[int, int]], fixes: Sequence[Fix]
 ) -> Optional[SourceIndex]:
     """An index of the runs ``fixes`` need; None when a run would indent new code otherwise
     than the whole file."""
-    source_lines = SourceLines(source)
     try:
         runs = select_runs(source, source_lines, fixes)
     except (SyntaxError, ValueError) as error:

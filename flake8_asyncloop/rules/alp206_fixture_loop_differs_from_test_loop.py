@@ -296,8 +296,11 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         # Fixture bodies are read with the module's imports, not those of the def being visited.
         self._imports = self.file.module.imports
         self._unseen_fixtures = _may_bring_fixtures(self.file.module.statements)
-        # (fixture name, id of the test's class) -> the definition pytest would use
-        self._fixture_cache: Dict[Tuple[str, Optional[int]], Optional[FixtureDef]] = {}
+        # (fixture name, id of the test's class) -> the definition pytest would use, with
+        # its loop-bound value, when pytest-asyncio sets it up and its value is loop-bound
+        self._fixture_cache: Dict[
+            Tuple[str, Optional[int]], Optional[Tuple[FixtureDef, str]]
+        ] = {}
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         file = self.file
@@ -309,16 +312,13 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         candidates = []
         parametrized = None
         for param in _requested_parameters(node, in_class=scope.enclosing_class() is not None):
-            fixture = self._fixture(param.arg, scope)
-            if fixture is None or not self._set_up_by_pytest_asyncio(fixture):
-                continue
-            value = self._loop_bound_value(fixture)
-            if value is None:
+            found = self._loop_bound_fixture(param.arg, scope)
+            if found is None:
                 continue
             if parametrized is None:
                 parametrized = _strings_in_decorators(node)
             if param.arg not in parametrized:
-                candidates.append((param, fixture, value))
+                candidates.append((param, *found))
         if not candidates:
             return
         test_loop = self._test_loop_scope(node, scope)
@@ -372,14 +372,24 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         return None if strict_mode(file.project) else default_test_loop_scope(config)
 
     # -- the fixture ----------------------------------------------------------------------------
-    def _fixture(self, name: str, scope: scopes.Scope) -> Optional[FixtureDef]:
-        """The definition pytest gives the test for ``name``: its classes', the module's,
-        then the nearest conftest.py's."""
+    def _loop_bound_fixture(
+        self, name: str, scope: scopes.Scope
+    ) -> Optional[Tuple[FixtureDef, str]]:
+        """The definition pytest gives the test for ``name`` (its classes', the module's, then
+        the nearest conftest.py's) with what in its value is loop-bound, when pytest-asyncio
+        sets it up and its value is bound to its loop; the same for every test of a class."""
         owner = scope.enclosing_class()
         key = (name, id(owner.node) if owner is not None else None)
-        if key not in self._fixture_cache:
-            self._fixture_cache[key] = self._find_fixture(name, owner)
-        return self._fixture_cache[key]
+        if key in self._fixture_cache:
+            return self._fixture_cache[key]
+        found = None
+        fixture = self._find_fixture(name, owner)
+        if fixture is not None and self._set_up_by_pytest_asyncio(fixture):
+            value = self._loop_bound_value(fixture)
+            if value is not None:
+                found = (fixture, value)
+        self._fixture_cache[key] = found
+        return found
 
     def _find_fixture(self, name: str, owner: Optional[scopes.Scope]) -> Optional[FixtureDef]:
         """The fixture's definition; None also for a local one pytest-asyncio does not set up
