@@ -103,7 +103,7 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
 
 
 def fixture_def(func: ast.AST, spec: FixtureSpec, imports: ImportTable, path: str) -> FixtureDef:
-    is_generator, builds = _body_facts(func, imports)
+    is_generator, builds, yields_async = _body_facts(func, imports)
     return FixtureDef(
         name=spec.name,
         path=path,
@@ -115,62 +115,63 @@ def fixture_def(func: ast.AST, spec: FixtureSpec, imports: ImportTable, path: st
         is_async=isinstance(func, ast.AsyncFunctionDef),
         is_generator=is_generator,
         builds=builds,
-        # Only a generator yields anything: its body is not read again otherwise.
-        yields_async_value=is_generator and yields_async_value(func),
+        yields_async_value=is_generator and yields_async,
     )
 
 
-def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str]]:
-    """(whether the function's own body yields, the constructor its value comes from)."""
+def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str], bool]:
+    """What a fixture's own body says, read in one pass over it in source order:
+
+    - whether it yields (a generator fixture);
+    - the constructor its value comes from: the first ``return`` or ``yield`` of a call, or
+      of a name last bound to one (``imports`` resolves the call, with the body's own);
+    - whether its first ``yield`` hands out the result of async code: ``yield await x``, or
+      a name last bound by ``name = await x`` or ``async with x as name`` before it.
+    """
     is_generator = False
     builds: Optional[str] = None
+    yields_async: Optional[bool] = None  # decided at the first ``yield``
     bound: Dict[str, Optional[str]] = {}  # local name -> the call it was last bound to
+    made_by_async: Dict[str, bool] = {}  # local name -> whether async code made its value
     imports.push()
     try:
         for node in own_body_nodes(func):
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                imports.add(node)
-            elif isinstance(node, (ast.Yield, ast.YieldFrom)):
+            kind = node.__class__
+            if kind is ast.Assign:
+                value = node.value  # type: ignore[attr-defined]
+                for target in node.targets:  # type: ignore[attr-defined]
+                    _bind(bound, target, _constructor(value, imports))
+                    if target.__class__ is ast.Name:
+                        made_by_async[target.id] = value.__class__ is ast.Await
+            elif kind is ast.Yield:
                 is_generator = True
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    _bind(bound, target, _constructor(node.value, imports))
-            elif isinstance(node, ast.AnnAssign) and node.value is not None:
-                _bind(bound, node.target, _constructor(node.value, imports))
-            elif isinstance(node, (ast.With, ast.AsyncWith)):
-                for item in node.items:
-                    if item.optional_vars is not None:
-                        _bind(bound, item.optional_vars, _constructor(item.context_expr, imports))
-            elif isinstance(node, (ast.Return, ast.Yield)) and builds is None:
-                builds = _value_constructor(node.value, bound, imports)
+                value = node.value  # type: ignore[attr-defined]
+                if builds is None:
+                    builds = _value_constructor(value, bound, imports)
+                if yields_async is None:
+                    yields_async = value.__class__ is ast.Await or (
+                        value.__class__ is ast.Name and made_by_async.get(value.id, False)
+                    )
+            elif kind is ast.Return:
+                if builds is None:
+                    builds = _value_constructor(node.value, bound, imports)  # type: ignore
+            elif kind is ast.With or kind is ast.AsyncWith:
+                for item in node.items:  # type: ignore[attr-defined]
+                    target = item.optional_vars
+                    if target is not None:
+                        _bind(bound, target, _constructor(item.context_expr, imports))
+                        if target.__class__ is ast.Name:
+                            made_by_async[target.id] = kind is ast.AsyncWith
+            elif kind is ast.AnnAssign:
+                if node.value is not None:  # type: ignore[attr-defined]
+                    _bind(bound, node.target, _constructor(node.value, imports))  # type: ignore
+            elif kind is ast.YieldFrom:
+                is_generator = True
+            elif kind is ast.Import or kind is ast.ImportFrom:
+                imports.add(node)
     finally:
         imports.pop()
-    return is_generator, builds
-
-
-def yields_async_value(func: ast.AST) -> bool:
-    """Whether the first ``yield`` of ``func`` hands out the result of async code: ``yield await
-    x``, or a name last bound by ``name = await x`` or ``async with x as name`` before it."""
-    made_by_async: Dict[str, bool] = {}
-    for node in own_body_nodes(func):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    made_by_async[target.id] = isinstance(node.value, ast.Await)
-        elif isinstance(node, ast.AsyncWith):
-            for item in node.items:
-                if isinstance(item.optional_vars, ast.Name):
-                    made_by_async[item.optional_vars.id] = True
-        elif isinstance(node, ast.With):
-            for item in node.items:
-                if isinstance(item.optional_vars, ast.Name):
-                    made_by_async[item.optional_vars.id] = False
-        elif isinstance(node, ast.Yield):
-            value = node.value
-            if isinstance(value, ast.Await):
-                return True
-            return isinstance(value, ast.Name) and made_by_async.get(value.id, False)
-    return False
+    return is_generator, builds, bool(yields_async)
 
 
 def own_body_nodes(func: ast.AST) -> Iterator[ast.AST]:
