@@ -78,6 +78,46 @@ def _fixed(tmp_path: Path, body: str, ini: str = STRICT_INI) -> Optional[str]:
     return result.source[len(OVERRIDE.split("@pytest.fixture")[0]):]
 
 
+# -- a function-scoped override ---------------------------------------------------------------
+
+FUNCTION_OVERRIDE = """
+import asyncio
+
+import pytest
+
+
+@pytest.fixture
+def event_loop():
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+"""
+
+
+@pytest.mark.parametrize(
+    "sync_user",
+    [
+        "def test_sync(event_loop):\n    pass\n",
+        "@pytest.mark.usefixtures('event_loop')\ndef test_sync():\n    pass\n",
+        "def test_sync(request):\n    loop = request.getfixturevalue('event_loop')\n",
+        "pytestmark = pytest.mark.usefixtures('event_loop')\n",
+    ],
+)
+def test_an_override_sync_code_still_requests_is_not_deleted(
+    tmp_path: Path, sync_user: str
+) -> None:
+    # Deleted, it would leave the sync test asking for a fixture pytest-asyncio 1.x removed.
+    assert _finding(tmp_path, FUNCTION_OVERRIDE + sync_user).fix is None
+
+
+def test_an_override_only_async_code_requests_is_deleted(tmp_path: Path) -> None:
+    user = "@pytest.mark.asyncio\nasync def test_async():\n    pass\n"
+    fix = _finding(tmp_path, FUNCTION_OVERRIDE + user).fix
+    assert fix is not None and fix.description == "delete the override"
+
+
 # -- a module's override ---------------------------------------------------------------------
 
 

@@ -197,6 +197,13 @@ def _fix_sound(source: str) -> None:
     "@pytest.fixture(scope='session')\nasync def test_one():\n    loop = aio.new_event_loop()\n"
     "    q = asyncio.Queue(loop=loop)\n"
 )
+# ALP201 deleted an override a sync test still asked for through getfixturevalue (ALP203).
+@example(
+    source="import asyncio\nimport pytest\nfrom pytest import fixture\n\n\n"
+    "class TestThing():\n    @fixture(name='event_loop')\n    def test_one():\n"
+    "        loop = asyncio.new_event_loop()\n    def test_two():\n"
+    "        request.getfixturevalue('event_loop')\n"
+)
 def test_fixing_test_like_modules_is_sound(source: str) -> None:
     try:
         ast.parse(source)

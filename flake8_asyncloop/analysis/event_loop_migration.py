@@ -198,8 +198,21 @@ def _requested_by_name(module, override: ast.AST) -> bool:
     return any(_names_event_loop(mark) for _, mark in module.pytestmark)
 
 
+def requested_by_sync_code(module, override: ast.AST) -> bool:
+    """Whether sync code of the module reaches ``event_loop`` (the override, its own loop
+    fixture): a sync def taking it as a parameter or naming it in a string (its
+    ``usefixtures`` mark, ``request.getfixturevalue("event_loop")`` in its body), or the
+    module's ``pytestmark``."""
+    for func in module_defs(module):
+        if func is override or not isinstance(func, ast.FunctionDef):
+            continue
+        if takes_event_loop(func) or _names_event_loop(func):
+            return True
+    return any(_names_event_loop(mark) for _, mark in module.pytestmark)
+
+
 def _names_event_loop(node: ast.AST) -> bool:
-    # a decorator or mark expression: a few nodes
+    # a decorator, a mark expression or a sync def: read only beside an override
     return any(
         isinstance(n, ast.Constant) and n.value == EVENT_LOOP_FIXTURE for n in ast.walk(node)
     )

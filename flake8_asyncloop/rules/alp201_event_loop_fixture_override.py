@@ -8,8 +8,7 @@ from typing import Optional
 
 from flake8_asyncloop.analysis.event_loop_migration import (
     migrate_module_override,
-    module_defs,
-    takes_event_loop,
+    requested_by_sync_code,
 )
 from flake8_asyncloop.analysis.loop_scopes import is_scope
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE
@@ -80,9 +79,10 @@ class EventLoopFixtureOverride(Rule):
     """
     fix_notes = """
     Unsafe, and offered only for an override that does nothing but create a loop, yield (or
-    return) it and close it, and that no sync function of the same module requests (such
-    tests use it as their own loop: rename it instead). The fix is the pytest-asyncio 1.x
-    migration:
+    return) it and close it, and that no sync code of the same module requests (as a
+    parameter, in `usefixtures`, through `request.getfixturevalue("event_loop")`, or in the
+    module's `pytestmark`: such tests use it as their own loop; rename it instead). The fix
+    is the pytest-asyncio 1.x migration:
 
     - **function scope**: the override is deleted; pytest-asyncio already gives every test a
       fresh function-scoped loop.
@@ -423,11 +423,9 @@ class EventLoopFixtureOverride(Rule):
     visit_AsyncFunctionDef = visit_FunctionDef
 
     def _sync_users(self, fixture: ast.AST) -> bool:
-        """Whether a sync def in this module requests ``event_loop`` (its own loop fixture)."""
-        return any(
-            isinstance(f, ast.FunctionDef) and f is not fixture and takes_event_loop(f)
-            for f in module_defs(self.file.module)
-        )
+        """Whether sync code in this module requests ``event_loop`` (its own loop fixture):
+        deleting the override would leave it asking for a fixture that is gone."""
+        return requested_by_sync_code(self.file.module, fixture)
 
 
 def _project_wide_fix(
