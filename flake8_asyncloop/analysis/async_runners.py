@@ -134,6 +134,18 @@ def decorator_marks(decorators: Iterable[ast.expr], imports: ImportTable) -> Mar
     return marks
 
 
+def def_marks(node: ast.AST, file: "FileState") -> MarkSet:
+    """``decorator_marks`` of the def the walk is visiting, read once however many rules ask
+    (kept on its scope). Not to be changed by the caller."""
+    scope = file.scope
+    if scope.node is not node:
+        return decorator_marks(node.decorator_list, file.imports)  # type: ignore[attr-defined]
+    marks = scope.marks
+    if marks is None:
+        marks = scope.marks = decorator_marks(node.decorator_list, file.imports)  # type: ignore
+    return marks
+
+
 def pytestmark_marks(value: ast.expr, imports: ImportTable, into: MarkSet) -> None:
     """Add a ``pytestmark`` value's marks; a value that is not marks is unknown."""
     items = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]

@@ -34,7 +34,8 @@ class Scope:
     fixture: Optional[FixtureSpec] = None
     class_kind: str = ""  # for CLASS scopes: see testcode.class_kind
     collected: bool = False  # for CLASS scopes: a pytest-style class pytest collects
-    marks: Optional["MarkSet"] = None  # for CLASS scopes: async_runners.owner_marks, once read
+    # What async_runners reads once: a class's marks (owner_marks), a def's own (def_marks).
+    marks: Optional["MarkSet"] = None
     params: FrozenSet[str] = frozenset()
     # Names bound in this scope to the qualified call that produced them ("asyncio.get_event_loop").
     bindings: Dict[str, str] = field(default_factory=dict)

@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from flake8_asyncloop.analysis.async_runners import (
-    decorator_marks,
+    def_marks,
     module_runners,
     project_fixture_runner,
     requests_runner_fixture,
@@ -392,7 +392,7 @@ class FixtureScopeWiderThanLoopScope(Rule):
         file = self.file
         if not is_async or strict_mode(file.project):
             return False
-        marks = decorator_marks(node.decorator_list, file.imports)  # type: ignore[attr-defined]
+        marks = def_marks(node, file)
         if marks.handled_elsewhere:
             return False
         if requests_runner_fixture(file.scope.params) or project_fixture_runner(file.project):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
-    decorator_marks,
+    def_marks,
     enclosing_classes,
     module_runners,
     owner_marks,
@@ -347,7 +347,7 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         classes = enclosing_classes(scope)
         if classes is None or any(c.class_kind != "pytest" for c in classes):
             return None
-        own = decorator_marks(node.decorator_list, file.imports)
+        own = def_marks(node, file)
         if own.handled_elsewhere or requests_runner_fixture(scope.params):
             return None
         for owner in classes:

@@ -9,7 +9,7 @@ from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
     ASYNCIO_MARK,
     OwnYields,
-    decorator_marks,
+    def_marks,
     enclosing_classes,
     module_runners,
     owner_marks,
@@ -356,7 +356,7 @@ class AsyncTestNotRun(Rule):
             marks = owner_marks(owner, file.imports)
             if marks.mentions_asyncio or marks.handled_elsewhere:
                 return
-        marks = decorator_marks(node.decorator_list, file.imports)
+        marks = def_marks(node, file)
         if marks.mentions_asyncio or marks.handled_elsewhere:
             return
         if requests_runner_fixture(scope.params) or project_test_runner(file.project):

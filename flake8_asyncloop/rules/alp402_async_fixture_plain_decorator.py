@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING, Optional
 
 from flake8_asyncloop.analysis.async_runners import (
-    decorator_marks,
+    def_marks,
     enclosing_classes,
     module_runners,
     project_fixture_runner,
@@ -293,7 +293,7 @@ class AsyncFixturePlainDecorator(Rule):
         classes = enclosing_classes(scope)
         if classes is None or any(owner.class_kind != "pytest" for owner in classes):
             return
-        if decorator_marks(node.decorator_list, file.imports).handled_elsewhere:
+        if def_marks(node, file).handled_elsewhere:
             return
         if requests_runner_fixture(scope.params) or project_fixture_runner(file.project):
             return

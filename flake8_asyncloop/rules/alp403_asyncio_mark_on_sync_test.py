@@ -7,7 +7,7 @@ from typing import Optional
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
-    decorator_marks,
+    def_marks,
     enclosing_classes,
     module_runners,
     owner_marks,
@@ -153,7 +153,7 @@ class AsyncioMarkOnSyncTest(Rule):
         # pytest does not collect a test class with an ``__init__``.
         if classes is None or not all(c.collected for c in classes):
             return
-        own = decorator_marks(node.decorator_list, file.imports)
+        own = def_marks(node, file)
         if own.unknown is not None:
             return
         if own.asyncio:

@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING, List, Set
 
 from flake8_asyncloop.analysis import scopes
-from flake8_asyncloop.analysis.async_runners import OwnYields, decorator_marks, enclosing_classes
+from flake8_asyncloop.analysis.async_runners import OwnYields, def_marks, enclosing_classes
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -132,7 +132,7 @@ class AsyncGeneratorTest(Rule):
         classes = enclosing_classes(scope)
         if classes is None or any(owner.class_kind == "unknown" for owner in classes):
             return
-        if decorator_marks(node.decorator_list, file.imports).unknown is not None:
+        if def_marks(node, file).unknown is not None:
             return
         self._candidates.add(node)
 
