@@ -291,6 +291,8 @@ class _Plan:
         self.leave_types = frozenset(t for t, _ in self.leave) | _NEEDS_LEAVE
         # Rules that look at the module node alone (its index) need no walk below it.
         self.walks = any(t is not ast.Module for t, _ in self.visit + self.leave)
+        self.visit_entries = dict(self.visit)
+        self.leave_entries = dict(self.leave)
 
     @staticmethod
     def _table(rules: Sequence[Type[Listener]], kind: str) -> _Table:
@@ -316,10 +318,10 @@ class _Walker:
         self.rules = rules  # the plan's components, then its rules
         self.plan = plan
         self.failed: Set[int] = set()  # indexes of rules dropped for the rest of the file
-        self.visit: Dict[type, List[Handler]] = {}
-        self.leave: Dict[type, List[Handler]] = {}
+        # Handlers are bound to this file's rules by node type as the walk meets the type:
+        # a module meets a dozen or two of the types the plan has handlers for.
         self.steps: Dict[type, _Step] = {}
-        self._build_tables()
+        self.leave: Dict[type, Optional[List[Handler]]] = {}
 
     def _step(self, node_type: type) -> _Step:
         """What the walk does at a node of this type: its child fields, the scope or import
@@ -327,26 +329,27 @@ class _Walker:
         fields = _FIELDS.get(node_type)
         if fields is None:
             fields = _FIELDS[node_type] = child_fields(node_type)
-        handlers = self.visit.get(node_type)
+        handlers = self._bind(self.plan.visit_entries.get(node_type))
         leaves = node_type in self.plan.leave_types
         step = self.steps[node_type] = (fields, _ENTERING.get(node_type), handlers, leaves)
         return step
 
-    def _build_tables(self) -> None:
-        """Bound handlers by node type, in rule order, for the rules still active."""
+    def _bind(self, entries: Optional[Tuple[Tuple[int, str], ...]]) -> Optional[List[Handler]]:
+        """The handlers of ``entries`` bound to the rules still active; None for none."""
+        if not entries:
+            return None
         rules, failed = self.rules, self.failed
-        # The walk holds the same dict: emptied, it is filled again from the new tables.
+        return [getattr(rules[i], name) for i, name in entries if i not in failed] or None
+
+    def _forget_handlers(self) -> None:
+        """Drop every bound handler: they are bound again, without the failed rules."""
+        # The walk holds the same dict: emptied, it is filled again as types are met.
         self.steps.clear()
-        for table, plan in ((self.visit, self.plan.visit), (self.leave, self.plan.leave)):
-            table.clear()
-            for node_type, entries in plan:
-                handlers = [getattr(rules[i], name) for i, name in entries if i not in failed]
-                if handlers:
-                    table[node_type] = handlers
+        self.leave.clear()
 
     def walk(self, tree: ast.AST) -> None:
         if not self.plan.walks:
-            self._dispatch(self.visit.get(ast.Module), tree)
+            self._dispatch(self._bind(self.plan.visit_entries.get(ast.Module)), tree)
             self._leave(tree)
             return
         file = self.file
@@ -397,7 +400,12 @@ class _Walker:
 
     def _leave(self, node: ast.AST) -> None:
         node_type = node.__class__
-        self._dispatch(self.leave.get(node_type), node)
+        leave = self.leave
+        if node_type in leave:
+            handlers = leave[node_type]
+        else:
+            handlers = leave[node_type] = self._bind(self.plan.leave_entries.get(node_type))
+        self._dispatch(handlers, node)
         if node_type in _BINDING_TYPES:
             _record_bindings(self.file, node)
         elif node_type in _SCOPE_TYPES:
@@ -427,8 +435,7 @@ class _Walker:
         else:
             code = rule.code  # type: ignore[attr-defined]
         self.errors.append(InternalError(code, getattr(node, "lineno", 1), reason))
-        # The walk holds the same dicts: rebuilt in place, the failed rule's handlers are gone.
-        self._build_tables()
+        self._forget_handlers()
 
 
 _SCOPE_TYPES = frozenset(_SCOPE_NODES)
