@@ -6,7 +6,9 @@
     python benchmarks/run.py --generate 500,1000,2000 --only check   # linearity
 
 Every figure is the median of --runs whole-process runs (CPU seconds of the child, which a
-busy machine disturbs less than wall time; wall time is printed too). Measures that need a
+busy machine disturbs less than wall time; wall time is printed too). The commands compared
+in a ratio take turns run by run (floor, check and fix --diff; flake8 with and without the
+plugin), so that a slow minute falls on both sides. Measures that need a
 feature the installed command lacks are reported as skipped.
 """
 
@@ -41,23 +43,33 @@ def run_once(command: Sequence[str], cwd: Path) -> Tuple[float, float, int, int]
 
 
 def measure(command: Sequence[str], cwd: Path, runs: int, before=None) -> Dict[str, float]:
-    cpu: List[float] = []
-    wall: List[float] = []
-    rss: List[int] = []
+    return measure_alternating([command], cwd, runs, before)[0]
+
+
+def measure_alternating(
+    commands: Sequence[Sequence[str]], cwd: Path, runs: int, before=None
+) -> List[Dict[str, float]]:
+    """Medians of ``runs`` runs of each command, the commands taking turns (a, b, a, b, ...):
+    this machine's speed drifts over minutes, and a slow minute then falls on all of them."""
+    samples: List[Dict[str, List[float]]] = [{"cpu": [], "wall": [], "rss": []} for _ in commands]
     for _ in range(runs):
-        if before:
-            before()
-        c, w, r, code = run_once(command, cwd)
-        if code not in (0, 1):
-            raise SystemExit(f"{' '.join(command)} exited {code}")
-        cpu.append(c)
-        wall.append(w)
-        rss.append(r)
-    return {
-        "cpu": statistics.median(cpu),
-        "wall": statistics.median(wall),
-        "rss_mib": max(rss) / 1024,
-    }
+        for command, sample in zip(commands, samples):
+            if before:
+                before()
+            c, w, r, code = run_once(command, cwd)
+            if code not in (0, 1):
+                raise SystemExit(f"{' '.join(command)} exited {code}")
+            sample["cpu"].append(c)
+            sample["wall"].append(w)
+            sample["rss"].append(r)
+    return [
+        {
+            "cpu": statistics.median(sample["cpu"]),
+            "wall": statistics.median(sample["wall"]),
+            "rss_mib": max(sample["rss"]) / 1024,
+        }
+        for sample in samples
+    ]
 
 
 def command_supports(flag: str) -> bool:
@@ -116,12 +128,19 @@ def bench_corpus(corpus: Path, runs: int, only: Optional[str]) -> None:
         " <= 0.25x on the stdlib)"
     )
     target = [str(corpus)]
-    floor = measure([PY, str(HERE / "floor.py"), *target], corpus, runs)
     cache_flag = ["--no-cache"] if command_supports("--no-cache") else []
     jobs_flag = ["--jobs", "1"] if command_supports("--jobs") else []
-    check = measure(
-        [PY, "-m", "flake8_asyncloop", "check", *jobs_flag, *cache_flag, *target], corpus, runs
-    )
+    floor_command = [PY, str(HERE / "floor.py"), *target]
+    check_command = [PY, "-m", "flake8_asyncloop", "check", *jobs_flag, *cache_flag, *target]
+    fix_command = [PY, "-m", "flake8_asyncloop", "fix", "--diff", *jobs_flag, *cache_flag, *target]
+    two_command = [PY, "-m", "flake8_asyncloop", "check", "--jobs", "2", *cache_flag, *target]
+    if only == "check":
+        floor, check = measure_alternating([floor_command, check_command], corpus, runs)
+    else:
+        commands = [floor_command, check_command, fix_command]
+        if jobs_flag:
+            commands.append(two_command)
+        floor, check, fix, *two_or_none = measure_alternating(commands, corpus, runs)
     report("check --jobs 1 vs parse+walk floor", check, floor, "<= 1.5x")
     print(
         f"{'peak memory of check':<44} {check['rss_mib']:7.1f} MiB for {lines} lines"
@@ -130,26 +149,23 @@ def bench_corpus(corpus: Path, runs: int, only: Optional[str]) -> None:
     if only == "check":
         return
     flake8_args = ["--select=ALP", "--jobs=1", "--isolated", *target]
-    with_plugin = measure([PY, "-m", "flake8", *flake8_args], corpus, runs)
-    without = measure([PY, str(HERE / "flake8_without_plugin.py"), *flake8_args], corpus, runs)
+    with_plugin, without = measure_alternating(
+        [
+            [PY, "-m", "flake8", *flake8_args],
+            [PY, str(HERE / "flake8_without_plugin.py"), *flake8_args],
+        ],
+        corpus,
+        runs,
+    )
     report("flake8 with plugin vs without", with_plugin, without, "report")
     added = {k: with_plugin[k] - without[k] for k in ("cpu", "wall")}
     parse_only = {"cpu": parse_time, "wall": parse_time}
     report(
         "  plugin's added cost vs ast.parse", added, parse_only, "<= 1.0x async, <= 0.25x stdlib"
     )
-    fix = measure(
-        [PY, "-m", "flake8_asyncloop", "fix", "--diff", *jobs_flag, *cache_flag, *target],
-        corpus,
-        runs,
-    )
     report("fix --diff vs check", fix, check, "<= 1.3x")
-    if jobs_flag:
-        two = measure(
-            [PY, "-m", "flake8_asyncloop", "check", "--jobs", "2", *cache_flag, *target],
-            corpus,
-            runs,
-        )
+    if two_or_none:
+        (two,) = two_or_none
         speedup = check["wall"] / two["wall"]
         print(
             f"{'check --jobs 2 speed-up (wall)':<44} {check['wall']:7.2f}s / {two['wall']:7.2f}s"
