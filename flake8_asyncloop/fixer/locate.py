@@ -73,7 +73,7 @@ class SourceIndex:
         too_deep = nesting_problem(source)
         if too_deep is not None:
             raise FixError(too_deep)
-        self._lines = [line.encode("utf-8") for line in _LINE_BREAK.split(source)]
+        self._lines = _LINE_BREAK.split(source)  # encoded one at a time, as edits ask
         self._ranges: Dict[int, Tuple[Point, Point]] = {}
         self._parents: Dict[int, cst.CSTNode] = {}
         self._by_start: Dict[Point, List[cst.CSTNode]] = {}
@@ -109,7 +109,7 @@ class SourceIndex:
         """An ``ast`` position (byte column) as a libcst one (character column)."""
         if not 1 <= line <= len(self._lines):
             raise FixError(f"line {line} is outside the source")
-        encoded = self._lines[line - 1]
+        encoded = self._lines[line - 1].encode("utf-8")
         if byte_col > len(encoded):
             raise FixError(f"column {byte_col} is past the end of line {line}")
         try:
