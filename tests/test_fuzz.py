@@ -1,4 +1,5 @@
-"""Fuzzing: generated modules never crash a rule, and fixing them is sound.
+"""Fuzzing: generated modules never crash a rule, and fixing them is sound (and the same
+whether the fixer edits runs of statements or the whole module).
 
 Two sources: hypothesmith's arbitrary valid Python, and modules assembled from a small
 grammar of pytest/asyncio constructs (the code this linter actually meets). The example
@@ -210,3 +211,30 @@ def test_fixing_test_like_modules_is_sound(source: str) -> None:
     except SyntaxError:
         return
     _fix_sound(source)
+
+
+@FUZZ
+@given(source=suite_modules())
+def test_fixing_by_runs_gives_what_fixing_the_whole_module_gives(source: str) -> None:
+    from flake8_asyncloop.fixer import FixError
+    from flake8_asyncloop.fixer.apply import apply_fixes_report
+
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        return
+    fixes = [
+        f.fix
+        for f in _check(source, "test_generated.py")
+        if f.fix is not None and (f.fix.edits or f.fix.imports)
+    ]
+    for batch in ([fixes] if fixes else []) + [[fix] for fix in fixes]:
+        outcomes = []
+        for whole in (False, True):
+            try:
+                applied = apply_fixes_report(source, batch, whole=whole)
+            except FixError:
+                outcomes.append("refused")
+            else:
+                outcomes.append((applied.source, applied.applied, applied.deferred))
+        assert outcomes[0] == outcomes[1]
