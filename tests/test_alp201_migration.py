@@ -112,6 +112,17 @@ def test_an_override_sync_code_still_requests_is_not_deleted(
     assert _finding(tmp_path, FUNCTION_OVERRIDE + sync_user).fix is None
 
 
+def test_an_override_that_shadows_a_def_of_its_name_is_not_deleted(tmp_path: Path) -> None:
+    # Deleted, it would bring back the test it replaced, which asks for ``event_loop``.
+    source = FUNCTION_OVERRIDE.replace("def event_loop():", "def loop_maker():").replace(
+        "@pytest.fixture", "@pytest.fixture(name='event_loop')"
+    )
+    shadowed = "def loop_maker(event_loop):\n    pass\n\n\n"
+    at = source.index("@pytest.fixture")
+    assert _finding(tmp_path, source[:at] + shadowed + source[at:]).fix is None
+    assert _finding(tmp_path, source).fix is not None
+
+
 def test_an_override_only_async_code_requests_is_deleted(tmp_path: Path) -> None:
     user = "@pytest.mark.asyncio\nasync def test_async():\n    pass\n"
     fix = _finding(tmp_path, FUNCTION_OVERRIDE + user).fix

@@ -198,6 +198,12 @@ def _fix_sound(source: str) -> None:
     "@pytest.fixture(scope='session')\nasync def test_one():\n    loop = aio.new_event_loop()\n"
     "    q = asyncio.Queue(loop=loop)\n"
 )
+# ALP201 deleted an override that shadowed a test of the same name, bringing it back (ALP203).
+@example(
+    source="import asyncio\nimport pytest\nfrom pytest import fixture\n\n\n"
+    "def test_one(event_loop):\n    pass\n\n@fixture(name='event_loop')\ndef test_one():\n"
+    "    loop = asyncio.new_event_loop()\n"
+)
 # ALP201 deleted an override a sync test still asked for through getfixturevalue (ALP203).
 @example(
     source="import asyncio\nimport pytest\nfrom pytest import fixture\n\n\n"

@@ -81,8 +81,9 @@ class EventLoopFixtureOverride(Rule):
     Unsafe, and offered only for an override that does nothing but create a loop, yield (or
     return) it and close it, and that no sync code of the same module requests (as a
     parameter, in `usefixtures`, through `request.getfixturevalue("event_loop")`, or in the
-    module's `pytestmark`: such tests use it as their own loop; rename it instead). The fix
-    is the pytest-asyncio 1.x migration:
+    module's `pytestmark`: such tests use it as their own loop; rename it instead), and whose
+    function name no other def of its block has (deleted, it would bring that one back). The
+    fix is the pytest-asyncio 1.x migration:
 
     - **function scope**: the override is deleted; pytest-asyncio already gives every test a
       fresh function-scoped loop.
@@ -393,7 +394,7 @@ class EventLoopFixtureOverride(Rule):
         )
 
     def _fix(self, node: ast.AST, loop_scope: Optional[str]) -> Optional[Fix]:
-        if not _only_makes_a_loop(node) or self._sync_users(node):
+        if not _only_makes_a_loop(node) or self._sync_users(node) or self._redefines(node):
             return None
         delete = DeleteStatement(Span.of(node))
         if loop_scope == "function":
@@ -421,6 +422,20 @@ class EventLoopFixtureOverride(Rule):
         return Fix(Safety.UNSAFE, description, (delete, *edits), imports)
 
     visit_AsyncFunctionDef = visit_FunctionDef
+
+    def _redefines(self, fixture: ast.AST) -> bool:
+        """Whether another def or class of the same block has the override's function name:
+        deleted, the override would bring an earlier one back into use."""
+        parent = self.file.scope.parent
+        block = parent.node.body if parent is not None and parent.kind != MODULE else None
+        statements = block if block is not None else self.file.tree.body
+        name = fixture.name  # type: ignore[attr-defined]
+        return any(
+            isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and s is not fixture
+            and s.name == name
+            for s in statements
+        )
 
     def _sync_users(self, fixture: ast.AST) -> bool:
         """Whether sync code in this module requests ``event_loop`` (its own loop fixture):
