@@ -6,7 +6,6 @@ then filtered the way flake8 filters them (``--select``/``--ignore`` and ``# noq
 
 from __future__ import annotations
 
-import ast
 import difflib
 import io
 import os
@@ -295,7 +294,7 @@ class Runner:
         if noqa.whole_file:
             return []
         try:
-            tree = parse(source, filename)
+            tree = parse_source(source)
         except (SyntaxError, ValueError) as error:
             finding = syntax_error_finding(error)
             return [finding] if self.selection(finding.code) else []
@@ -494,11 +493,6 @@ def decode(data: bytes) -> str:
     except (SyntaxError, LookupError, UnicodeError) as error:
         raise SourceReadError(f"cannot decode: {error}") from None
     return text[1:] if text.startswith("\ufeff") else text
-
-
-def parse(source: str, filename: str) -> ast.Module:
-    """The tree of ``source`` (``filename`` is for error messages, which name no file)."""
-    return parse_source(source)
 
 
 def syntax_error_finding(error: Exception) -> Finding:

@@ -13,9 +13,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-
 from flake8_asyncloop.findings import Finding, Safety
-from flake8_asyncloop.fixer.apply import Applied, apply_fixes_report
+from flake8_asyncloop.fixer.apply import apply_fixes_report
 from flake8_asyncloop.fixer.errors import FixError
 from flake8_asyncloop.parsing import parse_source
 
@@ -144,7 +143,7 @@ def _run_pass(
                 blocked[_identity(finding, source)] = f"cannot apply: {error.reason}"
             pending = [f for f in pending if f.fix is not error.fix]
             continue
-        if sound(outcome):
+        if parses(outcome.source):
             return outcome.source, [pending[i] for i in outcome.applied]
         return _one_at_a_time(source, pending, blocked)
     return source, []
@@ -159,7 +158,7 @@ def _one_at_a_time(
         trial = apply_fixes_report(source, [f.fix for f in [*good, finding]])  # type: ignore[misc]
         if len(good) not in trial.applied:
             continue  # overlaps a fix already taken: the next pass retries it
-        if sound(trial):
+        if parses(trial.source):
             good.append(finding)
             text = trial.source
         else:
@@ -167,17 +166,12 @@ def _one_at_a_time(
     return text, good
 
 
-def sound(outcome: Applied) -> bool:
-    """True when Python's parser accepts the whole new source.
+def parses(source: str) -> bool:
+    """True when Python's parser accepts ``source``, the whole of a fixed file.
 
     What libcst generated is not parsed again with libcst: the next pass parses the runs it
     needs, and a run libcst refuses is set aside there like any fix that cannot be applied.
     """
-    return parses(outcome.source)
-
-
-def parses(source: str) -> bool:
-    """True when Python's parser accepts ``source``."""
     try:
         parse_source(source)
     except (SyntaxError, ValueError):
