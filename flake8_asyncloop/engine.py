@@ -268,8 +268,8 @@ def _word_parts(rules: Tuple[Type[Rule], ...]) -> Dict[str, Tuple[str, ...]]:
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _BINDING_NODES = (ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith)
 
-# (node type, ((index of the rule, handler method name), ...)) for visit_ or leave_ handlers.
-_Table = Tuple[Tuple[type, Tuple[Tuple[int, str], ...]], ...]
+# node type -> ((index of the rule, handler method name), ...) for visit_ or leave_ handlers.
+_Table = Dict[type, Tuple[Tuple[int, str], ...]]
 
 
 class _Plan:
@@ -288,11 +288,9 @@ class _Plan:
         self.leave = self._table(listeners, "leave")
         # Node types some handler leaves, and those the walk itself must leave (scopes,
         # bindings): only these get a second stack entry.
-        self.leave_types = frozenset(t for t, _ in self.leave) | _NEEDS_LEAVE
+        self.leave_types = frozenset(self.leave) | _NEEDS_LEAVE
         # Rules that look at the module node alone (its index) need no walk below it.
-        self.walks = any(t is not ast.Module for t, _ in self.visit + self.leave)
-        self.visit_entries = dict(self.visit)
-        self.leave_entries = dict(self.leave)
+        self.walks = any(t is not ast.Module for t in [*self.visit, *self.leave])
 
     @staticmethod
     def _table(rules: Sequence[Type[Listener]], kind: str) -> _Table:
@@ -302,7 +300,7 @@ class _Plan:
                 by_type.setdefault(getattr(ast, node_type), []).append(
                     (index, f"{kind}_{node_type}")
                 )
-        return tuple((t, tuple(entries)) for t, entries in by_type.items())
+        return {t: tuple(entries) for t, entries in by_type.items()}
 
 
 class _Walker:
@@ -329,7 +327,7 @@ class _Walker:
         fields = _FIELDS.get(node_type)
         if fields is None:
             fields = _FIELDS[node_type] = child_fields(node_type)
-        handlers = self._bind(self.plan.visit_entries.get(node_type))
+        handlers = self._bind(self.plan.visit.get(node_type))
         leaves = node_type in self.plan.leave_types
         step = self.steps[node_type] = (fields, _ENTERING.get(node_type), handlers, leaves)
         return step
@@ -349,7 +347,7 @@ class _Walker:
 
     def walk(self, tree: ast.AST) -> None:
         if not self.plan.walks:
-            self._dispatch(self._bind(self.plan.visit_entries.get(ast.Module)), tree)
+            self._dispatch(self._bind(self.plan.visit.get(ast.Module)), tree)
             self._leave(tree)
             return
         file = self.file
@@ -404,7 +402,7 @@ class _Walker:
         if node_type in leave:
             handlers = leave[node_type]
         else:
-            handlers = leave[node_type] = self._bind(self.plan.leave_entries.get(node_type))
+            handlers = leave[node_type] = self._bind(self.plan.leave.get(node_type))
         self._dispatch(handlers, node)
         if node_type in _BINDING_TYPES:
             _record_bindings(self.file, node)
