@@ -7,10 +7,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterable, List, Set, Tuple
+from typing import Iterable, List, Sequence, Set, Tuple
 
 from flake8_asyncloop.context.discovery import context_for
 from flake8_asyncloop.engine import Engine
+from flake8_asyncloop.findings import Fix
 from flake8_asyncloop.rule import Example
 from flake8_asyncloop.rules import ALL_RULES
 
@@ -105,3 +106,20 @@ def parse_flake8(stdout: str) -> List[Tuple[str, int, int, str]]:
         path, row, col, code = line.rsplit("|", 3)
         rows.append((path, int(row), int(col), code))
     return rows
+
+
+def assert_runs_fix_as_the_whole_module(source: str, fixes: Sequence[Fix]) -> None:
+    """All of ``fixes`` as one batch, and each alone, give the same outcome whether the fixer
+    edits runs of statements or the whole module (a refusal counts as an outcome)."""
+    from flake8_asyncloop.fixer import FixError
+    from flake8_asyncloop.fixer.apply import apply_fixes_report
+
+    def outcome(batch: Sequence[Fix], whole: bool) -> tuple:
+        try:
+            applied = apply_fixes_report(source, batch, whole=whole)
+        except FixError as error:
+            return ("refused", error.reason)
+        return (applied.source, applied.applied, applied.deferred)
+
+    for batch in ([fixes] if fixes else []) + [[fix] for fix in fixes]:
+        assert outcome(batch, whole=False) == outcome(batch, whole=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import List, Sequence, Tuple
 
 import pytest
-from support import write_example
+from support import assert_runs_fix_as_the_whole_module, write_example
 
 from flake8_asyncloop.context.discovery import context_for
 from flake8_asyncloop.engine import Engine
@@ -255,17 +255,4 @@ def test_runs_match_the_whole_module_on_every_rules_bad_examples(example, tmp_pa
 
 
 def _compare_every_way(path: Path) -> None:
-    """All fixes of the file as one batch, and each alone, edited both ways."""
-    source = path.read_text(encoding="utf-8")
-    fixes = _fixes_of(path)
-    batches = [fixes, *([fix] for fix in fixes)] if fixes else []
-    for batch in batches:
-        assert _outcome(source, batch, whole=False) == _outcome(source, batch, whole=True)
-
-
-def _outcome(source: str, batch: Sequence[Fix], whole: bool) -> tuple:
-    try:
-        applied = apply_fixes_report(source, batch, whole=whole)
-    except FixError as error:
-        return ("refused", error.reason)
-    return (applied.source, applied.applied, applied.deferred)
+    assert_runs_fix_as_the_whole_module(path.read_text(encoding="utf-8"), _fixes_of(path))

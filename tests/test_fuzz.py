@@ -17,6 +17,7 @@ import libcst
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support import assert_runs_fix_as_the_whole_module
 
 from flake8_asyncloop.engine import Engine
 from flake8_asyncloop.findings import Finding
@@ -222,9 +223,6 @@ def test_fixing_test_like_modules_is_sound(source: str) -> None:
 @FUZZ
 @given(source=suite_modules())
 def test_fixing_by_runs_gives_what_fixing_the_whole_module_gives(source: str) -> None:
-    from flake8_asyncloop.fixer import FixError
-    from flake8_asyncloop.fixer.apply import apply_fixes_report
-
     try:
         ast.parse(source)
     except SyntaxError:
@@ -234,13 +232,4 @@ def test_fixing_by_runs_gives_what_fixing_the_whole_module_gives(source: str) ->
         for f in _check(source, "test_generated.py")
         if f.fix is not None and (f.fix.edits or f.fix.imports)
     ]
-    for batch in ([fixes] if fixes else []) + [[fix] for fix in fixes]:
-        outcomes = []
-        for whole in (False, True):
-            try:
-                applied = apply_fixes_report(source, batch, whole=whole)
-            except FixError:
-                outcomes.append("refused")
-            else:
-                outcomes.append((applied.source, applied.applied, applied.deferred))
-        assert outcomes[0] == outcomes[1]
+    assert_runs_fix_as_the_whole_module(source, fixes)
