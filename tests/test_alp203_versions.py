@@ -288,3 +288,25 @@ def test_flake8_with_a_pinned_old_version(tmp_path: Path) -> None:
 def test_flake8_with_a_pinned_version_without_the_fixture(tmp_path: Path) -> None:
     printed = run_flake8(tmp_path, "--asyncloop-pytest-asyncio-version=1.0")
     assert printed == as_printed(expected_messages(REMOVED))
+
+
+def test_a_parameter_the_body_also_asks_for_by_name_is_not_dropped(tmp_path: Path) -> None:
+    # Without the parameter, getfixturevalue would set the fixture up inside the running test.
+    source = textwrap.dedent(
+        """\
+        import pytest
+
+
+        @pytest.mark.asyncio
+        async def test_both(event_loop, request):
+            request.getfixturevalue("event_loop")
+
+
+        @pytest.mark.asyncio
+        async def test_param_only(event_loop):
+            pass
+        """
+    )
+    fixes = {f.line: f.fix for f in check(source, (1, 0), tmp_path) if f.line in (5, 10)}
+    assert fixes[5] is None
+    assert fixes[10] is not None and fixes[10].description == "drop the unused event_loop parameter"

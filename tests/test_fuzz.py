@@ -199,6 +199,13 @@ def _fix_sound(source: str) -> None:
     "@pytest.fixture(scope='session')\nasync def test_one():\n    loop = aio.new_event_loop()\n"
     "    q = asyncio.Queue(loop=loop)\n"
 )
+# ALP203 dropped the event_loop parameter of a test that also called getfixturevalue on it:
+# the call would then set the fixture up inside the running test (ALP103).
+@example(
+    source="import asyncio\nimport pytest\n\n\n"
+    "async def test_one(event_loop, request):\n    request.getfixturevalue('event_loop')\n\n"
+    "class TestThing():\n    @pytest.fixture\n    async def event_loop():\n        pass\n"
+)
 # ALP201 deleted an override that shadowed a test of the same name, bringing it back (ALP203).
 @example(
     source="import asyncio\nimport pytest\nfrom pytest import fixture\n\n\n"

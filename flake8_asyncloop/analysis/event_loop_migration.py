@@ -193,9 +193,9 @@ def _requested_by_name(module, override: ast.AST) -> bool:
     for func in module_defs(module):
         if func is override:
             continue
-        if takes_event_loop(func) or any(_names_event_loop(d) for d in func.decorator_list):
+        if takes_event_loop(func) or any(names_event_loop(d) for d in func.decorator_list):
             return True
-    return any(_names_event_loop(mark) for _, mark in module.pytestmark)
+    return any(names_event_loop(mark) for _, mark in module.pytestmark)
 
 
 def requested_by_sync_code(module, override: ast.AST) -> bool:
@@ -206,13 +206,15 @@ def requested_by_sync_code(module, override: ast.AST) -> bool:
     for func in module_defs(module):
         if func is override or not isinstance(func, ast.FunctionDef):
             continue
-        if takes_event_loop(func) or _names_event_loop(func):
+        if takes_event_loop(func) or names_event_loop(func):
             return True
-    return any(_names_event_loop(mark) for _, mark in module.pytestmark)
+    return any(names_event_loop(mark) for _, mark in module.pytestmark)
 
 
-def _names_event_loop(node: ast.AST) -> bool:
-    # a decorator, a mark expression or a sync def: read only beside an override
+def names_event_loop(node: ast.AST) -> bool:
+    """Whether ``event_loop`` is named in a string under ``node`` (a ``usefixtures`` mark, a
+    ``getfixturevalue`` call). A decorator, a mark or a def: read only beside a request or
+    an override."""
     return any(
         isinstance(n, ast.Constant) and n.value == EVENT_LOOP_FIXTURE for n in ast.walk(node)
     )

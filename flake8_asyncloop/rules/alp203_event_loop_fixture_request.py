@@ -16,6 +16,7 @@ from flake8_asyncloop.analysis.async_runners import (
     requests_runner_fixture,
     yields,
 )
+from flake8_asyncloop.analysis.event_loop_migration import names_event_loop
 from flake8_asyncloop.analysis.loop_scopes import Unknown, asyncio_marks, mark_loop_scope
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, GET_RUNNING_LOOP
 from flake8_asyncloop.analysis.testcode import scope_value
@@ -116,7 +117,9 @@ class EventLoopFixtureRequest(Rule):
     sets it up after the test's other fixtures whether requested or not, so neither the value
     nor the setup order changes. Everywhere else in that range there is no fix. Sync
     requesters, `usefixtures` and `getfixturevalue` are not fixed: a sync test that drives a
-    loop must be rewritten as an async test.
+    loop must be rewritten as an async test. Nor is a parameter whose def also calls
+    `request.getfixturevalue("event_loop")`: without it, that call would set the fixture up
+    inside the running test.
     """
     limitations = """
     Fixtures from plugins (`pytest_plugins`, installed packages), star imports, module-level
@@ -438,6 +441,10 @@ class EventLoopFixtureRequest(Rule):
     def _fix(
         self, func: ast.AST, definition: str, param: ast.arg, scope: scopes.Scope
     ) -> Optional[Fix]:
+        if any(names_event_loop(statement) for statement in func.body):  # type: ignore
+            # ``request.getfixturevalue("event_loop")``: without the parameter it would set
+            # the fixture up there, inside the running test, instead of returning it.
+            return None
         if self._stage() == DEPRECATED:
             if definition != NOT_DEFINED or not self._fix_changes_nothing(func, param, scope):
                 return None
