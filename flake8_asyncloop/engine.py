@@ -14,6 +14,7 @@ from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, FIXTURE_ORIGIN, 
 from flake8_asyncloop.analysis.module_index import ModuleIndex
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.scopes import Scope, parameter_names
+from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.analysis.testcode import (
     class_kind,
     defines_init,
@@ -27,15 +28,15 @@ from flake8_asyncloop.options import DEFAULT_OPTIONS, Options
 from flake8_asyncloop.rule import Component, Listener, Rule
 
 # Rules that run outside test code all concern async code or asyncio calls, so a module
-# that never says "async" (asyncio, async def, AsyncMock) has nothing for them. Test code
-# has more to look at: event loops, pytest marks and fixtures, async client libraries.
-_ANY_CODE_WORDS = ("async", "Async")
+# that never says "async" as a word, "asyncio" or "AsyncMock" (``mentions_async``) has
+# nothing for them. Test code has more to look at: event loops, pytest marks and fixtures,
+# async client libraries.
 _TEST_CODE_WORDS = ("async", "await", "loop", "pytest", "aio", "coroutine")
 
 
 def worth_checking(source: str, test_code: bool, extra_words: Sequence[str] = ()) -> bool:
     """False only when the text cannot hold anything a rule reports."""
-    if any(word in source for word in _ANY_CODE_WORDS):
+    if mentions_async(source):
         return True
     if not test_code:
         return False

@@ -14,7 +14,7 @@ from typing import Dict, List, Tuple
 import pytest
 from support import write
 
-from flake8_asyncloop.analysis.text_gates import _imported_modules
+from flake8_asyncloop.analysis.text_gates import _imported_modules, mentions_async
 from flake8_asyncloop.context.discovery import clear_caches, context_for
 from flake8_asyncloop.engine import Engine
 from flake8_asyncloop.options import Options
@@ -85,3 +85,38 @@ def test_every_import_spelling_is_read() -> None:
         ("", 1), ("", 2), ("pkg.sub", 2), ("os.path", 0), ("os", 0), ("json", 0),
         ("e.f", 0), ("e", 0), ("g", 0), ("pkg.import_tools", 0), ("i", 0),
     ]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("async def f():\n    pass\n", True),
+        ("class A:\n    async   def f(self): ...\n", True),
+        ("async with lock:\n    pass\n", True),
+        ("x = [i async for i in it]\n", True),
+        ("import asyncio\n", True),
+        ("from pytest_asyncio import fixture\n", True),
+        ("from unittest.mock import AsyncMock\n", True),
+        ("import asyncore\n", False),
+        ("def test_it(async_client):\n    pass\n", False),
+        ("is_async = True\n", False),
+        ("from typing import AsyncIterator\n", False),
+        ("class AsyncoreServer: ...\n", False),
+        ("", False),
+    ],
+)
+def test_async_is_read_as_a_word(source: str, expected: bool) -> None:
+    assert mentions_async(source) is expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "import asyncore\n\n\ndef test_it(async_client):\n    asyncore.loop()\n",
+        "from typing import AsyncIterator\n\n\ndef test_it():\n    assert AsyncIterator\n",
+    ],
+)
+def test_a_file_that_only_contains_async_in_longer_words_has_no_finding(
+    tmp_path: Path, body: str
+) -> None:
+    assert _check(tmp_path, {"test_it.py": body}) == []

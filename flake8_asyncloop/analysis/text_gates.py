@@ -18,10 +18,18 @@ if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
 
 
+# The keyword: "asyncore", "async_client" or "is_async" do not spell it.
+_ASYNC_KEYWORD = re.compile(r"\basync\b")
+
+
 @lru_cache(maxsize=8)  # several rules ask about the same text, one file after another
 def mentions_async(source: str) -> bool:
-    """``async def``, ``await``-able code, ``asyncio``, ``AsyncMock``: all spell one of these."""
-    return "async" in source or "Async" in source
+    """``async def`` (and ``await``, which needs one), ``async with``, ``async for``,
+    ``asyncio`` (``pytest_asyncio`` too), ``AsyncMock``: all spell the keyword ``async`` as a
+    word, "asyncio" or "AsyncMock"."""
+    if "asyncio" in source or "AsyncMock" in source:
+        return True
+    return "async" in source and _ASYNC_KEYWORD.search(source) is not None
 
 
 def may_hold_known_loop(source: str) -> bool:

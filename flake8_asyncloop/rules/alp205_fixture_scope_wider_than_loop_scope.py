@@ -24,6 +24,7 @@ from flake8_asyncloop.findings import (
     Safety,
     Span,
 )
+from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 if TYPE_CHECKING:
@@ -45,8 +46,6 @@ AUTO_MODE_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_sco
 class FixtureScopeWiderThanLoopScope(Rule):
     code = "ALP205"
     name = "fixture-scope-wider-than-loop-scope"
-    # Needed in the text for a finding: an async def or pytest_asyncio's decorator
-    trigger_words = ("async",)
     message = (
         'fixture `{fixture}` has scope "{scope}" but runs on a "{loop}"-scoped event loop '
         "({source}): pytest-asyncio fails with ScopeMismatch; {action}"
@@ -56,7 +55,7 @@ class FixtureScopeWiderThanLoopScope(Rule):
     @classmethod
     def applies_to(cls, source: str, file: "FileState") -> bool:
         # only fixtures the file defines
-        return "fixture" in source
+        return "fixture" in source and mentions_async(source)
 
     what = """
     Flags a fixture that pytest-asyncio sets up (any `@pytest_asyncio.fixture`, and in auto

@@ -32,6 +32,7 @@ from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.testcode import FixtureSpec, fixture_spec, keyword
 from flake8_asyncloop.context.conftest_facts import fixture_def
 from flake8_asyncloop.context.model import FixtureDef
+from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 if TYPE_CHECKING:
@@ -54,8 +55,6 @@ async def api():
 class FixtureLoopDiffersFromTestLoop(Rule):
     code = "ALP206"
     name = "fixture-loop-differs-from-test-loop"
-    # Needed in the text for a finding: only async tests are reported
-    trigger_words = ("async",)
     message = (
         'fixture `{fixture}` ({where}) gives {value}, bound to its "{fixture_loop}"-scoped event '
         'loop, but this test runs on a "{test_loop}"-scoped one; give the test '
@@ -65,6 +64,8 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     @classmethod
     def applies_to(cls, source: str, file: "FileState") -> bool:
         # a fixture of the file or of a conftest.py
+        if not mentions_async(source):  # only async tests are reported
+            return False
         return "fixture" in source or any(c.fixtures for c in file.project.conftests)
 
     what = """

@@ -120,11 +120,12 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     replacing `helpers.fetch` with a sync function) is not seen; in the file itself,
     assigning or patching an attribute of that name (`helpers.fetch = ...`,
     `monkeypatch.setattr(...)`, `mock.patch("helpers.fetch", new=...)`) makes the call
-    unknown, as does any `from x import *` in the file. A file whose text never says `async`
-    (nor, in test code, `await`, `loop`, `pytest`, `aio` or `coroutine`) is not checked at
-    all, so a dropped call of an imported coroutine function there is missed; nor is a file
-    that never says `async` or `event_loop` whose only import of such a function is split by
-    a backslash between `from` and `import` (imports are read line by line). A name bound
+    unknown, as does any `from x import *` in the file. A file whose text never spells the
+    word `async`, `asyncio` or `AsyncMock` (nor, in test code, `await`, `loop`, `pytest`, `aio`
+    or `coroutine` anywhere) is not checked at all, so a dropped call of an imported
+    coroutine function there is missed; nor is a file that spells none of them nor
+    `event_loop` whose only import of such a function is split by a backslash between
+    `from` and `import` (imports are read line by line). A name bound
     more than once in its scope (a sync and an async version, a conditional import, a
     module-level `fetch = sync_fetch`), an `async def` with a decorator other than
     `staticmethod`, `classmethod`, `abc.abstractmethod`, `functools.wraps` or a pytest mark,

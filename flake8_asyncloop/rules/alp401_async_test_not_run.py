@@ -19,6 +19,7 @@ from flake8_asyncloop.analysis.async_runners import (
     strict_mode_known,
 )
 from flake8_asyncloop.findings import AddDecorator, Finding, Fix, Safety, Span
+from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 if TYPE_CHECKING:
@@ -31,8 +32,6 @@ AUTO_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = 
 class AsyncTestNotRun(Rule):
     code = "ALP401"
     name = "async-test-not-run"
-    # Needed in the text for a finding: only ``async def`` tests are reported
-    trigger_words = ("async",)
     message = (
         "async test '{test}' has no asyncio mark: strict mode does not run it; "
         "add @pytest.mark.asyncio"
@@ -42,7 +41,7 @@ class AsyncTestNotRun(Rule):
     @classmethod
     def applies_to(cls, source: str, file: "FileState") -> bool:
         # only in strict mode, and only when the pytest config is in sight
-        return strict_mode_known(file.project)
+        return mentions_async(source) and strict_mode_known(file.project)
 
     what = """
     In strict mode (pytest-asyncio's default), flags an `async def test*` that carries no

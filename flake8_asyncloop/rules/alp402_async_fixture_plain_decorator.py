@@ -15,6 +15,7 @@ from flake8_asyncloop.analysis.async_runners import (
     strict_mode_known,
 )
 from flake8_asyncloop.findings import Fix, ReplaceExpression, Safety, Span
+from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 ASYNCIO_FIXTURE = "pytest_asyncio.fixture"
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 class AsyncFixturePlainDecorator(Rule):
     code = "ALP402"
     name = "async-fixture-plain-decorator"
-    # Needed in the text for a finding: only ``async def`` fixtures are reported
-    trigger_words = ("async",)
     message = (
         "async fixture '{fixture}' declared with @pytest.fixture: strict mode does not run it; "
         "use @pytest_asyncio.fixture"
@@ -39,7 +38,7 @@ class AsyncFixturePlainDecorator(Rule):
     @classmethod
     def applies_to(cls, source: str, file: "FileState") -> bool:
         # only in strict mode, and only when the pytest config is in sight
-        return "fixture" in source and strict_mode_known(file.project)
+        return "fixture" in source and mentions_async(source) and strict_mode_known(file.project)
 
     what = """
     In strict mode (pytest-asyncio's default), flags `@pytest.fixture` on an `async def`. It

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
@@ -13,7 +13,11 @@ from flake8_asyncloop.analysis.async_runners import (
 )
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.context.conftest_facts import own_body_nodes
+from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 WRAPS = "functools.wraps"
 AUTO_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
@@ -40,12 +44,15 @@ LOOP_WORDS = frozenset(
 class SyncWrapperHidesAsyncTest(Rule):
     code = "ALP407"
     name = "sync-wrapper-hides-async-test"
-    # Needed in the text for a finding: only ``async def`` tests are reported
-    trigger_words = ("async",)
     message = (
         "decorator '{decorator}' wraps async test '{test}' in a sync function that returns the "
         "coroutine without running it; make the wrapper async and await the call"
     )
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        # only ``async def`` tests are reported
+        return mentions_async(source)
 
     what = """
     Flags a decorator, defined in the same module, applied to an `async def test*` when the
