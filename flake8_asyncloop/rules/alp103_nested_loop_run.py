@@ -23,6 +23,12 @@ _RUN_UNTIL_COMPLETE = "run_until_complete"
 _RUN_FOREVER = "run_forever"
 # nest_asyncio patches asyncio so that nested runs work; a module using it means it.
 _NEST_ASYNCIO = "nest_asyncio.apply"
+# The only method names a call of interest ends with (a dotted name resolves to one that
+# ends the same way); most calls end otherwise and need no resolving.
+_METHODS = frozenset(
+    {q.rpartition(".")[2] for q in _RUNNERS | _RUNNER_CLASSES}
+    | {_RUN_UNTIL_COMPLETE, _RUN_FOREVER, "getfixturevalue"}
+)
 
 
 class NestedLoopRun(Rule):
@@ -234,6 +240,8 @@ class NestedLoopRun(Rule):
         if not self.file.in_async_function:
             return
         func = node.func
+        if func.__class__ is ast.Attribute and func.attr not in _METHODS:  # type: ignore
+            return
         qualified = self.file.resolve(func)
         if qualified in _RUNNERS:
             self._report(node, "asyncio.run()", awaitable=True)

@@ -45,6 +45,8 @@ FIRST_VERSION_WITHOUT_FIXTURE = (1, 0)
 # Which of those the target version is in.
 DEPRECATED = "deprecated"
 REMOVED = "removed"
+# The last names of the calls looked at: ``pytest.mark.usefixtures``, ``request.getfixturevalue``.
+_CALLS_OF_INTEREST = frozenset({"usefixtures", "getfixturevalue"})
 
 DEPRECATED_PROBLEM = "deprecated, and removed in pytest-asyncio 1.0"
 PROBLEMS = {
@@ -381,7 +383,10 @@ class EventLoopFixtureRequest(Rule):
     visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Call(self, node: ast.Call) -> None:
-        if self.file.resolve(node.func) == "pytest.mark.usefixtures":
+        func = node.func
+        if func.__class__ is ast.Attribute and func.attr not in _CALLS_OF_INTEREST:  # type: ignore
+            return  # a dotted name resolves to one that ends the same way
+        if self.file.resolve(func) == "pytest.mark.usefixtures":
             for arg in node.args:
                 if scope_value(arg) == EVENT_LOOP_FIXTURE and self._definition() == NOT_DEFINED:
                     self.report(arg, problem=self._problem(NOT_DEFINED), action=DROP_USEFIXTURE)

@@ -34,6 +34,11 @@ _TORNADO_SHARED_METHODS = frozenset({"call_later", "call_at"})
 _CALLBACK_FUNCTIONS: Dict[str, int] = {"atexit.register": 0, "signal.signal": 1}
 
 _PARTIAL = frozenset({"functools.partial"})
+# The method names a call of interest ends with (a dotted name resolves to one that ends
+# the same way): other calls need no resolving.
+_METHOD_NAMES = frozenset(
+    {*_CALLBACK_METHODS, *(name.rpartition(".")[2] for name in _CALLBACK_FUNCTIONS)}
+)
 
 
 class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
@@ -262,6 +267,8 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
     def _callback_argument(self, call: ast.Call) -> Optional[Tuple[str, ast.expr]]:
         """The API's name and the argument it will call, when ``call`` is such an API."""
         func = call.func
+        if func.__class__ is ast.Attribute and func.attr not in _METHOD_NAMES:  # type: ignore
+            return None
         qualified = self.file.resolve(func)
         if qualified is not None:
             index = _CALLBACK_FUNCTIONS.get(qualified)
