@@ -15,6 +15,7 @@ from flake8_asyncloop.analysis.async_runners import (
 )
 from flake8_asyncloop.analysis.loop_scopes import fixture_loop_scope, is_scope, wider
 from flake8_asyncloop.analysis.testcode import FixtureSpec, keyword
+from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import (
     AddImport,
     AddKeyword,
@@ -24,7 +25,6 @@ from flake8_asyncloop.findings import (
     Safety,
     Span,
 )
-from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ class FixtureScopeWiderThanLoopScope(Rule):
 
     @classmethod
     def applies_to(cls, source: str, file: "FileState") -> bool:
-        # only fixtures the file defines
+        # only fixtures the file defines that pytest-asyncio sets up (async def, pytest_asyncio)
         return "fixture" in source and mentions_async(source)
 
     what = """

@@ -30,9 +30,9 @@ from flake8_asyncloop.analysis.loop_scopes import (
 )
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.testcode import FixtureSpec, fixture_spec, keyword
+from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.context.conftest_facts import fixture_def
 from flake8_asyncloop.context.model import FixtureDef
-from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 if TYPE_CHECKING:

@@ -125,11 +125,11 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     or `coroutine` anywhere) is not checked at all, so a dropped call of an imported
     coroutine function there is missed; nor is a file that spells none of them nor
     `event_loop` whose only import of such a function is split by a backslash between
-    `from` and `import` (imports are read line by line). A name bound
-    more than once in its scope (a sync and an async version, a conditional import, a
-    module-level `fetch = sync_fetch`), an `async def` with a decorator other than
-    `staticmethod`, `classmethod`, `abc.abstractmethod`, `functools.wraps` or a pytest mark,
-    and an async generator are all treated as unknown. A method is unknown when any code in
+    `from` and `import` (imports are read line by line). A name bound more than once in its
+    scope (a sync and an async version, a conditional import, a module-level `fetch =
+    sync_fetch`), an `async def` with a decorator other than `staticmethod`, `classmethod`,
+    `abc.abstractmethod`, `functools.wraps` or a pytest mark, and an async generator are all
+    treated as unknown. A method is unknown when any code in
     the module assigns an attribute of the same name (`self.fetch = ...`, `setattr(obj,
     "fetch", ...)`). Calls inside `with` blocks that expect an exception or a warning are
     skipped: `pytest.raises`, `pytest.warns`, `warnings.catch_warnings`, unittest's

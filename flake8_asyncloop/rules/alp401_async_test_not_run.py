@@ -18,8 +18,8 @@ from flake8_asyncloop.analysis.async_runners import (
     spelling,
     strict_mode_known,
 )
-from flake8_asyncloop.findings import AddDecorator, Finding, Fix, Safety, Span
 from flake8_asyncloop.analysis.text_gates import mentions_async
+from flake8_asyncloop.findings import AddDecorator, Finding, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class AsyncTestNotRun(Rule):
 
     @classmethod
     def applies_to(cls, source: str, file: "FileState") -> bool:
-        # only in strict mode, and only when the pytest config is in sight
+        # only async tests, in strict mode, and only when the pytest config is in sight
         return mentions_async(source) and strict_mode_known(file.project)
 
     what = """

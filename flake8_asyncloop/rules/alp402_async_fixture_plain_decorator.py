@@ -14,8 +14,8 @@ from flake8_asyncloop.analysis.async_runners import (
     spelling,
     strict_mode_known,
 )
-from flake8_asyncloop.findings import Fix, ReplaceExpression, Safety, Span
 from flake8_asyncloop.analysis.text_gates import mentions_async
+from flake8_asyncloop.findings import Fix, ReplaceExpression, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 ASYNCIO_FIXTURE = "pytest_asyncio.fixture"
@@ -37,7 +37,7 @@ class AsyncFixturePlainDecorator(Rule):
 
     @classmethod
     def applies_to(cls, source: str, file: "FileState") -> bool:
-        # only in strict mode, and only when the pytest config is in sight
+        # only async fixtures, in strict mode, and only when the pytest config is in sight
         return "fixture" in source and mentions_async(source) and strict_mode_known(file.project)
 
     what = """
