@@ -417,9 +417,15 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     def _loop_run(self, call: ast.Call) -> Optional[str]:
         """How to name ``call`` if it runs a loop until a coroutine completes."""
         func = call.func
-        if self.file.resolve(func) in _ASYNCIO_RUN:
+        if func.__class__ is ast.Attribute:
+            # a dotted name resolves to one that ends the same way: no other needs resolving
+            if func.attr == "run" and self.file.resolve(func) in _ASYNCIO_RUN:
+                return "asyncio.run()"
+            if func.attr != _RUN_UNTIL_COMPLETE:  # type: ignore[attr-defined]
+                return None
+        elif self.file.resolve(func) in _ASYNCIO_RUN:
             return "asyncio.run()"
-        if not (isinstance(func, ast.Attribute) and func.attr == _RUN_UNTIL_COMPLETE):
+        else:
             return None
         receiver = func.value
         function = self.file.function
