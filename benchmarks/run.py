@@ -72,6 +72,24 @@ def measure_alternating(
     ]
 
 
+def flake8_in_situ(corpus: Path, flake8_args: Sequence[str], runs: int) -> Tuple[float, float]:
+    """Medians of the plugin's seconds and flake8's own ``ast.parse`` seconds, both timed
+    inside one flake8 process (``flake8_in_situ.py``)."""
+    plugins: List[float] = []
+    parses: List[float] = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [PY, str(HERE / "flake8_in_situ.py"), *flake8_args],
+            cwd=corpus, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        words = done.stderr.strip().splitlines()[-1].split()
+        if words[:2] != ["in-situ", "plugin"]:
+            raise SystemExit(f"flake8_in_situ.py printed no timing: {done.stderr[-500:]}")
+        plugins.append(float(words[2]))
+        parses.append(float(words[6]))
+    return statistics.median(plugins), statistics.median(parses)
+
+
 def command_supports(flag: str) -> bool:
     result = subprocess.run(
         [PY, "-m", "flake8_asyncloop", "check", "--help"], capture_output=True, text=True
@@ -162,6 +180,11 @@ def bench_corpus(corpus: Path, runs: int, only: Optional[str]) -> None:
     parse_only = {"cpu": parse_time, "wall": parse_time}
     report(
         "  plugin's added cost vs ast.parse", added, parse_only, "<= 1.0x async, <= 0.25x stdlib"
+    )
+    plugin, parse = flake8_in_situ(corpus, flake8_args, runs)
+    print(
+        f"{'  same, timed inside flake8 (median)':<44} {plugin:7.2f}s / {parse:7.2f}s"
+        f" = {plugin / parse:5.2f}x (the plugin's run() / flake8's own ast.parse, file by file)"
     )
     report("fix --diff vs check", fix, check, "<= 1.3x")
     if two_or_none:
