@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, Iterable, Iterator, List, Optional
+from typing import AbstractSet, Dict, Iterable, Iterator, List, Optional
 
 
 def dotted_name(node: ast.AST) -> Optional[str]:
@@ -20,6 +20,14 @@ def dotted_name(node: ast.AST) -> Optional[str]:
         return None
     parts.append(node.id)
     return ".".join(reversed(parts))
+
+
+def may_end_with(func: ast.AST, last_names: AbstractSet[str]) -> bool:
+    """False when ``func`` cannot resolve to a qualified name ending in one of
+    ``last_names``: ``a.b.c`` resolves to a name that ends in ``c``. A bare name may be an
+    alias of anything (``from asyncio import run as go``), so it may. A cheap test before
+    ``resolve`` on the calls of a module, most of which end otherwise."""
+    return func.__class__ is not ast.Attribute or func.attr in last_names  # type: ignore
 
 
 def imports_in(node: ast.AST) -> Iterator[Dict[str, str]]:

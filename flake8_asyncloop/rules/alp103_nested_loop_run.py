@@ -6,6 +6,7 @@ import ast
 from typing import TYPE_CHECKING, Optional
 
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
+from flake8_asyncloop.analysis.names import may_end_with
 from flake8_asyncloop.analysis.testcode import scope_value
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import AwaitArgument, Fix, Safety, Span
@@ -23,9 +24,8 @@ _RUN_UNTIL_COMPLETE = "run_until_complete"
 _RUN_FOREVER = "run_forever"
 # nest_asyncio patches asyncio so that nested runs work; a module using it means it.
 _NEST_ASYNCIO = "nest_asyncio.apply"
-# The only method names a call of interest ends with (a dotted name resolves to one that
-# ends the same way); most calls end otherwise and need no resolving.
-_METHODS = frozenset(
+# The last names of the calls looked at.
+_LAST_NAMES = frozenset(
     {q.rpartition(".")[2] for q in _RUNNERS | _RUNNER_CLASSES}
     | {_RUN_UNTIL_COMPLETE, _RUN_FOREVER, "getfixturevalue"}
 )
@@ -240,7 +240,7 @@ class NestedLoopRun(Rule):
         if not self.file.in_async_function:
             return
         func = node.func
-        if func.__class__ is ast.Attribute and func.attr not in _METHODS:  # type: ignore
+        if not may_end_with(func, _LAST_NAMES):
             return
         qualified = self.file.resolve(func)
         if qualified in _RUNNERS:

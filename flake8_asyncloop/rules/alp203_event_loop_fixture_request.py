@@ -19,6 +19,7 @@ from flake8_asyncloop.analysis.async_runners import (
 from flake8_asyncloop.analysis.event_loop_migration import names_event_loop
 from flake8_asyncloop.analysis.loop_scopes import Unknown, asyncio_marks, mark_loop_scope
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, GET_RUNNING_LOOP
+from flake8_asyncloop.analysis.names import may_end_with
 from flake8_asyncloop.analysis.testcode import scope_value
 from flake8_asyncloop.findings import (
     AddImport,
@@ -46,7 +47,7 @@ FIRST_VERSION_WITHOUT_FIXTURE = (1, 0)
 DEPRECATED = "deprecated"
 REMOVED = "removed"
 # The last names of the calls looked at: ``pytest.mark.usefixtures``, ``request.getfixturevalue``.
-_CALLS_OF_INTEREST = frozenset({"usefixtures", "getfixturevalue"})
+_LAST_NAMES = frozenset({"usefixtures", "getfixturevalue"})
 
 DEPRECATED_PROBLEM = "deprecated, and removed in pytest-asyncio 1.0"
 PROBLEMS = {
@@ -384,8 +385,8 @@ class EventLoopFixtureRequest(Rule):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if func.__class__ is ast.Attribute and func.attr not in _CALLS_OF_INTEREST:  # type: ignore
-            return  # a dotted name resolves to one that ends the same way
+        if not may_end_with(func, _LAST_NAMES):
+            return
         if self.file.resolve(func) == "pytest.mark.usefixtures":
             for arg in node.args:
                 if scope_value(arg) == EVENT_LOOP_FIXTURE and self._definition() == NOT_DEFINED:

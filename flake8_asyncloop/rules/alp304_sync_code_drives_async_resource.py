@@ -10,7 +10,7 @@ from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
 from flake8_asyncloop.analysis.coroutine_calls import CoroutineCalls, PendingCall
 from flake8_asyncloop.analysis.loops import LOOP_GETTERS
-from flake8_asyncloop.analysis.names import dotted_name
+from flake8_asyncloop.analysis.names import dotted_name, may_end_with
 from flake8_asyncloop.analysis.text_gates import may_make_coroutines
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 _ASYNCIO_RUN = frozenset({"asyncio.run", "asyncio.runners.run"})
 _RUN_UNTIL_COMPLETE = "run_until_complete"
+# The last names of the calls looked at.
+_LAST_NAMES = frozenset({"run", _RUN_UNTIL_COMPLETE})
 # Calls (or callables passed on) showing the fixture keeps a loop running in another thread,
 # where what it built stays usable: the tests talk to it through sockets or thread-safe calls.
 _THREADED_LOOP_NAMES = frozenset(
@@ -417,15 +419,11 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     def _loop_run(self, call: ast.Call) -> Optional[str]:
         """How to name ``call`` if it runs a loop until a coroutine completes."""
         func = call.func
-        if func.__class__ is ast.Attribute:
-            # a dotted name resolves to one that ends the same way: no other needs resolving
-            if func.attr == "run" and self.file.resolve(func) in _ASYNCIO_RUN:
-                return "asyncio.run()"
-            if func.attr != _RUN_UNTIL_COMPLETE:  # type: ignore[attr-defined]
-                return None
-        elif self.file.resolve(func) in _ASYNCIO_RUN:
+        if not may_end_with(func, _LAST_NAMES):
+            return None
+        if self.file.resolve(func) in _ASYNCIO_RUN:
             return "asyncio.run()"
-        else:
+        if not (isinstance(func, ast.Attribute) and func.attr == _RUN_UNTIL_COMPLETE):
             return None
         receiver = func.value
         function = self.file.function

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.coroutine_calls import CoroutineCalls, PendingCall
 from flake8_asyncloop.analysis.loops import loop_origin
-from flake8_asyncloop.analysis.names import dotted_name
+from flake8_asyncloop.analysis.names import dotted_name, may_end_with
 from flake8_asyncloop.analysis.text_gates import may_make_coroutines
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -34,9 +34,8 @@ _TORNADO_SHARED_METHODS = frozenset({"call_later", "call_at"})
 _CALLBACK_FUNCTIONS: Dict[str, int] = {"atexit.register": 0, "signal.signal": 1}
 
 _PARTIAL = frozenset({"functools.partial"})
-# The method names a call of interest ends with (a dotted name resolves to one that ends
-# the same way): other calls need no resolving.
-_METHOD_NAMES = frozenset(
+# The last names of the calls looked at.
+_LAST_NAMES = frozenset(
     {*_CALLBACK_METHODS, *(name.rpartition(".")[2] for name in _CALLBACK_FUNCTIONS)}
 )
 
@@ -267,7 +266,7 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
     def _callback_argument(self, call: ast.Call) -> Optional[Tuple[str, ast.expr]]:
         """The API's name and the argument it will call, when ``call`` is such an API."""
         func = call.func
-        if func.__class__ is ast.Attribute and func.attr not in _METHOD_NAMES:  # type: ignore
+        if not may_end_with(func, _LAST_NAMES):
             return None
         qualified = self.file.resolve(func)
         if qualified is not None:
