@@ -19,7 +19,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from support import assert_runs_fix_as_the_whole_module
 
-from flake8_asyncloop.engine import Engine
+from flake8_asyncloop.analysis.testcode import is_test_file
+from flake8_asyncloop.context.model import DEFAULT_CONTEXT
+from flake8_asyncloop.engine import Engine, worth_checking
 from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.rules import ALL_RULES
 
@@ -175,6 +177,26 @@ def test_test_like_modules_never_crash_a_rule(source: str) -> None:
     for finding in findings:
         assert 1 <= finding.line <= source.count("\n") + 1
     _check(source, "conftest.py")
+
+
+@FUZZ
+@given(source=suite_modules())
+def test_skipping_by_the_text_changes_no_finding(source: str) -> None:
+    """The text gates (``worth_checking``, ``trigger_words``, ``applies_to``) only leave out
+    what would report nothing. These modules always say ``async``: the word itself is
+    tested in ``test_text_gates.py``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return
+    for filename in ("test_generated.py", "conftest.py", "generated.py"):
+        everything, errors = ENGINE.check(tree, filename)
+        gated, gated_errors = ENGINE.check(tree, filename, source=source)
+        assert not errors and not gated_errors
+        assert gated == everything
+        test_code = is_test_file(filename, DEFAULT_CONTEXT.config.python_files)
+        if not worth_checking(source, test_code):
+            assert everything == []
 
 
 def _fix_sound(source: str) -> None:
