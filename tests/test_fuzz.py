@@ -25,7 +25,8 @@ from flake8_asyncloop.engine import Engine, worth_checking
 from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.rules import ALL_RULES
 
-pytestmark = pytest.mark.slow
+# Generated code may be odd enough for Python to warn while parsing it (``1()``).
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::SyntaxWarning")]
 
 EXAMPLES = int(os.environ.get("ASYNCLOOP_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(
