@@ -41,7 +41,7 @@ def test_a_dotted_name_may_only_end_with_its_attribute(call: str, expected: bool
         ("from asyncio import run as go\n\nasync def test_it():\n    go(main())\n", "ALP103"),
         ("import asyncio as aio\n\nasync def test_it():\n    aio.run(main())\n", "ALP103"),
         (
-            "import asyncio\nfrom asyncio import run as go\n\n\ndef test_it():\n"
+            "import asyncio\n\n\ndef test_it():\n"
             "    loop = asyncio.get_event_loop()\n    loop.call_soon(asyncio.sleep)\n",
             "ALP305",
         ),
