@@ -9,7 +9,6 @@ from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
     def_marks,
     enclosing_classes,
-    module_runners,
     owner_marks,
 )
 from flake8_asyncloop.findings import Fix, RemoveDecorator, Safety, Span
@@ -174,6 +173,7 @@ class AsyncioMarkOnSyncTest(Rule):
                 return None
             if marks.asyncio:
                 return f"class {owner.node.name}"
-        if module_runners(self.file).pytestmark.asyncio:
+        # The module index read the pytestmark marks already (``asyncio.with_args`` too).
+        if any(name.split(".", 1)[0] == "asyncio" for name, _ in self.file.module.pytestmark):
             return "the module's pytestmark"
         return None
