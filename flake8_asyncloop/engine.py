@@ -48,7 +48,6 @@ def worth_checking(source: str, test_code: bool, extra_words: Sequence[str] = ()
 
 
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
-Handler = Callable[[ast.AST], None]
 
 
 @dataclass(frozen=True)
@@ -269,12 +268,19 @@ def _word_parts(rules: Tuple[Type[Rule], ...]) -> Dict[str, Tuple[str, ...]]:
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _BINDING_NODES = (ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith)
 
-# node type -> ((index of the rule, handler method name), ...) for visit_ or leave_ handlers.
-_Table = Dict[type, Tuple[Tuple[int, str], ...]]
+# An unbound handler, called with its listener and the node.
+_Handlers = Tuple[Tuple[Callable[[Listener, ast.AST], None], int], ...]
+# node type -> ((handler function, index of its listener), ...) for visit_ or leave_ handlers.
+_Table = Dict[type, _Handlers]
 
 
 class _Plan:
-    """Which handler of which rule runs on which node type, for one list of rule classes."""
+    """Which handler of which rule runs on which node type, for one list of rule classes.
+
+    Handlers are kept unbound, as (function, index of the listener): the walk calls
+    ``function(listeners[index], node)``, so what it does at each node type is worked out
+    once per list of rules, not once per file.
+    """
 
     def __init__(self, rules: Sequence[Type[Rule]]) -> None:
         # Components first, each once, in the order the rules name them: they are fed ahead
@@ -292,15 +298,17 @@ class _Plan:
         self.leave_types = frozenset(self.leave) | _NEEDS_LEAVE
         # Rules that look at the module node alone (its index) need no walk below it.
         self.walks = any(t is not ast.Module for t in [*self.visit, *self.leave])
+        # Filled as the walks of files meet node types (see ``_Walker``).
+        self.steps: Dict[type, _Step] = {}
+        self.leave_steps: Dict[type, Optional[_Handlers]] = {}
 
     @staticmethod
     def _table(rules: Sequence[Type[Listener]], kind: str) -> _Table:
-        by_type: Dict[type, List[Tuple[int, str]]] = {}
+        by_type: Dict[type, List[Tuple[Callable[[Listener, ast.AST], None], int]]] = {}
         for index, rule in enumerate(rules):
             for node_type in rule.handlers()[kind]:
-                by_type.setdefault(getattr(ast, node_type), []).append(
-                    (index, f"{kind}_{node_type}")
-                )
+                function = getattr(rule, f"{kind}_{node_type}")
+                by_type.setdefault(getattr(ast, node_type), []).append((function, index))
         return {t: tuple(entries) for t, entries in by_type.items()}
 
 
@@ -317,10 +325,10 @@ class _Walker:
         self.rules = rules  # the plan's components, then its rules
         self.plan = plan
         self.failed: Set[int] = set()  # indexes of rules dropped for the rest of the file
-        # Handlers are bound to this file's rules by node type as the walk meets the type:
-        # a module meets a dozen or two of the types the plan has handlers for.
-        self.steps: Dict[type, _Step] = {}
-        self.leave: Dict[type, Optional[List[Handler]]] = {}
+        # What the walk does at each node type, filled as types are met: the plan's own
+        # tables while every rule is still active, this file's after one failed.
+        self.steps = plan.steps
+        self.leave = plan.leave_steps
 
     def _step(self, node_type: type) -> _Step:
         """What the walk does at a node of this type: its child fields, the scope or import
@@ -328,31 +336,33 @@ class _Walker:
         fields = _FIELDS.get(node_type)
         if fields is None:
             fields = _FIELDS[node_type] = child_fields(node_type)
-        handlers = self._bind(self.plan.visit.get(node_type))
+        handlers = self._active(self.plan.visit.get(node_type))
         leaves = node_type in self.plan.leave_types
         step = self.steps[node_type] = (fields, _ENTERING.get(node_type), handlers, leaves)
         return step
 
-    def _bind(self, entries: Optional[Tuple[Tuple[int, str], ...]]) -> Optional[List[Handler]]:
-        """The handlers of ``entries`` bound to the rules still active; None for none."""
+    def _active(self, entries: Optional[_Handlers]) -> Optional[_Handlers]:
+        """The handlers of ``entries`` whose rules are still active; None for none."""
         if not entries:
             return None
-        rules, failed = self.rules, self.failed
-        return [getattr(rules[i], name) for i, name in entries if i not in failed] or None
+        failed = self.failed
+        if not failed:
+            return entries
+        return tuple(entry for entry in entries if entry[1] not in failed) or None
 
     def _forget_handlers(self) -> None:
-        """Drop every bound handler: they are bound again, without the failed rules."""
-        # The walk holds the same dict: emptied, it is filled again as types are met.
-        self.steps.clear()
-        self.leave.clear()
+        """Start tables of this file's own, to be filled without the failed rules."""
+        self.steps = {}
+        self.leave = {}
 
     def walk(self, tree: ast.AST) -> None:
         if not self.plan.walks:
-            self._dispatch(self._bind(self.plan.visit.get(ast.Module)), tree)
+            self._dispatch(self._active(self.plan.visit.get(ast.Module)), tree)
             self._leave(tree)
             return
         file = self.file
-        steps = self.steps
+        rules = self.rules
+        steps = self.steps  # taken again after a rule fails (``_forget_handlers``)
         AST = ast.AST
         # An explicit stack instead of recursion: deeply nested code cannot exhaust the C stack.
         # It holds nodes to enter, ``(node,)`` tuples for nodes to leave once their children
@@ -366,6 +376,7 @@ class _Walker:
             if step is None:
                 if node_type is tuple:
                     self._leave(node[0])  # type: ignore[index]
+                    steps = self.steps
                     continue
                 if not isinstance(node, AST):
                     continue  # None in Dict.keys, a name in Global.names
@@ -381,11 +392,12 @@ class _Walker:
                 elif kind is _LAMBDA:
                     file.enter_lambda(node)  # type: ignore[arg-type]
             if handlers is not None:
-                for handler in handlers:
+                for handler, index in handlers:
                     try:
-                        handler(node)
+                        handler(rules[index], node)
                     except Exception as error:  # one rule's bug must not stop the others
-                        self._failed(handler, node, error)
+                        self._failed(index, node, error)
+                        steps = self.steps
             if leaves:
                 push((node,))
             # Children pushed last-first so they are visited in source order.
@@ -403,28 +415,28 @@ class _Walker:
         if node_type in leave:
             handlers = leave[node_type]
         else:
-            handlers = leave[node_type] = self._bind(self.plan.leave.get(node_type))
+            handlers = leave[node_type] = self._active(self.plan.leave.get(node_type))
         self._dispatch(handlers, node)
         if node_type in _BINDING_TYPES:
             _record_bindings(self.file, node)
         elif node_type in _SCOPE_TYPES:
             self.file.leave_scope(node)
 
-    def _dispatch(self, handlers: Optional[List[Handler]], node: ast.AST) -> None:
+    def _dispatch(self, handlers: Optional[_Handlers], node: ast.AST) -> None:
         """Call each handler on ``node`` (the walk's loop does the same inline)."""
-        for handler in handlers or ():
+        rules = self.rules
+        for handler, index in handlers or ():
             try:
-                handler(node)
+                handler(rules[index], node)
             except Exception as error:  # one rule's bug must not stop the others
-                self._failed(handler, node, error)
+                self._failed(index, node, error)
 
-    def _failed(self, handler: Handler, node: ast.AST, error: Exception) -> None:
+    def _failed(self, index: int, node: ast.AST, error: Exception) -> None:
         """Report the rule whose handler raised and drop it for the rest of the file."""
-        rule = handler.__self__  # type: ignore[attr-defined]
-        index = next(i for i, r in enumerate(self.rules) if r is rule)
         if index in self.failed:
             return  # already dropped (its handler was still in a list being iterated)
         self.failed.add(index)
+        rule = self.rules[index]
         reason = f"{type(error).__name__}: {error}"
         if isinstance(rule, Component):
             # Reported under the first rule that reads it; its rules stay silent for this
@@ -450,7 +462,7 @@ _ENTERING = {
     ast.Import: _IMPORT,
     ast.ImportFrom: _IMPORT,
 }
-_Step = Tuple[Tuple[str, ...], Optional[str], Optional[List[Handler]], bool]
+_Step = Tuple[Tuple[str, ...], Optional[str], Optional[_Handlers], bool]
 # The walk's own copy of the child fields: only ast node types are ever keys, so a miss
 # also tells the leave entries (tuples) and stray values (None, str) apart.
 _FIELDS: Dict[type, Tuple[str, ...]] = {}

@@ -19,8 +19,18 @@ coroutine function there. Anything else is unknown and the rules stay silent on 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Set, Tuple
+from types import MappingProxyType
+from typing import (
+    TYPE_CHECKING,
+    AbstractSet,
+    Dict,
+    FrozenSet,
+    List,
+    Mapping,
+    Optional,
+    Set,
+    Tuple,
+)
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.coroutine_functions import (
@@ -59,33 +69,66 @@ _STRING_PATCHERS = frozenset({"setattr", "patch"})
 _REPLACEMENT_KEYWORDS = frozenset({"new", "new_callable"})
 
 
-@dataclass(eq=False)
-class Namespace:
-    """The names one scope (module, class body, def or lambda) binds, and how."""
+_NOTHING: FrozenSet[str] = frozenset()
 
-    kind: str
-    parent: Optional["Namespace"]
-    bindings: Dict[str, List[str]] = field(default_factory=dict)
-    async_defs: Dict[str, ast.AST] = field(default_factory=dict)
-    declared_global: Set[str] = field(default_factory=set)
-    declared_nonlocal: Set[str] = field(default_factory=set)
-    # Names read (or deleted) here or in any scope nested here.
-    uses: Set[str] = field(default_factory=set)
-    is_generator: bool = False
-    keeps_coroutine: bool = True  # for an async def: its decorators leave it a coroutine function
-    receiver: Optional[str] = None  # for a method: its first parameter (``self``, ``cls``)
-    # What each imported name stands for: (dots of a relative import, dotted path), such as
-    # (0, "helpers.fetch") for ``from helpers import fetch``, (0, "pkg") for ``import pkg.x``.
-    imported: Dict[str, Tuple[int, str]] = field(default_factory=dict)
+
+class Namespace:
+    """The names one scope (module, class body, def or lambda) binds, and how.
+
+    One is made per def, lambda and class: the containers most scopes never fill (async
+    defs, ``global`` / ``nonlocal`` names, imports) are shared empties until first written.
+    """
+
+    __slots__ = (
+        "kind", "parent", "bindings", "async_defs", "declared_global", "declared_nonlocal",
+        "uses", "is_generator", "keeps_coroutine", "receiver", "imported",
+    )
+
+    def __init__(self, kind: str, parent: Optional["Namespace"]) -> None:
+        self.kind = kind
+        self.parent = parent
+        self.bindings: Dict[str, List[str]] = {}
+        self.async_defs: Mapping[str, ast.AST] = _NO_ENTRIES
+        self.declared_global: AbstractSet[str] = _NOTHING
+        self.declared_nonlocal: AbstractSet[str] = _NOTHING
+        # Names read (or deleted) here or in any scope nested here.
+        self.uses: Set[str] = set()
+        self.is_generator = False
+        # for an async def: its decorators leave it a coroutine function
+        self.keeps_coroutine = True
+        self.receiver: Optional[str] = None  # for a method: its first parameter (``self``)
+        # What each imported name stands for: (dots of a relative import, dotted path),
+        # such as (0, "helpers.fetch") for ``from helpers import fetch``, (0, "pkg") for
+        # ``import pkg.x``.
+        self.imported: Mapping[str, Tuple[int, str]] = _NO_ENTRIES
 
     def bind(self, name: str, how: str) -> None:
         self.bindings.setdefault(name, []).append(how)
+
+    def add_async_def(self, name: str, node: ast.AST) -> None:
+        if self.async_defs is _NO_ENTRIES:
+            self.async_defs = {}
+        self.async_defs[name] = node  # type: ignore[index]
+
+    def add_import(self, local: str, target: Tuple[int, str]) -> None:
+        if self.imported is _NO_ENTRIES:
+            self.imported = {}
+        self.imported[local] = target  # type: ignore[index]
+
+    def declare_global(self, names: List[str]) -> None:
+        self.declared_global = self.declared_global | set(names)
+
+    def declare_nonlocal(self, names: List[str]) -> None:
+        self.declared_nonlocal = self.declared_nonlocal | set(names)
 
     def module(self) -> "Namespace":
         namespace = self
         while namespace.parent is not None:
             namespace = namespace.parent
         return namespace
+
+
+_NO_ENTRIES: Mapping = MappingProxyType({})  # read-only: a write must go through a method
 
 
 class PendingCall:
@@ -149,11 +192,15 @@ class CoroutineBookkeeping(Component):
         outer.bind(node.name, how)  # type: ignore[attr-defined]
         namespace = Namespace(scopes.FUNCTION, outer)
         if how == ASYNC_DEF:
-            outer.async_defs[node.name] = node  # type: ignore[attr-defined]
+            outer.add_async_def(node.name, node)  # type: ignore[attr-defined]
             decorators = node.decorator_list  # type: ignore[attr-defined]
-            resolve = self.file.resolve
-            namespace.keeps_coroutine = all(keeps_coroutine(d, resolve) for d in decorators)
-        _bind_parameters(namespace, node.args)  # type: ignore[attr-defined]
+            if decorators:
+                resolve = self.file.resolve
+                namespace.keeps_coroutine = all(keeps_coroutine(d, resolve) for d in decorators)
+        scope = self.file.scope  # entered by the walk before its listeners see the def
+        params = scope.params if scope.node is node else scopes.parameter_names(node.args)
+        for name in params:  # type: ignore[attr-defined]
+            namespace.bindings[name] = [PARAM]
         if outer.kind == scopes.CLASS:
             namespace.receiver = _method_receiver(node)
         self.def_namespaces[id(node)] = namespace
@@ -267,7 +314,7 @@ class CoroutineBookkeeping(Component):
                 # ``import a.b`` binds ``a``; ``import a.b as h`` binds ``h`` to ``a.b``.
                 local = alias.asname or alias.name.partition(".")[0]
                 namespace.bind(local, IMPORT)
-                namespace.imported[local] = (0, alias.name if alias.asname else local)
+                namespace.add_import(local, (0, alias.name if alias.asname else local))
             return
         module = node.module  # type: ignore[attr-defined]
         for alias in node.names:  # type: ignore[attr-defined]
@@ -277,17 +324,17 @@ class CoroutineBookkeeping(Component):
             local = alias.asname or alias.name
             namespace.bind(local, IMPORT)
             path = f"{module}.{alias.name}" if module else alias.name
-            namespace.imported[local] = (node.level or 0, path)  # type: ignore[attr-defined]
+            namespace.add_import(local, (node.level or 0, path))  # type: ignore[attr-defined]
 
     visit_ImportFrom = visit_Import
 
     def visit_Global(self, node: ast.Global) -> None:
-        self.namespace.declared_global.update(node.names)
+        self.namespace.declare_global(node.names)
         for name in node.names:  # a def may rebind it: the module's binding is no longer sure
             self.namespace.module().bind(name, OTHER)
 
     def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
-        self.namespace.declared_nonlocal.update(node.names)
+        self.namespace.declare_nonlocal(node.names)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.name:
