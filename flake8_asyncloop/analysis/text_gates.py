@@ -118,7 +118,4 @@ def imports_project_coroutines(source: str, file: "FileState") -> bool:
     project = file.project
     if project.root is None:
         return False
-    for module, level in _imported_modules(source):
-        if project.imports_possible_coroutines(module, level, file.filename):
-            return True
-    return False
+    return project.imports_possible_coroutines(_imported_modules(source), file.filename)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import FrozenSet, Optional, Tuple
+from typing import FrozenSet, Iterable, Optional, Tuple
 
 from flake8_asyncloop.analysis.testcode import DEFAULT_PYTHON_FILES
 
@@ -104,15 +104,15 @@ class ProjectContext:
         conftest_dirs = (os.path.dirname(c.path) for c in self.conftests)
         return project_modules.async_functions_of(self.root, module, level, importer, conftest_dirs)
 
-    def imports_possible_coroutines(self, module: str, level: int, importer: str) -> bool:
-        """Whether ``importer``'s import of ``module`` can bring a project coroutine function
-        (a project package, or a module with one)."""
+    def imports_possible_coroutines(
+        self, imports: Iterable[Tuple[str, int]], importer: str
+    ) -> bool:
+        """Whether one of ``importer``'s imports ((module, dots) pairs) can bring a project
+        coroutine function (a project package, or a module with one)."""
         from flake8_asyncloop.context import project_modules
 
-        conftest_dirs = (os.path.dirname(c.path) for c in self.conftests)
-        return project_modules.may_define_coroutines(
-            self.root, module, level, importer, conftest_dirs
-        )
+        conftest_dirs = [os.path.dirname(c.path) for c in self.conftests]
+        return project_modules.may_define_coroutines(self.root, imports, importer, conftest_dirs)
 
 
 DEFAULT_CONTEXT = ProjectContext()

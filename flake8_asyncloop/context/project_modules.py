@@ -92,27 +92,34 @@ def _functions_in(root: str, path: str) -> FrozenSet[str]:
 
 def may_define_coroutines(
     root: Optional[str],
-    module: str,
-    level: int,
+    imports: Iterable[Tuple[str, int]],
     importer: str,
     conftest_dirs: Iterable[str] = (),
 ) -> bool:
-    """Whether importing ``module`` from ``importer`` can give it a project coroutine
-    function: a project package (its submodules are not looked into) or a module that
-    defines or re-exports one."""
-    if _never_the_project(root, module, level):
+    """Whether one of ``imports`` ((module, level) pairs, as for ``async_functions_of``)
+    can give ``importer`` a project coroutine function: a project package (its submodules
+    are not looked into) or a module that defines or re-exports one."""
+    if root is None:
         return False
-    try:
-        root = os.path.abspath(root)
-        importer = os.path.abspath(importer)
-        path = find_module(root, module, level, importer, conftest_dirs, packages=True)
-        if path is None:
-            return False
-        if path.endswith(".py") and os.path.basename(path) != INIT:
-            return bool(_functions_in(root, path))
-        return True  # a package, or a namespace package's directory
-    except (OSError, ValueError):
-        return False
+    root = os.path.abspath(root)
+    importer = os.path.abspath(importer)
+    search_dirs: Optional[List[str]] = None  # the same for every absolute import
+    for module, level in imports:
+        if _never_the_project(root, module, level):
+            continue
+        try:
+            if not level and search_dirs is None:
+                search_dirs = _search_dirs(root, importer, conftest_dirs)
+            path = find_module(root, module, level, importer, (), True, search_dirs)
+            if path is None:
+                continue
+            if not path.endswith(".py") or os.path.basename(path) == INIT:
+                return True  # a package, or a namespace package's directory
+            if _functions_in(root, path):
+                return True
+        except (OSError, ValueError):  # an odd path: nothing known of this import
+            continue
+    return False
 
 
 def _never_the_project(root: Optional[str], module: str, level: int) -> bool:
@@ -150,9 +157,11 @@ def find_module(
     importer: str,
     conftest_dirs: Iterable[str],
     packages: bool = False,
+    search_dirs: Optional[List[str]] = None,
 ) -> Optional[str]:
     """The file of the module as Python would import it from ``importer``, if under ``root``;
-    with ``packages``, a namespace package's first directory too (it has no file)."""
+    with ``packages``, a namespace package's first directory too (it has no file).
+    ``search_dirs``, when given, is what ``_search_dirs`` says for the importer."""
     parts = module.split(".") if module else []
     if level:
         package = os.path.dirname(importer)
@@ -166,7 +175,9 @@ def find_module(
         return _find(parts, [package], root, packages)
     if parts[0] in _standard_library():
         return None
-    return _find(parts, _search_dirs(root, importer, conftest_dirs), root, packages)
+    if search_dirs is None:
+        search_dirs = _search_dirs(root, importer, conftest_dirs)
+    return _find(parts, search_dirs, root, packages)
 
 
 def _search_dirs(root: str, importer: str, conftest_dirs: Iterable[str]) -> List[str]:
