@@ -302,6 +302,7 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         self._fixture_cache: Dict[
             Tuple[str, Optional[int]], Optional[Tuple[FixtureDef, str]]
         ] = {}
+        self._definitions: Dict[ast.AST, FixtureDef] = {}  # local fixture def -> its facts
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         file = self.file
@@ -443,8 +444,15 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         is_async = isinstance(func, ast.AsyncFunctionDef)
         if not self._runs_under_pytest_asyncio(is_async, spec.provider, spec.name, local=True):
             return None
-        imports = self._imports or self.file.imports
-        return fixture_def(func, spec, imports, self.file.filename)
+        # The same def serves the module's tests and those of its classes: its body is
+        # read once.
+        definition = self._definitions.get(func)
+        if definition is None:
+            imports = self._imports or self.file.imports
+            definition = self._definitions[func] = fixture_def(
+                func, spec, imports, self.file.filename
+            )
+        return definition
 
     def _set_up_by_pytest_asyncio(self, fixture: FixtureDef) -> bool:
         local = fixture.path == self.file.filename
