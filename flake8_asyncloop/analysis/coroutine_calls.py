@@ -197,10 +197,7 @@ class CoroutineBookkeeping(Component):
             if decorators:
                 resolve = self.file.resolve
                 namespace.keeps_coroutine = all(keeps_coroutine(d, resolve) for d in decorators)
-        scope = self.file.scope  # entered by the walk before its listeners see the def
-        params = scope.params if scope.node is node else scopes.parameter_names(node.args)
-        for name in params:  # type: ignore[attr-defined]
-            namespace.bindings[name] = [PARAM]
+        self._bind_parameters(namespace, node)
         if outer.kind == scopes.CLASS:
             namespace.receiver = _method_receiver(node)
         self.def_namespaces[id(node)] = namespace
@@ -210,7 +207,16 @@ class CoroutineBookkeeping(Component):
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self.namespace = Namespace(scopes.LAMBDA, self.namespace)
-        _bind_parameters(self.namespace, node.args)
+        self._bind_parameters(self.namespace, node)
+
+    def _bind_parameters(self, namespace: Namespace, node: ast.AST) -> None:
+        scope = self.file.scope  # the walk enters a def or lambda before its listeners see it
+        if scope.node is node:
+            names = scope.params
+        else:
+            names = scopes.parameter_names(node.args)  # type: ignore[attr-defined]
+        for name in names:
+            namespace.bind(name, PARAM)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.namespace.bind(node.name, OTHER)
@@ -535,11 +541,6 @@ def binding_of(namespace: Namespace, name: str) -> Optional[Tuple[Namespace, Lis
         innermost = False
         current = current.parent
     return None
-
-
-def _bind_parameters(namespace: Namespace, args: ast.arguments) -> None:
-    for name in scopes.parameter_names(args):
-        namespace.bind(name, PARAM)
 
 
 def _method_receiver(node: ast.AST) -> Optional[str]:
