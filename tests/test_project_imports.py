@@ -385,6 +385,72 @@ def test_dependencies_are_recorded_and_checked(tmp_path: Path) -> None:
     assert not project_modules.dependencies_unchanged(as_json)
 
 
+# -- modules whose text never says "async" ------------------------------------------------------
+
+
+PKG_TEST = "import pytest\nfrom pkg import fetch\n\n\nasync def test_it():\n    fetch(1)\n"
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        "import os\nfrom .client import fetch\n",
+        "try:\n    from .client import fetch\nexcept ImportError:\n    raise\n",
+        "from .client import \\\n    fetch\n",  # a continued line: parsed
+        "from \\\n    .client import fetch\n",
+        "\ufefffrom .client import fetch\n",  # a byte-order mark
+        "# -*- coding: latin-1 -*-\nNAME = '\xe9'\nfrom .client import fetch\n",
+        "x = 1; from .client import fetch\n",
+        "if True: from .client import fetch\r\n",
+        "if True:\r    from . import client\r    from .client import fetch\r",  # old Mac lines
+    ],
+)
+def test_a_module_without_async_still_passes_one_on(tmp_path: Path, init: str) -> None:
+    lay_out(tmp_path, {"pkg/client.py": HELPERS, "test_it.py": PKG_TEST})
+    encoding = "latin-1" if "latin-1" in init else "utf-8"
+    (tmp_path / "pkg" / "__init__.py").write_bytes(init.encode(encoding))
+    assert alp301(tmp_path / "test_it.py") == [(6, 5)]
+
+
+def test_a_module_without_async_is_parsed_only_when_it_may_pass_one_on(
+    tmp_path: Path, monkeypatch
+) -> None:
+    parsed = []
+    original = project_modules.module_facts
+
+    def module_facts(tree, **options):
+        parsed.append(tree)
+        return original(tree, **options)
+
+    monkeypatch.setattr(project_modules, "module_facts", module_facts)
+    init = "import os\nfrom .client import fetch\nfrom .other import load\nN = 1 + \\\n    2\n"
+    lay_out(
+        tmp_path,
+        {
+            "pkg/__init__.py": init,
+            "pkg/client.py": SYNC_HELPERS,
+            "pkg/other.py": "def load(key):\n    return key\n",
+            "test_it.py": PKG_TEST,
+        },
+    )
+    assert alp301(tmp_path / "test_it.py") == []
+    assert parsed == []  # no module says "async": none is parsed
+    # The module it imports from gains a coroutine function: now it is parsed, and passes it on.
+    _rewrite(tmp_path / "pkg" / "client.py", HELPERS)
+    assert alp301(tmp_path / "test_it.py") == [(6, 5)]
+    assert len(parsed) == 2  # pkg/client.py, then pkg/__init__.py
+
+
+def test_a_module_without_async_records_what_it_imports_from(tmp_path: Path) -> None:
+    lay_out(tmp_path, {"pkg/__init__.py": "from .client import fetch\n"})
+    importer = str(tmp_path / "test_it.py")
+    project_modules.take_dependencies()
+    assert context_for(importer).async_functions_of("pkg", 0, importer) == frozenset()
+    recorded = project_modules.take_dependencies()
+    # Its arrival would give pkg a coroutine function: a result cache must see it.
+    assert (str(tmp_path / "pkg" / "client.py"), None) in recorded
+
+
 # -- through the commands ----------------------------------------------------------------------
 
 

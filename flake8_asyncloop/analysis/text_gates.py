@@ -82,7 +82,22 @@ _IMPORT = re.compile(
 
 def _imported_modules(source: str) -> Iterator[Tuple[str, int]]:
     """(module, dots) of every import statement the text holds, nested ones included."""
-    # Only the lines that say "import" are cut out of the text (its newlines are "\n").
+    for line in _import_lines(source):
+        yield from _imported_on(line)
+
+
+def from_imports(source: str) -> Iterator[Tuple[str, int]]:
+    """(module, dots) of every ``from ... import`` the text holds, nested ones included (the
+    same blind spot as ``imports_project_coroutines``)."""
+    for line in _import_lines(source):
+        for match in _IMPORT.finditer(line):
+            dots, module, plain = match.groups()
+            if plain is None:
+                yield module, dots.count(".")
+
+
+def _import_lines(source: str) -> Iterator[str]:
+    """The lines that say "import" (the text's newlines are "\n")."""
     find = source.find
     at = find("import")
     while at != -1:
@@ -90,7 +105,7 @@ def _imported_modules(source: str) -> Iterator[Tuple[str, int]]:
         end = find("\n", at)
         if end == -1:
             end = len(source)
-        yield from _imported_on(source[start:end])
+        yield source[start:end]
         at = find("import", end)
 
 

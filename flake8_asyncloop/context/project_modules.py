@@ -16,10 +16,12 @@ module that has changed since, or on one that has appeared (``take_dependencies`
 from __future__ import annotations
 
 import ast
+import io
 import os
 import stat
 import sys
 import sysconfig
+import tokenize
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
@@ -28,6 +30,7 @@ from flake8_asyncloop.analysis.coroutine_functions import (
     keeps_coroutine,
 )
 from flake8_asyncloop.analysis.names import ImportTable
+from flake8_asyncloop.analysis.text_gates import from_imports
 from flake8_asyncloop.context.conftest_facts import own_body_nodes
 
 # A module larger than this is generated code or data, not a helper worth reading.
@@ -49,6 +52,10 @@ class ModuleFacts:
     async_functions: FrozenSet[str] = _NOTHING
     # Names bound once by ``from x import name``: local name -> (level, module, name there).
     reexports: Mapping[str, Tuple[int, str, str]] = field(default_factory=dict)
+    # Set instead, to the (level, module) of its ``from`` imports, for a module whose text
+    # never says "async": it defines no coroutine function and can only pass on one of
+    # those modules'; it is parsed only if one of them defines some.
+    imported_from: Optional[Tuple[Tuple[int, str], ...]] = None
 
 
 _EMPTY = ModuleFacts()
@@ -85,6 +92,13 @@ def async_functions_of(
 def _functions_in(root: str, path: str) -> FrozenSet[str]:
     """The module file's coroutine functions, its one-step re-exports included."""
     facts = _facts(path)
+    if facts.imported_from is not None:
+        if not any(
+            _defines_coroutines(root, path, level, module)
+            for level, module in facts.imported_from
+        ):
+            return _NOTHING
+        facts = _facts(path, parsed=True)
     if not facts.reexports:
         return facts.async_functions
     return facts.async_functions | _reexported(root, path, facts.reexports)
@@ -145,6 +159,12 @@ def _reexported(
         if name in targets[key]:
             found.add(local)
     return frozenset(found)
+
+
+def _defines_coroutines(root: str, importer: str, level: int, module: str) -> bool:
+    """Whether the module ``importer`` imports from defines a coroutine function of its own."""
+    target = find_module(root, module, level, importer, ())
+    return target is not None and bool(_facts(target).async_functions)
 
 
 # -- finding the file -------------------------------------------------------------------------
@@ -318,19 +338,21 @@ def clear_cache() -> None:
 # -- reading a module -------------------------------------------------------------------------
 
 
-def _facts(path: str) -> ModuleFacts:
+def _facts(path: str, parsed: bool = False) -> ModuleFacts:
+    """The module's facts, from its text alone when it never says "async", unless ``parsed``."""
     probe = _probe(path)
     if not isinstance(probe, tuple):
         return _EMPTY
     cached = _facts_cache.get(path)
     if cached is not None and cached[0] == probe:
-        return cached[1]
-    facts = _read(path, probe[1])
+        if not parsed or cached[1].imported_from is None:
+            return cached[1]
+    facts = _read(path, probe[1], parsed)
     _facts_cache[path] = (probe, facts)
     return facts
 
 
-def _read(path: str, size: int) -> ModuleFacts:
+def _read(path: str, size: int, parsed: bool = False) -> ModuleFacts:
     if size > MAX_BYTES:
         return _EMPTY
     try:
@@ -338,12 +360,42 @@ def _read(path: str, size: int) -> ModuleFacts:
             source = handle.read(MAX_BYTES + 1)
         if len(source) > MAX_BYTES:
             return _EMPTY
+        if not parsed and b"async" not in source:
+            imported_from = _from_imports(source)
+            if imported_from is not None:
+                return ModuleFacts(imported_from=imported_from)
         tree = ast.parse(source, filename=path)
     # Undecodable text is a SyntaxError (or UnicodeDecodeError), a null byte a ValueError; a
     # file nested too deep for the parser raises RecursionError or MemoryError.
     except (SyntaxError, UnicodeDecodeError, ValueError, OSError, RecursionError, MemoryError):
         return _EMPTY
     return module_facts(tree, declares_global=b"global" in source)
+
+
+def _from_imports(source: bytes) -> Optional[Tuple[Tuple[int, str], ...]]:
+    """What the module imports from, read from its text; None when the text cannot be read
+    so with certainty (a ``from`` line continued by a backslash, which may split the import)."""
+    if _continued_from_line(source):
+        return None
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+        text = source.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return tuple(dict.fromkeys((dots, module) for module, dots in from_imports(text)))
+
+
+def _continued_from_line(source: bytes) -> bool:
+    for continuation in (b"\\\n", b"\\\r"):
+        at = source.find(continuation)
+        while at != -1:
+            start = max(source.rfind(b"\n", 0, at), source.rfind(b"\r", 0, at)) + 1
+            if b"from" in source[start:at]:
+                return True
+            at = source.find(continuation, at + 2)
+    return False
 
 
 def module_facts(tree: ast.Module, declares_global: bool = True) -> ModuleFacts:
