@@ -14,7 +14,11 @@ from typing import Dict, List, Tuple
 import pytest
 from support import write
 
-from flake8_asyncloop.analysis.text_gates import _imported_modules, mentions_async
+from flake8_asyncloop.analysis.text_gates import (
+    _imported_modules,
+    mentions_async,
+    mentions_loop_bound_constructor,
+)
 from flake8_asyncloop.context.discovery import clear_caches, context_for
 from flake8_asyncloop.engine import Engine
 from flake8_asyncloop.options import Options
@@ -73,6 +77,39 @@ def test_a_configured_loop_bound_class_is_found_without_asyncio(tmp_path: Path) 
     options = Options(loop_bound_names=("mylib.Client",))
     assert _check(tmp_path, files, options) == [(3, 10, "ALP501")]
     assert _check(tmp_path, files) == []
+
+
+@pytest.mark.parametrize(
+    "imports",
+    [
+        "import os, \\\n    asyncio\n",
+        "from \\\n    asyncio import Future\nasyncio = None\n",
+        "from asyncio import (\n    Future,\n)\nasyncio = None\n",
+        "import os; import asyncio\n",
+    ],
+    ids=["continued-import", "continued-from", "parenthesized", "semicolon"],
+)
+def test_a_loop_bound_constructor_is_found_however_its_import_is_written(
+    tmp_path: Path, imports: str
+) -> None:
+    call = "asyncio.Future()" if imports.startswith("import") else "Future()"
+    body = f"{imports}\nFUTURE = {call}\n\n\ndef test_it():\n    assert FUTURE\n"
+    line = body.splitlines().index(f"FUTURE = {call}") + 1
+    assert _check(tmp_path, {"test_it.py": body}) == [(line, 10, "ALP501")]
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import asyncio\n", True),
+        ("import os\n# asyncio is not used here\nQUEUE = Queue()\n", False),
+        ("import os\nLOOP_BOUND = 'redis'\n", False),
+        ("import os\\\nNAME = 'redis'\n", True),  # continued lines: all the text is read
+        ("future = loop.create_future()\n", True),
+    ],
+)
+def test_loop_bound_packages_are_looked_for_in_imports(source: str, expected: bool) -> None:
+    assert mentions_loop_bound_constructor(source, ()) is expected
 
 
 def test_every_import_spelling_is_read() -> None:

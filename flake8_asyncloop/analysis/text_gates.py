@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, FrozenSet, Iterable, Iterator, Tuple
+from typing import TYPE_CHECKING, FrozenSet, Iterator, Tuple
 
 from flake8_asyncloop.analysis.loop_bound import BUILT_IN
 
@@ -54,23 +54,28 @@ def may_make_coroutines(source: str) -> bool:
     return may_hold_known_loop(source)
 
 
-def _packages(names: Iterable[str]) -> FrozenSet[str]:
-    return frozenset(name.partition(".")[0] for name in names)
-
-
-_LOOP_BOUND_PACKAGES = _packages(BUILT_IN)
+@lru_cache(maxsize=8)  # the built-in names, and those plus the user's option
+def _packages(names: FrozenSet[str]) -> Tuple[str, ...]:
+    """The packages to look for: asyncio first (most files that have one say it), and none
+    that holds another (no "redis" in the text, no "aioredis")."""
+    packages = {name.partition(".")[0] for name in names if not name.startswith("<")}
+    shortest = {p for p in packages if not any(q != p and q in p for q in packages)}
+    return tuple(sorted(shortest, key=lambda package: (package != "asyncio", package)))
 
 
 @lru_cache(maxsize=8)  # ALP501 and ALP502 ask about the same text
 def mentions_loop_bound_constructor(source: str, extra_names: Tuple[str, ...]) -> bool:
-    """Whether the file can build a loop-bound object: it names the package of one (which
-    its import spells), or calls a loop's ``create_future``."""
-    if "create_future" in source:
-        return True
-    packages = _LOOP_BOUND_PACKAGES
-    if extra_names:
-        packages = packages | _packages(extra_names)
-    return any(package in source for package in packages)
+    """Whether the file can build a loop-bound object: an import statement of it names the
+    package of one (rules know a constructor only by the import that brings it), or it calls
+    a loop's ``create_future`` (a loop's method, ``<loop>.``)."""
+    names = BUILT_IN.union(extra_names) if extra_names else BUILT_IN
+    # A line continued by a backslash may split an import from its package: all the text.
+    continued = "\\\n" in source or "\\\r" in source
+    imports = source if continued else "\n".join(_import_lines(source))
+    for package in _packages(names):
+        if package in imports:
+            return True
+    return "create_future" in source
 
 
 # ``from .x.y import``, ``import a.b as c, d``: at the line's start, or after ``;`` or ``:``.
