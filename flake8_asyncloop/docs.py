@@ -169,13 +169,19 @@ def render_rule_markdown(rule: Type[Rule]) -> str:
 
 def _where_it_runs(rule: Type[Rule]) -> str:
     if getattr(rule, "config_file_rule", False):
-        return (
+        where = (
             "Reported on the pytest config file, by `flake8-asyncloop check` only "
             "(flake8 checks Python files)."
         )
-    if rule.test_code_only:
-        return "Runs in test code only (test modules and `conftest.py`)."
-    return "Runs in any Python file."
+    elif rule.test_code_only:
+        where = "Runs in test code only (test modules and `conftest.py`)."
+    else:
+        where = "Runs in any Python file."
+    if rule.assumes_pytest_asyncio:
+        where += (
+            " Silent where the pytest config's `addopts` blocks pytest-asyncio (`-p no:asyncio`)."
+        )
+    return where
 
 
 # -- the rule table -------------------------------------------------------------------------

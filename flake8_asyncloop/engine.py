@@ -200,7 +200,11 @@ class Engine:
         findings: List[Finding] = []
         errors: List[InternalError] = []
         file = FileState(tree, filename, project, options)
-        classes = tuple(r for r in self.rules if file.is_test_file or not r.test_code_only)
+        classes = self.rules
+        if not file.is_test_file:
+            classes = tuple(r for r in classes if not r.test_code_only)
+        if project.config.pytest_asyncio_disabled:
+            classes = tuple(r for r in classes if not r.assumes_pytest_asyncio)
         if source is not None:
             classes = tuple(r for r in _triggered(classes, source) if r.applies_to(source, file))
         if classes:

@@ -106,6 +106,9 @@ class Rule(Listener):
     message: ClassVar[str]  # one line; ``str.format`` placeholders filled by ``report``
     fix_safety: ClassVar[Safety] = Safety.NONE
     test_code_only: ClassVar[bool] = True  # silent outside test modules and conftest.py
+    # Its findings are about what pytest-asyncio does: silent where the pytest config blocks
+    # pytest-asyncio (``-p no:asyncio`` in addopts, another plugin running the async tests).
+    assumes_pytest_asyncio: ClassVar[bool] = True
     default_enabled: ClassVar[bool] = True
     # Words one of which the file's text must contain for the rule to report anything there
     # (an import alias still spells the imported name); empty: the rule may report anywhere.

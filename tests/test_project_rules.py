@@ -235,3 +235,54 @@ def test_through_the_standalone_command(project) -> None:
     assert rows == EXPECTED_IN_PYTHON | {config_row(config_name)}
     # The config file is reported once, though four test files use it.
     assert sum(1 for line in result.stdout.splitlines() if "ALP208" in line) == 1
+
+
+# -- a project that blocks pytest-asyncio ------------------------------------------------------
+
+BLOCKED_TEST = """\
+import asyncio
+
+
+async def test_not_marked(event_loop):
+    loop = asyncio.get_event_loop()
+    assert loop is event_loop
+"""
+
+
+@pytest.mark.parametrize(
+    ("addopts", "expected"),
+    [
+        # pytest-asyncio runs: its rules report, the config file's invalid mode too
+        ("-p no:cacheprovider", {
+            ("pyproject.toml", 3, 1, "ALP208"),
+            ("tests/test_it.py", 4, 1, "ALP401"),
+            ("tests/test_it.py", 4, 27, "ALP203"),
+            ("tests/test_it.py", 5, 12, "ALP104"),
+        }),
+        # another plugin runs the async tests: only what holds under any runner is left
+        ("-p no:asyncio", {("tests/test_it.py", 5, 12, "ALP104")}),
+        ("-pno:asyncio -v", {("tests/test_it.py", 5, 12, "ALP104")}),
+        ("-p no:pytest_asyncio", {("tests/test_it.py", 5, 12, "ALP104")}),
+    ],
+)
+def test_rules_about_pytest_asyncio_are_silent_where_it_is_blocked(
+    tmp_path: Path, addopts: str, expected: Set[Row]
+) -> None:
+    clear_caches()
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.pytest.ini_options]\naddopts = "{addopts}"\nasyncio_mode = "sometimes"\n'
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_it.py").write_text(BLOCKED_TEST)
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_asyncloop", "check", "--isolated", "--select=ALP", "."],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    rows = set()
+    for line in result.stdout.splitlines():
+        if ": ALP" in line:
+            path, row, col, rest = line.split(":", 3)
+            rows.add((_relative(tmp_path, path), int(row), int(col), rest.split()[0]))
+    assert rows == expected

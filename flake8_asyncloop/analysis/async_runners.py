@@ -401,15 +401,8 @@ def project_fixture_runner(project: ProjectContext) -> Optional[str]:
 
 
 def _addopts_plugins(args: Sequence[str]) -> Iterable[str]:
-    for index, arg in enumerate(args):
-        if arg == "-p" and index + 1 < len(args):
-            name = args[index + 1]
-        elif arg.startswith("-p") and len(arg) > 2:
-            name = arg[2:]
-        else:
-            continue
-        if not name.startswith("no:"):
-            yield name
+    """The plugins ``-p`` loads (not those ``-p no:`` blocks)."""
+    return (name for name in pytest_config.plugin_arguments(args) if not name.startswith("no:"))
 
 
 def _trio_mode(config_path: Optional[str]) -> bool:

@@ -33,6 +33,9 @@ class PytestConfig:
     fixture_loop_scope_line: Optional[int] = None
     section_line: Optional[int] = None  # line of the pytest section header ([pytest], ...)
     addopts: Tuple[str, ...] = ()  # the addopts setting, split into arguments
+    # ``-p no:asyncio`` in addopts: pytest-asyncio is not loaded; another plugin runs the
+    # async tests, and what pytest-asyncio would do with them does not happen.
+    pytest_asyncio_disabled: bool = False
 
     @property
     def auto_mode(self) -> bool:

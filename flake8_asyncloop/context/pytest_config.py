@@ -29,7 +29,7 @@ import re
 import shlex
 import sys
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from flake8_asyncloop.analysis.testcode import DEFAULT_PYTHON_FILES, SCOPES
 from flake8_asyncloop.context.model import ConfigProblem, PytestConfig
@@ -322,7 +322,25 @@ def interpret(section: Section) -> PytestConfig:
         fixture_loop_scope_line=fixture_setting.line if fixture_setting is not None else None,
         section_line=section.line,
         addopts=addopts,
+        pytest_asyncio_disabled=any(
+            name[3:] in PYTEST_ASYNCIO_PLUGIN_NAMES
+            for name in plugin_arguments(addopts)
+            if name.startswith("no:")
+        ),
     )
+
+
+# What ``-p no:NAME`` may call pytest-asyncio: its entry point's name, and its modules'.
+PYTEST_ASYNCIO_PLUGIN_NAMES = frozenset({"asyncio", "pytest_asyncio", "pytest_asyncio.plugin"})
+
+
+def plugin_arguments(args: Sequence[str]) -> Iterator[str]:
+    """What ``-p`` is given in ``args``: a plugin to load, or ``no:NAME`` for one blocked."""
+    for index, arg in enumerate(args):
+        if arg == "-p" and index + 1 < len(args):
+            yield args[index + 1]
+        elif arg.startswith("-p") and len(arg) > 2:
+            yield arg[2:]
 
 
 def _scope(path: str, setting: Setting, key: str, problems: List[ConfigProblem]) -> Optional[str]:

@@ -32,6 +32,7 @@ class _AsyncFunction:
 class LoopCreatedInAsyncCode(Rule):
     code = "ALP102"
     name = "loop-created-in-async-code"
+    assumes_pytest_asyncio = False
     # Needed in the text for a finding: the calls reported (set_event_loop_policy included)
     trigger_words = ("new_event_loop", "set_event_loop")
     message = "{call} inside async def: a loop is already running here; {advice}"

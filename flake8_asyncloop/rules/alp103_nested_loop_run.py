@@ -34,6 +34,7 @@ _LAST_NAMES = frozenset(
 class NestedLoopRun(Rule):
     code = "ALP103"
     name = "nested-loop-run"
+    assumes_pytest_asyncio = False
     # Needed in the text for a finding: asyncio.run, run_until_complete, run_forever,
     # Runner, getfixturevalue
     trigger_words = ("run", "Runner", "getfixturevalue")

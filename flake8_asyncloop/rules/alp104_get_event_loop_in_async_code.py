@@ -15,6 +15,7 @@ _GET_EVENT_LOOP = frozenset({GET_EVENT_LOOP, "asyncio.events.get_event_loop"})
 class GetEventLoopInAsyncCode(Rule):
     code = "ALP104"
     name = "get-event-loop-in-async-code"
+    assumes_pytest_asyncio = False
     # Needed in the text for a finding: the one call reported
     trigger_words = ("get_event_loop",)
     message = "get_event_loop() inside async def: use asyncio.get_running_loop()"

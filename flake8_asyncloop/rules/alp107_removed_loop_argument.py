@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 class RemovedLoopArgument(Rule):
     code = "ALP107"
     name = "removed-loop-argument"
+    assumes_pytest_asyncio = False
     # Needed in the text for a finding: the ``loop=`` keyword
     trigger_words = ("loop",)
     message = "{call}() does not take loop= since Python 3.10 (TypeError): remove the argument"

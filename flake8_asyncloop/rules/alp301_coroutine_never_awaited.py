@@ -61,6 +61,7 @@ class _Candidate:
 class CoroutineNeverAwaited(CoroutineCalls, Rule):
     code = "ALP301"
     name = "coroutine-never-awaited"
+    assumes_pytest_asyncio = False
     message = "coroutine {call} is never awaited: {effect}; {advice}"
     fix_safety = Safety.UNSAFE
     test_code_only = False

@@ -27,6 +27,7 @@ class _Function:
 class DanglingTask(Rule):
     code = "ALP302"
     name = "dangling-task"
+    assumes_pytest_asyncio = False
     # Needed in the text for a finding: the task factories (analysis/tasks.py)
     trigger_words = ("create_task", "ensure_future")
     message = "{task} is dropped: nothing awaits, keeps or cancels it, so its errors go unseen"

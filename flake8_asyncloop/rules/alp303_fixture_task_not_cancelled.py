@@ -49,6 +49,7 @@ class _Function:
 class FixtureTaskNotCancelled(Rule):
     code = "ALP303"
     name = "fixture-task-not-cancelled"
+    assumes_pytest_asyncio = False
     # Needed in the text for a finding: the task factories (analysis/tasks.py)
     trigger_words = ("create_task", "ensure_future")
     message = (

@@ -83,6 +83,7 @@ class _Function:
 class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     code = "ALP304"
     name = "sync-code-drives-async-resource"
+    assumes_pytest_asyncio = False
     message = "sync {role} {function}() {problem}; {advice}"
 
     @classmethod

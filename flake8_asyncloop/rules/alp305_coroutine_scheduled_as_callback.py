@@ -43,6 +43,7 @@ _LAST_NAMES = frozenset(
 class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
     code = "ALP305"
     name = "coroutine-scheduled-as-callback"
+    assumes_pytest_asyncio = False
     # Needed in the text for a finding: the callback APIs above
     trigger_words = (
         "call_soon",

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 class AsyncGeneratorTest(Rule):
     code = "ALP404"
     name = "async-generator-test"
+    assumes_pytest_asyncio = False
     # Needed in the text for a finding: a ``yield`` in an async test
     trigger_words = ("yield",)
     message = (

@@ -26,6 +26,7 @@ RUNNER_MEMBERS = frozenset(
 class AsyncTestInUnittestTestcase(Rule):
     code = "ALP405"
     name = "async-test-in-unittest-testcase"
+    assumes_pytest_asyncio = False
     # Needed in the text for a finding: a direct ``unittest.TestCase`` base
     trigger_words = ("TestCase",)
     message = (

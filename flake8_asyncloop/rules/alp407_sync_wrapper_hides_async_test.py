@@ -44,6 +44,7 @@ LOOP_WORDS = frozenset(
 class SyncWrapperHidesAsyncTest(Rule):
     code = "ALP407"
     name = "sync-wrapper-hides-async-test"
+    assumes_pytest_asyncio = False
     message = (
         "decorator '{decorator}' wraps async test '{test}' in a sync function that returns the "
         "coroutine without running it; make the wrapper async and await the call"
