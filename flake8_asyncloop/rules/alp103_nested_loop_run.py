@@ -6,6 +6,7 @@ import ast
 from typing import TYPE_CHECKING, Optional
 
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
+from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
 from flake8_asyncloop.analysis.names import may_end_with
 from flake8_asyncloop.analysis.testcode import scope_value
 from flake8_asyncloop.analysis.text_gates import mentions_async
@@ -35,6 +36,7 @@ class NestedLoopRun(Rule):
     code = "ALP103"
     name = "nested-loop-run"
     assumes_pytest_asyncio = False
+    components = (ExpectedFailures,)
     # Needed in the text for a finding: asyncio.run, run_until_complete, run_forever,
     # Runner, getfixturevalue
     trigger_words = ("run", "Runner", "getfixturevalue")
@@ -75,7 +77,9 @@ class NestedLoopRun(Rule):
     `self._loop`); other receivers are left alone. A module that imports `nest_asyncio`
     allows nested runs and is skipped entirely; `nest_asyncio.apply()` called from a
     conftest.py is not seen. A sync `def` or `lambda` nested in a coroutine is sync code and
-    is not checked.
+    is not checked. Calls inside `with` blocks that expect an exception or a warning
+    (`pytest.raises`, `assertRaises`, `pytest.warns`, `contextlib.suppress`, ...) are left
+    alone: the test checks that they fail.
     """
     examples = (
         Bad(
@@ -235,6 +239,24 @@ class NestedLoopRun(Rule):
             """,
             reason="nest_asyncio makes nested runs work",
         ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_a_running_loop_refuses_to_run_again():
+                loop = asyncio.get_running_loop()
+                coroutine = asyncio.sleep(0)
+                with pytest.raises(RuntimeError, match="already running"):
+                    loop.run_until_complete(coroutine)
+                coroutine.close()
+            """,
+            reason="the test checks that the nested run fails",
+            runs=True,
+        ),
     )
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -261,6 +283,8 @@ class NestedLoopRun(Rule):
     def _report(self, node: ast.Call, call: str, awaitable: bool) -> None:
         if self.file.imports.alias_for(_NEST_ASYNCIO) is not None:
             return
+        if self.file.components[ExpectedFailures].blocks:
+            return  # the test checks that it fails
         fix = None
         if awaitable and _single_positional(node):
             fix = Fix(Safety.SAFE, "await the coroutine instead", (AwaitArgument(Span.of(node)),))

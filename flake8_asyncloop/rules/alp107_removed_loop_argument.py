@@ -6,6 +6,7 @@ import ast
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from flake8_asyncloop.analysis.asyncio_names import REMOVED_LOOP_NAMES
+from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
 from flake8_asyncloop.findings import Fix, RemoveKeyword, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -17,6 +18,7 @@ class RemovedLoopArgument(Rule):
     code = "ALP107"
     name = "removed-loop-argument"
     assumes_pytest_asyncio = False
+    components = (ExpectedFailures,)
     # Needed in the text for a finding: the ``loop=`` keyword
     trigger_words = ("loop",)
     message = "{call}() does not take loop= since Python 3.10 (TypeError): remove the argument"
@@ -48,7 +50,9 @@ class RemovedLoopArgument(Rule):
     seen. APIs that still take `loop` (`ensure_future`, `run_coroutine_threadsafe`,
     `wrap_future`, `Future`, `Task`, `StreamReader`) are not flagged. Calls under
     `if sys.version_info < (3, 10):` (or the `else` of a `>=` check), and in a `try` whose
-    handler catches `TypeError`, are left alone: that is version-compatible code.
+    handler catches `TypeError`, are left alone: that is version-compatible code. So are
+    calls inside `with` blocks that expect an exception or a warning (`pytest.raises`,
+    `assertRaises`, ...): the test checks that the argument is refused.
     """
     examples = (
         Bad(
@@ -185,6 +189,21 @@ class RemovedLoopArgument(Rule):
             """,
             reason="methods of other objects may well take a loop",
         ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_queue_no_longer_takes_a_loop():
+                with pytest.raises(TypeError):
+                    asyncio.Queue(loop=asyncio.get_running_loop())
+            """,
+            reason="the test checks that the argument is refused",
+            runs=True,
+        ),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -209,6 +228,8 @@ class RemovedLoopArgument(Rule):
             return
         if any(first <= node.lineno <= last for first, last in self._compat):
             return
+        if self.file.components[ExpectedFailures].blocks:
+            return  # the test checks that it fails
         fix = Fix(Safety.SAFE, "remove loop=", (RemoveKeyword(Span.of(node), "loop"),))
         self.report(loop_keyword, fix, call=qualified.rpartition(".")[2])
 

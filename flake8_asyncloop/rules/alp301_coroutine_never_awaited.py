@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Iterator, List, Optional
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.coroutine_calls import (
+    CoroutineBookkeeping,
     CoroutineCalls,
     Namespace,
     PendingCall,
     binding_of,
 )
+from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
 from flake8_asyncloop.analysis.text_gates import imports_project_coroutines, may_make_coroutines
 from flake8_asyncloop.findings import AwaitExpression, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -20,13 +22,6 @@ from flake8_asyncloop.rule import Bad, Good, Rule
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
 
-# ``with`` blocks where a call is made for the exception or warning it raises, not its result:
-# calling an async def with bad arguments raises TypeError before any coroutine exists, and
-# tests of "never awaited" warnings drop coroutines on purpose. Matched by the last part of
-# the context manager's name: pytest.raises, pytest.warns, assertRaises, assertWarnsRegex,
-# warnings.catch_warnings, test.support's check_warnings, contextlib.suppress...
-_EXPECTING_WORDS = ("raise", "warn", "suppress")
-_EXPECTING_NAMES = frozenset({"deprecated_call"})
 
 # What went wrong, by where the coroutine ended up.
 _DROPPED = "the code never runs"
@@ -62,6 +57,7 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     code = "ALP301"
     name = "coroutine-never-awaited"
     assumes_pytest_asyncio = False
+    components = (CoroutineBookkeeping, ExpectedFailures)
     message = "coroutine {call} is never awaited: {effect}; {advice}"
     fix_safety = Safety.UNSAFE
     test_code_only = False
@@ -472,7 +468,10 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
 
     def visit_Module(self, node: ast.Module) -> None:
         self._candidates: List[_Candidate] = []
-        self._expecting = 0  # depth of ``with pytest.raises(...)``-like blocks
+        # Inside ``with pytest.raises(...)`` and the like: calling an async def with bad
+        # arguments raises TypeError before any coroutine exists, and tests of "never
+        # awaited" warnings drop coroutines on purpose.
+        self._expected = self.file.components[ExpectedFailures]
 
     # -- where a coroutine gets lost ------------------------------------------------------------
     def visit_Expr(self, node: ast.Expr) -> None:
@@ -502,7 +501,7 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
             self._consider(value, _DROPPED, unused_name=target.id)
 
     def _consider(self, value: ast.AST, effect: str, unused_name: Optional[str] = None) -> None:
-        if self._expecting or value.__class__ is not ast.Call:
+        if self._expected.blocks or value.__class__ is not ast.Call:
             return
         pending = self.coroutine_call(value)
         if pending is None:
@@ -511,24 +510,6 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
         in_async = scope.kind == scopes.FUNCTION and scope.is_async
         candidate = _Candidate(value, pending, effect, in_async, unused_name)  # type: ignore
         self._candidates.append(candidate)
-
-    # -- blocks that expect an exception or warning -------------------------------------------
-    def visit_With(self, node: ast.With) -> None:
-        if any(self._expects_failure(item.context_expr) for item in node.items):
-            self._expecting += 1
-
-    def leave_With(self, node: ast.With) -> None:
-        if any(self._expects_failure(item.context_expr) for item in node.items):
-            self._expecting -= 1
-
-    @staticmethod
-    def _expects_failure(expr: ast.AST) -> bool:
-        if not isinstance(expr, ast.Call):
-            return False
-        func = expr.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        lowered = name.lower()
-        return name in _EXPECTING_NAMES or any(word in lowered for word in _EXPECTING_WORDS)
 
     # -- deciding, once every binding is known ------------------------------------------------
     def leave_Module(self, node: ast.Module) -> None:
