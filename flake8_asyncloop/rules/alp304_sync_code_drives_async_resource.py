@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
 from flake8_asyncloop.analysis.coroutine_calls import CoroutineCalls, PendingCall
-from flake8_asyncloop.analysis.loops import LOOP_GETTERS
+from flake8_asyncloop.analysis.loops import GET_RUNNING_LOOP, LOOP_GETTERS, loop_origin
 from flake8_asyncloop.analysis.names import dotted_name, may_end_with
 from flake8_asyncloop.analysis.text_gates import may_make_coroutines
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -116,7 +116,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     plain data from a loop-bound object. Fixtures are left alone when they hand out a loop
     (their name ends in `loop`, or they return or yield a loop), run their loop in another
     thread (`threading.Thread`, `run_forever`, `run_coroutine_threadsafe`), or run on a loop
-    they receive as a parameter (pytest-aiohttp's `loop` fixture, shared with the tests).
+    they receive as a parameter (pytest-aiohttp's `loop` fixture, shared with the tests),
+    or on the loop `asyncio.get_running_loop()` gave them (a running loop, which cannot run
+    again).
     A unittest-style class that keeps its own loop on `self` (`self.loop.run_until_complete`)
     runs its tests on that loop as well, so it is left alone. Sync tests may run coroutines
     with `asyncio.run` (testing a command-line entry point is
@@ -312,6 +314,34 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             reason="the class keeps its own loop on self for the whole test: nothing outlives it",
             runs=True,
         ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.fixture(autouse=True)
+            def no_lingering_tasks():
+                try:
+                    loop = asyncio.get_running_loop()
+                except RuntimeError:
+                    yield
+                    return
+                before = asyncio.all_tasks(loop)
+                yield
+                leftover = asyncio.all_tasks(loop) - before
+                if leftover:
+                    loop.run_until_complete(asyncio.wait(leftover))
+
+
+            @pytest.mark.asyncio
+            async def test_sleep():
+                await asyncio.sleep(0)
+            """,
+            reason="the running loop get_running_loop() returns is no loop of the fixture's own",
+            runs=True,
+        ),
     )
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -442,6 +472,10 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             # runs what it builds on the loop its tests use too.
             return None
         if not is_loop_receiver(receiver, self.file):
+            return None
+        if loop_origin(receiver, self.file) == GET_RUNNING_LOOP:
+            # Sync code gets a running loop only while it runs, which cannot then run again:
+            # no loop of the fixture's own (a nested run is ALP103's kind of mistake).
             return None
         if isinstance(receiver, ast.Call):
             return f"{dotted_name(receiver.func) or 'loop'}().run_until_complete()"
