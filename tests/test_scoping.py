@@ -7,6 +7,8 @@ import ast
 import textwrap
 from typing import List, Tuple
 
+import pytest
+
 from flake8_asyncloop.context.model import ConftestFacts, FixtureDef, ProjectContext
 from flake8_asyncloop.engine import Engine
 from flake8_asyncloop.rules import RULES_BY_CODE
@@ -199,3 +201,36 @@ def test_getfixturevalue_of_an_async_conftest_fixture() -> None:
     assert findings(source, project=project) == []
     source = source.replace('"warm_db"', '"db"').replace("request, db", "request")
     assert findings(source, project=project) == [(3, 5, "ALP103"), (5, 12, "ALP103")]
+
+
+ALP101_ENGINE = Engine([RULES_BY_CODE["ALP101"]])
+THREADED_CLOSE = """
+    import asyncio
+    import threading
+
+
+    def test_it(event_loop):
+        def work():
+            asyncio.get_event_loop().close()
+            {closed}.close()
+
+        {start}
+"""
+
+
+@pytest.mark.parametrize(
+    ("closed", "start", "expected"),
+    [
+        # handed to a thread: the getter's loop is that thread's; the fixture's is not
+        ("asyncio.get_running_loop()", "threading.Thread(target=work).start()", []),
+        ("event_loop", "threading.Thread(target=work).start()", [(8, 9)]),
+        ("asyncio.get_event_loop()", "event_loop.run_in_executor(None, work)", []),
+        # called here: both loops are the test's
+        ("asyncio.get_event_loop()", "work()", [(7, 9), (8, 9)]),
+    ],
+)
+def test_a_close_in_a_def_run_by_another_thread(closed: str, start: str, expected) -> None:
+    source = textwrap.dedent(THREADED_CLOSE).format(closed=closed, start=start).lstrip("\n")
+    found, errors = ALP101_ENGINE.check(ast.parse(source), "test_threads.py")
+    assert not errors
+    assert [(f.line, f.col + 1) for f in found] == expected

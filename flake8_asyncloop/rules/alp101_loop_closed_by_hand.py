@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
-from flake8_asyncloop.analysis.loops import NEW_EVENT_LOOP, loop_origin
+from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.loops import FIXTURE_ORIGIN, NEW_EVENT_LOOP, loop_origin
 from flake8_asyncloop.analysis.text_gates import may_hold_known_loop
 from flake8_asyncloop.findings import DeleteStatement, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
+
+# Calls that run a function in another thread, where asyncio's getters give that thread's
+# own loop: ``Thread(target=f)``, ``Timer(1, f)``, ``pool.submit(f)``, ``asyncio.to_thread(f)``.
+_THREAD_RUNNERS = frozenset(
+    {"Thread", "Timer", "submit", "run_in_executor", "to_thread", "start_new_thread"}
+)
 
 
 class LoopClosedByHand(Rule):
@@ -48,6 +55,9 @@ class LoopClosedByHand(Rule):
     Only loops that are visibly obtained in the same function are recognised; a loop passed
     in through a helper's parameter or stored on an object is not followed. Loops made with
     `asyncio.new_event_loop()` belong to the code that made them and closing them is right.
+    A nested def that its enclosing function hands to another thread (`Thread(target=f)`,
+    `pool.submit(f)`, `asyncio.to_thread(f)`, ...) gets that thread's loop from asyncio's
+    getters, so closing it there is left alone.
     """
     examples = (
         Bad(
@@ -118,6 +128,28 @@ class LoopClosedByHand(Rule):
             """,
             reason="close() on a stream writer, not on a loop",
         ),
+        Good(
+            """
+            import asyncio
+            import threading
+
+
+            def test_a_thread_keeps_a_loop_of_its_own():
+                seen = {}
+
+                def in_thread():
+                    asyncio.set_event_loop(asyncio.new_event_loop())
+                    seen["loop"] = asyncio.get_event_loop()
+                    asyncio.get_event_loop().close()
+
+                thread = threading.Thread(target=in_thread)
+                thread.start()
+                thread.join()
+                assert seen["loop"].is_closed()
+            """,
+            reason="in another thread, get_event_loop() gives that thread's loop",
+            runs=True,
+        ),
     )
 
     def visit_Expr(self, node: ast.Expr) -> None:
@@ -133,5 +165,29 @@ class LoopClosedByHand(Rule):
         origin = loop_origin(call.func.value, self.file)
         if origin is None or origin == NEW_EVENT_LOOP:
             return
+        if origin != FIXTURE_ORIGIN and _runs_in_another_thread(self.file.function):
+            return  # the loop a getter gives there is that thread's
         fix = Fix(Safety.SAFE, "remove the close() call", (DeleteStatement(Span.of(node)),))
         self.report(call, fix)
+
+
+def _runs_in_another_thread(function: Optional[scopes.Scope]) -> bool:
+    """Whether ``function`` is a def its enclosing def hands to another thread."""
+    if function is None or function.kind != scopes.FUNCTION:
+        return False
+    outer = function.parent
+    while outer is not None and outer.kind == scopes.CLASS:
+        outer = outer.parent
+    if outer is None or outer.kind != scopes.FUNCTION:
+        return False
+    name = function.node.name  # type: ignore[attr-defined]
+    for node in ast.walk(outer.node):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if callee in _THREAD_RUNNERS:
+            values = [*node.args, *(keyword.value for keyword in node.keywords)]
+            if any(isinstance(value, ast.Name) and value.id == name for value in values):
+                return True
+    return False
