@@ -106,8 +106,8 @@ class GetEventLoopInSyncTest(Rule):
     function takes a parameter named like a loop (`loop`, `event_loop`: a loop fixture),
     inside a `try` that handles `RuntimeError`, inside `with` blocks that expect an
     exception or a warning (`pytest.raises`, `pytest.warns`, `assertRaises`, ...), in sync
-    code nested in a coroutine, and in
-    classes whose base runs async tests (`IsolatedAsyncioTestCase`) or cannot be seen.
+    code nested in a coroutine, and in classes whose base runs async tests
+    (`IsolatedAsyncioTestCase`) or cannot be seen.
     Sync helpers (functions and helper classes that tests call) are not checked: called
     from an async test, where a loop is running, the call works, and which callers a helper
     has is not visible. Module- and class-level calls are ALP106's.
