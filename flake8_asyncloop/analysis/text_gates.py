@@ -95,10 +95,7 @@ def from_imports(source: str) -> Iterator[Tuple[str, int]]:
     """(module, dots) of every ``from ... import`` the text holds, nested ones included (the
     same blind spot as ``imports_project_coroutines``)."""
     for line in _import_lines(source):
-        for match in _IMPORT.finditer(line):
-            dots, module, plain = match.groups()
-            if plain is None:
-                yield module, dots.count(".")
+        yield from _imported_on(line, plain_imports=False)
 
 
 def _import_lines(source: str) -> Iterator[str]:
@@ -114,11 +111,13 @@ def _import_lines(source: str) -> Iterator[str]:
         at = find("import", end)
 
 
-def _imported_on(line: str) -> Iterator[Tuple[str, int]]:
+def _imported_on(line: str, plain_imports: bool = True) -> Iterator[Tuple[str, int]]:
     for match in _IMPORT.finditer(line):
         dots, module, plain = match.groups()
         if plain is None:
             yield module, dots.count(".")
+            continue
+        if not plain_imports:
             continue
         for part in plain.split(","):
             dotted = part.split()[0]
