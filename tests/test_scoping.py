@@ -234,3 +234,40 @@ def test_a_close_in_a_def_run_by_another_thread(closed: str, start: str, expecte
     found, errors = ALP101_ENGINE.check(ast.parse(source), "test_threads.py")
     assert not errors
     assert [(f.line, f.col + 1) for f in found] == expected
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        # made, looked at, closed: a stand-in for a foreign loop
+        ("loop = q._loop = asyncio.new_event_loop()\nassert not loop.is_running()\n"
+         "loop.close()", []),
+        # run before it is closed: reported
+        ("loop = asyncio.new_event_loop()\nloop.run_until_complete(f())\nloop.close()",
+         [(2, 12, "ALP102")]),
+        # given work it never runs: reported
+        ("loop = asyncio.new_event_loop()\nloop.create_task(f())\nloop.close()",
+         [(2, 12, "ALP102")]),
+        # installed, then closed: both calls reported
+        ("loop = asyncio.new_event_loop()\nasyncio.set_event_loop(loop)\nloop.close()",
+         [(2, 12, "ALP102"), (3, 5, "ALP102")]),
+        # never closed: reported
+        ("loop = asyncio.new_event_loop()\nassert not loop.is_closed()", [(2, 12, "ALP102")]),
+        # installing a loop made on the spot (one finding), or by a loop class
+        ("asyncio.set_event_loop(asyncio.new_event_loop())", [(2, 5, "ALP102")]),
+        ("asyncio.set_event_loop(asyncio.SelectorEventLoop())", [(2, 5, "ALP102")]),
+        ("other = uvloop.new_event_loop()\nasyncio.set_event_loop(other)", [(3, 5, "ALP102")]),
+        # installing nothing, the running loop, or a loop it cannot tell from the running one
+        ("asyncio.set_event_loop(None)", []),
+        ("asyncio.set_event_loop(asyncio.get_running_loop())", []),
+        ("running = asyncio.get_running_loop()\nasyncio.set_event_loop(running)", []),
+        ("asyncio.set_event_loop(loop)", []),
+        ("asyncio.set_event_loop(self_loop.loop)", []),
+    ],
+)
+def test_which_loops_alp102_reports(body: str, expected: List[Tuple[int, int, str]]) -> None:
+    # ``expected`` counts the body's first line as line 2
+    source = "import asyncio\nimport uvloop\nasync def test(loop, q, self_loop, f):\n"
+    source += textwrap.indent(body, "    ") + "\n"
+    found = [f for f in findings(source) if f[2] == "ALP102"]
+    assert found == [(line + 2, col, code) for line, col, code in expected]

@@ -13,6 +13,12 @@ from flake8_asyncloop.rule import Bad, Good, Rule
 
 _NEW_EVENT_LOOP = frozenset({"asyncio.new_event_loop", "asyncio.events.new_event_loop"})
 _SET_EVENT_LOOP = frozenset({"asyncio.set_event_loop", "asyncio.events.set_event_loop"})
+# The last part of a call that makes an event loop.
+_LOOP_MAKERS = frozenset(
+    {"new_event_loop", "SelectorEventLoop", "ProactorEventLoop", "EventLoop", "Loop"}
+)
+# Methods that only look at a loop.
+_INSPECTIONS = frozenset({"is_closed", "is_running", "get_debug", "time"})
 _SET_POLICY = frozenset(
     {"asyncio.set_event_loop_policy", "asyncio.events.set_event_loop_policy"}
 )
@@ -24,6 +30,10 @@ class _AsyncFunction:
 
     created: Dict[str, List[ast.Call]] = field(default_factory=dict)
     handed_off: Set[str] = field(default_factory=set)
+    # Made only to be looked at and closed (a loop to compare with, in a test of code
+    # that refuses a foreign loop): never run, never left open.
+    closed: Set[str] = field(default_factory=set)
+    used: Set[str] = field(default_factory=set)
     # A fixture wider than a test: the running loop it would get instead is one it keeps
     # for later tests (ALP503), so the fix is not offered there.
     outlives_test: bool = False
@@ -63,7 +73,12 @@ class LoopCreatedInAsyncCode(Rule):
     A loop bound to a name and then handed to other code (passed as an argument, its
     `run_forever` given to a thread, used from a nested function) is assumed to run in
     another thread, which is legitimate, and is not reported; a loop handed off only
-    through an attribute (`self.loop = asyncio.new_event_loop()`) is still reported. Sync
+    through an attribute (`self.loop = asyncio.new_event_loop()`) is still reported. A loop
+    bound to a name that is only inspected (`is_running()`, `is_closed()`) and then closed
+    in the same def is a stand-in for a foreign loop and is not reported. `set_event_loop(x)`
+    is reported only when `x` is a loop made there (`new_event_loop()`, a loop class, or a
+    name bound to one); `None`, a parameter (a suite's own `loop` fixture is usually the
+    running loop) or an attribute is left alone. Sync
     code nested in a coroutine (a `def` or `lambda`) is not checked.
     """
     examples = (
@@ -219,6 +234,61 @@ class LoopCreatedInAsyncCode(Rule):
             """
             import asyncio
 
+            import pytest
+
+
+            class Guard:
+                def __init__(self):
+                    self.loop = asyncio.get_running_loop()
+
+                def check(self):
+                    if asyncio.get_running_loop() is not self.loop:
+                        raise RuntimeError("bound to a different event loop")
+
+
+            @pytest.mark.asyncio
+            async def test_guard_refuses_a_foreign_loop():
+                guard = Guard()
+                loop = guard.loop = asyncio.new_event_loop()
+                assert not loop.is_running()
+                with pytest.raises(RuntimeError, match="different event loop"):
+                    guard.check()
+                loop.close()
+            """,
+            reason="a loop made only to stand for a foreign one, never run, and closed",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_works_without_a_current_loop():
+                running = asyncio.get_running_loop()
+                asyncio.set_event_loop(None)
+                assert asyncio.get_running_loop() is running
+            """,
+            reason="set_event_loop(None) installs no loop",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def test_default_loop(loop):
+                asyncio.set_event_loop(loop)
+                assert asyncio.get_event_loop() is loop
+            """,
+            reason="a suite's own `loop` fixture is most likely the loop the test runs on",
+        ),
+        Good(
+            """
+            import asyncio
+
 
             async def make_loop_in_library():
                 return asyncio.new_event_loop()
@@ -247,12 +317,15 @@ class LoopCreatedInAsyncCode(Rule):
         for name, calls in function.created.items():
             if name in function.handed_off:
                 continue
+            if name in function.closed and name not in function.used:
+                continue
             for call in calls:
                 self._report_new_loop(call, function)
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        target = node.targets[0] if len(node.targets) == 1 else None
-        if not (isinstance(target, ast.Name) and self._in_async_body()):
+        # ``loop = asyncio.new_event_loop()``, also chained (``loop = q._loop = ...``)
+        target = next((t for t in node.targets if isinstance(t, ast.Name)), None)
+        if target is None or not self._in_async_body():
             return
         value = node.value
         if isinstance(value, ast.Call) and self.file.resolve(value.func) in _NEW_EVENT_LOOP:
@@ -271,10 +344,13 @@ class LoopCreatedInAsyncCode(Rule):
         self._note_handoffs(node, is_set_loop, qualified in REMOVED_LOOP_NAMES)
         if not self.file.in_async_function:
             return
+        self._note_method_call(node)
         if qualified in _NEW_EVENT_LOOP:
             if id(node) not in self._settled:
                 self._report_new_loop(node, self._functions[-1])
         elif is_set_loop:
+            if not self._installs_a_made_loop(node):
+                return  # None, or a loop it cannot tell from the running one
             fix = None
             statement = self._statement
             if statement is not None and statement.value is node:
@@ -290,6 +366,35 @@ class LoopCreatedInAsyncCode(Rule):
                 call="set_event_loop_policy()",
                 advice="choose the loop policy in the pytest configuration",
             )
+
+    def _note_method_call(self, call: ast.Call) -> None:
+        """``loop.close()`` on a loop this def made, or any other use of it."""
+        func = call.func
+        if func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name:
+            return
+        function = self._functions[-1]
+        name = func.value.id  # type: ignore[attr-defined]
+        if name in function.created:
+            if func.attr == "close":  # type: ignore[attr-defined]
+                function.closed.add(name)
+            elif func.attr not in _INSPECTIONS:  # type: ignore[attr-defined]
+                function.used.add(name)
+
+    def _installs_a_made_loop(self, call: ast.Call) -> bool:
+        """``set_event_loop(x)`` where ``x`` is a loop just made (``new_event_loop()``, or a
+        name bound to one); not ``None``, nor a parameter or attribute, which may well be
+        the running loop (a suite's ``loop`` fixture), nor a loop the getters return."""
+        argument = call.args[0] if call.args else None
+        if isinstance(argument, ast.Call):
+            return _makes_a_loop(argument, self.file.resolve(argument.func))
+        if isinstance(argument, ast.Name):
+            origin = self.file.scope.binding(argument.id)
+            if origin and origin.rpartition(".")[2] in _LOOP_MAKERS:
+                for function in self._functions:
+                    if argument.id in function.created:
+                        function.used.add(argument.id)
+                return True
+        return False
 
     def _note_handoffs(self, call: ast.Call, is_set_loop: bool, loop_removed: bool) -> None:
         """Loops passed to another call are used elsewhere (usually another thread). Not the
@@ -328,6 +433,17 @@ class LoopCreatedInAsyncCode(Rule):
                 imports,
             )
         self.report(call, fix, call="new_event_loop()", advice="use asyncio.get_running_loop()")
+
+
+def _makes_a_loop(call: ast.Call, qualified: Optional[str]) -> bool:
+    func = call.func
+    if qualified:
+        last = qualified.rpartition(".")[2]
+    elif isinstance(func, ast.Attribute):
+        last = func.attr  # ``policy.new_event_loop()``
+    else:
+        last = func.id if isinstance(func, ast.Name) else ""
+    return last in _LOOP_MAKERS
 
 
 def _argument_values(call: ast.Call, skip_loop_keyword: bool = False) -> Iterator[ast.AST]:
