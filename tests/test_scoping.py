@@ -271,3 +271,40 @@ def test_which_loops_alp102_reports(body: str, expected: List[Tuple[int, int, st
     source += textwrap.indent(body, "    ") + "\n"
     found = [f for f in findings(source) if f[2] == "ALP102"]
     assert found == [(line + 2, col, code) for line, col, code in expected]
+
+
+@pytest.mark.parametrize(
+    ("browser_scope", "own", "guard", "reported"),
+    [
+        # a session fixture the test requests is set up before any function fixture
+        ("session", "", 'if "browser" in request.fixturenames', False),
+        ("session", "", "if True", True),  # not in the test's closure: set up here
+        ("function", "", 'if "browser" in request.fixturenames', True),  # order unknown
+        ("session", "session", 'if "browser" in request.fixturenames', True),  # same scope
+    ],
+)
+def test_getfixturevalue_of_a_wider_fixture_the_test_requests(
+    browser_scope: str, own: str, guard: str, reported: bool
+) -> None:
+    project = ProjectContext(
+        conftests=(
+            ConftestFacts(
+                "conftest.py",
+                (FixtureDef("browser", "conftest.py", 5, 0, "pytest", browser_scope, None,
+                            True, True),),
+            ),
+        )
+    )
+    scope = f'scope="{own}"' if own else ""
+    source = f"""
+    import pytest
+
+
+    @pytest.fixture({scope})
+    async def close_leaked(request):
+        {guard}:
+            browser = request.getfixturevalue("browser")
+        yield
+    """
+    expected = [(7, 19, "ALP103")] if reported else []
+    assert findings(source, filename="conftest.py", project=project) == expected

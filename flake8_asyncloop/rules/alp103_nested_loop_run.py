@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Optional
 
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
 from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
+from flake8_asyncloop.analysis.loop_scopes import SCOPE_RANK, wider
 from flake8_asyncloop.analysis.names import may_end_with
 from flake8_asyncloop.analysis.testcode import scope_value
 from flake8_asyncloop.analysis.text_gates import mentions_async
@@ -77,7 +78,9 @@ class NestedLoopRun(Rule):
     `self._loop`); other receivers are left alone. A module that imports `nest_asyncio`
     allows nested runs and is skipped entirely; `nest_asyncio.apply()` called from a
     conftest.py is not seen. A sync `def` or `lambda` nested in a coroutine is sync code and
-    is not checked. Calls inside `with` blocks that expect an exception or a warning
+    is not checked. `getfixturevalue("name")` is left alone in a def that checks
+    `"name" in request.fixturenames` when the fixture is wider-scoped than that def: the test
+    requests it, so pytest has set it up already. Calls inside `with` blocks that expect an exception or a warning
     (`pytest.raises`, `assertRaises`, `pytest.warns`, `contextlib.suppress`, ...) are left
     alone: the test checks that they fail.
     """
@@ -257,6 +260,41 @@ class NestedLoopRun(Rule):
             reason="the test checks that the nested run fails",
             runs=True,
         ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture(scope="session", loop_scope="session")
+            async def browser():
+                await asyncio.sleep(0)
+                yield {"contexts": []}
+
+
+            @pytest_asyncio.fixture(autouse=True, loop_scope="session")
+            async def close_leaked_contexts(request):
+                if "browser" in request.fixturenames:
+                    browser = request.getfixturevalue("browser")
+                else:
+                    browser = None
+                yield
+                if browser is not None:
+                    browser["contexts"].clear()
+
+
+            @pytest.mark.asyncio(loop_scope="session")
+            async def test_opens_a_context(browser):
+                browser["contexts"].append("page")
+            """,
+            reason=(
+                "the test requests the session fixture, so pytest set it up before this "
+                "function-scoped one: the fetch returns the cached value"
+            ),
+            runs=True,
+        ),
     )
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -303,9 +341,37 @@ class NestedLoopRun(Rule):
             return False
         defined_here = self.file.module.fixtures.get(name)
         if defined_here:
-            return all(isinstance(func, ast.AsyncFunctionDef) for func, _ in defined_here)
-        in_conftests = self.file.project.conftest_fixtures(name)
-        return bool(in_conftests) and in_conftests[-1].is_async
+            if not all(isinstance(func, ast.AsyncFunctionDef) for func, _ in defined_here):
+                return False
+            scopes_seen = {spec.scope for _, spec in defined_here}
+            fetched_scope = scopes_seen.pop() if len(scopes_seen) == 1 else None
+        else:
+            in_conftests = self.file.project.conftest_fixtures(name)
+            if not (in_conftests and in_conftests[-1].is_async):
+                return False
+            fetched_scope = in_conftests[-1].scope
+        return not self._set_up_already(name, fetched_scope)
+
+    def _set_up_already(self, name: str, fetched_scope: Optional[str]) -> bool:
+        """``"browser" in request.fixturenames`` guards the fetch, and the fixture outlives
+        the fetching def: pytest set it up before, and hands back its cached value."""
+        function = self.file.function
+        if function is None or fetched_scope not in SCOPE_RANK:
+            return False
+        own = function.fixture.scope if function.fixture is not None else "function"
+        if own not in SCOPE_RANK or not wider(fetched_scope, own):  # type: ignore[arg-type]
+            return False
+        for node in ast.walk(function.node):
+            if (
+                isinstance(node, ast.Compare)
+                and len(node.ops) == 1
+                and isinstance(node.ops[0], ast.In)
+                and scope_value(node.left) == name
+                and isinstance(node.comparators[0], ast.Attribute)
+                and node.comparators[0].attr == "fixturenames"
+            ):
+                return True
+        return False
 
 
 def _single_positional(call: ast.Call) -> bool:
