@@ -80,9 +80,9 @@ class NestedLoopRun(Rule):
     conftest.py is not seen. A sync `def` or `lambda` nested in a coroutine is sync code and
     is not checked. `getfixturevalue("name")` is left alone in a def that checks
     `"name" in request.fixturenames` when the fixture is wider-scoped than that def: the test
-    requests it, so pytest has set it up already. Calls inside `with` blocks that expect an exception or a warning
-    (`pytest.raises`, `assertRaises`, `pytest.warns`, `contextlib.suppress`, ...) are left
-    alone: the test checks that they fail.
+    requests it, so pytest has set it up already. Calls inside `with` blocks that expect an
+    exception or a warning (`pytest.raises`, `assertRaises`, `pytest.warns`,
+    `contextlib.suppress`, ...) are left alone: the test checks that they fail.
     """
     examples = (
         Bad(
