@@ -179,7 +179,10 @@ def _where_it_runs(rule: Type[Rule]) -> str:
         where = "Runs in any Python file."
     if rule.assumes_pytest_asyncio:
         where += (
-            " Silent where the pytest config's `addopts` blocks pytest-asyncio (`-p no:asyncio`)."
+            " Silent where pytest-asyncio does not run the tests: the pytest config's `addopts`"
+            " blocks it (`-p no:asyncio`), or the project's dependency files name another"
+            " runner (`aiomisc-pytest`, `pytest-aio`, `pytest-tornasync`, `pytest-trio`) and"
+            " not pytest-asyncio."
         )
     return where
 

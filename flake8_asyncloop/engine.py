@@ -203,7 +203,7 @@ class Engine:
         classes = self.rules
         if not file.is_test_file:
             classes = tuple(r for r in classes if not r.test_code_only)
-        if project.config.pytest_asyncio_disabled:
+        if project.without_pytest_asyncio:
             classes = tuple(r for r in classes if not r.assumes_pytest_asyncio)
         if source is not None:
             classes = tuple(r for r in _triggered(classes, source) if r.applies_to(source, file))

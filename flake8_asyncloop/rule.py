@@ -106,8 +106,8 @@ class Rule(Listener):
     message: ClassVar[str]  # one line; ``str.format`` placeholders filled by ``report``
     fix_safety: ClassVar[Safety] = Safety.NONE
     test_code_only: ClassVar[bool] = True  # silent outside test modules and conftest.py
-    # Its findings are about what pytest-asyncio does: silent where the pytest config blocks
-    # pytest-asyncio (``-p no:asyncio`` in addopts, another plugin running the async tests).
+    # Its findings are about what pytest-asyncio does: silent where another plugin runs the
+    # async tests (``-p no:asyncio`` in addopts; another runner declared, pytest-asyncio not).
     assumes_pytest_asyncio: ClassVar[bool] = True
     default_enabled: ClassVar[bool] = True
     # Words one of which the file's text must contain for the rule to report anything there

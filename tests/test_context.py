@@ -617,6 +617,17 @@ def test_config_change_is_seen(tmp_path: Path) -> None:
     assert context_for(str(test_file)).config.auto_mode
 
 
+def test_dependency_file_change_is_seen(tmp_path: Path) -> None:
+    test_file = project(
+        tmp_path, {"pytest.ini": "[pytest]\n", "requirements-dev.txt": "aiomisc-pytest\n"}
+    )
+    assert context_for(str(test_file)).declared_runner == "aiomisc-pytest"
+    assert context_for(str(test_file)).without_pytest_asyncio
+    bump(tmp_path / "proj" / "requirements-dev.txt", "aiomisc-pytest\npytest-asyncio\n")
+    assert context_for(str(test_file)).declared_runner is None
+    assert not context_for(str(test_file)).without_pytest_asyncio
+
+
 def test_conftest_is_parsed_once_for_many_directories(tmp_path: Path, monkeypatch) -> None:
     files = {"pytest.ini": "", "tests/conftest.py": "import pytest\n"}
     for index in range(5):

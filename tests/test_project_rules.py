@@ -286,3 +286,56 @@ def test_rules_about_pytest_asyncio_are_silent_where_it_is_blocked(
             path, row, col, rest = line.split(":", 3)
             rows.add((_relative(tmp_path, path), int(row), int(col), rest.split()[0]))
     assert rows == expected
+
+
+# -- a project that declares another runner ------------------------------------------------------
+
+PYTEST_ASYNCIO_RUNS = {
+    ("setup.cfg", 2, 1, "ALP208"),
+    ("tests/test_it.py", 4, 1, "ALP401"),
+    ("tests/test_it.py", 4, 27, "ALP203"),
+    ("tests/test_it.py", 5, 12, "ALP104"),
+}
+HELD_BY_ANY_RUNNER = {("tests/test_it.py", 5, 12, "ALP104")}
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # aiomisc's own layout: its plugin, no pytest-asyncio anywhere
+        ({"pyproject.toml": '[dependency-groups]\ndev = ["aiomisc-pytest>=2.0", "pytest"]\n'},
+         HELD_BY_ANY_RUNNER),
+        ({"requirements-dev.txt": "pytest\naiomisc_pytest==1.2\n"}, HELD_BY_ANY_RUNNER),
+        ({"requirements/test.in": "pytest-aio\n"}, HELD_BY_ANY_RUNNER),
+        # both named: pytest-asyncio is there and runs what the other plugin leaves
+        ({"requirements-dev.txt": "aiomisc-pytest\npytest-asyncio\n"}, PYTEST_ASYNCIO_RUNS),
+        ({"setup.py": 'extras_require={"test": ["pytest_asyncio", "pytest-trio"]}\n'},
+         PYTEST_ASYNCIO_RUNS),
+        # a plugin whose name only starts like one of them does not count
+        ({"requirements-dev.txt": "pytest-aiohttp\npytest-aio-extras\n"}, PYTEST_ASYNCIO_RUNS),
+        # no dependency file at all: pytest-asyncio may well be installed
+        ({}, PYTEST_ASYNCIO_RUNS),
+    ],
+)
+def test_rules_about_pytest_asyncio_are_silent_where_another_runner_is_declared(
+    tmp_path: Path, files: Dict[str, str], expected: Set[Row]
+) -> None:
+    clear_caches()
+    (tmp_path / "setup.cfg").write_text("[tool:pytest]\nasyncio_mode = sometimes\n")
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_it.py").write_text(BLOCKED_TEST)
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_asyncloop", "check", "--isolated", "--select=ALP", "."],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    rows = set()
+    for line in result.stdout.splitlines():
+        if ": ALP" in line:
+            path, row, col, rest = line.split(":", 3)
+            rows.add((_relative(tmp_path, path), int(row), int(col), rest.split()[0]))
+    assert rows == expected

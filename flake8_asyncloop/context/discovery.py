@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from flake8_asyncloop.context import conftest_facts as conftest_module
-from flake8_asyncloop.context import project_modules, pytest_config, versions
+from flake8_asyncloop.context import declared_plugins, project_modules, pytest_config, versions
 from flake8_asyncloop.context.conftest_facts import conftest_facts
 from flake8_asyncloop.context.model import ProjectContext
 
@@ -49,6 +49,7 @@ def context_for(path: str, pytest_asyncio_version: Optional[str] = None) -> Proj
             return entry.context
         # A watched file changed, appeared or went away: the walk may now end elsewhere.
         pytest_config.forget_locations()
+        declared_plugins.clear_cache()
     try:
         entry = _build(directory, pytest_asyncio_version)
     except Exception:  # discovery must never stop the lint: fall back to the defaults
@@ -67,6 +68,7 @@ def clear_caches() -> None:
     pytest_config.clear_cache()
     conftest_module.clear_cache()
     project_modules.clear_cache()
+    declared_plugins.clear_cache()
 
 
 def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
@@ -77,14 +79,17 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
         root = _setup_py_root(directory) or _conftest_root(directory)
     chain = [os.path.join(d, CONFTEST) for d in _directories_down_to(root, directory)]
     facts = tuple(f for f in (conftest_facts(p) for p in chain) if f is not None)
+    runner, dependency_files = declared_plugins.runner_instead_of_pytest_asyncio(root)
     context = ProjectContext(
         root=root,
         config=config,
         conftests=facts,
         pytest_asyncio_version=versions.pytest_asyncio_version(pinned_version),
         pytest_version=versions.pytest_version(),
+        declared_runner=runner,
     )
     watched = tuple(chain) + ((config_file,) if config_file is not None else ())
+    watched += tuple(p for p in dependency_files if p not in watched)
     return _Entry(context, watched, _signature(watched))
 
 

@@ -85,6 +85,15 @@ class ProjectContext:
     conftests: Tuple[ConftestFacts, ...] = ()  # rootdir first, the file's own directory last
     pytest_asyncio_version: Optional[Tuple[int, ...]] = None
     pytest_version: Optional[Tuple[int, ...]] = None
+    # The plugin the project's dependency files name to run async tests when none of them
+    # names pytest-asyncio (``aiomisc-pytest``); None when pytest-asyncio may be there.
+    declared_runner: Optional[str] = None
+
+    @property
+    def without_pytest_asyncio(self) -> bool:
+        """pytest-asyncio does not run this project's tests: its config blocks it
+        (``-p no:asyncio``), or the project declares another runner and not pytest-asyncio."""
+        return self.config.pytest_asyncio_disabled or self.declared_runner is not None
 
     def conftest_fixtures(self, name: str) -> Tuple[FixtureDef, ...]:
         """Every conftest definition of ``name`` visible to the file, outermost first."""

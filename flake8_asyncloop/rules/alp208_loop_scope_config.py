@@ -185,7 +185,7 @@ def config_results(
         if not path.endswith(".py"):
             continue
         project = context_for(path, pytest_asyncio_version)
-        if project.config.path is None or project.config.pytest_asyncio_disabled:
+        if project.config.path is None or project.without_pytest_asyncio:
             continue
         groups.setdefault(project.config.path, (project, []))[1].append(path)
     results = []

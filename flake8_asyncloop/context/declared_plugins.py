@@ -1,0 +1,83 @@
+"""Which plugin a project declares to run its async tests, read from its dependency files.
+
+pytest loads installed plugins through entry points, which a linter cannot see. What it can
+see is what the project says it installs: a project whose dependency files name another
+asyncio test runner (aiomisc's ``aiomisc-pytest``, ``pytest-aio``, ...) and never name
+pytest-asyncio has its async tests run, and its ``event_loop`` fixture provided, by that
+plugin. Only the files at the project root are read, as text: a name in a comment counts
+too, which errs towards believing pytest-asyncio is there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Dict, Optional, Tuple
+
+PYTEST_ASYNCIO = "pytest-asyncio"
+# Plugins that run asyncio (or trio) tests without pytest-asyncio. Not pytest-aiohttp: since
+# 1.0 it depends on pytest-asyncio and runs through it.
+OTHER_RUNNERS = ("aiomisc-pytest", "pytest-aio", "pytest-tornasync", "pytest-trio")
+
+_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "Pipfile", "noxfile.py")
+_REQUIREMENT_DIRS = ("requirements", "requirements.d", "reqs")
+_ALTERNATIVES = "|".join(re.escape(name) for name in (PYTEST_ASYNCIO, *OTHER_RUNNERS))
+_NAMES = re.compile(r"(?<![\w-])(" + _ALTERNATIVES + r")(?![\w-])")
+
+# root -> (the runner declared instead of pytest-asyncio, the files read)
+_answers: Dict[str, Tuple[Optional[str], Tuple[str, ...]]] = {}
+
+
+def runner_instead_of_pytest_asyncio(root: Optional[str]) -> Tuple[Optional[str], Tuple[str, ...]]:
+    """The other runner the dependency files at ``root`` name when none names pytest-asyncio
+    (None otherwise, or when there are none), and the paths of the files read."""
+    if root is None:
+        return None, ()
+    known = _answers.get(root)
+    if known is None:
+        known = _answers[root] = _read(root)
+    return known
+
+
+def clear_cache() -> None:
+    _answers.clear()
+
+
+def _read(root: str) -> Tuple[Optional[str], Tuple[str, ...]]:
+    names = set()
+    read = []
+    for path in _dependency_files(root):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        read.append(path)
+        names.update(_NAMES.findall(text.lower().replace("_", "-")))
+    if PYTEST_ASYNCIO in names:
+        return None, tuple(read)
+    runner = next((name for name in OTHER_RUNNERS if name in names), None)
+    return runner, tuple(read)
+
+
+def _dependency_files(root: str) -> Tuple[str, ...]:
+    try:
+        entries = os.listdir(root)
+    except OSError:
+        return ()
+    found = [os.path.join(root, name) for name in _FILES if name in entries]
+    found += [
+        os.path.join(root, name)
+        for name in sorted(entries)
+        if "requirements" in name.lower() and name.endswith((".txt", ".in"))
+    ]
+    for directory in _REQUIREMENT_DIRS:
+        if directory not in entries:
+            continue
+        folder = os.path.join(root, directory)
+        try:
+            inside = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        found += [os.path.join(folder, n) for n in inside if n.endswith((".txt", ".in"))]
+    return tuple(path for path in found if os.path.isfile(path))
