@@ -543,6 +543,23 @@ def test_collection_hooks_mean_coroutines_are_handled(tmp_path: Path, hook: str)
     assert facts.hooks == (hook,)
 
 
+@pytest.mark.parametrize(
+    ("body", "handles"),
+    [
+        ("item.obj = wrap(item.obj)\n    yield", True),  # falcon's runs_sync
+        ("if inspect.iscoroutinefunction(item.function):\n        pass", True),
+        ("if iscoroutinefunction(item.obj):\n        pass", True),
+        ("print(item.obj)\n    yield", False),  # only reads it
+        ("item.add_marker('slow')", False),
+    ],
+)
+def test_item_hooks_that_wrap_coroutine_tests_mean_they_are_handled(
+    tmp_path: Path, body: str, handles: bool
+) -> None:
+    facts, _ = fixtures_of(tmp_path, f"def pytest_runtest_call(item):\n    {body}\n")
+    assert facts.handles_coroutines is handles
+
+
 def test_other_hooks_do_not(tmp_path: Path) -> None:
     facts, _ = fixtures_of(tmp_path, "def pytest_configure(config):\n    pass\n")
     assert not facts.handles_coroutines

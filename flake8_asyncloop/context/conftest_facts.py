@@ -20,6 +20,13 @@ from flake8_asyncloop.context.model import ConftestFacts, FixtureDef
 COROUTINE_HOOKS = frozenset(
     {"pytest_pycollect_makeitem", "pytest_collection_modifyitems", "pytest_pyfunc_call"}
 )
+# Hooks that see each test item before it runs: they count when they replace the test
+# function (``item.obj = falcon.runs_sync(item.obj)``) or ask whether it is a coroutine.
+ITEM_HOOKS = frozenset(
+    {"pytest_runtest_call", "pytest_runtest_setup", "pytest_runtest_protocol",
+     "pytest_itemcollected"}
+)
+_COROUTINE_CHECKS = frozenset({"iscoroutinefunction", "iscoroutine", "isawaitable"})
 ANYIO_BACKEND_FIXTURE = "anyio_backend"
 OTHER_RUNNER_MARKS = frozenset({"pytest.mark.anyio", "pytest.mark.trio"})
 OTHER_RUNNER_PLUGIN_WORDS = ("anyio", "trio")
@@ -69,6 +76,7 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
     marks: List[str] = []
     plugins: List[str] = []
     hooks: List[str] = []
+    wraps_coroutines = False
     async_functions: List[str] = []
     for statement in module_level_statements(tree.body):
         if isinstance(statement, _FUNCTIONS):
@@ -77,6 +85,8 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
                 fixtures.append(fixture_def(statement, spec, imports, path))
             elif statement.name.startswith("pytest_"):
                 hooks.append(statement.name)
+                if statement.name in ITEM_HOOKS and _wraps_test_function(statement):
+                    wraps_coroutines = True
             elif isinstance(statement, ast.AsyncFunctionDef):
                 async_functions.append(statement.name)
             continue
@@ -94,12 +104,25 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
         path=path,
         fixtures=tuple(fixtures),
         marks=tuple(marks),
-        handles_coroutines=any(hook in COROUTINE_HOOKS for hook in hooks),
+        handles_coroutines=wraps_coroutines or any(hook in COROUTINE_HOOKS for hook in hooks),
         uses_anyio=uses_anyio,
         plugins=tuple(plugins),
         hooks=tuple(hooks),
         async_functions=tuple(async_functions),
     )
+
+
+def _wraps_test_function(hook: ast.AST) -> bool:
+    """The hook replaces a test's function (``item.obj = ...``) or checks for coroutines."""
+    for node in ast.walk(hook):
+        if isinstance(node, ast.Attribute):
+            if node.attr == "obj" and isinstance(node.ctx, ast.Store):
+                return True
+            if node.attr in _COROUTINE_CHECKS:
+                return True
+        elif isinstance(node, ast.Name) and node.id in _COROUTINE_CHECKS:
+            return True
+    return False
 
 
 def fixture_def(func: ast.AST, spec: FixtureSpec, imports: ImportTable, path: str) -> FixtureDef:

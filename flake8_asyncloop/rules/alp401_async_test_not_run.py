@@ -75,7 +75,9 @@ class AsyncTestNotRun(Rule):
     linter does not know wraps it (only pytest marks, `staticmethod`, `mock.patch` and
     hypothesis's decorators are known), when its class has a base the linter cannot see
     into, or when a conftest defines `pytest_collection_modifyitems`,
-    `pytest_pycollect_makeitem` or `pytest_pyfunc_call`. (Under pytest-asyncio 1.x a mark
+    `pytest_pycollect_makeitem` or `pytest_pyfunc_call`, or a `pytest_runtest_call` (or
+    `_setup`, `_protocol`, `pytest_itemcollected`) hook that replaces the test function
+    (`item.obj = ...`) or asks whether it is a coroutine. (Under pytest-asyncio 1.x a mark
     added in `pytest_collection_modifyitems` comes too late to make a test run, but the hook
     may do more than add marks.) Plugins that are not named in `pytest_plugins` or `-p` in
     `addopts` are not seen. Async generator tests are ALP404's.
@@ -274,6 +276,35 @@ class AsyncTestNotRun(Rule):
                     "        asyncio.run(pyfuncitem.obj(**args))\n"
                     "        return True\n"
                 ),
+            },
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def test_queue_hands_over():
+                queue = asyncio.Queue()
+                await queue.put(1)
+                assert await queue.get() == 1
+            """,
+            reason="a conftest hook wraps each coroutine test in a sync runner",
+            files={
+                "conftest.py": (
+                    "import asyncio\nimport functools\nimport inspect\n\nimport pytest\n\n\n"
+                    "def runs_sync(function):\n"
+                    "    @functools.wraps(function)\n"
+                    "    def run(*args, **kwargs):\n"
+                    "        return asyncio.run(function(*args, **kwargs))\n\n"
+                    "    return run\n\n\n"
+                    "@pytest.hookimpl(hookwrapper=True)\n"
+                    "def pytest_runtest_call(item):\n"
+                    "    if inspect.iscoroutinefunction(item.obj):\n"
+                    "        item.obj = runs_sync(item.obj)\n"
+                    "    yield\n"
+                ),
+                "pytest.ini": STRICT_INI,
             },
             runs=True,
         ),
