@@ -477,6 +477,29 @@ def fixtures_of(tmp_path: Path, source: str):
     return facts, {f.name: f for f in facts.fixtures}
 
 
+def test_fixture_requests_and_autouse(tmp_path: Path) -> None:
+    _, fixtures = fixtures_of(
+        tmp_path,
+        """
+        import pytest
+
+
+        @pytest.fixture(autouse=True)
+        def clean(tmp_path, db, *, user, retries=3):
+            yield
+
+
+        @pytest.fixture(autouse=False)
+        def plain(request, limit=1):
+            return request
+        """,
+    )
+    assert fixtures["clean"].requests == ("tmp_path", "db", "user")
+    assert fixtures["clean"].autouse
+    assert fixtures["plain"].requests == ("request",)
+    assert not fixtures["plain"].autouse
+
+
 def test_fixture_facts(tmp_path: Path) -> None:
     facts, fixtures = fixtures_of(tmp_path, FIXTURES)
     assert list(fixtures) == ["session", "client", "pool", "event_loop", "old_style"]

@@ -308,3 +308,82 @@ def test_getfixturevalue_of_a_wider_fixture_the_test_requests(
     """
     expected = [(7, 19, "ALP103")] if reported else []
     assert findings(source, filename="conftest.py", project=project) == expected
+
+
+CURRENT_LOOP_ENGINE = Engine([RULES_BY_CODE["ALP105"], RULES_BY_CODE["ALP304"]])
+SYNC_FIXTURE_RUNS = """
+    import asyncio
+
+    import pytest
+    import pytest_asyncio
+
+
+    @pytest_asyncio.fixture{autouse}
+    async def connection():
+        yield object()
+
+
+    @pytest.fixture
+    def settings(tmp_path):
+        return {{"dir": tmp_path}}
+
+
+    @pytest.fixture
+    def via_settings(settings):
+        return settings
+
+
+    @pytest.fixture
+    def via_connection(connection):
+        return connection
+
+
+    @pytest.fixture
+    def dataset({params}):
+        return asyncio.get_event_loop().run_until_complete(make())
+"""
+
+
+@pytest.mark.parametrize(
+    ("params", "autouse", "reported"),
+    [
+        ("settings", "", True),  # sync fixtures all the way down: no loop is current
+        ("via_settings, monkeypatch", "", True),
+        ("connection", "", False),  # pytest-asyncio's loop is current
+        ("via_connection", "", False),  # through another fixture
+        ("settings", "(autouse=True)", False),  # under an autouse async fixture
+        ("from_a_plugin", "", False),  # unseen: may be async
+    ],
+)
+def test_sync_fixture_under_an_async_fixture_uses_its_loop(
+    params: str, autouse: str, reported: bool
+) -> None:
+    source = SYNC_FIXTURE_RUNS.format(params=params, autouse=autouse)
+    tree = ast.parse(textwrap.dedent(source).lstrip("\n"))
+    found, errors = CURRENT_LOOP_ENGINE.check(tree, "test_it.py", ProjectContext())
+    assert not errors
+    assert sorted({f.code for f in found}) == (["ALP105", "ALP304"] if reported else [])
+
+
+def test_a_conftest_async_fixture_makes_the_loop_current() -> None:
+    def fixture(name: str, is_async: bool, requests=(), autouse=False) -> FixtureDef:
+        return FixtureDef(
+            name, "conftest.py", 1, 0, "pytest", "function", None, is_async, False,
+            requests=requests, autouse=autouse,
+        )
+
+    source = "import asyncio\n\ndef test_it({params}):\n    asyncio.get_event_loop()\n"
+
+    def codes(params: str, *fixtures: FixtureDef) -> List[str]:
+        project = ProjectContext(conftests=(ConftestFacts("conftest.py", fixtures),))
+        tree = ast.parse(source.format(params=params))
+        found, _ = CURRENT_LOOP_ENGINE.check(tree, "test_it.py", project)
+        return [f.code for f in found]
+
+    assert codes("db", fixture("db", False)) == ["ALP105"]
+    assert codes("db", fixture("db", False, requests=("pool",)), fixture("pool", True)) == []
+    assert codes("db", fixture("db", False), fixture("warm", True, autouse=True)) == []
+    # a sync autouse fixture that requests an async one (tortoise's benchmarks)
+    clean = fixture("clean", False, requests=("pool",), autouse=True)
+    assert codes("", clean, fixture("pool", True)) == []
+    assert codes("", clean, fixture("pool", False)) == ["ALP105"]

@@ -10,7 +10,7 @@ import ast
 import fnmatch
 import os
 from dataclasses import dataclass
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 from flake8_asyncloop.analysis.names import ImportTable
 
@@ -107,6 +107,35 @@ def fixture_spec(func: ast.AST, imports: ImportTable) -> Optional[FixtureSpec]:
                 loop_scope = scope_value(loop_kw.value)
         return FixtureSpec(provider, name, scope, loop_scope, decorator)
     return None
+
+
+def requested_fixtures(func: ast.AST) -> Tuple[str, ...]:
+    """The fixtures a def asks pytest for: its parameters without defaults, minus a
+    method's ``self`` or ``cls`` (a first parameter named so)."""
+    args: ast.arguments = func.args  # type: ignore[attr-defined]
+    positional = args.posonlyargs + args.args
+    names = [a.arg for a in positional[: len(positional) - len(args.defaults)]]
+    names += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    if names and names[0] in ("self", "cls"):
+        names = names[1:]
+    return tuple(names)
+
+
+def decorator_words(func: ast.AST) -> Dict[str, bool]:
+    """Names a decorator may parametrize (or otherwise supply): every word of its strings."""
+    found: Dict[str, bool] = {}
+    for decorator in getattr(func, "decorator_list", ()):
+        for node in ast.walk(decorator):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for word in node.value.replace(",", " ").split():
+                    found[word] = True
+    return found
+
+
+def is_autouse(spec: FixtureSpec) -> bool:
+    call = spec.decorator if isinstance(spec.decorator, ast.Call) else None
+    found = keyword(call, "autouse") if call is not None else None
+    return found is not None and isinstance(found.value, ast.Constant) and found.value.value is True
 
 
 def mark_name(decorator: ast.AST, imports: ImportTable) -> Optional[str]:

@@ -12,7 +12,13 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 from flake8_asyncloop.analysis.children import child_fields
 from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
-from flake8_asyncloop.analysis.testcode import FixtureSpec, fixture_spec, marks_in
+from flake8_asyncloop.analysis.testcode import (
+    FixtureSpec,
+    fixture_spec,
+    is_autouse,
+    marks_in,
+    requested_fixtures,
+)
 from flake8_asyncloop.context.model import ConftestFacts, FixtureDef
 
 # Hooks through which a conftest can run (or mark) coroutine tests in ways the linter cannot
@@ -139,6 +145,8 @@ def fixture_def(func: ast.AST, spec: FixtureSpec, imports: ImportTable, path: st
         is_generator=is_generator,
         builds=builds,
         yields_async_value=is_generator and yields_async,
+        requests=requested_fixtures(func),
+        autouse=is_autouse(spec),
     )
 
 

@@ -60,6 +60,9 @@ class FixtureDef:
     # It yields what an ``await`` or ``async with`` gave it (a connection, a server, a client):
     # a value made on the fixture's loop, not plain data.
     yields_async_value: bool = False
+    # The fixtures it requests (its parameters without defaults), and ``autouse=True``.
+    requests: Tuple[str, ...] = ()
+    autouse: bool = False
 
 
 @dataclass(frozen=True)

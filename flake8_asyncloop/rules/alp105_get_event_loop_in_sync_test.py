@@ -9,6 +9,7 @@ from typing import Dict, List, Optional, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import spell
+from flake8_asyncloop.analysis.current_loop import pytest_asyncio_loop_may_be_current
 from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
 from flake8_asyncloop.analysis.loops import GET_EVENT_LOOP
 from flake8_asyncloop.findings import DeleteStatement, Edit, Fix, Safety, Span, UnwrapCall
@@ -108,6 +109,12 @@ class GetEventLoopInSyncTest(Rule):
     exception or a warning (`pytest.raises`, `pytest.warns`, `assertRaises`, ...), in sync
     code nested in a coroutine, and in classes whose base runs async tests
     (`IsolatedAsyncioTestCase`) or cannot be seen.
+    A sync test or fixture that requests an async fixture (directly, through other
+    fixtures, by `usefixtures` on the def, or through an autouse fixture in sight) is left
+    alone: pytest-asyncio keeps that fixture's loop current, and the call returns
+    it. So is one that requests a fixture the linter cannot see (a plugin's, other than
+    pytest's own and a few well-known sync ones such as `mocker` and `benchmark`): it may be
+    async.
     Sync helpers (functions and helper classes that tests call) are not checked: called
     from an async test, where a loop is running, the call works, and which callers a helper
     has is not visible. Module- and class-level calls are ALP106's.
@@ -161,16 +168,26 @@ class GetEventLoopInSyncTest(Rule):
 
 
             @pytest.fixture
+            def db():
+                return Database("sqlite://")
+
+
+            @pytest.fixture
             def seeded_db(db):
                 loop = aio.get_event_loop()
                 loop.run_until_complete(db.seed())
                 return db
             """,
-            (8, 12),
+            (13, 12),
             fixed="""
             import asyncio as aio
 
             import pytest
+
+
+            @pytest.fixture
+            def db():
+                return Database("sqlite://")
 
 
             @pytest.fixture
@@ -183,13 +200,20 @@ class GetEventLoopInSyncTest(Rule):
             """
             import asyncio
 
+            import pytest
+
+
+            @pytest.fixture
+            def client(tmp_path):
+                return Client(tmp_path / "socket")
+
 
             def test_two_steps(client):
                 loop = asyncio.get_event_loop()
                 loop.run_until_complete(client.connect())
                 assert loop.run_until_complete(client.ping()) == "pong"
             """,
-            (5, 12),
+            (12, 12),
         ),
         Bad(
             """
@@ -207,6 +231,41 @@ class GetEventLoopInSyncTest(Rule):
             """,
             (10, 18),
             filename="conftest.py",
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture
+            async def connection():
+                yield {"loop": asyncio.get_running_loop()}
+
+
+            @pytest.fixture
+            def dataset(connection):
+                async def create():
+                    return asyncio.get_running_loop()
+
+                return asyncio.get_event_loop().run_until_complete(create())
+
+
+            @pytest.mark.asyncio
+            async def test_warm_up():
+                await asyncio.sleep(0)
+
+
+            def test_dataset_shares_the_connections_loop(dataset, connection):
+                assert dataset is connection["loop"]
+            """,
+            reason=(
+                "the async fixture it requests keeps pytest-asyncio's loop current: the call "
+                "returns that loop (asyncio.run() would run on another)"
+            ),
+            runs=True,
         ),
         Good(
             """
@@ -340,6 +399,9 @@ class GetEventLoopInSyncTest(Rule):
                 scope.role in (scopes.TEST, scopes.FIXTURE)
                 or getattr(node, "name", "") in _XUNIT_HOOKS
             )
+            if checked and scope.node is node and scope.role in (scopes.TEST, scopes.FIXTURE):
+                # Under an async fixture, pytest-asyncio's loop is current: the call works.
+                checked = not pytest_asyncio_loop_may_be_current(self.file, scope)
         if any(param.lower().endswith("loop") for param in scope.params):
             checked = False  # a loop fixture, such as pytest-aiohttp's ``loop``
         self._function = _Function(checked, parent)

@@ -29,7 +29,12 @@ from flake8_asyncloop.analysis.loop_scopes import (
     wider,
 )
 from flake8_asyncloop.analysis.names import ImportTable
-from flake8_asyncloop.analysis.testcode import FixtureSpec, fixture_spec, keyword
+from flake8_asyncloop.analysis.testcode import (
+    FixtureSpec,
+    decorator_words,
+    fixture_spec,
+    keyword,
+)
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.context.conftest_facts import fixture_def
 from flake8_asyncloop.context.model import FixtureDef
@@ -318,7 +323,7 @@ class FixtureLoopDiffersFromTestLoop(Rule):
             if found is None:
                 continue
             if parametrized is None:
-                parametrized = _strings_in_decorators(node)
+                parametrized = decorator_words(node)
             if param.arg not in parametrized:
                 candidates.append((param, *found))
         if not candidates:
@@ -506,17 +511,6 @@ def _is_staticmethod(func: ast.AST) -> bool:
         isinstance(d, ast.Name) and d.id == "staticmethod"
         for d in getattr(func, "decorator_list", ())
     )
-
-
-def _strings_in_decorators(func: ast.AST) -> Dict[str, bool]:
-    """Names a decorator may parametrize (or otherwise supply): every word of its strings."""
-    found: Dict[str, bool] = {}
-    for decorator in getattr(func, "decorator_list", ()):
-        for node in ast.walk(decorator):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                for word in node.value.replace(",", " ").split():
-                    found[word] = True
-    return found
 
 
 def _may_bring_fixtures(statements: List[ast.stmt]) -> bool:

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
 from flake8_asyncloop.analysis.coroutine_calls import CoroutineCalls, PendingCall
-from flake8_asyncloop.analysis.loops import GET_RUNNING_LOOP, LOOP_GETTERS, loop_origin
+from flake8_asyncloop.analysis.current_loop import pytest_asyncio_loop_may_be_current
+from flake8_asyncloop.analysis.loops import (
+    GET_EVENT_LOOP,
+    GET_RUNNING_LOOP,
+    LOOP_GETTERS,
+    loop_origin,
+)
 from flake8_asyncloop.analysis.names import dotted_name, may_end_with
 from flake8_asyncloop.analysis.text_gates import may_make_coroutines
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -118,7 +124,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     thread (`threading.Thread`, `run_forever`, `run_coroutine_threadsafe`), or run on a loop
     they receive as a parameter (pytest-aiohttp's `loop` fixture, shared with the tests),
     or on the loop `asyncio.get_running_loop()` gave them (a running loop, which cannot run
-    again).
+    again), or on `asyncio.get_event_loop()` while an async fixture they request (or an
+    autouse one, or a fixture the linter cannot see) keeps pytest-asyncio's loop current:
+    that is the loop the async fixtures use.
     A unittest-style class that keeps its own loop on `self` (`self.loop.run_until_complete`)
     runs its tests on that loop as well, so it is left alone. Sync tests may run coroutines
     with `asyncio.run` (testing a command-line entry point is
@@ -473,10 +481,17 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             return None
         if not is_loop_receiver(receiver, self.file):
             return None
-        if loop_origin(receiver, self.file) == GET_RUNNING_LOOP:
+        origin = loop_origin(receiver, self.file)
+        if origin == GET_RUNNING_LOOP:
             # Sync code gets a running loop only while it runs, which cannot then run again:
             # no loop of the fixture's own (a nested run is ALP103's kind of mistake).
             return None
+        if origin == GET_EVENT_LOOP and function is not None:
+            owner = function
+            while owner.parent is not None and owner.parent.is_function:
+                owner = owner.parent  # the fixture or test a nested def belongs to
+            if pytest_asyncio_loop_may_be_current(self.file, owner):
+                return None  # the loop of the async fixtures it requests, not one of its own
         if isinstance(receiver, ast.Call):
             return f"{dotted_name(receiver.func) or 'loop'}().run_until_complete()"
         return f"{dotted_name(receiver) or 'loop'}.run_until_complete()"

@@ -1,0 +1,72 @@
+"""Whether pytest-asyncio's loop is the current loop while a sync test or fixture runs.
+
+While one of its async fixtures is set up, pytest-asyncio keeps that fixture's loop current:
+``asyncio.get_event_loop()`` in a sync test or fixture that requests one (directly or through
+other fixtures), or under an autouse one, returns that loop, and what it runs there shares
+the loop with the async fixtures. Such code neither fails for want of a loop nor may be moved
+onto a loop of its own.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, List, Set
+
+from flake8_asyncloop.analysis.scopes import Scope
+from flake8_asyncloop.analysis.testcode import decorator_words, is_autouse, requested_fixtures
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
+
+# Fixtures of pytest and of common plugins that are sync and request no async fixture.
+KNOWN_SYNC_FIXTURES = frozenset(
+    {
+        "request", "pytestconfig", "cache", "doctest_namespace", "monkeypatch", "recwarn",
+        "tmp_path", "tmp_path_factory", "tmpdir", "tmpdir_factory", "capsys", "capsysbinary",
+        "capfd", "capfdbinary", "caplog", "record_property", "record_xml_attribute",
+        "record_testsuite_property", "pytester", "testdir", "subtests",
+        "mocker", "class_mocker", "module_mocker", "package_mocker", "session_mocker",
+        "benchmark", "freezer", "faker", "snapshot", "requests_mock", "httpserver",
+        "datadir", "shared_datadir",
+    }
+)
+
+
+def pytest_asyncio_loop_may_be_current(file: "FileState", scope: Scope) -> bool:
+    """True when an async fixture may be set up while the def of ``scope`` runs: one among
+    the fixtures it requests or the autouse ones in sight (or what they request in turn),
+    or such a fixture the linter cannot see (it may be async)."""
+    module = file.module
+    project = file.project
+    # Words in its decorators: parametrized names (no fixtures), or ``usefixtures`` ones.
+    supplied = decorator_words(scope.node)
+    pending: List[str] = [n for n in requested_fixtures(scope.node) if n not in supplied]
+    pending += [w for w in supplied if w in module.fixtures or project.conftest_fixtures(w)]
+    # Autouse fixtures are requested by every test, with what they request in turn.
+    pending += [
+        name
+        for name, definitions in module.fixtures.items()
+        if any(is_autouse(spec) for _, spec in definitions)
+    ]
+    pending += [f.name for c in project.conftests for f in c.fixtures if f.autouse]
+    seen: Set[str] = set()
+    while pending:
+        name = pending.pop()
+        if name in seen or name in KNOWN_SYNC_FIXTURES:
+            continue
+        seen.add(name)
+        local = module.fixtures.get(name)
+        if local:
+            for func, _ in local:
+                if isinstance(func, ast.AsyncFunctionDef):
+                    return True
+                pending.extend(requested_fixtures(func))
+            continue
+        in_conftests = project.conftest_fixtures(name)
+        if not in_conftests:
+            return True  # a plugin's fixture, or one the linter cannot see: may be async
+        definition = in_conftests[-1]
+        if definition.is_async:
+            return True
+        pending.extend(definition.requests)
+    return False
