@@ -249,6 +249,24 @@ async def test_not_marked(event_loop):
 """
 
 
+def blocked_test_rows(root: Path) -> Set[Row]:
+    """The standalone command's findings once ``BLOCKED_TEST`` is written under ``root``."""
+    (root / "tests").mkdir()
+    (root / "tests" / "test_it.py").write_text(BLOCKED_TEST)
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_asyncloop", "check", "--isolated", "--select=ALP", "."],
+        cwd=root, capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    rows = set()
+    for line in result.stdout.splitlines():
+        if ": ALP" in line:
+            path, row, col, rest = line.split(":", 3)
+            rows.add((_relative(root, path), int(row), int(col), rest.split()[0]))
+    return rows
+
+
 @pytest.mark.parametrize(
     ("addopts", "expected"),
     [
@@ -272,20 +290,7 @@ def test_rules_about_pytest_asyncio_are_silent_where_it_is_blocked(
     (tmp_path / "pyproject.toml").write_text(
         f'[tool.pytest.ini_options]\naddopts = "{addopts}"\nasyncio_mode = "sometimes"\n'
     )
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_it.py").write_text(BLOCKED_TEST)
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    result = subprocess.run(
-        [sys.executable, "-m", "flake8_asyncloop", "check", "--isolated", "--select=ALP", "."],
-        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120,
-    )
-    assert result.returncode == 1, result.stderr
-    rows = set()
-    for line in result.stdout.splitlines():
-        if ": ALP" in line:
-            path, row, col, rest = line.split(":", 3)
-            rows.add((_relative(tmp_path, path), int(row), int(col), rest.split()[0]))
-    assert rows == expected
+    assert blocked_test_rows(tmp_path) == expected
 
 
 # -- a project that declares another runner ------------------------------------------------------
@@ -325,17 +330,4 @@ def test_rules_about_pytest_asyncio_are_silent_where_another_runner_is_declared(
     for relative, text in files.items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text(text)
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_it.py").write_text(BLOCKED_TEST)
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-    result = subprocess.run(
-        [sys.executable, "-m", "flake8_asyncloop", "check", "--isolated", "--select=ALP", "."],
-        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120,
-    )
-    assert result.returncode == 1, result.stderr
-    rows = set()
-    for line in result.stdout.splitlines():
-        if ": ALP" in line:
-            path, row, col, rest = line.split(":", 3)
-            rows.add((_relative(tmp_path, path), int(row), int(col), rest.split()[0]))
-    assert rows == expected
+    assert blocked_test_rows(tmp_path) == expected
