@@ -10,7 +10,7 @@ import ast
 import fnmatch
 import os
 from dataclasses import dataclass
-from typing import Dict, Iterable, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from flake8_asyncloop.analysis.names import ImportTable
 
@@ -109,16 +109,35 @@ def fixture_spec(func: ast.AST, imports: ImportTable) -> Optional[FixtureSpec]:
     return None
 
 
-def requested_fixtures(func: ast.AST) -> Tuple[str, ...]:
-    """The fixtures a def asks pytest for: its parameters without defaults, minus a
-    method's ``self`` or ``cls`` (a first parameter named so)."""
+def requested_parameters(func: ast.AST, in_class: bool) -> List[ast.arg]:
+    """The parameters pytest fills with fixtures, in order.
+
+    Mirrors pytest's ``getfuncargnames``: positional-or-keyword and keyword-only parameters
+    without a default, minus ``self``/``cls`` of a method that is not a staticmethod.
+    """
     args: ast.arguments = func.args  # type: ignore[attr-defined]
     positional = args.posonlyargs + args.args
-    names = [a.arg for a in positional[: len(positional) - len(args.defaults)]]
-    names += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
-    if names and names[0] in ("self", "cls"):
+    first_default = len(positional) - len(args.defaults)
+    names = args.args[: max(first_default - len(args.posonlyargs), 0)]
+    names = names + [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    if in_class and not args.posonlyargs and not is_staticmethod(func):
         names = names[1:]
-    return tuple(names)
+    return names
+
+
+def requested_fixtures(func: ast.AST) -> Tuple[str, ...]:
+    """The names of ``requested_parameters``, for a def whose class is not at hand: a first
+    parameter named ``self`` or ``cls`` marks a method."""
+    positional = func.args.posonlyargs + func.args.args  # type: ignore[attr-defined]
+    in_class = bool(positional) and positional[0].arg in ("self", "cls")
+    return tuple(a.arg for a in requested_parameters(func, in_class))
+
+
+def is_staticmethod(func: ast.AST) -> bool:
+    return any(
+        isinstance(d, ast.Name) and d.id == "staticmethod"
+        for d in getattr(func, "decorator_list", ())
+    )
 
 
 def decorator_words(func: ast.AST) -> Dict[str, bool]:

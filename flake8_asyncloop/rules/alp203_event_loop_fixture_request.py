@@ -20,7 +20,7 @@ from flake8_asyncloop.analysis.event_loop_migration import names_event_loop
 from flake8_asyncloop.analysis.loop_scopes import Unknown, asyncio_marks, mark_loop_scope
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, GET_RUNNING_LOOP
 from flake8_asyncloop.analysis.names import may_end_with
-from flake8_asyncloop.analysis.testcode import scope_value
+from flake8_asyncloop.analysis.testcode import requested_parameters, scope_value
 from flake8_asyncloop.findings import (
     AddImport,
     Edit,
@@ -484,7 +484,7 @@ class EventLoopFixtureRequest(Rule):
             return False
         if scope.role != scopes.TEST or yields(func) is not None:
             return False
-        requested = _requested_parameters(func, in_class=scope.enclosing_class() is not None)
+        requested = requested_parameters(func, in_class=scope.enclosing_class() is not None)
         if requested[-1] is not param:
             return False
         file = self.file
@@ -512,33 +512,10 @@ class EventLoopFixtureRequest(Rule):
 
 def _requested_parameter(func: ast.AST, in_class: bool) -> Optional[ast.arg]:
     """The ``event_loop`` parameter pytest would fill with a fixture, if there is one."""
-    for arg in _requested_parameters(func, in_class):
+    for arg in requested_parameters(func, in_class):
         if arg.arg == EVENT_LOOP_FIXTURE:
             return arg
     return None
-
-
-def _requested_parameters(func: ast.AST, in_class: bool) -> List[ast.arg]:
-    """The parameters pytest fills with fixtures, in order.
-
-    Mirrors pytest's ``getfuncargnames``: positional-or-keyword and keyword-only parameters
-    without a default, minus ``self``/``cls`` of a method that is not a staticmethod.
-    """
-    args: ast.arguments = func.args  # type: ignore[attr-defined]
-    positional = args.posonlyargs + args.args
-    first_default = len(positional) - len(args.defaults)
-    names = args.args[: max(first_default - len(args.posonlyargs), 0)]
-    names = names + [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
-    if in_class and not args.posonlyargs and not _is_staticmethod(func):
-        names = names[1:]
-    return names
-
-
-def _is_staticmethod(func: ast.AST) -> bool:
-    return any(
-        isinstance(d, ast.Name) and d.id == "staticmethod"
-        for d in getattr(func, "decorator_list", ())
-    )
 
 
 def _parametrizes_event_loop(func: ast.AST, resolve) -> bool:

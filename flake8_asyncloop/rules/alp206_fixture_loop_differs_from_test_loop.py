@@ -34,6 +34,7 @@ from flake8_asyncloop.analysis.testcode import (
     decorator_words,
     fixture_spec,
     keyword,
+    requested_parameters,
 )
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.context.conftest_facts import fixture_def
@@ -318,7 +319,7 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         # some is the test's own loop scope worked out.
         candidates = []
         parametrized = None
-        for param in _requested_parameters(node, in_class=scope.enclosing_class() is not None):
+        for param in requested_parameters(node, in_class=scope.enclosing_class() is not None):
             found = self._loop_bound_fixture(param.arg, scope)
             if found is None:
                 continue
@@ -493,24 +494,6 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         # As seen from the test's directory: ``conftest.py``, ``../conftest.py``.
         shown = os.path.relpath(fixture.path, os.path.dirname(os.path.abspath(self.file.filename)))
         return f"{shown}:{fixture.line}"
-
-
-def _requested_parameters(func: ast.AST, in_class: bool) -> List[ast.arg]:
-    """Parameters pytest fills with fixtures: those without defaults, minus ``self``/``cls``."""
-    args: ast.arguments = func.args  # type: ignore[attr-defined]
-    positional = args.posonlyargs + args.args
-    without_default = positional[: len(positional) - len(args.defaults)]
-    names = without_default + [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
-    if in_class and names and not _is_staticmethod(func):
-        names = names[1:]
-    return names
-
-
-def _is_staticmethod(func: ast.AST) -> bool:
-    return any(
-        isinstance(d, ast.Name) and d.id == "staticmethod"
-        for d in getattr(func, "decorator_list", ())
-    )
 
 
 def _may_bring_fixtures(statements: List[ast.stmt]) -> bool:
