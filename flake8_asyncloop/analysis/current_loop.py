@@ -10,7 +10,7 @@ onto a loop of its own.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, List, Set
+from typing import TYPE_CHECKING, Dict, List, Set
 
 from flake8_asyncloop.analysis.scopes import Scope
 from flake8_asyncloop.analysis.testcode import decorator_words, is_autouse, requested_fixtures
@@ -35,7 +35,19 @@ KNOWN_SYNC_FIXTURES = frozenset(
 def pytest_asyncio_loop_may_be_current(file: "FileState", scope: Scope) -> bool:
     """True when an async fixture may be set up while the def of ``scope`` runs: one among
     the fixtures it requests or the autouse ones in sight (or what they request in turn),
-    or such a fixture the linter cannot see (it may be async)."""
+    or such a fixture the linter cannot see (it may be async). Answered once per def for
+    every rule that asks (ALP105, ALP304)."""
+    answers: Dict[ast.AST, bool] = file.module.derived.setdefault(_ANSWERS, {})
+    answer = answers.get(scope.node)
+    if answer is None:
+        answer = answers[scope.node] = _may_be_current(file, scope)
+    return answer
+
+
+_ANSWERS = "current_loop.answers"
+
+
+def _may_be_current(file: "FileState", scope: Scope) -> bool:
     module = file.module
     project = file.project
     # Words in its decorators: parametrized names (no fixtures), or ``usefixtures`` ones.

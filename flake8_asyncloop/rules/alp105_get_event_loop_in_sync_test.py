@@ -56,10 +56,8 @@ class _Function:
 
     checked: bool
     parent: Optional["_Function"]
-    # The test or fixture the def belongs to, and (worked out at its first finding) whether
-    # an async fixture keeps pytest-asyncio's loop current while it runs.
+    # The test or fixture the def belongs to (asked about the current loop at a finding).
     owner: Optional[scopes.Scope] = None
-    loop_current: Optional[bool] = None
     loads: Counter = field(default_factory=Counter)
     stores: Counter = field(default_factory=Counter)
     getter_calls: int = 0
@@ -485,11 +483,7 @@ class GetEventLoopInSyncTest(Rule):
         top = function
         while top.parent is not None:
             top = top.parent
-        if top.owner is None:
-            return False
-        if top.loop_current is None:
-            top.loop_current = pytest_asyncio_loop_may_be_current(self.file, top.owner)
-        return top.loop_current
+        return top.owner is not None and pytest_asyncio_loop_may_be_current(self.file, top.owner)
 
     def _is_guarded(self, node: ast.AST) -> bool:
         return any(first <= node.lineno <= last for first, last in self._guarded)
