@@ -185,7 +185,7 @@ class Engine:
 
     def __init__(self, rules: Iterable[Type[Rule]]) -> None:
         self.rules = tuple(rules)
-        self._plans: Dict[Tuple[Type[Rule], ...], "_Plan"] = {}
+        self._plans: Dict[Tuple[Tuple[Type[Rule], ...], Tuple[str, ...]], "_Plan"] = {}
 
     def check(
         self,
@@ -208,9 +208,11 @@ class Engine:
         if source is not None:
             classes = tuple(r for r in _triggered(classes, source) if r.applies_to(source, file))
         if classes:
-            plan = self._plans.get(classes)
+            # The user's loop-bound names add callees to the rules that look for them.
+            key = (classes, options.loop_bound_names)
+            plan = self._plans.get(key)
             if plan is None:
-                plan = self._plans[classes] = _Plan(classes)
+                plan = self._plans[key] = _Plan(classes, options)
             for component in plan.components:
                 file.components[component] = component(file)
             active: List[Listener] = list(file.components.values())
@@ -286,7 +288,7 @@ class _Plan:
     once per list of rules, not once per file.
     """
 
-    def __init__(self, rules: Sequence[Type[Rule]]) -> None:
+    def __init__(self, rules: Sequence[Type[Rule]], options: Options = DEFAULT_OPTIONS) -> None:
         # Components first, each once, in the order the rules name them: they are fed ahead
         # of every rule, so a rule's handler sees them up to date.
         components: Dict[Type[Component], None] = {}
@@ -297,6 +299,18 @@ class _Plan:
         listeners: List[Type[Listener]] = [*self.components, *rules]
         self.visit = self._table(listeners, "visit")
         self.leave = self._table(listeners, "leave")
+        # ``visit_Call`` handlers that name their callees (``Listener.call_names``) are
+        # called on those calls only: most calls of a module concern none of the rules.
+        calls = self.visit.get(ast.Call, ())
+        names_of = {index: listeners[index].callees(options) for _, index in calls}
+        self.every_call = tuple(entry for entry in calls if names_of[entry[1]] is None)
+        self.by_callee: Dict[str, List[Tuple[Callable[[Listener, ast.AST], None], int]]] = {}
+        for entry in calls:
+            for name in names_of[entry[1]] or ():
+                self.by_callee.setdefault(name, []).append(entry)
+        self.calls_by_callee = len(self.every_call) < len(calls)
+        # Filled as the walks of files meet callee names (see ``_Walker._call_handlers``).
+        self.call_steps: Dict[object, Optional[_Handlers]] = {}
         # Node types some handler leaves, and those the walk itself must leave (scopes,
         # bindings): only these get a second stack entry.
         self.leave_types = frozenset(self.leave) | _NEEDS_LEAVE
@@ -314,6 +328,14 @@ class _Plan:
                 function = getattr(rule, f"{kind}_{node_type}")
                 by_type.setdefault(getattr(ast, node_type), []).append((function, index))
         return {t: tuple(entries) for t, entries in by_type.items()}
+
+    def call_handlers(self, names: Tuple[str, ...]) -> _Handlers:
+        """The ``visit_Call`` handlers for a call whose callee goes by ``names``, in the
+        order of the listeners."""
+        entries = set(self.every_call)
+        for name in names:
+            entries.update(self.by_callee.get(name, ()))
+        return tuple(sorted(entries, key=lambda entry: entry[1]))
 
 
 class _Walker:
@@ -333,6 +355,7 @@ class _Walker:
         # tables while every rule is still active, this file's after one failed.
         self.steps = plan.steps
         self.leave = plan.leave_steps
+        self.call_steps = plan.call_steps
 
     def _step(self, node_type: type) -> _Step:
         """What the walk does at a node of this type: its child fields, the scope or import
@@ -340,10 +363,37 @@ class _Walker:
         fields = _FIELDS.get(node_type)
         if fields is None:
             fields = _FIELDS[node_type] = child_fields(node_type)
+        kind = _ENTERING.get(node_type)
         handlers = self._active(self.plan.visit.get(node_type))
+        if node_type is ast.Call and self.plan.calls_by_callee:
+            kind, handlers = _CALL, None  # chosen at each call (``_call_handlers``)
         leaves = node_type in self.plan.leave_types
-        step = self.steps[node_type] = (fields, _ENTERING.get(node_type), handlers, leaves)
+        step = self.steps[node_type] = (fields, kind, handlers, leaves)
         return step
+
+    def _call_handlers(self, call: ast.Call) -> Optional[_Handlers]:
+        """The ``visit_Call`` handlers for this call, by its callee's last name."""
+        func = call.func
+        func_type = func.__class__
+        key: object
+        if func_type is ast.Attribute:
+            key = func.attr  # type: ignore[attr-defined]
+        elif func_type is ast.Name:
+            key = func.id  # type: ignore[attr-defined]
+            qualified = self.file.resolve(func)
+            if qualified is not None:
+                last = qualified.rpartition(".")[2]
+                if last != key:
+                    key = (key, last)  # ``from asyncio import run as go``
+        else:
+            key = ""  # ``factory()()``, ``handlers[0]()``
+        handlers = self.call_steps.get(key, _UNSEEN)
+        if handlers is _UNSEEN:
+            names = key if key.__class__ is tuple else (key,)
+            handlers = self.call_steps[key] = self._active(
+                self.plan.call_handlers(names)  # type: ignore[arg-type]
+            )
+        return handlers  # type: ignore[return-value]
 
     def _active(self, entries: Optional[_Handlers]) -> Optional[_Handlers]:
         """The handlers of ``entries`` whose rules are still active; None for none."""
@@ -358,6 +408,7 @@ class _Walker:
         """Start tables of this file's own, to be filled without the failed rules."""
         self.steps = {}
         self.leave = {}
+        self.call_steps = {}
 
     def walk(self, tree: ast.AST) -> None:
         if not self.plan.walks:
@@ -387,7 +438,9 @@ class _Walker:
                 step = self._step(node_type)
             fields, kind, handlers, leaves = step
             if kind is not None:
-                if kind is _FUNCTION:
+                if kind is _CALL:
+                    handlers = self._call_handlers(node)  # type: ignore[arg-type]
+                elif kind is _FUNCTION:
                     file.enter_function(node)
                 elif kind is _IMPORT:
                     file.imports.add(node)  # type: ignore[arg-type]
@@ -458,6 +511,9 @@ _BINDING_TYPES = frozenset(_BINDING_NODES)
 _NEEDS_LEAVE = _SCOPE_TYPES | _BINDING_TYPES
 # What the walk does on entering a node, before the rules see it.
 _FUNCTION, _CLASS, _LAMBDA, _IMPORT = "function", "class", "lambda", "import"
+# A call whose handlers depend on its callee (see ``_Plan.by_callee``).
+_CALL = "call"
+_UNSEEN = object()
 _ENTERING = {
     ast.FunctionDef: _FUNCTION,
     ast.AsyncFunctionDef: _FUNCTION,

@@ -12,12 +12,23 @@ import ast
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Dict, List, Mapping, Optional, Tuple, Type
+from typing import (
+    TYPE_CHECKING,
+    ClassVar,
+    Dict,
+    FrozenSet,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    Type,
+)
 
 from flake8_asyncloop.findings import Finding, Fix, Safety, Span
 
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
+    from flake8_asyncloop.options import Options
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,16 @@ class Listener:
     ``leave_FunctionDef``)."""
 
     _handlers: ClassVar[Optional[Dict[str, List[str]]]] = None
+    # The calls ``visit_Call`` acts on, by the callee's last name: ``name`` in
+    # ``a.b.name(...)``, and for a bare ``name(...)`` the name or, when it was imported, the
+    # last part of what it was imported as. The walk then calls the handler on those calls
+    # only (and may on others: the handler still checks). None: on every call.
+    call_names: ClassVar[Optional[FrozenSet[str]]] = None
+
+    @classmethod
+    def callees(cls, options: "Options") -> Optional[FrozenSet[str]]:
+        """``call_names`` under these settings (a rule whose names the user extends adds them)."""
+        return cls.call_names
 
     @classmethod
     def handlers(cls) -> Dict[str, List[str]]:

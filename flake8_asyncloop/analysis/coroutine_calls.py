@@ -171,6 +171,9 @@ class CoroutineBookkeeping(Component):
     imports, defs...); a ``Name`` only records that it is read.
     """
 
+    # ``visit_Call`` looks for attributes set by name (``setattr``, ``patch.object``...).
+    call_names = _PATCHERS | _STRING_PATCHERS
+
     def __init__(self, file: "FileState") -> None:
         super().__init__(file)
         self.namespace = Namespace(scopes.MODULE, None)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ast
 import sys
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import TYPE_CHECKING, FrozenSet, Iterable, Optional
 
 from flake8_asyncloop.analysis.loops import loop_origin
 from flake8_asyncloop.analysis.testcode import SCOPES, keyword, scope_value
@@ -142,6 +142,13 @@ def binds_at_construction(constructor: str) -> bool:
     """True when the object takes its loop in the constructor. Names added by the user are
     assumed to bind on first use, the kind that needs a wider scope to go wrong."""
     return constructor in AT_CONSTRUCTION
+
+
+def loop_bound_call_names(extra_names: Iterable[str] = ()) -> FrozenSet[str]:
+    """The last names of the calls ``loop_bound_call`` can answer for (``call_names``)."""
+    return frozenset(
+        {name.rpartition(".")[2] for name in (*BUILT_IN, *extra_names)} | {"create_future"}
+    )
 
 
 def loop_bound_call(call: ast.Call, file: "FileState") -> Optional[str]:

@@ -41,6 +41,7 @@ class NestedLoopRun(Rule):
     # Needed in the text for a finding: asyncio.run, run_until_complete, run_forever,
     # Runner, getfixturevalue
     trigger_words = ("run", "Runner", "getfixturevalue")
+    call_names = _LAST_NAMES
     message = "{call} inside async def always fails while the loop runs: {advice}"
     fix_safety = Safety.SAFE
     test_code_only = False

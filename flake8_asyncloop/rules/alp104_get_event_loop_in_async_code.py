@@ -18,6 +18,7 @@ class GetEventLoopInAsyncCode(Rule):
     assumes_pytest_asyncio = False
     # Needed in the text for a finding: the one call reported
     trigger_words = ("get_event_loop",)
+    call_names = frozenset({"get_event_loop"})
     message = "get_event_loop() inside async def: use asyncio.get_running_loop()"
     fix_safety = Safety.SAFE
     test_code_only = False

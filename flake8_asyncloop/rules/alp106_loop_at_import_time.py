@@ -30,6 +30,9 @@ class LoopAtImportTime(Rule):
     name = "loop-at-import-time"
     # Needed in the text for a finding: get/new_event_loop, asyncio.run, run_until_complete
     trigger_words = ("_event_loop", "run")
+    call_names = frozenset(
+        {name.rpartition(".")[2] for name in _LOOP_CALLS} | {_RUN_UNTIL_COMPLETE}
+    )
     message = (
         "{call} at import time: the loop is not the one tests run on; "
         "move it into a fixture or test"

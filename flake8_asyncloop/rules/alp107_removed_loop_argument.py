@@ -21,6 +21,7 @@ class RemovedLoopArgument(Rule):
     components = (ExpectedFailures,)
     # Needed in the text for a finding: the ``loop=`` keyword
     trigger_words = ("loop",)
+    call_names = frozenset(name.rpartition(".")[2] for name in REMOVED_LOOP_NAMES)
     message = "{call}() does not take loop= since Python 3.10 (TypeError): remove the argument"
     fix_safety = Safety.SAFE
     test_code_only = False

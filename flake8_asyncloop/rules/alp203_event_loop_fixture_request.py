@@ -82,6 +82,7 @@ class EventLoopFixtureRequest(Rule):
     name = "event-loop-fixture-request"
     # Needed in the text for a finding: only requests of ``event_loop`` are reported
     trigger_words = ("event_loop",)
+    call_names = _LAST_NAMES
     message = "`event_loop` fixture requested: {problem}; {action}"
     fix_safety = Safety.SAFE
 

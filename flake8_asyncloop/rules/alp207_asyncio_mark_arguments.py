@@ -28,6 +28,7 @@ class AsyncioMarkArguments(Rule):
     message = "asyncio mark {problem}; {action}"
     fix_safety = Safety.SAFE
     trigger_words = ("asyncio",)
+    call_names = frozenset({"asyncio"})  # ``pytest.mark.asyncio(...)``
 
     what = """
     Flags `pytest.mark.asyncio(...)` given arguments pytest-asyncio 1.x does not accept: a

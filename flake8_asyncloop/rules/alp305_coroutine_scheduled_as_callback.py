@@ -54,6 +54,7 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
         "add_done_callback",
         "atexit",
     )
+    call_names = _LAST_NAMES
     message = (
         "callback {callback} returns a coroutine that {method}() never awaits: "
         "the async code never runs"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, FrozenSet
 
 from flake8_asyncloop.analysis.loop_bound import (
     binds_at_construction,
     import_lifetime,
     loop_bound_call,
+    loop_bound_call_names,
     outlives_test_loops,
 )
 from flake8_asyncloop.analysis.text_gates import mentions_loop_bound_constructor
@@ -16,6 +17,7 @@ from flake8_asyncloop.rule import Bad, Good, Rule
 
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
+    from flake8_asyncloop.options import Options
 
 
 class LoopBoundObjectAtImport(Rule):
@@ -25,6 +27,10 @@ class LoopBoundObjectAtImport(Rule):
         "{constructor}() built at import time is bound to one event loop, but tests run on "
         "loops of their own; build it in a fixture or in the test"
     )
+
+    @classmethod
+    def callees(cls, options: "Options") -> FrozenSet[str]:
+        return loop_bound_call_names(options.loop_bound_names)
 
     @classmethod
     def applies_to(cls, source: str, file: "FileState") -> bool:

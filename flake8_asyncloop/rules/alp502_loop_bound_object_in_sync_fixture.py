@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, Iterable, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.loop_bound import (
     binds_at_construction,
     loop_bound_call,
+    loop_bound_call_names,
     outlives_test_loops,
 )
 from flake8_asyncloop.analysis.scopes import Scope
@@ -17,6 +18,7 @@ from flake8_asyncloop.rule import Bad, Good, Rule
 
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
+    from flake8_asyncloop.options import Options
 
 _PYTEST_ASYNCIO = "pytest_asyncio"
 
@@ -28,6 +30,10 @@ class LoopBoundObjectInSyncFixture(Rule):
         "{constructor}() built in sync fixture '{fixture}' {problem}; "
         "build it in an async fixture on the loop its tests run on"
     )
+
+    @classmethod
+    def callees(cls, options: "Options") -> FrozenSet[str]:
+        return loop_bound_call_names(options.loop_bound_names)
 
     @classmethod
     def applies_to(cls, source: str, file: "FileState") -> bool:
