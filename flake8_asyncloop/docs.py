@@ -181,7 +181,8 @@ def _where_it_runs(rule: Type[Rule]) -> str:
         where += (
             " Silent where pytest-asyncio does not run the tests: the pytest config's `addopts`"
             " blocks it (`-p no:asyncio`), or the project's dependency files name another"
-            " runner (`aiomisc-pytest`, `pytest-aio`, `pytest-tornasync`, `pytest-trio`) and"
+            " runner (`aiomisc-pytest`, `pytest-aio`, `pytest-jupyter`, `pytest-tornasync`,"
+            " `pytest-trio`) and"
             " not pytest-asyncio."
         )
     return where

@@ -234,15 +234,46 @@ AIOHTTP_PLUGIN = {
         """,
 }
 
+# jupyter_client's layout: pytest-jupyter collects coroutine tests and runs them itself.
+JUPYTER_TEST = """
+    class TestClient:
+        async def test_execute(self, kc):
+            assert await kc.execute("1") is not None
+    """
+JUPYTER_PLUGIN = {
+    "pyproject.toml": "[tool.pytest.ini_options]\nxfail_strict = true\n",
+    "tests/conftest.py": 'pytest_plugins = ["pytest_jupyter", "pytest_jupyter.jupyter_client"]\n',
+    "tests/test_client.py": JUPYTER_TEST,
+}
+# jupyter_server's: the conftest loads the project's own plugin module, which loads it.
+JUPYTER_SERVER_PLUGIN = {
+    "pyproject.toml": "[tool.pytest.ini_options]\nxfail_strict = true\n",
+    "myserver/__init__.py": "",
+    "myserver/pytest_plugin.py": 'pytest_plugins = ["pytest_jupyter.jupyter_server"]\n',
+    "tests/conftest.py": 'pytest_plugins = ["myserver.pytest_plugin"]\n',
+    "tests/test_client.py": JUPYTER_TEST,
+}
+
 
 @pytest.mark.parametrize(
     "files",
-    [ANYIO_SUITE, ANYIO_MARKED_TESTS, TRIO_SUITE, TRIO_MODE_ONLY, AIOHTTP_PLUGIN],
-    ids=["anyio-backend-fixture", "anyio-marked-tests", "pytest-trio", "trio-mode", "aiohttp"],
+    [
+        ANYIO_SUITE, ANYIO_MARKED_TESTS, TRIO_SUITE, TRIO_MODE_ONLY, AIOHTTP_PLUGIN,
+        JUPYTER_PLUGIN, JUPYTER_SERVER_PLUGIN,
+    ],
+    ids=[
+        "anyio-backend-fixture", "anyio-marked-tests", "pytest-trio", "trio-mode", "aiohttp",
+        "pytest-jupyter", "pytest-jupyter-through-a-project-plugin",
+    ],
 )
 def test_suites_run_by_other_plugins_give_no_401_or_402(files, tmp_path: Path) -> None:
     lay_out(tmp_path, files)
     assert findings(tmp_path, NOT_RUN_CODES) == []
+
+
+def test_the_jupyter_suite_without_its_plugin_is_reported(tmp_path: Path) -> None:
+    lay_out(tmp_path, {**JUPYTER_PLUGIN, "tests/conftest.py": ""})
+    assert findings(tmp_path, NOT_RUN_CODES) == [("tests/test_client.py", 2, "ALP401")]
 
 
 # -- unittest ------------------------------------------------------------------------------

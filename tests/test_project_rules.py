@@ -312,6 +312,9 @@ HELD_BY_ANY_RUNNER = {("tests/test_it.py", 5, 12, "ALP104")}
          HELD_BY_ANY_RUNNER),
         ({"requirements-dev.txt": "pytest\naiomisc_pytest==1.2\n"}, HELD_BY_ANY_RUNNER),
         ({"requirements/test.in": "pytest-aio\n"}, HELD_BY_ANY_RUNNER),
+        # jupyter_client's: pytest-jupyter runs its coroutine tests
+        ({"pyproject.toml": '[project.optional-dependencies]\ntest = ["pytest-jupyter[client]"]\n'},
+         HELD_BY_ANY_RUNNER),
         # both named: pytest-asyncio is there and runs what the other plugin leaves
         ({"requirements-dev.txt": "aiomisc-pytest\npytest-asyncio\n"}, PYTEST_ASYNCIO_RUNS),
         ({"setup.py": 'extras_require={"test": ["pytest_asyncio", "pytest-trio"]}\n'},

@@ -44,6 +44,7 @@ RUNNER_MODULES = frozenset(
 # Words in plugin names (pytest_plugins, -p) of plugins that run async tests.
 RUNNER_PLUGIN_WORDS = (
     "anyio", "trio", "curio", "aiohttp", "tornasync", "tornado", "twisted", "asyncio_cooperative",
+    "pytest_jupyter",
 )
 # Fixtures whose request says another plugin runs the test: anyio's, pytest-trio's,
 # pytest-aiohttp's (``loop`` is its historical name) and pytest-tornasync's.
@@ -387,6 +388,9 @@ def _project_test_runner(project: ProjectContext) -> Optional[str]:
         facts = conftest_facts(path)  # a plugin module reads like a conftest.py
         if facts is not None and (facts.handles_coroutines or facts.uses_anyio):
             return f"the plugin {os.path.basename(path)} collects or runs the tests"
+        plugin = runner_plugin(facts.plugins) if facts is not None else None
+        if plugin is not None:
+            return f"the plugin {os.path.basename(path)} loads {plugin}"
     return None
 
 

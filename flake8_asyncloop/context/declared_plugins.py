@@ -14,9 +14,12 @@ import os
 from typing import Dict, Optional, Tuple
 
 PYTEST_ASYNCIO = "pytest-asyncio"
-# Plugins that run asyncio (or trio) tests without pytest-asyncio. Not pytest-aiohttp: since
-# 1.0 it depends on pytest-asyncio and runs through it.
-OTHER_RUNNERS = ("aiomisc-pytest", "pytest-aio", "pytest-tornasync", "pytest-trio")
+# Plugins that run asyncio (or trio) tests without pytest-asyncio (pytest-jupyter collects
+# coroutine tests and runs them on its own loop). Not pytest-aiohttp: since 1.0 it depends
+# on pytest-asyncio and runs through it.
+OTHER_RUNNERS = (
+    "aiomisc-pytest", "pytest-aio", "pytest-jupyter", "pytest-tornasync", "pytest-trio",
+)
 
 _FILES = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "Pipfile", "noxfile.py")
 _REQUIREMENT_DIRS = ("requirements", "requirements.d", "reqs")

@@ -48,7 +48,8 @@ class AsyncTestNotRun(Rule):
     asyncio mark: none on the function, on its class (decorator or class-body `pytestmark`)
     or in the module's `pytestmark`. It stays silent wherever something else may run the
     test: auto mode; anyio or trio marks, `anyio_backend` parametrization or fixtures, and
-    plugins such as pytest-trio, pytest-aiohttp or pytest-tornasync; unittest-style base
+    plugins such as pytest-trio, pytest-aiohttp, pytest-tornasync or pytest-jupyter (loaded
+    through `pytest_plugins`, or the project's own plugin modules); unittest-style base
     classes; conftest hooks that collect or mark tests; and decorators it cannot see into.
     """
     why = """
