@@ -14,6 +14,7 @@ from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, FIXTURE_ORIGIN, 
 from flake8_asyncloop.analysis.module_index import ModuleIndex
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.scopes import Scope, parameter_names
+from flake8_asyncloop.analysis.static_branches import BODY, ORELSE, dead_branch
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.analysis.testcode import (
     class_kind,
@@ -448,6 +449,10 @@ class _Walker:
                     file.enter_class(node)  # type: ignore[arg-type]
                 elif kind is _LAMBDA:
                     file.enter_lambda(node)  # type: ignore[arg-type]
+                elif kind is _IF:
+                    dead = dead_branch(node, file)  # type: ignore[arg-type]
+                    if dead is not None:
+                        fields = _LIVE_IF_FIELDS[dead]  # code that never runs is not walked
             if handlers is not None:
                 for handler, index in handlers:
                     try:
@@ -514,6 +519,9 @@ _FUNCTION, _CLASS, _LAMBDA, _IMPORT = "function", "class", "lambda", "import"
 # A call whose handlers depend on its callee (see ``_Plan.by_callee``).
 _CALL = "call"
 _UNSEEN = object()
+# An ``if`` whose test the source fixes (see ``static_branches``): its other branch is skipped.
+_IF = "if"
+_LIVE_IF_FIELDS = {BODY: ("orelse", "test"), ORELSE: ("body", "test")}
 _ENTERING = {
     ast.FunctionDef: _FUNCTION,
     ast.AsyncFunctionDef: _FUNCTION,
@@ -521,6 +529,7 @@ _ENTERING = {
     ast.Lambda: _LAMBDA,
     ast.Import: _IMPORT,
     ast.ImportFrom: _IMPORT,
+    ast.If: _IF,
 }
 _Step = Tuple[Tuple[str, ...], Optional[str], Optional[_Handlers], bool]
 # The walk's own copy of the child fields: only ast node types are ever keys, so a miss

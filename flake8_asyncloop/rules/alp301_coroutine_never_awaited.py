@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, List, Optional
+from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.coroutine_calls import (
@@ -15,6 +15,7 @@ from flake8_asyncloop.analysis.coroutine_calls import (
     binding_of,
 )
 from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
+from flake8_asyncloop.analysis.names import dotted_name
 from flake8_asyncloop.analysis.text_gates import imports_project_coroutines, may_make_coroutines
 from flake8_asyncloop.findings import AwaitExpression, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -133,7 +134,11 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     `assertRaises` / `assertWarns`, and any context manager whose name says "raise", "warn"
     or "suppress" (`check_warnings`, `contextlib.suppress`); there the call is made for its
     exception or warning. A coroutine used as an `if` or `while` condition is not checked. A
-    coroutine returned or yielded by a sync fixture or test is ALP304's.
+    call inside an `if` that asks `iscoroutinefunction()` of the same callee is left alone
+    (code written for both kinds), and so is any branch the source fixes: `if True: ...
+    else: ...`, or a test of an upper-case module flag bound once to `True` or `False`
+    (`_IS_SYNC = False`), as code generated in a sync and an async flavour has. A coroutine
+    returned or yielded by a sync fixture or test is ALP304's.
     """
     examples = (
         Bad(
@@ -464,6 +469,45 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
             reason="a local def shadows the imported name; the module's attribute is patched",
             runs=True,
         ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+            _IS_SYNC = False
+
+
+            @pytest.mark.asyncio
+            async def test_pause():
+                if _IS_SYNC:
+                    asyncio.sleep(0)  # the sync flavour's line, generated from this one
+                else:
+                    await asyncio.sleep(0)
+            """,
+            reason="the branch never runs: the module's flag says so",
+            runs=True,
+        ),
+        Good(
+            """
+            import inspect
+
+
+            class Connection:
+                async def close(self):
+                    return None
+
+                def __del__(self):
+                    if not inspect.iscoroutinefunction(self.close):
+                        self.close()
+
+
+            def test_dropped_connection():
+                Connection()
+            """,
+            reason="called only where it is not a coroutine function",
+            runs=True,
+        ),
     )
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -472,6 +516,13 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
         # arguments raises TypeError before any coroutine exists, and tests of "never
         # awaited" warnings drop coroutines on purpose.
         self._expected = self.file.components[ExpectedFailures]
+        # ``if not iscoroutinefunction(self.close): self.close()``: (callee, first line, last
+        # line) of the ``if`` statements that ask whether a callee is a coroutine function.
+        self._checked_callees: List[Tuple[str, int, int]] = []
+
+    def visit_If(self, node: ast.If) -> None:
+        for callee in _callees_checked_for_coroutines(node.test):
+            self._checked_callees.append((callee, node.lineno, node.end_lineno or node.lineno))
 
     # -- where a coroutine gets lost ------------------------------------------------------------
     def visit_Expr(self, node: ast.Expr) -> None:
@@ -503,6 +554,8 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     def _consider(self, value: ast.AST, effect: str, unused_name: Optional[str] = None) -> None:
         if self._expected.blocks or value.__class__ is not ast.Call:
             return
+        if self._checked_callees and self._checks_for_coroutine(value):  # type: ignore[arg-type]
+            return
         pending = self.coroutine_call(value)
         if pending is None:
             return
@@ -510,6 +563,16 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
         in_async = scope.kind == scopes.FUNCTION and scope.is_async
         candidate = _Candidate(value, pending, effect, in_async, unused_name)  # type: ignore
         self._candidates.append(candidate)
+
+    def _checks_for_coroutine(self, call: ast.Call) -> bool:
+        """The call sits in an ``if`` that asks whether its callee is a coroutine function:
+        code made for both kinds calls it only where it is not one."""
+        callee = dotted_name(call.func)
+        line = call.lineno
+        return callee is not None and any(
+            name == callee and first <= line <= last
+            for name, first, last in self._checked_callees
+        )
 
     # -- deciding, once every binding is known ------------------------------------------------
     def leave_Module(self, node: ast.Module) -> None:
@@ -527,6 +590,19 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
             advice = _AWAIT if candidate.in_async else _RUN
             label = candidate.pending.label
             self.report(candidate.call, fix, call=label, effect=candidate.effect, advice=advice)
+
+
+def _callees_checked_for_coroutines(test: ast.AST) -> Iterator[str]:
+    """``f`` for each ``iscoroutinefunction(f)`` the test of an ``if`` asks (through ``not``,
+    ``and`` and ``or``), ``f`` a dotted name."""
+    for value in _tested_values(test):
+        if isinstance(value, ast.Call) and len(value.args) == 1:
+            func = value.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name == "iscoroutinefunction":
+                callee = dotted_name(value.args[0])
+                if callee is not None:
+                    yield callee
 
 
 def _tested_values(test: ast.AST) -> Iterator[ast.AST]:

@@ -1,0 +1,108 @@
+"""Branches of an ``if`` that can never run, as the source itself says.
+
+Code generated for both a sync and an async flavour keeps the other flavour's branch behind a
+constant: ``if True:  # ASYNC ... else: ...`` (psycopg), or a module flag
+``_IS_SYNC = False`` and ``if _IS_SYNC: ...`` (pymongo). What such a branch calls never
+happens, so nothing in it is reported. Only what cannot change is read: a literal, or an
+upper-case module name bound once, at module level, to ``True`` or ``False`` (a flag that
+code elsewhere rebinds with ``global`` hides findings here rather than inventing any).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Dict, Iterable, Optional
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
+
+BODY, ORELSE = "body", "orelse"
+_FLAGS = "static_branches.flags"
+
+
+def dead_branch(node: ast.If, file: "FileState") -> Optional[str]:
+    """``"body"`` or ``"orelse"``: the branch of ``node`` that never runs; None: either may."""
+    value = _static_value(node.test, file)
+    if value is None:
+        return None
+    return ORELSE if value else BODY
+
+
+def _static_value(test: ast.AST, file: "FileState") -> Optional[bool]:
+    """The truth of ``test`` when the source fixes it: a literal, a module flag, and ``not``,
+    ``and`` and ``or`` of them (``_IS_SYNC and connect`` is false whatever ``connect`` is)."""
+    test_type = test.__class__
+    if test_type is ast.Constant:
+        return bool(test.value)  # type: ignore[attr-defined]
+    if test_type is ast.Name:
+        name = test.id  # type: ignore[attr-defined]
+        function = file.function
+        if function is not None and name in function.params:
+            return None
+        return module_flags(file).get(name)
+    if test_type is ast.UnaryOp and test.op.__class__ is ast.Not:  # type: ignore[attr-defined]
+        value = _static_value(test.operand, file)  # type: ignore[attr-defined]
+        return None if value is None else not value
+    if test_type is ast.BoolOp:
+        # ``and`` is false if any operand is; ``or`` true if any is.
+        deciding = test.op.__class__ is ast.Or  # type: ignore[attr-defined]
+        values = [_static_value(operand, file) for operand in test.values]  # type: ignore
+        if deciding in values:
+            return deciding
+        if all(value is not None for value in values):
+            return not deciding
+    return None
+
+
+def module_flags(file: "FileState") -> Dict[str, bool]:
+    """Upper-case module names bound once at module level, to ``True`` or ``False``."""
+    derived = file.module.derived
+    flags = derived.get(_FLAGS)
+    if flags is None:
+        flags = derived[_FLAGS] = _flags(file.module.statements)
+    return flags  # type: ignore[no-any-return]
+
+
+def _flags(statements: Iterable[ast.stmt]) -> Dict[str, bool]:
+    bindings: Dict[str, int] = {}
+    values: Dict[str, bool] = {}
+    for statement in statements:
+        for name in _bound_names(statement):
+            bindings[name] = bindings.get(name, 0) + 1
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target, value = statement.targets[0], statement.value
+        elif isinstance(statement, ast.AnnAssign):
+            target, value = statement.target, statement.value  # type: ignore[assignment]
+        else:
+            continue
+        if (
+            isinstance(target, ast.Name)
+            and target.id.isupper()
+            and isinstance(value, ast.Constant)
+            and isinstance(value.value, bool)
+        ):
+            values[target.id] = value.value
+    return {name: value for name, value in values.items() if bindings.get(name) == 1}
+
+
+def _bound_names(statement: ast.stmt) -> Iterable[str]:
+    """Names a module-level statement binds (enough to see a flag bound twice)."""
+    targets: list = []
+    if isinstance(statement, ast.Assign):
+        targets = list(statement.targets)
+    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+        targets = [statement.target]
+    elif isinstance(statement, (ast.For, ast.AsyncFor)):
+        targets = [statement.target]
+    elif isinstance(statement, (ast.With, ast.AsyncWith)):
+        targets = [item.optional_vars for item in statement.items if item.optional_vars]
+    elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [statement.name]
+    elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+        return [(alias.asname or alias.name).split(".")[0] for alias in statement.names]
+    names = []
+    for target in targets:
+        for node in ast.walk(target):
+            if isinstance(node, ast.Name):
+                names.append(node.id)
+    return names

@@ -1,0 +1,122 @@
+"""Branches the source itself says never run are not walked, so nothing in them is reported.
+
+Code generated in a sync and an async flavour (pymongo's ``_IS_SYNC`` flag, psycopg's
+``if True:  # ASYNC``) keeps the other flavour's calls behind a constant test.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from typing import List
+
+import pytest
+
+from flake8_asyncloop.engine import Engine
+from flake8_asyncloop.rules import ALL_RULES
+
+ENGINE = Engine(ALL_RULES)
+
+
+def _alp301_lines(source: str) -> List[int]:
+    source = textwrap.dedent(source)
+    findings, errors = ENGINE.check(ast.parse(source), "tests/test_flavours.py", source=source)
+    assert not errors, errors
+    return [f.line for f in findings if f.code == "ALP301"]
+
+
+# The flag is bound below its use: module flags are read from the whole module first.
+HEADER = """\
+import asyncio
+
+
+async def fetch():
+    return 1
+
+
+def test_fetch():
+    if {test}:
+        fetch()
+    else:
+        fetch()
+
+
+{flag}
+"""
+
+
+@pytest.mark.parametrize(
+    ("flag", "test", "reported"),
+    [
+        # a literal
+        ("", "True", [10]),
+        ("", "False", [12]),
+        ("", "not 0", [10]),
+        # a module flag bound once to a bool, and what ``not``/``and``/``or`` make of it
+        ("_IS_SYNC = False", "_IS_SYNC", [12]),
+        ("_IS_SYNC = False", "not _IS_SYNC", [10]),
+        ("_IS_SYNC = False", "_IS_SYNC and connect", [12]),
+        ("_IS_SYNC = True", "_IS_SYNC or connect", [10]),
+        ("IS_ASYNC: bool = True", "IS_ASYNC", [10]),
+        # undecided: both branches may run
+        ("_IS_SYNC = False", "_IS_SYNC or connect", [10, 12]),
+        ("_IS_SYNC = True", "_IS_SYNC and connect", [10, 12]),
+        ("", "connect", [10, 12]),
+        # a flag bound twice, or not named like a constant, may change
+        ("_IS_SYNC = False\n_IS_SYNC = True", "_IS_SYNC", [10, 12]),
+        ("_IS_SYNC = False\nfor _IS_SYNC in (1, 2): pass", "_IS_SYNC", [10, 12]),
+        ("is_sync = False", "is_sync", [10, 12]),
+        ("_IS_SYNC = 0", "_IS_SYNC", [10, 12]),
+    ],
+)
+def test_a_branch_that_never_runs_reports_nothing(
+    flag: str, test: str, reported: List[int]
+) -> None:
+    assert _alp301_lines(HEADER.format(flag=flag, test=test)) == reported
+
+
+def test_a_parameter_named_like_the_flag_is_not_the_flag() -> None:
+    source = """\
+        _IS_SYNC = False
+
+        async def fetch():
+            return 1
+
+        def test_fetch(_IS_SYNC=True):
+            if _IS_SYNC:
+                fetch()
+        """
+    assert _alp301_lines(source) == [8]
+
+
+def test_an_elif_chain_is_followed() -> None:
+    source = """\
+        _IS_SYNC = False
+
+        async def fetch():
+            return 1
+
+        def test_fetch(kind):
+            if kind == "a":
+                fetch()
+            elif _IS_SYNC:
+                fetch()
+            else:
+                fetch()
+        """
+    assert _alp301_lines(source) == [8, 12]
+
+
+def test_defs_in_a_branch_that_never_runs_are_not_walked() -> None:
+    # pymongo defines the sync flavour's helpers only ``if not _IS_SYNC`` is false.
+    source = """\
+        _IS_SYNC = True
+
+        async def fetch():
+            return 1
+
+        if not _IS_SYNC:
+            def helper():
+                fetch()
+        """
+    assert _alp301_lines(source) == []
