@@ -1,10 +1,10 @@
 """Whether pytest-asyncio's loop is the current loop while a sync test or fixture runs.
 
-While one of its async fixtures is set up, pytest-asyncio keeps that fixture's loop current:
-``asyncio.get_event_loop()`` in a sync test or fixture that requests one (directly or through
-other fixtures), or under an autouse one, returns that loop, and what it runs there shares
-the loop with the async fixtures. Such code neither fails for want of a loop nor may be moved
-onto a loop of its own.
+While one of its async fixtures is set up (or a sync one made with ``pytest_asyncio.fixture``),
+pytest-asyncio keeps that fixture's loop current: ``asyncio.get_event_loop()`` in a sync test
+or fixture that requests one (directly or through other fixtures), or under an autouse one,
+returns that loop, and what it runs there shares the loop with the async fixtures. Such code
+neither fails for want of a loop nor may be moved onto a loop of its own.
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ def pytest_asyncio_loop_may_be_current(file: "FileState", scope: Scope) -> bool:
 
 
 _ANSWERS = "current_loop.answers"
+# A sync fixture made with ``@pytest_asyncio.fixture`` runs with pytest-asyncio's loop
+# current too (ipykernel's ``kernel``).
+_PYTEST_ASYNCIO = "pytest_asyncio"
 
 
 def _may_be_current(file: "FileState", scope: Scope) -> bool:
@@ -69,8 +72,8 @@ def _may_be_current(file: "FileState", scope: Scope) -> bool:
         seen.add(name)
         local = module.fixtures.get(name)
         if local:
-            for func, _ in local:
-                if isinstance(func, ast.AsyncFunctionDef):
+            for func, spec in local:
+                if isinstance(func, ast.AsyncFunctionDef) or spec.provider == _PYTEST_ASYNCIO:
                     return True
                 pending.extend(requested_fixtures(func))
             continue
@@ -78,7 +81,7 @@ def _may_be_current(file: "FileState", scope: Scope) -> bool:
         if not in_conftests:
             return True  # a plugin's fixture, or one the linter cannot see: may be async
         definition = in_conftests[-1]
-        if definition.is_async:
+        if definition.is_async or definition.provider == _PYTEST_ASYNCIO:
             return True
         pending.extend(definition.requests)
     return False

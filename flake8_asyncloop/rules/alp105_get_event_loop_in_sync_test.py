@@ -273,6 +273,25 @@ class GetEventLoopInSyncTest(Rule):
             """
             import asyncio
 
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture
+            def kernel():
+                return {"name": "python3"}
+
+
+            def test_kernel_loop(kernel):
+                loop = asyncio.get_event_loop()
+                assert loop.run_until_complete(asyncio.sleep(0, kernel["name"])) == "python3"
+            """,
+            reason="a sync fixture made with pytest_asyncio.fixture keeps its loop current too",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
 
             def test_runs_its_own():
                 assert asyncio.run(asyncio.sleep(0, 1)) == 1
