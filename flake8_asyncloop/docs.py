@@ -31,9 +31,11 @@ from flake8_asyncloop.rules import ALL_RULES
 DOCS_URL = "https://github.com/flake8-asyncloop/flake8-asyncloop/blob/main/docs/rules/{code}.md"
 GENERATOR = "python -m flake8_asyncloop.docs"
 
-# The findings shown on the rule pages are those for this pytest-asyncio version (the one the
-# rule catalog was checked against), so that the pages do not depend on what is installed.
+# The findings shown on the rule pages are those for these pytest-asyncio and pytest versions
+# (the ones the rule catalog was checked against), so that the pages do not depend on what is
+# installed.
 DOCS_PYTEST_ASYNCIO_VERSION = "1.5"
+DOCS_PYTEST_VERSION = (9, 2)
 
 _SAFETY_TEXT = {
     Safety.SAFE: "safe fix (`flake8-asyncloop fix`)",
@@ -108,7 +110,8 @@ def _config_file_findings(rule: Type[Rule], module: Path, directory: str) -> Lis
     from flake8_asyncloop.rules.alp208_loop_scope_config import config_results
 
     printed = []
-    for path, findings in config_results([str(module)], DOCS_PYTEST_ASYNCIO_VERSION):
+    found = config_results([str(module)], DOCS_PYTEST_ASYNCIO_VERSION, DOCS_PYTEST_VERSION)
+    for path, findings in found:
         shown = os.path.relpath(os.path.abspath(path), directory)
         printed += [_printed(shown, f) for f in findings if f.code == rule.code]
     return printed

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import pytest
 from support import child_environment, run_pytest_isolated, write_example
@@ -122,6 +122,21 @@ def test_old_pytest_asyncio_does_not_warn_about_the_unset_setting() -> None:
     config = PytestConfig(path="pytest.ini", section_line=1)
     assert LoopScopeConfig.config_findings(config, True, (0, 23)) == []
     assert len(LoopScopeConfig.config_findings(config, True, (1, 5))) == 1
+
+
+@pytest.mark.parametrize(
+    ("pytest_version", "shown"),
+    [((9, 2, 0), True), ((10, 0), True), (None, True), ((9, 1, 1), False), ((8, 4, 2), False)],
+)
+def test_the_unset_message_says_whether_pytest_shows_the_warning(
+    pytest_version: Optional[Tuple[int, ...]], shown: bool
+) -> None:
+    # Checked by running: pytest 9.2.0 prints the warning (INTERNALERROR under
+    # filterwarnings = error); 9.1.1, 9.0.3 and 8.4.2 print nothing and pass.
+    config = PytestConfig(path="pytest.ini", section_line=1)
+    (finding,) = LoopScopeConfig.config_findings(config, True, (1, 5), pytest_version)
+    assert ("hidden before pytest 9.2" not in finding.message) is shown
+    assert "warns on every run" in finding.message or not shown
 
 
 def _results(project: Path):

@@ -26,10 +26,18 @@ from flake8_asyncloop.rule import Bad, Good, Rule
 # pytest-asyncio 0.24 added the setting, and the warning when it is unset.
 FIRST_VERSION_WARNING_UNSET = (0, 24)
 
+# pytest 9.2 shows (and filterwarnings applies to) warnings raised while plugins configure;
+# earlier versions leave them to Python's default filters, which hide deprecation warnings.
+FIRST_PYTEST_SHOWING_THE_WARNING = (9, 2)
+_SET_IT = 'set it to "function", or to "fixture-scope" to keep the current behaviour'
 UNSET = (
     "asyncio_default_fixture_loop_scope is unset while async fixtures exist: pytest-asyncio "
-    'warns on every run (an error under filterwarnings = error); set it to "function", or to '
-    '"fixture-scope" to keep the current behaviour'
+    f"warns on every run (an error under filterwarnings = error); {_SET_IT}"
+)
+UNSET_HIDDEN = (
+    "asyncio_default_fixture_loop_scope is unset while async fixtures exist: pytest-asyncio "
+    "warns at every start (hidden before pytest 9.2, an error from 9.2 under filterwarnings "
+    f"= error) that its default will change; {_SET_IT}"
 )
 INVALID_VALUE = "{problem}: pytest-asyncio stops with a UsageError"
 UNREADABLE = "{problem}: pytest cannot read its config and runs no test"
@@ -73,9 +81,10 @@ class LoopScopeConfig(Rule):
     An invalid value makes pytest-asyncio raise a UsageError: no test runs, or every test
     errors. An unset `asyncio_default_fixture_loop_scope` makes pytest-asyncio emit a
     deprecation warning at the start of every run, which becomes an INTERNALERROR under
-    `filterwarnings = error` or `-W error` (pytest 9.2; pytest 9.0 drops warnings raised while
-    it configures plugins, so there only Python's own `-W error` or `PYTHONWARNINGS` shows
-    it); and the default it warns about is changing, so
+    `filterwarnings = error` or `-W error` (pytest 9.2; pytest 9.1 and older leave warnings
+    raised while plugins configure to Python's default filters, which hide them, so there only
+    Python's own `-W error` or `PYTHONWARNINGS` shows it, and the message says so when the
+    installed pytest is older than 9.2); and the default it warns about is changing, so
     async fixtures wider than `function` will one day move to a function-scoped loop unless
     the suite says what it wants.
     """
@@ -147,6 +156,7 @@ class LoopScopeConfig(Rule):
         config: PytestConfig,
         async_fixtures: bool,
         pytest_asyncio_version: Optional[Tuple[int, ...]] = None,
+        pytest_version: Optional[Tuple[int, ...]] = None,
     ) -> List[Finding]:
         """The findings for one config file, located in it."""
         findings = [cls._problem_finding(problem) for problem in config.problems]
@@ -161,7 +171,9 @@ class LoopScopeConfig(Rule):
             and config.path is not None
             and config.fixture_loop_scope_line is None
         ):
-            findings.append(cls._finding(config.section_line or 1, UNSET))
+            shown = pytest_version is None or pytest_version >= FIRST_PYTEST_SHOWING_THE_WARNING
+            line = config.section_line or 1
+            findings.append(cls._finding(line, UNSET if shown else UNSET_HIDDEN))
         findings.sort(key=Finding.sort_key)
         return findings
 
@@ -176,10 +188,13 @@ class LoopScopeConfig(Rule):
 
 
 def config_results(
-    paths: Iterable[str], pytest_asyncio_version: Optional[str] = None
+    paths: Iterable[str],
+    pytest_asyncio_version: Optional[str] = None,
+    pytest_version: Optional[Tuple[int, ...]] = None,
 ) -> List[Tuple[str, List[Finding]]]:
     """(config file, its findings) for each config file the Python files at ``paths`` use,
-    in the order they are first met; files without findings are left out."""
+    in the order they are first met; files without findings are left out. The messages are
+    worded for ``pytest_version`` when given, else for the installed pytest."""
     groups: Dict[str, Tuple[ProjectContext, List[str]]] = {}
     for path in paths:
         if not path.endswith(".py"):
@@ -194,7 +209,10 @@ def config_results(
         needs_fixtures = config.fixture_loop_scope_line is None
         async_fixtures = needs_fixtures and _has_async_fixtures(members, config)
         findings = LoopScopeConfig.config_findings(
-            config, async_fixtures, project.pytest_asyncio_version
+            config,
+            async_fixtures,
+            project.pytest_asyncio_version,
+            pytest_version or project.pytest_version,
         )
         if findings:
             results.append((_shown(config_path), findings))
