@@ -55,9 +55,11 @@ class LoopClosedByHand(Rule):
     Only loops that are visibly obtained in the same function are recognised; a loop passed
     in through a helper's parameter or stored on an object is not followed. Loops made with
     `asyncio.new_event_loop()` belong to the code that made them and closing them is right.
-    A nested def that its enclosing function hands to another thread (`Thread(target=f)`,
-    `pool.submit(f)`, `asyncio.to_thread(f)`, ...) gets that thread's loop from asyncio's
-    getters, so closing it there is left alone.
+    A def handed to another thread (`Thread(target=f)`, `pool.submit(f)`,
+    `asyncio.to_thread(f)`, ...) gets that thread's loop from asyncio's getters, so closing it
+    there is left alone: a nested def handed over by its enclosing def, a method handed over
+    anywhere in its class (`pool.submit(self.cycle)`), a module-level def anywhere in the
+    module.
     """
     examples = (
         Bad(
@@ -150,6 +152,27 @@ class LoopClosedByHand(Rule):
             reason="in another thread, get_event_loop() gives that thread's loop",
             runs=True,
         ),
+        Good(
+            """
+            import asyncio
+            import concurrent.futures
+
+
+            class TestLifecycle:
+                def _cycle(self):
+                    asyncio.set_event_loop(asyncio.new_event_loop())
+                    loop = asyncio.get_event_loop()
+                    loop.close()
+                    return loop
+
+                def test_in_threads(self):
+                    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+                        futures = [pool.submit(self._cycle) for _ in range(2)]
+                    assert all(future.result().is_closed() for future in futures)
+            """,
+            reason="the method runs in the pool's threads, each with a loop of its own",
+            runs=True,
+        ),
     )
 
     def visit_Expr(self, node: ast.Expr) -> None:
@@ -165,29 +188,44 @@ class LoopClosedByHand(Rule):
         origin = loop_origin(call.func.value, self.file)
         if origin is None or origin == NEW_EVENT_LOOP:
             return
-        if origin != FIXTURE_ORIGIN and _runs_in_another_thread(self.file.function):
+        if origin != FIXTURE_ORIGIN and _runs_in_another_thread(self.file.function, self.file):
             return  # the loop a getter gives there is that thread's
         fix = Fix(Safety.SAFE, "remove the close() call", (DeleteStatement(Span.of(node)),))
         self.report(call, fix)
 
 
-def _runs_in_another_thread(function: Optional[scopes.Scope]) -> bool:
-    """Whether ``function`` is a def its enclosing def hands to another thread."""
+def _runs_in_another_thread(function: Optional[scopes.Scope], file: "FileState") -> bool:
+    """Whether ``function`` is handed to another thread (or process): a nested def by its
+    enclosing def, a method (``pool.submit(self.helper)``) in its class, a module-level def
+    anywhere in the module."""
     if function is None or function.kind != scopes.FUNCTION:
         return False
-    outer = function.parent
+    name = function.node.name  # type: ignore[attr-defined]
+    parent = function.parent
+    if parent is not None and parent.kind == scopes.CLASS:
+        return _handed_to_a_thread(parent.node, name, as_attribute=True)
+    outer = parent
     while outer is not None and outer.kind == scopes.CLASS:
         outer = outer.parent
-    if outer is None or outer.kind != scopes.FUNCTION:
+    if outer is None:
         return False
-    name = function.node.name  # type: ignore[attr-defined]
-    for node in ast.walk(outer.node):
+    # Found only when a finding is about to be made: a walk of the module is rare.
+    where = outer.node if outer.kind == scopes.FUNCTION else file.tree
+    return _handed_to_a_thread(where, name, as_attribute=False)
+
+
+def _handed_to_a_thread(where: ast.AST, name: str, as_attribute: bool) -> bool:
+    """A call in ``where`` that runs ``name`` (``self.name`` for a method) in another thread."""
+    for node in ast.walk(where):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
         callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if callee in _THREAD_RUNNERS:
-            values = [*node.args, *(keyword.value for keyword in node.keywords)]
-            if any(isinstance(value, ast.Name) and value.id == name for value in values):
+        if callee not in _THREAD_RUNNERS:
+            continue
+        for value in [*node.args, *(keyword.value for keyword in node.keywords)]:
+            if as_attribute and isinstance(value, ast.Attribute) and value.attr == name:
+                return True
+            if not as_attribute and isinstance(value, ast.Name) and value.id == name:
                 return True
     return False
