@@ -15,6 +15,7 @@ from support import parse_flake8, run_flake8
 from flake8_asyncloop.analysis.loop_bound import (
     CREATE_FUTURE,
     binds_at_construction,
+    keeps_no_connections,
     loop_bound_constructor,
 )
 from flake8_asyncloop.engine import Engine
@@ -90,6 +91,29 @@ def test_when_objects_bind() -> None:
         assert binds_at_construction(name), name
     for name in ("asyncio.Lock", "asyncio.Queue", "httpx.AsyncClient", "mylib.Client"):
         assert not binds_at_construction(name), name
+
+
+@pytest.mark.parametrize(
+    ("call", "keeps_none"),
+    [
+        ("create_async_engine(url, poolclass=NullPool)", True),
+        ("create_async_engine(url, poolclass=pool.NullPool)", True),
+        ("create_async_engine(url)", False),
+        ("create_async_engine(url, poolclass=AsyncAdaptedQueuePool)", False),
+    ],
+)
+def test_an_engine_without_a_pool_is_bound_to_no_loop(call: str, keeps_none: bool) -> None:
+    source = f"from sqlalchemy.ext.asyncio import create_async_engine\n\nENGINE = {call}\n"
+    assert _engine_findings(source) == ([] if keeps_none else [(3, 10, "ALP501")])
+    expression = ast.parse(call, mode="eval").body
+    assert keeps_no_connections(expression, "sqlalchemy.ext.asyncio.create_async_engine") is (
+        keeps_none
+    )
+
+
+def test_only_sqlalchemy_engines_are_judged_by_their_pool() -> None:
+    expression = ast.parse("make_engine(url, poolclass=NullPool)", mode="eval").body
+    assert not keeps_no_connections(expression, "mylib.make_engine")
 
 
 def test_option_through_the_engine() -> None:

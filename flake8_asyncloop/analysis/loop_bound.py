@@ -151,11 +151,35 @@ def loop_bound_call_names(extra_names: Iterable[str] = ()) -> FrozenSet[str]:
     )
 
 
+# SQLAlchemy's engine factories; with ``poolclass=NullPool`` the engine keeps no connection
+# and opens each on the loop that uses it (the usual cure for "attached to a different loop").
+_ENGINE_FACTORIES = frozenset(
+    {
+        "sqlalchemy.ext.asyncio.create_async_engine",
+        "sqlalchemy.ext.asyncio.engine.create_async_engine",
+    }
+)
+
+
+def keeps_no_connections(call: ast.Call, qualified: Optional[str]) -> bool:
+    """``create_async_engine(url, poolclass=NullPool)``: an engine bound to no loop."""
+    if qualified not in _ENGINE_FACTORIES:
+        return False
+    poolclass = keyword(call, "poolclass")
+    if poolclass is None:
+        return False
+    value = poolclass.value
+    last = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", None)
+    return last == "NullPool"
+
+
 def loop_bound_call(call: ast.Call, file: "FileState") -> Optional[str]:
     """The constructor ``call`` invokes when it builds a loop-bound object, else None."""
     func = call.func
     qualified = file.resolve(func)
     if qualified:
+        if keeps_no_connections(call, qualified):
+            return None
         return loop_bound_constructor(qualified, file.options.loop_bound_names)
     if isinstance(func, ast.Attribute) and func.attr == "create_future":
         if loop_origin(func.value, file) is not None:

@@ -11,6 +11,7 @@ import os
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from flake8_asyncloop.analysis.children import child_fields
+from flake8_asyncloop.analysis.loop_bound import keeps_no_connections
 from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
 from flake8_asyncloop.analysis.testcode import (
     FixtureSpec,
@@ -231,7 +232,8 @@ def _constructor(expr: ast.AST, imports: ImportTable) -> Optional[str]:
     if isinstance(expr, ast.Await):
         expr = expr.value
     if isinstance(expr, ast.Call):
-        return imports.resolve(expr.func)
+        qualified = imports.resolve(expr.func)
+        return None if keeps_no_connections(expr, qualified) else qualified
     return None
 
 

@@ -243,6 +243,30 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         Good(
             """
             import pytest
+            import pytest_asyncio
+            from sqlalchemy import text
+            from sqlalchemy.ext.asyncio import create_async_engine
+            from sqlalchemy.pool import NullPool
+
+
+            @pytest_asyncio.fixture(scope="session", loop_scope="session")
+            async def engine():
+                engine = create_async_engine("sqlite+aiosqlite://", poolclass=NullPool)
+                yield engine
+                await engine.dispose()
+
+
+            @pytest.mark.asyncio
+            async def test_select(engine):
+                async with engine.connect() as connection:
+                    assert (await connection.execute(text("select 1"))).scalar() == 1
+            """,
+            reason="with NullPool the engine keeps no connection: each opens on the test's loop",
+            files={"pytest.ini": FUNCTION_DEFAULT_INI},
+        ),
+        Good(
+            """
+            import pytest
 
             pytestmark = pytest.mark.asyncio(loop_scope="session")
 

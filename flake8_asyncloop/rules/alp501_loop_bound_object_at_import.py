@@ -41,8 +41,10 @@ class LoopBoundObjectAtImport(Rule):
     Flags a loop-bound object built at module level or in a class body of test code:
     asyncio's `Future`, `<loop>.create_future()`, locks, events, conditions, semaphores,
     barriers and queues, and the async clients of aiohttp, httpx, redis.asyncio, asyncpg,
-    motor, SQLAlchemy's asyncio engine and aiokafka. The option
-    `--asyncloop-loop-bound-names` adds your own constructors to the list.
+    motor, SQLAlchemy's asyncio engine and aiokafka. An engine made with
+    `poolclass=NullPool` keeps no connection, opens each on the loop that uses it, and is not
+    on the list. The option `--asyncloop-loop-bound-names` adds your own constructors to the
+    list.
     """
     why = """
     A test module is imported once, during collection, and its module and class attributes
