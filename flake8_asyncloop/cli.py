@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import platform
 import sys
 from typing import Any, Dict, Optional, Sequence, TextIO
 
@@ -218,13 +219,30 @@ def _command_line_values(args: argparse.Namespace) -> Dict[str, Value]:
 def _explain(code: str) -> int:
     from flake8_asyncloop.docs import render_rule_markdown
     from flake8_asyncloop.rules import RULES_BY_CODE
+    from flake8_asyncloop.runner import SYNTAX_ERROR_CODE
 
-    rule = RULES_BY_CODE.get(code.strip().upper())
+    code = code.strip().upper()
+    if code == SYNTAX_ERROR_CODE:
+        sys.stdout.write(_SYNTAX_ERROR_TEXT.format(version=platform.python_version()))
+        return 0
+    rule = RULES_BY_CODE.get(code)
     if rule is None:
         _error(f"unknown rule {code!r}; `{PROG} rules` lists the codes")
         return USAGE_ERROR
     sys.stdout.write(render_rule_markdown(rule))
     return 0
+
+
+_SYNTAX_ERROR_TEXT = """\
+# E999: the file does not parse
+
+flake8's code for a file Python cannot parse, reported at the parser's line and column with
+its message, as flake8 reports it. Nothing in the file was checked. The file is parsed by the
+Python that runs the command (here {version}): code written for a newer Python (`type X =
+...`, `class C[T]:`, `except A, B:`) does not parse on an older one, so run the command with
+the Python the project targets. `--extend-ignore E999` hides the report; the exit status then
+no longer counts it.
+"""
 
 
 def _rules() -> int:

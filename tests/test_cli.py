@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import io
 import os
+import platform
 import stat
 import subprocess
 import sys
@@ -520,6 +521,13 @@ def test_explain_unknown_code(capsys) -> None:
     assert err == [
         "flake8-asyncloop: error: unknown rule 'ALP999'; `flake8-asyncloop rules` lists the codes"
     ]
+
+
+def test_explain_syntax_errors(capsys) -> None:
+    code, out, err = run(capsys, "explain", "e999")
+    assert (code, err) == (0, [])
+    assert out[0] == "# E999: the file does not parse"
+    assert f"(here {platform.python_version()})" in " ".join(out)
 
 
 def test_rules(capsys) -> None:
