@@ -106,7 +106,9 @@ class FileState:
             spec = fixture_spec(node, self.imports)
         if spec is not None:
             role = scopes.FIXTURE
-        elif is_test_name(node.name) and _collects_tests(parent):  # type: ignore[attr-defined]
+        elif is_test_name(
+            node.name, self.project.config.python_functions  # type: ignore[attr-defined]
+        ) and _collects_tests(parent):
             role = scopes.TEST
         else:
             role = scopes.HELPER
@@ -131,7 +133,7 @@ class FileState:
         )
 
     def enter_class(self, node: ast.ClassDef) -> None:
-        kind = class_kind(node, self.imports)
+        kind = class_kind(node, self.imports, self.project.config.python_classes)
         collected = kind == "pytest" and not defines_init(node)
         self.scope = Scope(scopes.CLASS, node, self.scope, class_kind=kind, collected=collected)
 

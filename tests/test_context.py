@@ -244,6 +244,14 @@ def test_python_files_ini_and_toml(tmp_path: Path) -> None:
     assert context_for(str(toml_file)).config.python_files == ("check_*.py", "test_*.py")
 
 
+def test_python_classes_and_functions(tmp_path: Path) -> None:
+    ini = "[pytest]\npython_classes = test_* Check\npython_functions = check_*\n"
+    config = context_for(str(project(tmp_path / "a", {"pytest.ini": ini}))).config
+    assert (config.python_classes, config.python_functions) == (("test_*", "Check"), ("check_*",))
+    default = context_for(str(project(tmp_path / "b", {"pytest.ini": "[pytest]\n"}))).config
+    assert (default.python_classes, default.python_functions) == (("Test",), ("test",))
+
+
 def test_invalid_values_are_problems_at_their_lines(tmp_path: Path) -> None:
     test_file = project(
         tmp_path,

@@ -271,6 +271,40 @@ def test_suites_run_by_other_plugins_give_no_401_or_402(files, tmp_path: Path) -
     assert findings(tmp_path, NOT_RUN_CODES) == []
 
 
+# mode-streaming's layout: ``python_classes = test_*`` collects lower-case classes.
+NAMED_CLASSES_TEST = """
+    class test_Service:
+        async def test_start(self):
+            assert True
+
+
+    class TestHelpers:
+        async def test_unused(self):
+            assert True
+
+
+    class CheckService:
+        async def check_stop(self):
+            assert True
+    """
+
+
+@pytest.mark.parametrize(
+    ("ini", "reported"),
+    [
+        ("", [7]),  # pytest's defaults: Test* classes, test* functions
+        ("python_classes = test_*\n", [2]),
+        ("python_classes = Check\npython_functions = check_*\n", [12]),
+    ],
+)
+def test_collected_classes_and_functions_follow_the_config(
+    tmp_path: Path, ini: str, reported: List[int]
+) -> None:
+    lay_out(tmp_path, {"pytest.ini": "[pytest]\n" + ini, "test_service.py": NAMED_CLASSES_TEST})
+    lines = [line for _, line, _ in findings(tmp_path, NOT_RUN_CODES)]
+    assert lines == reported
+
+
 def test_the_jupyter_suite_without_its_plugin_is_reported(tmp_path: Path) -> None:
     lay_out(tmp_path, {**JUPYTER_PLUGIN, "tests/conftest.py": ""})
     assert findings(tmp_path, NOT_RUN_CODES) == [("tests/test_client.py", 2, "ALP401")]

@@ -10,7 +10,7 @@ it cannot tell what the override served or the module already asks for another l
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from flake8_asyncloop.analysis.async_runners import (
     RUNNER_MARKS,
@@ -144,18 +144,19 @@ def migrate_module_override(
     plan = _Plan(loop_scope, imports)
     module_marks = [mark for name, mark in module.pytestmark if name == "asyncio"]
     try:
+        config = project.config
         for func in module.functions.values():
-            if _is_async_test(func, imports):
+            if _is_async_test(func, imports, config.python_functions):
                 own_marks = decorator_marks(func.decorator_list, imports).asyncio
                 plan.test(func, [own_marks, module_marks], auto_mode)
         for cls in module.classes.values():
-            if class_kind(cls, imports) != "pytest":
+            if class_kind(cls, imports, config.python_classes) != "pytest":
                 continue  # not a test class, or one whose base runs its own coroutines
             own = class_marks(cls, imports)
             if own.handled_elsewhere:
                 continue
             for member in cls.body:
-                if _is_async_test(member, imports):
+                if _is_async_test(member, imports, config.python_functions):
                     own_marks = decorator_marks(member.decorator_list, imports).asyncio
                     plan.test(member, [own_marks, own.asyncio, module_marks], auto_mode)
         for definitions in module.fixtures.values():
@@ -167,8 +168,8 @@ def migrate_module_override(
     return tuple(plan.edits), tuple(plan.new_imports.values())
 
 
-def _is_async_test(func: ast.AST, imports: ImportTable) -> bool:
-    if not isinstance(func, ast.AsyncFunctionDef) or not is_test_name(func.name):
+def _is_async_test(func: ast.AST, imports: ImportTable, python_functions: Sequence[str]) -> bool:
+    if not isinstance(func, ast.AsyncFunctionDef) or not is_test_name(func.name, python_functions):
         return False
     return not decorator_marks(func.decorator_list, imports).handled_elsewhere
 

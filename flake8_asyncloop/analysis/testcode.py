@@ -15,6 +15,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from flake8_asyncloop.analysis.names import ImportTable
 
 DEFAULT_PYTHON_FILES: Tuple[str, ...] = ("test_*.py", "*_test.py")
+DEFAULT_PYTHON_CLASSES: Tuple[str, ...] = ("Test",)
+DEFAULT_PYTHON_FUNCTIONS: Tuple[str, ...] = ("test",)
 SCOPES: Tuple[str, ...] = ("function", "class", "module", "package", "session")
 
 PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"})
@@ -46,12 +48,25 @@ def is_test_file(filename: str, python_files: Sequence[str] = DEFAULT_PYTHON_FIL
     return base == "conftest.py" or any(fnmatch.fnmatch(base, pattern) for pattern in python_files)
 
 
-def is_test_name(name: str) -> bool:
-    return name.startswith("test")
+def is_test_name(name: str, python_functions: Sequence[str] = DEFAULT_PYTHON_FUNCTIONS) -> bool:
+    """Whether pytest collects a function of this name (``python_functions``)."""
+    return _matches_prefix_or_glob(name, python_functions)
 
 
-def is_test_class_name(name: str) -> bool:
-    return name.startswith("Test")
+def is_test_class_name(name: str, python_classes: Sequence[str] = DEFAULT_PYTHON_CLASSES) -> bool:
+    """Whether pytest collects a class of this name (``python_classes``)."""
+    return _matches_prefix_or_glob(name, python_classes)
+
+
+def _matches_prefix_or_glob(name: str, patterns: Sequence[str]) -> bool:
+    """pytest's reading of ``python_classes`` and ``python_functions``: each entry is a
+    prefix, or a glob when it holds a glob character."""
+    for pattern in patterns:
+        if name.startswith(pattern):
+            return True
+        if ("*" in pattern or "?" in pattern or "[" in pattern) and fnmatch.fnmatch(name, pattern):
+            return True
+    return False
 
 
 def scope_value(node: Optional[ast.AST]) -> Optional[str]:
@@ -208,7 +223,9 @@ def defines_init(node: ast.ClassDef) -> bool:
     )
 
 
-def class_kind(node: ast.ClassDef, imports: ImportTable) -> str:
+def class_kind(
+    node: ast.ClassDef, imports: ImportTable, python_classes: Sequence[str] = DEFAULT_PYTHON_CLASSES
+) -> str:
     """How a class's tests are run.
 
     ``pytest``: a plain ``Test*`` class; ``unittest``: a ``unittest.TestCase`` subclass (sync);
@@ -230,4 +247,4 @@ def class_kind(node: ast.ClassDef, imports: ImportTable) -> str:
         return "unknown"
     if "unittest" in kinds:
         return "unittest"
-    return "pytest" if is_test_class_name(node.name) else "other"
+    return "pytest" if is_test_class_name(node.name, python_classes) else "other"

@@ -6,7 +6,11 @@ import os
 from dataclasses import dataclass
 from typing import FrozenSet, Iterable, Optional, Tuple
 
-from flake8_asyncloop.analysis.testcode import DEFAULT_PYTHON_FILES
+from flake8_asyncloop.analysis.testcode import (
+    DEFAULT_PYTHON_CLASSES,
+    DEFAULT_PYTHON_FILES,
+    DEFAULT_PYTHON_FUNCTIONS,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,8 @@ class PytestConfig:
     fixture_loop_scope: Optional[str] = None  # asyncio_default_fixture_loop_scope
     test_loop_scope: Optional[str] = None  # asyncio_default_test_loop_scope
     python_files: Tuple[str, ...] = DEFAULT_PYTHON_FILES
+    python_classes: Tuple[str, ...] = DEFAULT_PYTHON_CLASSES
+    python_functions: Tuple[str, ...] = DEFAULT_PYTHON_FUNCTIONS
     problems: Tuple[ConfigProblem, ...] = ()
     # Line of the asyncio_default_fixture_loop_scope key; None when the key is unset, which
     # pytest-asyncio warns about on every run. A value of "fixture-scope" (the fixture's own

@@ -16,9 +16,9 @@ with no settings; ``locate`` reports that file separately.
 
 Only the settings pytest-asyncio reads are interpreted: ``asyncio_mode`` (``--asyncio-mode``
 and ``-o asyncio_mode=`` in ``addopts`` win, as on the command line),
-``asyncio_default_fixture_loop_scope``, ``asyncio_default_test_loop_scope`` and
-``python_files``. ``PYTEST_ADDOPTS`` is not read: the environment the linter runs in says
-nothing about the one the tests run in.
+``asyncio_default_fixture_loop_scope``, ``asyncio_default_test_loop_scope``, and pytest's
+``python_files``, ``python_classes`` and ``python_functions``. ``PYTEST_ADDOPTS`` is not
+read: the environment the linter runs in says nothing about the one the tests run in.
 """
 
 from __future__ import annotations
@@ -31,7 +31,12 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from flake8_asyncloop.analysis.testcode import DEFAULT_PYTHON_FILES, SCOPES
+from flake8_asyncloop.analysis.testcode import (
+    DEFAULT_PYTHON_CLASSES,
+    DEFAULT_PYTHON_FILES,
+    DEFAULT_PYTHON_FUNCTIONS,
+    SCOPES,
+)
 from flake8_asyncloop.context.model import ConfigProblem, PytestConfig
 
 if sys.version_info >= (3, 11):
@@ -311,6 +316,14 @@ def interpret(section: Section) -> PytestConfig:
     files_setting = settings.get("python_files")
     if files_setting is not None:
         python_files = tuple(_as_args(files_setting.value))
+    classes_setting = settings.get("python_classes")
+    python_classes = DEFAULT_PYTHON_CLASSES
+    if classes_setting is not None:
+        python_classes = tuple(_as_args(classes_setting.value))
+    functions_setting = settings.get("python_functions")
+    python_functions = DEFAULT_PYTHON_FUNCTIONS
+    if functions_setting is not None:
+        python_functions = tuple(_as_args(functions_setting.value))
 
     return PytestConfig(
         path=section.path,
@@ -318,6 +331,8 @@ def interpret(section: Section) -> PytestConfig:
         fixture_loop_scope=fixture_scope,
         test_loop_scope=test_scope,
         python_files=python_files,
+        python_classes=python_classes,
+        python_functions=python_functions,
         problems=tuple(problems),
         fixture_loop_scope_line=fixture_setting.line if fixture_setting is not None else None,
         section_line=section.line,

@@ -17,7 +17,7 @@ from flake8_asyncloop.analysis.testcode import (
     mark_name,
     marks_in,
 )
-from flake8_asyncloop.context.model import FixtureDef
+from flake8_asyncloop.context.model import FixtureDef, PytestConfig
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 # Marks through which a plugin other than pytest-asyncio runs an async test and sets up the
@@ -236,7 +236,10 @@ class AutoModeWithAnyio(Rule):
             return
         module = file.module
         defs = _read_defs(
-            module.statements, file.imports, _mark_runner(n for n, _ in module.pytestmark)
+            module.statements,
+            file.imports,
+            _mark_runner(n for n, _ in module.pytestmark),
+            file.project.config,
         )
         if not any(d.runner is not None or ANYIO_BACKEND in d.requests for d in defs):
             return  # nothing in the module is run by anyio or trio (by what it shows)
@@ -338,19 +341,26 @@ class _FixtureTable:
 
 
 def _read_defs(
-    statements: List[ast.stmt], imports: ImportTable, module_runner: Optional[str]
+    statements: List[ast.stmt],
+    imports: ImportTable,
+    module_runner: Optional[str],
+    config: PytestConfig,
 ) -> List[_Def]:
     defs: List[_Def] = []
     for statement in statements:
         if isinstance(statement, _FUNCTIONS):
-            defs.append(_read_def(statement, None, module_runner, True, imports))
+            defs.append(_read_def(statement, None, module_runner, True, imports, config))
         elif isinstance(statement, ast.ClassDef):
-            _read_class(statement, module_runner, imports, defs)
+            _read_class(statement, module_runner, imports, defs, config)
     return defs
 
 
 def _read_class(
-    node: ast.ClassDef, outer_runner: Optional[str], imports: ImportTable, defs: List[_Def]
+    node: ast.ClassDef,
+    outer_runner: Optional[str],
+    imports: ImportTable,
+    defs: List[_Def],
+    config: PytestConfig,
 ) -> None:
     marks: List[ast.expr] = list(node.decorator_list)
     for statement in node.body:
@@ -358,12 +368,12 @@ def _read_class(
         if target == "pytestmark" and value is not None:
             marks.extend(item for _, item in marks_in(value, imports))
     runner = _mark_runner(mark_name(m, imports) for m in marks) or outer_runner
-    collects = class_kind(node, imports) == "pytest"
+    collects = class_kind(node, imports, config.python_classes) == "pytest"
     for member in node.body:
         if isinstance(member, _FUNCTIONS):
-            defs.append(_read_def(member, node, runner, collects, imports))
+            defs.append(_read_def(member, node, runner, collects, imports, config))
         elif isinstance(member, ast.ClassDef):
-            _read_class(member, runner, imports, defs)
+            _read_class(member, runner, imports, defs, config)
 
 
 def _read_def(
@@ -372,9 +382,10 @@ def _read_def(
     outer_runner: Optional[str],
     collects: bool,
     imports: ImportTable,
+    config: PytestConfig,
 ) -> _Def:
     spec = fixture_spec(node, imports)
-    is_test = spec is None and collects and is_test_name(node.name)
+    is_test = spec is None and collects and is_test_name(node.name, config.python_functions)
     runner = _mark_runner(mark_name(d, imports) for d in node.decorator_list) or outer_runner
     requests: Dict[str, ast.AST] = {}
     args = node.args
