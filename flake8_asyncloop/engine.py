@@ -14,7 +14,7 @@ from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, FIXTURE_ORIGIN, 
 from flake8_asyncloop.analysis.module_index import ModuleIndex
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.scopes import Scope, parameter_names
-from flake8_asyncloop.analysis.static_branches import BODY, ORELSE, dead_branch
+from flake8_asyncloop.analysis.static_branches import BODY, ORELSE, dead_branch, dead_handlers
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.analysis.testcode import (
     class_kind,
@@ -455,6 +455,9 @@ class _Walker:
                     dead = dead_branch(node, file)  # type: ignore[arg-type]
                     if dead is not None:
                         fields = _LIVE_IF_FIELDS[dead]  # code that never runs is not walked
+                elif kind is _TRY:
+                    if dead_handlers(node, file):  # type: ignore[arg-type]
+                        fields = _LIVE_TRY_FIELDS
             if handlers is not None:
                 for handler, index in handlers:
                     try:
@@ -524,6 +527,9 @@ _UNSEEN = object()
 # An ``if`` whose test the source fixes (see ``static_branches``): its other branch is skipped.
 _IF = "if"
 _LIVE_IF_FIELDS = {BODY: ("orelse", "test"), ORELSE: ("body", "test")}
+# A ``try`` that probes for asyncio names every supported Python has: its handlers are skipped.
+_TRY = "try"
+_LIVE_TRY_FIELDS = ("finalbody", "orelse", "body")
 _ENTERING = {
     ast.FunctionDef: _FUNCTION,
     ast.AsyncFunctionDef: _FUNCTION,
@@ -532,6 +538,7 @@ _ENTERING = {
     ast.Import: _IMPORT,
     ast.ImportFrom: _IMPORT,
     ast.If: _IF,
+    ast.Try: _TRY,
 }
 _Step = Tuple[Tuple[str, ...], Optional[str], Optional[_Handlers], bool]
 # The walk's own copy of the child fields: only ast node types are ever keys, so a miss

@@ -120,3 +120,45 @@ def test_defs_in_a_branch_that_never_runs_are_not_walked() -> None:
                 fetch()
         """
     assert _alp301_lines(source) == []
+
+
+PROBE = """\
+import asyncio
+
+
+async def run():
+    return 1
+
+
+def test_runner():
+    try:
+        {probe}
+    except {errors}:
+        asyncio.get_event_loop().run_until_complete(run())
+"""
+
+
+def _alp105_lines(source: str) -> List[int]:
+    findings, errors = ENGINE.check(ast.parse(source), "tests/test_probe.py", source=source)
+    assert not errors, errors
+    return [f.line for f in findings if f.code == "ALP105"]
+
+
+@pytest.mark.parametrize(
+    ("probe", "errors", "reported"),
+    [
+        # a probe for Python 3.6 and older: the fallback never runs on a supported Python
+        ("runner = asyncio.run", "AttributeError", []),
+        ("from asyncio import get_running_loop", "ImportError", []),
+        ("asyncio.get_running_loop", "(AttributeError, NameError)", []),
+        # anything else may fail today, and its fallback run
+        ("import uvloop", "ImportError", [12]),
+        ("runner = asyncio.run", "Exception", [12]),
+        ("runner = asyncio.Runner", "AttributeError", [12]),
+        ("runner = asyncio.run\n        extra = load()", "AttributeError", [13]),
+    ],
+)
+def test_the_fallback_of_a_probe_for_old_pythons_reports_nothing(
+    probe: str, errors: str, reported: List[int]
+) -> None:
+    assert _alp105_lines(PROBE.format(probe=probe, errors=errors)) == reported

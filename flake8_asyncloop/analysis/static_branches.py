@@ -1,4 +1,4 @@
-"""Branches of an ``if`` that can never run, as the source itself says.
+"""Branches of an ``if`` (and ``except`` clauses) that can never run, as the source says.
 
 Code generated for both a sync and an async flavour keeps the other flavour's branch behind a
 constant: ``if True:  # ASYNC ... else: ...`` (psycopg), or a module flag
@@ -106,3 +106,43 @@ def _bound_names(statement: ast.stmt) -> Iterable[str]:
             if isinstance(node, ast.Name):
                 names.append(node.id)
     return names
+
+
+# asyncio names every Python this tool runs on has (3.9+): a ``try`` that only looks them up
+# is a probe for Python 3.6 and older, and its ``except AttributeError`` fallback never runs.
+_ASYNCIO_SINCE_37 = frozenset(
+    {"run", "get_running_loop", "create_task", "current_task", "all_tasks", "to_thread"}
+)
+_PROBE_ERRORS = frozenset({"AttributeError", "ImportError", "ModuleNotFoundError", "NameError"})
+
+
+def dead_handlers(node: ast.Try, file: "FileState") -> bool:
+    """True when the ``except`` clauses of ``node`` never run: its body only looks up asyncio
+    names older than any supported Python (``runner = asyncio.run``, ``from asyncio import
+    get_running_loop``), and every clause catches only the errors a missing name raises."""
+    if not node.body or not node.handlers:
+        return False
+    for handler in node.handlers:
+        caught = handler.type
+        names = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+        if not names or not all(
+            isinstance(name, ast.Name) and name.id in _PROBE_ERRORS for name in names
+        ):
+            return False
+    return all(_probes_asyncio(statement, file) for statement in node.body)
+
+
+def _probes_asyncio(statement: ast.stmt, file: "FileState") -> bool:
+    if isinstance(statement, ast.ImportFrom):
+        return statement.module == "asyncio" and not statement.level and all(
+            alias.name in _ASYNCIO_SINCE_37 for alias in statement.names
+        )
+    if isinstance(statement, (ast.Assign, ast.Expr)):
+        value = statement.value
+        if isinstance(value, ast.Call) and not value.args and not value.keywords:
+            value = value.func  # ``asyncio.get_running_loop()`` probes by calling
+        qualified = file.resolve(value) if isinstance(value, ast.Attribute) else None
+        return qualified is not None and qualified.rpartition(".")[::2] in {
+            ("asyncio", name) for name in _ASYNCIO_SINCE_37
+        }
+    return False

@@ -11,7 +11,7 @@ from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import spell
 from flake8_asyncloop.analysis.current_loop import pytest_asyncio_loop_may_be_current
 from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
-from flake8_asyncloop.analysis.loops import GET_EVENT_LOOP
+from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, GET_EVENT_LOOP
 from flake8_asyncloop.findings import DeleteStatement, Edit, Fix, Safety, Span, UnwrapCall
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -375,6 +375,19 @@ class GetEventLoopInSyncTest(Rule):
             reason="the test checks that the call fails",
             runs=True,
         ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.fixture(scope="module")
+            def event_loop():
+                return asyncio.get_event_loop()
+            """,
+            reason="the suite's own event_loop fixture: ALP201 reports it, once",
+        ),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -422,6 +435,9 @@ class GetEventLoopInSyncTest(Rule):
             )
         if any(param.lower().endswith("loop") for param in scope.params):
             checked = False  # a loop fixture, such as pytest-aiohttp's ``loop``
+        fixture = scope.fixture if scope.node is node else None
+        if fixture is not None and fixture.name == EVENT_LOOP_FIXTURE:
+            checked = False  # the suite's own ``event_loop``: ALP201 reports it, once
         self._function = _Function(checked, parent)
         if parent is None and scope.node is node and scope.role in (scopes.TEST, scopes.FIXTURE):
             self._function.owner = scope

@@ -6,7 +6,12 @@ import ast
 from typing import Dict, Iterator, Optional, Set
 
 from flake8_asyncloop.analysis import scopes
-from flake8_asyncloop.analysis.loops import GET_EVENT_LOOP, GET_RUNNING_LOOP, loop_origin
+from flake8_asyncloop.analysis.loops import (
+    EVENT_LOOP_FIXTURE,
+    GET_EVENT_LOOP,
+    GET_RUNNING_LOOP,
+    loop_origin,
+)
 from flake8_asyncloop.analysis.scopes import Scope
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -177,6 +182,19 @@ class LoopCapturedInFixture(Rule):
             """,
             reason="a loop the fixture made for its own thread is the fixture's to hand out",
         ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.fixture(scope="module")
+            def event_loop():
+                return asyncio.get_event_loop()
+            """,
+            reason="the suite's own event_loop fixture: ALP201 reports it, once",
+        ),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -238,9 +256,11 @@ class LoopCapturedInFixture(Rule):
         function = self.file.function
         if function is None or function.role != scopes.FIXTURE:
             return None
-        scope = function.fixture.scope  # type: ignore[union-attr]
-        if scope is None or scope == "function":
+        spec = function.fixture
+        if spec is None or spec.scope is None or spec.scope == "function":
             return None
+        if spec.name == EVENT_LOOP_FIXTURE:
+            return None  # the suite's own ``event_loop``: ALP201 reports it, once
         return function
 
     def _report(self, node: ast.AST, fixture: Scope) -> None:
