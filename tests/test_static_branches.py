@@ -66,6 +66,8 @@ def test_fetch():
         ("_IS_SYNC = False\n_IS_SYNC = True", "_IS_SYNC", [10, 12]),
         ("_IS_SYNC = False\nfor _IS_SYNC in (1, 2): pass", "_IS_SYNC", [10, 12]),
         ("is_sync = False", "is_sync", [10, 12]),
+        ("_IS_SYNC = False\nfrom flavours import *", "_IS_SYNC", [10, 12]),
+        ("_IS_SYNC = False\nif (_IS_SYNC := True): pass", "_IS_SYNC", [10, 12]),
         ("_IS_SYNC = 0", "_IS_SYNC", [10, 12]),
     ],
 )

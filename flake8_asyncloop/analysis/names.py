@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import ast
-from typing import AbstractSet, Dict, Iterable, Iterator, List, Optional
+from typing import AbstractSet, Dict, Iterable, Iterator, List, Optional, Tuple
 
 
 def dotted_name(node: ast.AST) -> Optional[str]:
@@ -160,3 +160,46 @@ def module_level_statements(statements: Iterable[ast.stmt]) -> Iterator[ast.stmt
             for handler in statement.handlers:
                 nested = nested + handler.body
         stack.extend(reversed(nested))
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# Their targets are local to them; a walrus inside one binding a function's name is not sought.
+_SKIPPED = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def module_bindings(tree: ast.Module) -> Iterator[Tuple[str, ast.AST, str]]:
+    """(name, binding node, name in the source module for an import) for each binding of a
+    module-level name, in source order; ``*`` for a star import."""
+    stack: List[ast.AST] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _SCOPES):
+            yield node.name, node, ""
+            continue
+        if isinstance(node, _SKIPPED):
+            continue
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Load):
+                yield node.id, node, ""
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield from _import_bindings(node)
+            continue
+        bound = getattr(node, "name", None)  # except ... as name, match captures
+        if isinstance(bound, str):
+            yield bound, node, ""
+        rest = getattr(node, "rest", None)  # match {**rest}
+        if isinstance(rest, str):
+            yield rest, node, ""
+        children = list(ast.iter_child_nodes(node))
+        stack.extend(reversed(children))
+
+
+def _import_bindings(node: ast.AST) -> Iterator[Tuple[str, ast.AST, str]]:
+    for alias in node.names:  # type: ignore[attr-defined]
+        if alias.name == "*":
+            yield "*", node, ""
+        elif isinstance(node, ast.Import):
+            yield alias.asname or alias.name.partition(".")[0], node, ""
+        else:
+            yield alias.asname or alias.name, node, alias.name

@@ -11,7 +11,10 @@ code elsewhere rebinds with ``global`` hides findings here rather than inventing
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from typing import TYPE_CHECKING, Dict, Iterable, Optional
+
+from flake8_asyncloop.analysis.names import module_bindings
 
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
@@ -59,16 +62,13 @@ def module_flags(file: "FileState") -> Dict[str, bool]:
     derived = file.module.derived
     flags = derived.get(_FLAGS)
     if flags is None:
-        flags = derived[_FLAGS] = _flags(file.module.statements)
+        flags = derived[_FLAGS] = _flags(file.module.statements, file.tree)
     return flags  # type: ignore[no-any-return]
 
 
-def _flags(statements: Iterable[ast.stmt]) -> Dict[str, bool]:
-    bindings: Dict[str, int] = {}
+def _flags(statements: Iterable[ast.stmt], tree: ast.Module) -> Dict[str, bool]:
     values: Dict[str, bool] = {}
     for statement in statements:
-        for name in _bound_names(statement):
-            bindings[name] = bindings.get(name, 0) + 1
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             target, value = statement.targets[0], statement.value
         elif isinstance(statement, ast.AnnAssign):
@@ -82,30 +82,14 @@ def _flags(statements: Iterable[ast.stmt]) -> Dict[str, bool]:
             and isinstance(value.value, bool)
         ):
             values[target.id] = value.value
-    return {name: value for name, value in values.items() if bindings.get(name) == 1}
-
-
-def _bound_names(statement: ast.stmt) -> Iterable[str]:
-    """Names a module-level statement binds (enough to see a flag bound twice)."""
-    targets: list = []
-    if isinstance(statement, ast.Assign):
-        targets = list(statement.targets)
-    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
-        targets = [statement.target]
-    elif isinstance(statement, (ast.For, ast.AsyncFor)):
-        targets = [statement.target]
-    elif isinstance(statement, (ast.With, ast.AsyncWith)):
-        targets = [item.optional_vars for item in statement.items if item.optional_vars]
-    elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return [statement.name]
-    elif isinstance(statement, (ast.Import, ast.ImportFrom)):
-        return [(alias.asname or alias.name).split(".")[0] for alias in statement.names]
-    names = []
-    for target in targets:
-        for node in ast.walk(target):
-            if isinstance(node, ast.Name):
-                names.append(node.id)
-    return names
+    if not values:
+        return values
+    bindings = Counter(
+        name for name, _, _ in module_bindings(tree) if name in values or name == "*"
+    )
+    if bindings["*"]:
+        return {}  # ``from x import *`` may bind any of them again
+    return {name: value for name, value in values.items() if bindings[name] == 1}
 
 
 # asyncio names every Python this tool runs on has (3.9+): a ``try`` that only looks them up
@@ -142,7 +126,8 @@ def _probes_asyncio(statement: ast.stmt, file: "FileState") -> bool:
         if isinstance(value, ast.Call) and not value.args and not value.keywords:
             value = value.func  # ``asyncio.get_running_loop()`` probes by calling
         qualified = file.resolve(value) if isinstance(value, ast.Attribute) else None
-        return qualified is not None and qualified.rpartition(".")[::2] in {
-            ("asyncio", name) for name in _ASYNCIO_SINCE_37
-        }
+        if qualified is None:
+            return False
+        module, _, name = qualified.rpartition(".")
+        return module == "asyncio" and name in _ASYNCIO_SINCE_37
     return False

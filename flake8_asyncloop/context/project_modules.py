@@ -29,7 +29,7 @@ from flake8_asyncloop.analysis.coroutine_functions import (
     ASYNCIO_COROUTINE_FUNCTIONS,
     keeps_coroutine,
 )
-from flake8_asyncloop.analysis.names import ImportTable
+from flake8_asyncloop.analysis.names import ImportTable, module_bindings
 from flake8_asyncloop.analysis.text_gates import from_imports
 from flake8_asyncloop.context.conftest_facts import own_body_nodes
 
@@ -403,7 +403,7 @@ def module_facts(tree: ast.Module, declares_global: bool = True) -> ModuleFacts:
     ``from`` import, to follow), and not possibly replaced by a later ``import *``."""
     bindings: Dict[str, List[Tuple[int, ast.AST, str]]] = {}
     last_star = -1
-    for position, (name, node, original) in enumerate(_module_bindings(tree)):
+    for position, (name, node, original) in enumerate(module_bindings(tree)):
         if name == "*":
             last_star = position
         else:
@@ -432,49 +432,6 @@ def _is_coroutine_function(node: ast.AsyncFunctionDef, imports: ImportTable) -> 
     if not all(keeps_coroutine(d, imports.resolve) for d in node.decorator_list):
         return False
     return not any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in own_body_nodes(node))
-
-
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-# Their targets are local to them; a walrus inside one binding a function's name is not sought.
-_SKIPPED = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-
-def _module_bindings(tree: ast.Module) -> Iterator[Tuple[str, ast.AST, str]]:
-    """(name, binding node, name in the source module for an import) for each binding of a
-    module-level name, in source order; ``*`` for a star import."""
-    stack: List[ast.AST] = list(reversed(tree.body))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, _SCOPES):
-            yield node.name, node, ""
-            continue
-        if isinstance(node, _SKIPPED):
-            continue
-        if isinstance(node, ast.Name):
-            if not isinstance(node.ctx, ast.Load):
-                yield node.id, node, ""
-            continue
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            yield from _import_bindings(node)
-            continue
-        bound = getattr(node, "name", None)  # except ... as name, match captures
-        if isinstance(bound, str):
-            yield bound, node, ""
-        rest = getattr(node, "rest", None)  # match {**rest}
-        if isinstance(rest, str):
-            yield rest, node, ""
-        children = list(ast.iter_child_nodes(node))
-        stack.extend(reversed(children))
-
-
-def _import_bindings(node: ast.AST) -> Iterator[Tuple[str, ast.AST, str]]:
-    for alias in node.names:  # type: ignore[attr-defined]
-        if alias.name == "*":
-            yield "*", node, ""
-        elif isinstance(node, ast.Import):
-            yield alias.asname or alias.name.partition(".")[0], node, ""
-        else:
-            yield alias.asname or alias.name, node, alias.name
 
 
 def _global_declarations(tree: ast.Module) -> Iterator[str]:
