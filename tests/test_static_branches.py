@@ -164,3 +164,20 @@ def test_the_fallback_of_a_probe_for_old_pythons_reports_nothing(
     probe: str, errors: str, reported: List[int]
 ) -> None:
     assert _alp105_lines(PROBE.format(probe=probe, errors=errors)) == reported
+
+
+def test_long_not_chains_are_read_without_recursion() -> None:
+    # The parser takes thousands of ``not`` in a row; reading them must not exhaust the stack.
+    nots = "not " * 2000
+    source = (
+        "import asyncio\n\n_IS_SYNC = True\n\n\nasync def fetch():\n    return 1\n\n\n"
+        f"async def test_fetch():\n    if {nots}_IS_SYNC:\n        fetch()\n"
+        f"    assert {nots}fetch()\n"
+    )
+    findings, errors = ENGINE.check(ast.parse(source), "tests/test_deep.py", source=source)
+    assert errors == []
+    # an even number of ``not``: the branch runs, and both dropped coroutines are reported
+    assert [(f.line, f.code) for f in findings if f.code == "ALP301"] == [
+        (12, "ALP301"),
+        (13, "ALP301"),
+    ]

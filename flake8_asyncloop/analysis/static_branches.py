@@ -34,6 +34,16 @@ def dead_branch(node: ast.If, file: "FileState") -> Optional[str]:
 def _static_value(test: ast.AST, file: "FileState") -> Optional[bool]:
     """The truth of ``test`` when the source fixes it: a literal, a module flag, and ``not``,
     ``and`` and ``or`` of them (``_IS_SYNC and connect`` is false whatever ``connect`` is)."""
+    # ``not`` chains are unwound in a loop: the parser accepts thousands of them in a row.
+    negated = False
+    while test.__class__ is ast.UnaryOp and test.op.__class__ is ast.Not:  # type: ignore
+        negated = not negated
+        test = test.operand  # type: ignore[attr-defined]
+    value = _plain_value(test, file)
+    return None if value is None else value != negated
+
+
+def _plain_value(test: ast.AST, file: "FileState") -> Optional[bool]:
     test_type = test.__class__
     if test_type is ast.Constant:
         return bool(test.value)  # type: ignore[attr-defined]
@@ -43,11 +53,9 @@ def _static_value(test: ast.AST, file: "FileState") -> Optional[bool]:
         if function is not None and name in function.params:
             return None
         return module_flags(file).get(name)
-    if test_type is ast.UnaryOp and test.op.__class__ is ast.Not:  # type: ignore[attr-defined]
-        value = _static_value(test.operand, file)  # type: ignore[attr-defined]
-        return None if value is None else not value
     if test_type is ast.BoolOp:
-        # ``and`` is false if any operand is; ``or`` true if any is.
+        # ``and`` is false if any operand is; ``or`` true if any is. Operands nest only
+        # through parentheses, which the parser limits to a few hundred levels.
         deciding = test.op.__class__ is ast.Or  # type: ignore[attr-defined]
         values = [_static_value(operand, file) for operand in test.values]  # type: ignore
         if deciding in values:

@@ -608,9 +608,9 @@ def _callees_checked_for_coroutines(test: ast.AST) -> Iterator[str]:
 def _tested_values(test: ast.AST) -> Iterator[ast.AST]:
     """The values whose truth an assert tests: the test, through ``not``, ``and``/``or`` and
     the operands of a comparison (a coroutine never equals anything but itself)."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        yield from _tested_values(test.operand)
-    elif isinstance(test, ast.BoolOp):
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand  # a loop: the parser accepts thousands of ``not`` in a row
+    if isinstance(test, ast.BoolOp):
         for value in test.values:
             yield from _tested_values(value)
     elif isinstance(test, ast.Compare):
