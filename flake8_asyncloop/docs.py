@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type, Union
 
+from flake8_asyncloop.context.declared_plugins import OTHER_RUNNERS
 from flake8_asyncloop.findings import Finding, Safety
 from flake8_asyncloop.option_defs import OPTION_DEFS, OptionDef
 from flake8_asyncloop.rule import Example, Rule
@@ -181,12 +182,11 @@ def _where_it_runs(rule: Type[Rule]) -> str:
     else:
         where = "Runs in any Python file."
     if rule.assumes_pytest_asyncio:
+        runners = ", ".join(f"`{name}`" for name in OTHER_RUNNERS)
         where += (
             " Silent where pytest-asyncio does not run the tests: the pytest config's `addopts`"
             " blocks it (`-p no:asyncio`), or the project's dependency files name another"
-            " runner (`aiomisc-pytest`, `pytest-aio`, `pytest-jupyter`, `pytest-tornasync`,"
-            " `pytest-trio`) and"
-            " not pytest-asyncio."
+            f" runner ({runners}) and not pytest-asyncio."
         )
     return where
 

@@ -315,6 +315,9 @@ HELD_BY_ANY_RUNNER = {("tests/test_it.py", 5, 12, "ALP104")}
         # jupyter_client's: pytest-jupyter runs its coroutine tests
         ({"pyproject.toml": '[project.optional-dependencies]\ntest = ["pytest-jupyter[client]"]\n'},
          HELD_BY_ANY_RUNNER),
+        # sanic's: pytest-sanic runs coroutine tests and gives every test a current loop
+        ({"setup.py": 'tests_require = ["pytest-sanic", "pytest-benchmark"]\n'},
+         HELD_BY_ANY_RUNNER),
         # both named: pytest-asyncio is there and runs what the other plugin leaves
         ({"requirements-dev.txt": "aiomisc-pytest\npytest-asyncio\n"}, PYTEST_ASYNCIO_RUNS),
         ({"setup.py": 'extras_require={"test": ["pytest_asyncio", "pytest-trio"]}\n'},

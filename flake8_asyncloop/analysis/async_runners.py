@@ -44,7 +44,7 @@ RUNNER_MODULES = frozenset(
 # Words in plugin names (pytest_plugins, -p) of plugins that run async tests.
 RUNNER_PLUGIN_WORDS = (
     "anyio", "trio", "curio", "aiohttp", "tornasync", "tornado", "twisted", "asyncio_cooperative",
-    "pytest_jupyter",
+    "pytest_jupyter", "pytest_sanic",
 )
 # Fixtures whose request says another plugin runs the test: anyio's, pytest-trio's,
 # pytest-aiohttp's (``loop`` is its historical name) and pytest-tornasync's.

@@ -15,10 +15,12 @@ from typing import Dict, Optional, Tuple
 
 PYTEST_ASYNCIO = "pytest-asyncio"
 # Plugins that run asyncio (or trio) tests without pytest-asyncio (pytest-jupyter collects
-# coroutine tests and runs them on its own loop). Not pytest-aiohttp: since 1.0 it depends
+# coroutine tests and runs them on its own loop; pytest-sanic does too, and sets a fresh
+# current loop for every test, sync ones included). Not pytest-aiohttp: since 1.0 it depends
 # on pytest-asyncio and runs through it.
 OTHER_RUNNERS = (
-    "aiomisc-pytest", "pytest-aio", "pytest-jupyter", "pytest-tornasync", "pytest-trio",
+    "aiomisc-pytest", "pytest-aio", "pytest-jupyter", "pytest-sanic", "pytest-tornasync",
+    "pytest-trio",
 )
 
 _FILES = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "Pipfile", "noxfile.py")

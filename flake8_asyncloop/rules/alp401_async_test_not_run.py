@@ -48,9 +48,10 @@ class AsyncTestNotRun(Rule):
     asyncio mark: none on the function, on its class (decorator or class-body `pytestmark`)
     or in the module's `pytestmark`. It stays silent wherever something else may run the
     test: auto mode; anyio or trio marks, `anyio_backend` parametrization or fixtures, and
-    plugins such as pytest-trio, pytest-aiohttp, pytest-tornasync or pytest-jupyter (loaded
-    through `pytest_plugins`, or the project's own plugin modules); unittest-style base
-    classes; conftest hooks that collect or mark tests; and decorators it cannot see into.
+    plugins such as pytest-trio, pytest-aiohttp, pytest-tornasync, pytest-jupyter or
+    pytest-sanic (loaded through `pytest_plugins`, or the project's own plugin modules);
+    unittest-style base classes; conftest hooks that collect or mark tests; and decorators it
+    cannot see into.
     """
     why = """
     In strict mode pytest-asyncio only runs coroutine tests that are marked. An unmarked one
