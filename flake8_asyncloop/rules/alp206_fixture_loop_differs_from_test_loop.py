@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
 
 FUNCTION_DEFAULT_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+SESSION_DEFAULT_INI = "[pytest]\nasyncio_default_fixture_loop_scope = session\n"
 
 SESSION_CLIENT_CONFTEST = """\
 import httpx
@@ -79,9 +80,10 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     on one event loop, its value is bound to that loop, and the test runs on another. A value
     is loop-bound when it comes from a loop-bound constructor (asyncio futures, streams,
     locks and queues, async clients: the list ALP501 uses, extended by
-    `--asyncloop-loop-bound-names`), or when an async generator fixture yields what its async
-    set-up made (`async with connect() as db: yield db`). The test's loop scope comes from its
-    closest asyncio mark (its own, its class's, the module's `pytestmark`), else from
+    `--asyncloop-loop-bound-names`), or when an async generator fixture whose value several
+    tests share (`scope="class"` and wider) yields what its async set-up made (`async with
+    connect() as db: yield db`). The test's loop scope comes from its closest asyncio mark
+    (its own, its class's, the module's `pytestmark`), else from
     `asyncio_default_test_loop_scope`; the fixture's from its `loop_scope=`, else
     `asyncio_default_fixture_loop_scope`, else its own scope. Fixtures are looked up as pytest
     does: the test's class, the module, then the conftest.py chain, nearest first.
@@ -104,7 +106,10 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     Only the test's own parameters are followed, not fixtures requested through other
     fixtures or `usefixtures`. A fixture returning (rather than yielding) an awaited value, or
     building its value in a helper, is not recognised; fixtures that return plain data are
-    never reported. A `loop_scope=` given by a variable in a conftest.py is read as absent.
+    never reported. A function-scoped fixture on a wider loop is reported only for a listed
+    constructor: what `async with client() as c: yield c` makes may bind to no loop until
+    the test first uses it (aiobotocore's clients), and the linter cannot tell which. A
+    `loop_scope=` given by a variable in a conftest.py is read as absent.
     Tests run by anyio, trio, a decorator or a conftest hook are left alone.
     """
     examples = (
@@ -263,6 +268,44 @@ class FixtureLoopDiffersFromTestLoop(Rule):
             """,
             reason="with NullPool the engine keeps no connection: each opens on the test's loop",
             files={"pytest.ini": FUNCTION_DEFAULT_INI},
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            class Client:
+                # Connects on its first request, on the loop that makes it.
+                async def __aenter__(self):
+                    return self
+
+                async def __aexit__(self, *exc_info):
+                    return None
+
+                async def get(self, path):
+                    await asyncio.sleep(0)
+                    return 200
+
+
+            @pytest_asyncio.fixture
+            async def client():
+                async with Client() as client:
+                    yield client
+
+
+            @pytest.mark.asyncio
+            async def test_health(client):
+                assert await client.get("/health") == 200
+            """,
+            reason=(
+                "each test gets its own client, made on the session loop but bound to none "
+                "before the test uses it"
+            ),
+            files={"pytest.ini": SESSION_DEFAULT_INI},
+            runs=True,
         ),
         Good(
             """
@@ -508,7 +551,10 @@ class FixtureLoopDiffersFromTestLoop(Rule):
             constructor = loop_bound_constructor(fixture.builds, self.file.options.loop_bound_names)
             if constructor is not None:
                 return f"an object built by `{constructor}`"
-        if fixture.is_generator and fixture.yields_async_value:
+        # What async set-up made may hold no loop state yet (aiobotocore's client makes its
+        # session on its first request, in the test): only a value several tests share,
+        # each on its own loop, is sure to meet a second loop.
+        if fixture.is_generator and fixture.yields_async_value and _shared_by_tests(fixture):
             return "what its async set-up made"
         return None
 
@@ -518,6 +564,11 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         # As seen from the test's directory: ``conftest.py``, ``../conftest.py``.
         shown = os.path.relpath(fixture.path, os.path.dirname(os.path.abspath(self.file.filename)))
         return f"{shown}:{fixture.line}"
+
+
+def _shared_by_tests(fixture: FixtureDef) -> bool:
+    """Whether pytest hands the same value to more than one test (a scope wider than a test)."""
+    return fixture.scope is not None and fixture.scope != "function"
 
 
 def _may_bring_fixtures(statements: List[ast.stmt]) -> bool:
