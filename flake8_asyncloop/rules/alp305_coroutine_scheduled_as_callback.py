@@ -6,7 +6,12 @@ import ast
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from flake8_asyncloop.analysis import scopes
-from flake8_asyncloop.analysis.coroutine_calls import CoroutineCalls, PendingCall
+from flake8_asyncloop.analysis.coroutine_calls import (
+    CoroutineBookkeeping,
+    CoroutineCalls,
+    PendingCall,
+)
+from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
 from flake8_asyncloop.analysis.loops import loop_origin
 from flake8_asyncloop.analysis.names import dotted_name, may_end_with
 from flake8_asyncloop.analysis.text_gates import may_make_coroutines
@@ -55,6 +60,7 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
         "atexit",
     )
     call_names = _LAST_NAMES
+    components = (CoroutineBookkeeping, ExpectedFailures)
     message = (
         "callback {callback} returns a coroutine that {method}() never awaits: "
         "the async code never runs"
@@ -93,7 +99,9 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
     other modules (except asyncio's own), methods reached through anything but `self`, and
     callables stored in attributes or containers are not recognised. Tornado's `IOLoop` runs
     coroutines returned by its callbacks, so in a module that imports tornado, `call_later`
-    and `call_at` are only checked on a receiver known to be an asyncio loop.
+    and `call_at` are only checked on a receiver known to be an asyncio loop. Inside `with
+    pytest.raises(...)` or `self.assertRaises(...)` the call is left alone: the test checks
+    that the API refuses the coroutine function.
     """
     examples = (
         Bad(
@@ -171,6 +179,27 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
             (15, 35),
             (16, 31),
             filename="conftest.py",
+        ),
+        Good(
+            """
+            import asyncio
+            import signal
+
+            import pytest
+
+
+            async def on_hangup():
+                pass
+
+
+            @pytest.mark.asyncio
+            async def test_signal_handlers_refuse_coroutines():
+                loop = asyncio.get_running_loop()
+                with pytest.raises(TypeError):
+                    loop.add_signal_handler(signal.SIGHUP, on_hangup)
+            """,
+            reason="the test checks that the loop refuses the coroutine function",
+            runs=True,
         ),
         Good(
             """
@@ -253,6 +282,8 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
         target = self._callback_argument(node)
         if target is None:
             return
+        if self.file.components[ExpectedFailures].blocks:
+            return  # the test checks that the API refuses it (add_signal_handler raises)
         method, argument = target
         question = self._question(argument)
         if question is not None:
