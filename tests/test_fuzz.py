@@ -100,6 +100,11 @@ STATEMENTS = st.sampled_from(
         "with contextlib.suppress(Exception):\n        loop.close()",
         "def inner():\n        asyncio.get_event_loop()",
         "f = lambda: asyncio.get_event_loop()",
+        # Branches the walk skips (static_branches): a literal test, a module flag, a probe.
+        "if True:\n        loop.close()\n    else:\n        asyncio.get_event_loop()",
+        "if not _IS_SYNC:\n        await helper()\n    else:\n        helper()",
+        "try:\n        runner = asyncio.run\n"
+        "    except AttributeError:\n        loop = asyncio.new_event_loop()",
         "pass",
     ]
 )
@@ -125,11 +130,14 @@ def suite_modules(draw) -> str:
     # Every name the grammar uses is imported, in a drawn order: a fix that adds an import must
     # not be what makes an unresolved name (and so a new finding) appear.
     parts: List[str] = ["\n".join(draw(st.permutations(ALL_IMPORTS))) + "\n"]
+    parts.append(draw(st.sampled_from(["", "_IS_SYNC = False", "_IS_SYNC = True"])))
     module_level = STATEMENTS.filter(
         lambda s: "await" not in s
         and "yield" not in s
         and "return" not in s
         and "async with" not in s
+        and "else:" not in s
+        and "except" not in s  # their indentation is a function body's
     )
     parts += draw(st.lists(module_level, max_size=2))
     parts.append("")
