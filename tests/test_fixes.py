@@ -64,3 +64,48 @@ def test_fix_leaves_good_examples_byte_for_byte(rule, example, tmp_path: Path) -
     path = write_example(example, tmp_path)
     result = fix_source(example.source, _checker(rule, path), unsafe=True)
     assert result.source == example.source
+
+
+# -- ALP104: safe only where no test can be patching the call ----------------------------------
+
+GET_EVENT_LOOP_IN_A_COROUTINE = """\
+import asyncio
+
+
+async def wait_briefly():
+    return await asyncio.sleep(0, asyncio.get_event_loop())
+"""
+PATCHING_TEST = """\
+import asyncio
+from unittest import mock
+
+
+async def test_fallback():
+    with mock.patch("asyncio.get_event_loop"):
+        assert asyncio.get_event_loop() is not None
+"""
+
+
+@pytest.mark.parametrize(
+    ("filename", "source", "safe"),
+    [
+        ("test_waiting.py", GET_EVENT_LOOP_IN_A_COROUTINE, True),
+        # azure-identity's tests patch asyncio.get_event_loop to fake the loop its library
+        # code sees: rewritten there, the patch no longer reaches the call.
+        ("waiting.py", GET_EVENT_LOOP_IN_A_COROUTINE, False),
+        ("test_fallback.py", PATCHING_TEST, False),
+    ],
+)
+def test_get_running_loop_rewrite_is_unsafe_where_a_test_may_patch_the_call(
+    filename: str, source: str, safe: bool, tmp_path: Path
+) -> None:
+    rule = next(rule for rule in ALL_RULES if rule.code == "ALP104")
+    path = tmp_path / filename
+    path.write_text(source)
+    check = _checker(rule, path)
+    [finding] = check(source)
+    assert finding.fix is not None
+    assert finding.fix.safety is (Safety.SAFE if safe else Safety.UNSAFE)
+    rewritten = source.replace("get_event_loop()", "get_running_loop()")
+    assert fix_source(source, check, unsafe=False).source == (rewritten if safe else source)
+    assert fix_source(source, check, unsafe=True).source == rewritten

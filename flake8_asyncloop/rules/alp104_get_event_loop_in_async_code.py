@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import Optional
 
 from flake8_asyncloop.analysis.asyncio_names import respell_attribute, spell
 from flake8_asyncloop.analysis.loops import GET_EVENT_LOOP, GET_RUNNING_LOOP
@@ -35,11 +36,14 @@ class GetEventLoopInAsyncCode(Rule):
     into a sync helper.
     """
     fix_notes = """
-    Safe: the call is replaced by `get_running_loop()`, written the way the module already
-    spells asyncio (`aio.get_running_loop()` after `import asyncio as aio`). After
-    `from asyncio import get_event_loop` the fix writes `asyncio.get_running_loop()` and adds
-    `import asyncio` when the module has no asyncio import. Inside a coroutine both calls
-    return the same loop.
+    The call is replaced by `get_running_loop()`, written the way the module already spells
+    asyncio (`aio.get_running_loop()` after `import asyncio as aio`). After `from asyncio
+    import get_event_loop` the fix writes `asyncio.get_running_loop()` and adds `import
+    asyncio` when the module has no asyncio import. Inside a coroutine both calls return the
+    same loop, so the fix is safe in test code. It is unsafe outside test code, and in a test
+    module whose strings name `get_event_loop`: tests that patch `asyncio.get_event_loop`
+    (`mock.patch("pkg.client.asyncio.get_event_loop")`, to fake the loop the code sees) stop
+    reaching the rewritten call, and fail.
     """
     limitations = """
     A sync `def` or `lambda` nested in an `async def` is sync code and is left to ALP105 (it
@@ -77,17 +81,27 @@ class GetEventLoopInAsyncCode(Rule):
             import asyncio as aio
 
 
-            async def schedule_later(callback):
-                aio.get_event_loop().call_later(0.1, callback)
+            async def test_schedule_later():
+                aio.get_event_loop().call_later(0.1, print)
             """,
             (5, 5),
             fixed="""
             import asyncio as aio
 
 
-            async def schedule_later(callback):
-                aio.get_running_loop().call_later(0.1, callback)
+            async def test_schedule_later():
+                aio.get_running_loop().call_later(0.1, print)
             """,
+        ),
+        Bad(
+            """
+            import asyncio
+
+
+            async def schedule_later(callback):
+                asyncio.get_event_loop().call_later(0.1, callback)
+            """,
+            (5, 5),
             filename="scheduling.py",
         ),
         Bad(
@@ -172,6 +186,8 @@ class GetEventLoopInAsyncCode(Rule):
         ),
     )
 
+    _named_in_a_string: Optional[bool] = None  # worked out at the module's first finding
+
     def visit_Call(self, node: ast.Call) -> None:
         if node.args or node.keywords or not self.file.in_async_function:
             return
@@ -182,9 +198,23 @@ class GetEventLoopInAsyncCode(Rule):
         if replacement is None:
             replacement, imports = spell(GET_RUNNING_LOOP, self.file)
         fix = Fix(
-            Safety.SAFE,
+            Safety.SAFE if self._nothing_patches_it() else Safety.UNSAFE,
             "use get_running_loop()",
             (ReplaceExpression(Span.of(node), f"{replacement}()"),),
             imports,
         )
         self.report(node, fix)
+
+    def _nothing_patches_it(self) -> bool:
+        """Whether no test can be patching the call: it is test code, and no string of its
+        module names ``get_event_loop`` (a ``patch()`` target, a ``setattr`` name)."""
+        if not self.file.is_test_file:
+            return False  # any test of the project may patch what library code calls
+        if self._named_in_a_string is None:
+            self._named_in_a_string = any(
+                node.__class__ is ast.Constant
+                and isinstance(node.value, str)  # type: ignore[attr-defined]
+                and "get_event_loop" in node.value  # type: ignore[attr-defined]
+                for node in ast.walk(self.file.tree)
+            )
+        return not self._named_in_a_string
