@@ -59,7 +59,9 @@ class LoopClosedByHand(Rule):
     `asyncio.to_thread(f)`, ...) gets that thread's loop from asyncio's getters, so closing it
     there is left alone: a nested def handed over by its enclosing def, a method handed over
     anywhere in its class (`pool.submit(self.cycle)`), a module-level def anywhere in the
-    module.
+    module. Sync code that sets a new current loop after the close
+    (`asyncio.set_event_loop(asyncio.new_event_loop())`) is left alone too: it replaces the
+    loop it closed, and deleting the close would only leak that loop.
     """
     examples = (
         Bad(
@@ -113,6 +115,23 @@ class LoopClosedByHand(Rule):
                     loop.close()
             """,
             reason="a loop the test created itself is the test's to close",
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            def test_run_on_a_fresh_loop():
+                loop = asyncio.new_event_loop()
+                asyncio.set_event_loop(loop)
+                assert asyncio.get_event_loop().run_until_complete(asyncio.sleep(0, 3)) == 3
+                asyncio.get_event_loop().close()
+                asyncio.set_event_loop(asyncio.new_event_loop())
+            """,
+            reason=(
+                "sync code that closes the current loop and sets a new one in its place leaves "
+                "no closed loop behind"
+            ),
         ),
         Good(
             """
@@ -190,8 +209,28 @@ class LoopClosedByHand(Rule):
             return
         if origin != FIXTURE_ORIGIN and _runs_in_another_thread(self.file.function, self.file):
             return  # the loop a getter gives there is that thread's
+        if _replaced_afterwards(self.file.function, node):
+            return  # sync code that closes the current loop and sets a new one in its place
         fix = Fix(Safety.SAFE, "remove the close() call", (DeleteStatement(Span.of(node)),))
         self.report(call, fix)
+
+
+def _replaced_afterwards(function: Optional[scopes.Scope], statement: ast.stmt) -> bool:
+    """Whether the sync def holding ``statement`` sets a new current loop after it
+    (``asyncio.set_event_loop(asyncio.new_event_loop())``): the loop it closed is then no
+    one else's, and keeping it open would only leak it."""
+    if function is None or not isinstance(function.node, ast.FunctionDef):
+        return False
+    for node in ast.walk(function.node):
+        if (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "set_event_loop"
+            and node.args
+            and not (isinstance(node.args[0], ast.Constant) and node.args[0].value is None)
+            and (node.lineno, node.col_offset) > (statement.lineno, statement.col_offset)
+        ):
+            return True
+    return False
 
 
 def _runs_in_another_thread(function: Optional[scopes.Scope], file: "FileState") -> bool:
