@@ -19,7 +19,12 @@ from support import child_environment, run_pytest_isolated, write_example
 from flake8_asyncloop.context.discovery import clear_caches
 from flake8_asyncloop.context.model import ConfigProblem, PytestConfig
 from flake8_asyncloop.rules import RULES_BY_CODE
-from flake8_asyncloop.rules.alp208_loop_scope_config import LoopScopeConfig, config_results
+from flake8_asyncloop.context.warning_filters import command_line_filters
+from flake8_asyncloop.rules.alp208_loop_scope_config import (
+    LoopScopeConfig,
+    config_results,
+    unset_warning_is_an_error,
+)
 
 RULE = RULES_BY_CODE["ALP208"]
 CONFIG_NAMES = ("pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
@@ -98,6 +103,73 @@ def test_without_async_fixtures_the_unset_setting_is_not_reported(tmp_path: Path
     )
     clear_caches()
     assert _results(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("config_file", "text", "reported"),
+    [
+        ("pytest.ini", "[pytest]\nfilterwarnings =\n    error\n", True),
+        ("pyproject.toml", '[tool.pytest.ini_options]\nfilterwarnings = ["error"]\n', True),
+        ("pytest.ini", "[pytest]\naddopts = -W error::DeprecationWarning\n", True),
+        ("pytest.ini", "[pytest]\naddopts = -p no:warnings -W error\n", False),
+        ("pytest.ini", "[pytest]\nfilterwarnings =\n    error\n    ignore::DeprecationWarning\n",
+         False),
+        # nbclient's and jupyter-events' layout: errors, with other warnings let through
+        ("pyproject.toml",
+         '[tool.pytest.ini_options]\nfilterwarnings = ["error", '
+         '"ignore:There is no current event loop:DeprecationWarning"]\n', True),
+        ("pyproject.toml",
+         '[tool.pytest.ini_options]\nfilterwarnings = ["error", "ignore:The configuration '
+         'option \\"asyncio_default_fixture_loop_scope\\" is unset"]\n', False),
+        ("pytest.ini", "[pytest]\nfilterwarnings =\n    error::RuntimeWarning\n", False),
+    ],
+)
+def test_without_async_fixtures_the_unset_setting_is_reported_where_it_stops_the_run(
+    tmp_path: Path, config_file: str, text: str, reported: bool
+) -> None:
+    # Seen under pytest 9.2.0: each reported config stops with an INTERNALERROR before any
+    # test; the others run.
+    (tmp_path / config_file).write_text(text)
+    (tmp_path / "test_plain.py").write_text("def test_one():\n    assert True\n")
+    clear_caches()
+    # pytest-asyncio warns only where it is installed: nothing says so yet
+    assert _results(tmp_path) == []
+    (tmp_path / "requirements-dev.txt").write_text("pytest-asyncio>=1.0\n")
+    clear_caches()
+    results = _results(tmp_path)
+    assert [(path, [f.line for f in found]) for path, found in results] == (
+        [(config_file, [1])] if reported else []
+    )
+    if reported:
+        assert "INTERNALERROR before any test" in results[0][1][0].message
+
+
+@pytest.mark.parametrize(
+    ("filters", "error"),
+    [
+        (["error"], True),
+        (["e"], True),  # an action may be abbreviated, as Python's -W allows
+        (["error", "ignore::DeprecationWarning"], False),
+        (["ignore::DeprecationWarning", "error"], True),  # the last match decides
+        (["error::pytest.PytestDeprecationWarning"], True),
+        (["error::RuntimeWarning"], False),
+        (["error:the configuration option"], True),  # case-insensitive, from the start
+        (["error:asyncio_default_fixture_loop_scope"], False),
+        (["error:::pytest_asyncio"], True),
+        (["error:::other_plugin"], False),
+        (["error::DeprecationWarning::12"], False),
+        (["error:[unclosed"], False),
+        ([], False),
+    ],
+)
+def test_warning_filters_are_read_as_pytest_applies_them(filters: List[str], error: bool) -> None:
+    config = PytestConfig(path="pytest.ini", section_line=1, warning_filters=tuple(filters))
+    assert unset_warning_is_an_error(config) is error
+
+
+def test_command_line_filters_come_from_every_spelling_of_w() -> None:
+    args = ["-ra", "-W", "error", "-Wignore::UserWarning", "--pythonwarnings=once", "-p", "x"]
+    assert list(command_line_filters(args)) == ["error", "ignore::UserWarning", "once"]
 
 
 def test_anyio_fixtures_in_strict_mode_do_not_count(tmp_path: Path) -> None:

@@ -26,15 +26,26 @@ OTHER_RUNNERS = (
 _FILES = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "Pipfile", "noxfile.py")
 _REQUIREMENT_DIRS = ("requirements", "requirements.d", "reqs")
 
-# root -> (the runner declared instead of pytest-asyncio, the files read)
-_answers: Dict[str, Tuple[Optional[str], Tuple[str, ...]]] = {}
+# root -> (the runner declared instead of pytest-asyncio, the files read, whether one of
+# them names pytest-asyncio)
+_answers: Dict[str, Tuple[Optional[str], Tuple[str, ...], bool]] = {}
 
 
 def runner_instead_of_pytest_asyncio(root: Optional[str]) -> Tuple[Optional[str], Tuple[str, ...]]:
     """The other runner the dependency files at ``root`` name when none names pytest-asyncio
     (None otherwise, or when there are none), and the paths of the files read."""
+    runner, files, _ = _answer(root)
+    return runner, files
+
+
+def names_pytest_asyncio(root: Optional[str]) -> bool:
+    """Whether a dependency file at ``root`` names pytest-asyncio."""
+    return _answer(root)[2]
+
+
+def _answer(root: Optional[str]) -> Tuple[Optional[str], Tuple[str, ...], bool]:
     if root is None:
-        return None, ()
+        return None, (), False
     known = _answers.get(root)
     if known is None:
         known = _answers[root] = _read(root)
@@ -45,7 +56,7 @@ def clear_cache() -> None:
     _answers.clear()
 
 
-def _read(root: str) -> Tuple[Optional[str], Tuple[str, ...]]:
+def _read(root: str) -> Tuple[Optional[str], Tuple[str, ...], bool]:
     names = set()
     read = []
     for path in _dependency_files(root):
@@ -58,9 +69,9 @@ def _read(root: str) -> Tuple[Optional[str], Tuple[str, ...]]:
         normalized = text.lower().replace("_", "-")
         names.update(n for n in (PYTEST_ASYNCIO, *OTHER_RUNNERS) if _names(normalized, n))
     if PYTEST_ASYNCIO in names:
-        return None, tuple(read)
+        return None, tuple(read), True
     runner = next((name for name in OTHER_RUNNERS if name in names), None)
-    return runner, tuple(read)
+    return runner, tuple(read), False
 
 
 def _names(text: str, name: str) -> bool:

@@ -87,6 +87,7 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
         pytest_asyncio_version=versions.pytest_asyncio_version(pinned_version),
         pytest_version=versions.pytest_version(),
         declared_runner=runner,
+        declares_pytest_asyncio=declared_plugins.names_pytest_asyncio(root),
     )
     watched = tuple(chain) + ((config_file,) if config_file is not None else ())
     watched += tuple(p for p in dependency_files if p not in watched)

@@ -42,6 +42,9 @@ class PytestConfig:
     # ``-p no:asyncio`` in addopts: pytest-asyncio is not loaded; another plugin runs the
     # async tests, and what pytest-asyncio would do with them does not happen.
     pytest_asyncio_disabled: bool = False
+    # The warning filters pytest applies, in order: ``filterwarnings``, then ``-W`` in
+    # addopts (none when ``-p no:warnings`` turns them off).
+    warning_filters: Tuple[str, ...] = ()
 
     @property
     def auto_mode(self) -> bool:
@@ -97,6 +100,8 @@ class ProjectContext:
     # The plugin the project's dependency files name to run async tests when none of them
     # names pytest-asyncio (``aiomisc-pytest``); None when pytest-asyncio may be there.
     declared_runner: Optional[str] = None
+    # A dependency file at the root names pytest-asyncio.
+    declares_pytest_asyncio: bool = False
 
     @property
     def without_pytest_asyncio(self) -> bool:

@@ -38,6 +38,7 @@ from flake8_asyncloop.analysis.testcode import (
     SCOPES,
 )
 from flake8_asyncloop.context.model import ConfigProblem, PytestConfig
+from flake8_asyncloop.context.warning_filters import command_line_filters
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -325,6 +326,14 @@ def interpret(section: Section) -> PytestConfig:
     if functions_setting is not None:
         python_functions = tuple(_as_args(functions_setting.value))
 
+    filters: List[str] = []
+    filters_setting = settings.get("filterwarnings")
+    if filters_setting is not None:
+        filters.extend(_as_lines(filters_setting.value))
+    filters.extend(command_line_filters(addopts))
+    if "no:warnings" in plugin_arguments(addopts):
+        filters = []
+
     return PytestConfig(
         path=section.path,
         asyncio_mode=mode,
@@ -342,6 +351,7 @@ def interpret(section: Section) -> PytestConfig:
             for name in plugin_arguments(addopts)
             if name.startswith("no:")
         ),
+        warning_filters=tuple(filters),
     )
 
 
@@ -381,6 +391,13 @@ def _as_args(value: Any) -> List[str]:
         return shlex.split(text)
     except ValueError:  # unbalanced quotes: pytest would fail too; keep what can be read
         return text.split()
+
+
+def _as_lines(value: Any) -> List[str]:
+    """A ``linelist`` setting: a TOML list as is, a string split into its non-blank lines."""
+    if isinstance(value, list):
+        return [str(item).strip() for item in value]
+    return [line.strip() for line in str(value).splitlines() if line.strip()]
 
 
 def _command_line_settings(

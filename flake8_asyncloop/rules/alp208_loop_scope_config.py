@@ -14,6 +14,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from flake8_asyncloop.analysis.testcode import is_test_file
 from flake8_asyncloop.context.conftest_facts import conftest_facts
 from flake8_asyncloop.context.discovery import context_for
+from flake8_asyncloop.context.warning_filters import errors_on
 from flake8_asyncloop.context.model import (
     ConfigProblem,
     ConftestFacts,
@@ -39,6 +40,22 @@ UNSET_HIDDEN = (
     "warns at every start (hidden before pytest 9.2, an error from 9.2 under filterwarnings "
     f"= error) that its default will change; {_SET_IT}"
 )
+UNSET_IS_AN_ERROR = (
+    "asyncio_default_fixture_loop_scope is unset and the warning filters make pytest-asyncio's "
+    "warning about it an error: the run stops with an INTERNALERROR before any test; "
+    f"{_SET_IT}"
+)
+UNSET_IS_AN_ERROR_HIDDEN = (
+    "asyncio_default_fixture_loop_scope is unset and the warning filters make pytest-asyncio's "
+    "warning about it an error: from pytest 9.2 the run stops with an INTERNALERROR before "
+    f"any test (older pytest hides the warning); {_SET_IT}"
+)
+# The warning pytest-asyncio gives when the setting is unset: its text, class and bases, module.
+UNSET_WARNING_TEXT = 'The configuration option "asyncio_default_fixture_loop_scope" is unset.'
+UNSET_WARNING_CLASSES = (
+    "PytestDeprecationWarning", "PytestWarning", "DeprecationWarning", "UserWarning", "Warning",
+)
+UNSET_WARNING_MODULE = "pytest_asyncio.plugin"
 INVALID_VALUE = "{problem}: pytest-asyncio stops with a UsageError"
 UNREADABLE = "{problem}: pytest cannot read its config and runs no test"
 
@@ -73,7 +90,11 @@ class LoopScopeConfig(Rule):
     `asyncio_default_fixture_loop_scope` or `asyncio_default_test_loop_scope` value
     pytest-asyncio rejects (in the file or as `--asyncio-mode` / `-o` in `addopts`), a file
     pytest cannot parse, and `asyncio_default_fixture_loop_scope` left unset while the suite
-    has async fixtures. The finding sits in the config file, at the offending line (the
+    has async fixtures, or while the config's warning filters (`filterwarnings`, `-W` in
+    `addopts`; the last filter that matches decides) turn pytest-asyncio's warning about it
+    into an error in a project that declares pytest-asyncio (a dependency file names it, or
+    the config sets auto mode or a test loop scope). The finding sits in the config file, at
+    the offending line (the
     section header for the unset setting). It is reported by `flake8-asyncloop check` only,
     once per config file per run; flake8 itself only runs plugins on Python files.
     """
@@ -86,7 +107,8 @@ class LoopScopeConfig(Rule):
     Python's own `-W error` or `PYTHONWARNINGS` shows it, and the message says so when the
     installed pytest is older than 9.2); and the default it warns about is changing, so
     async fixtures wider than `function` will one day move to a function-scoped loop unless
-    the suite says what it wants.
+    the suite says what it wants. pytest-asyncio warns whether or not the suite has async
+    fixtures, so under `filterwarnings = error` a suite without any stops too.
     """
     limitations = """
     "Async fixtures exist" means: a `@pytest_asyncio.fixture` (or, in auto mode, an async
@@ -140,6 +162,17 @@ class LoopScopeConfig(Rule):
             files={"pytest.ini": AUTO_MODE_WITH_SCOPE_INI},
             runs=True,
         ),
+        Bad(
+            """
+            def test_addition():
+                assert 1 + 1 == 2
+            """,
+            (1, 1),
+            files={
+                "pytest.ini": "[pytest]\nfilterwarnings =\n    error\n",
+                "requirements-test.txt": "pytest\npytest-asyncio\n",
+            },
+        ),
         Good(
             """
             def test_addition():
@@ -147,6 +180,34 @@ class LoopScopeConfig(Rule):
             """,
             reason="no async fixtures: the unset setting changes nothing for this suite",
             files={"pytest.ini": "[pytest]\naddopts = -ra\n"},
+        ),
+        Good(
+            """
+            def test_addition():
+                assert 1 + 1 == 2
+            """,
+            reason="a later filter lets pytest-asyncio's deprecation warning through",
+            files={
+                "pytest.ini": (
+                    "[pytest]\nfilterwarnings =\n    error\n"
+                    "    default::pytest.PytestDeprecationWarning\n"
+                ),
+                "requirements-test.txt": "pytest\npytest-asyncio\n",
+            },
+        ),
+        Good(
+            """
+            def test_addition():
+                assert 1 + 1 == 2
+            """,
+            reason=(
+                "nothing says the suite uses pytest-asyncio, which may not be installed where "
+                "it runs"
+            ),
+            files={
+                "pytest.ini": "[pytest]\nfilterwarnings =\n    error\n",
+                "requirements-test.txt": "pytest\nanyio\n",
+            },
         ),
     )
 
@@ -157,23 +218,31 @@ class LoopScopeConfig(Rule):
         async_fixtures: bool,
         pytest_asyncio_version: Optional[Tuple[int, ...]] = None,
         pytest_version: Optional[Tuple[int, ...]] = None,
+        warning_is_an_error: bool = False,
     ) -> List[Finding]:
-        """The findings for one config file, located in it."""
+        """The findings for one config file, located in it; ``warning_is_an_error``: the
+        suite uses pytest-asyncio and its warning filters make the unset-scope warning an
+        error (see ``unset_warning_is_an_error``)."""
         findings = [cls._problem_finding(problem) for problem in config.problems]
         unreadable = any(not problem.key for problem in config.problems)
         version_warns = (
             pytest_asyncio_version is None or pytest_asyncio_version >= FIRST_VERSION_WARNING_UNSET
         )
         if (
-            async_fixtures
-            and version_warns
+            version_warns
             and not unreadable
             and config.path is not None
             and config.fixture_loop_scope_line is None
         ):
             shown = pytest_version is None or pytest_version >= FIRST_PYTEST_SHOWING_THE_WARNING
             line = config.section_line or 1
-            findings.append(cls._finding(line, UNSET if shown else UNSET_HIDDEN))
+            if async_fixtures:
+                findings.append(cls._finding(line, UNSET if shown else UNSET_HIDDEN))
+            elif warning_is_an_error:
+                # Without async fixtures the default changes nothing, but the warning still
+                # stops the run when the filters make it an error.
+                problem = UNSET_IS_AN_ERROR if shown else UNSET_IS_AN_ERROR_HIDDEN
+                findings.append(cls._finding(line, problem))
         findings.sort(key=Finding.sort_key)
         return findings
 
@@ -185,6 +254,21 @@ class LoopScopeConfig(Rule):
     @classmethod
     def _finding(cls, line: int, problem: str) -> Finding:
         return Finding(cls.code, cls.message.format(problem=problem), line, 0, line, 0)
+
+
+def unset_warning_is_an_error(config: PytestConfig) -> bool:
+    """Whether the config's warning filters turn the unset-scope warning into an error."""
+    return errors_on(
+        config.warning_filters, UNSET_WARNING_TEXT, UNSET_WARNING_CLASSES, UNSET_WARNING_MODULE
+    )
+
+
+def _declares_pytest_asyncio(project: ProjectContext) -> bool:
+    """Whether the project says it runs pytest-asyncio, which warns whatever the suite holds:
+    a dependency file names it, or the config sets auto mode or a test loop scope. A suite
+    without async fixtures may well not install it (anyio's own plugin runs many)."""
+    config = project.config
+    return project.declares_pytest_asyncio or config.auto_mode or bool(config.test_loop_scope)
 
 
 def config_results(
@@ -213,6 +297,12 @@ def config_results(
             async_fixtures,
             project.pytest_asyncio_version,
             pytest_version or project.pytest_version,
+            warning_is_an_error=(
+                needs_fixtures
+                and not async_fixtures
+                and _declares_pytest_asyncio(project)
+                and unset_warning_is_an_error(config)
+            ),
         )
         if findings:
             results.append((_shown(config_path), findings))
