@@ -4,8 +4,9 @@ pytest loads installed plugins through entry points, which a linter cannot see. 
 see is what the project says it installs: a project whose dependency files name another
 asyncio test runner (aiomisc's ``aiomisc-pytest``, ``pytest-aio``, ...) and never name
 pytest-asyncio has its async tests run, and its ``event_loop`` fixture provided, by that
-plugin. Only the files at the project root are read, as text: a name in a comment counts
-too, which errs towards believing pytest-asyncio is there.
+plugin. Whether they name pytest-asyncio at all is told too: it warns about settings a
+suite that never installs it cannot see. Only the files at the project root are read, as
+text: a name in a comment counts too, which errs towards believing pytest-asyncio is there.
 """
 
 from __future__ import annotations

@@ -14,13 +14,13 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from flake8_asyncloop.analysis.testcode import is_test_file
 from flake8_asyncloop.context.conftest_facts import conftest_facts
 from flake8_asyncloop.context.discovery import context_for
-from flake8_asyncloop.context.warning_filters import errors_on
 from flake8_asyncloop.context.model import (
     ConfigProblem,
     ConftestFacts,
     ProjectContext,
     PytestConfig,
 )
+from flake8_asyncloop.context.warning_filters import errors_on
 from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.rule import Bad, Good, Rule
 
