@@ -111,10 +111,12 @@ class RunSummary:
     fixed: int = 0
     files_changed: int = 0
     errors: int = 0  # files that could not be read or written, internal errors, usage errors
+    unparsed: int = 0  # files reported with E999
 
     def add(self, result: FileResult) -> None:
         self.files += 1
         self.findings += len(result.findings)
+        self.unparsed += any(f.code == SYNTAX_ERROR_CODE for f in result.findings)
         self.fixable += result.fixable
         self.unsafe_fixable += result.unsafe_fixable
         self.fixed += len(result.fixed)

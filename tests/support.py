@@ -20,6 +20,16 @@ Located = Tuple[int, int, str]  # (line, 1-based column, code), as flake8 prints
 ENGINE = Engine(ALL_RULES)
 
 
+def not_parsed(files: int) -> str:
+    """What the summary line adds for files reported with E999."""
+    noun = "file" if files == 1 else "files"
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return (
+        f"; {files} {noun} not parsed by Python {running}, not checked "
+        "(see 'flake8-asyncloop explain E999')"
+    )
+
+
 def write_example(example: Example, directory: Path) -> Path:
     """Lay the example out as a small project; return the path of the module under test."""
     return example.lay_out(directory)

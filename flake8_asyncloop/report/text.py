@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Sequence, Type
 
 from flake8_asyncloop.engine import InternalError
@@ -77,6 +78,13 @@ def summary_line(summary: RunSummary) -> str:
         )
         if summary.unsafe_fixable:
             text += f" ({summary.unsafe_fixable} fixable with '{FIX_COMMAND} --unsafe-fixes')"
+    if summary.unparsed:
+        # Most often syntax newer than the Python running the check (``type X = ...``).
+        text += (
+            f"; {plural(summary.unparsed, 'file')} not parsed by Python "
+            f"{sys.version_info.major}.{sys.version_info.minor}, not checked "
+            "(see 'flake8-asyncloop explain E999')"
+        )
     if summary.errors:
         text += f"; {plural(summary.errors, 'error')} (see above)"
     return text
