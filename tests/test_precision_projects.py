@@ -218,6 +218,27 @@ TRIO_MODE_ONLY = {
         """,
 }
 
+# aerich's layout: anyio's plugin runs every async test (anyio_mode = "auto"), no conftest
+ANYIO_AUTO_MODE = {
+    "pyproject.toml": '[tool.pytest.ini_options]\nanyio_mode = "auto"\n',
+    "tests/test_command.py": """
+        import pytest
+
+
+        @pytest.fixture
+        async def project():
+            return "demo"
+
+
+        async def test_command(project):
+            assert project == "demo"
+        """,
+}
+ANYIO_AUTO_MODE_IN_ADDOPTS = {
+    "pytest.ini": "[pytest]\naddopts = --anyio-mode auto\n",
+    "tests/test_command.py": ANYIO_AUTO_MODE["tests/test_command.py"],
+}
+
 AIOHTTP_PLUGIN = {
     "conftest.py": 'pytest_plugins = "aiohttp.pytest_plugin"\n',
     "test_app.py": """
@@ -259,11 +280,12 @@ JUPYTER_SERVER_PLUGIN = {
     "files",
     [
         ANYIO_SUITE, ANYIO_MARKED_TESTS, TRIO_SUITE, TRIO_MODE_ONLY, AIOHTTP_PLUGIN,
-        JUPYTER_PLUGIN, JUPYTER_SERVER_PLUGIN,
+        JUPYTER_PLUGIN, JUPYTER_SERVER_PLUGIN, ANYIO_AUTO_MODE, ANYIO_AUTO_MODE_IN_ADDOPTS,
     ],
     ids=[
         "anyio-backend-fixture", "anyio-marked-tests", "pytest-trio", "trio-mode", "aiohttp",
-        "pytest-jupyter", "pytest-jupyter-through-a-project-plugin",
+        "pytest-jupyter", "pytest-jupyter-through-a-project-plugin", "anyio-auto-mode",
+        "anyio-auto-mode-in-addopts",
     ],
 )
 def test_suites_run_by_other_plugins_give_no_401_or_402(files, tmp_path: Path) -> None:

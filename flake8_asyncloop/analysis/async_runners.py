@@ -26,7 +26,7 @@ from flake8_asyncloop.analysis.testcode import (
 )
 from flake8_asyncloop.context import pytest_config
 from flake8_asyncloop.context.conftest_facts import conftest_facts, own_body_nodes
-from flake8_asyncloop.context.model import ProjectContext
+from flake8_asyncloop.context.model import ProjectContext, PytestConfig
 from flake8_asyncloop.findings import AddImport
 
 if TYPE_CHECKING:
@@ -384,6 +384,8 @@ def _project_test_runner(project: ProjectContext) -> Optional[str]:
         return f"addopts loads {plugin}"
     if _trio_mode(project.config.path):
         return "trio_mode is on"
+    if _anyio_auto_mode(project.config):
+        return "anyio_mode is auto"
     for path in _local_plugin_files(project):
         facts = conftest_facts(path)  # a plugin module reads like a conftest.py
         if facts is not None and (facts.handles_coroutines or facts.uses_anyio):
@@ -418,6 +420,22 @@ def _trio_mode(config_path: Optional[str]) -> bool:
     if setting is None:
         return False
     return str(setting.value).strip().lower() in ("true", "1", "yes", "on")
+
+
+def _anyio_auto_mode(config: PytestConfig) -> bool:
+    """anyio's ``anyio_mode = auto`` (or ``--anyio-mode=auto`` in addopts) runs every async
+    test under anyio."""
+    args = config.addopts
+    for index, arg in enumerate(args):
+        if arg == "--anyio-mode=auto" or (
+            arg == "--anyio-mode" and index + 1 < len(args) and args[index + 1] == "auto"
+        ):
+            return True
+    if config.path is None:
+        return False
+    section = pytest_config.load_file(config.path).section
+    setting = section.settings.get("anyio_mode") if section is not None else None
+    return setting is not None and str(setting.value).strip() == "auto"
 
 
 def _local_plugin_files(project: ProjectContext) -> Iterable[str]:
