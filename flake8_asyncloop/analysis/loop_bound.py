@@ -162,9 +162,14 @@ _ENGINE_FACTORIES = frozenset(
 
 
 def keeps_no_connections(call: ast.Call, qualified: Optional[str]) -> bool:
-    """``create_async_engine(url, poolclass=NullPool)``: an engine bound to no loop."""
+    """An engine bound to no loop: ``create_async_engine(url, poolclass=NullPool)`` keeps no
+    connection, and an aiosqlite one (``"sqlite+aiosqlite://..."``) keeps connections that
+    run in their own threads and answer on whichever loop awaits them."""
     if qualified not in _ENGINE_FACTORIES:
         return False
+    url = call.args[0] if call.args else getattr(keyword(call, "url"), "value", None)
+    if isinstance(url, ast.Constant) and str(url.value).startswith("sqlite+aiosqlite:"):
+        return True
     poolclass = keyword(call, "poolclass")
     if poolclass is None:
         return False

@@ -42,9 +42,10 @@ class LoopBoundObjectAtImport(Rule):
     asyncio's `Future`, `<loop>.create_future()`, locks, events, conditions, semaphores,
     barriers and queues, and the async clients of aiohttp, httpx, redis.asyncio, asyncpg,
     motor, SQLAlchemy's asyncio engine and aiokafka. An engine made with
-    `poolclass=NullPool` keeps no connection, opens each on the loop that uses it, and is not
-    on the list. The option `--asyncloop-loop-bound-names` adds your own constructors to the
-    list.
+    `poolclass=NullPool` keeps no connection and opens each on the loop that uses it, and an
+    aiosqlite engine (a `"sqlite+aiosqlite:..."` URL) keeps connections that run in threads
+    of their own and answer on whichever loop awaits them: neither is on the list. The option
+    `--asyncloop-loop-bound-names` adds your own constructors to the list.
     """
     why = """
     A test module is imported once, during collection, and its module and class attributes
@@ -198,6 +199,25 @@ class LoopBoundObjectAtImport(Rule):
             DEFAULT_WORKER_NAME = Worker.__name__.lower()
             """,
             reason="a thread lock is not loop-bound; asyncio.Lock as a factory builds nothing yet",
+        ),
+        Good(
+            """
+            import pytest
+            from sqlalchemy import text
+            from sqlalchemy.ext.asyncio import create_async_engine
+
+            engine = create_async_engine("sqlite+aiosqlite:///./test.db")
+
+
+            @pytest.mark.asyncio
+            async def test_select():
+                async with engine.connect() as connection:
+                    assert (await connection.execute(text("select 1"))).scalar() == 1
+            """,
+            reason=(
+                "aiosqlite's connections run in threads of their own and answer on the loop "
+                "that awaits them (two tests on two loops pass)"
+            ),
         ),
         Good(
             """
