@@ -63,7 +63,10 @@ class LoopAtImportTime(Rule):
     Only code that runs on import is checked: the module body (including its `if`, `try`
     and `with` blocks) and class bodies. A `run_until_complete` counts when its receiver is
     known to be a loop or is named like one. Code under `if __name__ == "__main__":` does
-    not run under pytest and is skipped.
+    not run under pytest and is skipped. `asyncio.run(main())` whose result is dropped, with
+    `main` an `async def` of the module that declares no `global` and assigns to no
+    attribute or item, is left alone: nothing it makes outlives the run (a coroutine that
+    appends to a module-level list is not seen).
     """
     examples = (
         Bad(
@@ -138,6 +141,40 @@ class LoopAtImportTime(Rule):
             """,
             reason="runs only when the file is executed as a script, not under pytest",
         ),
+        Bad(
+            """
+            import asyncio
+
+            QUEUE = None
+
+
+            async def main():
+                global QUEUE
+                QUEUE = asyncio.Queue()
+
+
+            asyncio.run(main())
+            """,
+            (11, 1),
+        ),
+        Good(
+            """
+            import asyncio
+
+
+            async def main():
+                reader, writer = await asyncio.open_connection("localhost", 8080)
+                print(await reader.readline())
+                writer.close()
+
+
+            asyncio.run(main())
+            """,
+            reason=(
+                "a demo script named like a test: what main() makes stays inside it and ends "
+                "with the run"
+            ),
+        ),
         Good(
             """
             import asyncio
@@ -168,6 +205,18 @@ class LoopAtImportTime(Rule):
             last = node.body[-1]
             self._script_blocks.append((node.lineno, last.end_lineno or last.lineno))
 
+    def visit_Expr(self, node: ast.Expr) -> None:
+        # ``asyncio.run(main())`` whose result is dropped, ``main`` an async def of the module
+        # that stores nothing outside itself: no loop-bound object outlives the run.
+        call = node.value
+        if (
+            isinstance(call, ast.Call)
+            and self.file.scope.at_import_time
+            and _LOOP_CALLS.get(self.file.resolve(call.func) or "") == "asyncio.run()"
+            and _runs_self_contained_coroutine(call, self.file)
+        ):
+            self._covered.add(id(call))
+
     def visit_Call(self, node: ast.Call) -> None:
         if not self.file.scope.at_import_time or id(node) in self._covered:
             return
@@ -181,6 +230,31 @@ class LoopAtImportTime(Rule):
                 self._covered.add(id(func.value))  # one finding for get_event_loop().run_...()
         if call is not None:
             self.report(node, call=call)
+
+
+def _runs_self_contained_coroutine(run: ast.Call, file: "FileState") -> bool:
+    """``asyncio.run(main())`` where ``main`` is the module's own ``async def`` and neither
+    declares ``global`` or ``nonlocal`` nor assigns to an attribute or an item: what it
+    makes stays inside it."""
+    if len(run.args) != 1 or not isinstance(run.args[0], ast.Call):
+        return False
+    callee = run.args[0].func
+    if not isinstance(callee, ast.Name):
+        return False
+    function = file.module.functions.get(callee.id)
+    if not isinstance(function, ast.AsyncFunctionDef):
+        return False
+    for node in ast.walk(function):
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            return False
+        targets: List[ast.AST] = []
+        if isinstance(node, ast.Assign):
+            targets = list(node.targets)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        if any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in targets):
+            return False
+    return True
 
 
 def _is_main_guard(test: ast.AST) -> bool:
