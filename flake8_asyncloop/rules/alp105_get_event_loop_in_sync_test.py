@@ -79,7 +79,7 @@ class GetEventLoopInSyncTest(Rule):
         "get_event_loop() in sync test code fails when no loop is current (after an async "
         "test, and on Python 3.14): use asyncio.run() or make it async"
     )
-    fix_safety = Safety.SAFE
+    fix_safety = Safety.UNSAFE
 
     what = """
     Flags `asyncio.get_event_loop()` in sync test code that pytest runs outside any event
@@ -94,13 +94,17 @@ class GetEventLoopInSyncTest(Rule):
     about the call and 3.14 makes it an error.
     """
     fix_notes = """
-    Safe only for `asyncio.get_event_loop().run_until_complete(coro())`, and for a name bound
-    to `get_event_loop()` whose one use is a single `run_until_complete(coro())`: the call
-    becomes `asyncio.run(coro())` and the binding is deleted. The fix is offered only when
-    that is the function's one `get_event_loop()` and one `run_until_complete`, and the
+    Offered only for `asyncio.get_event_loop().run_until_complete(coro())`, and for a name
+    bound to `get_event_loop()` whose one use is a single `run_until_complete(coro())`: the
+    call becomes `asyncio.run(coro())` and the binding is deleted. The fix is offered only
+    when that is the function's one `get_event_loop()` and one `run_until_complete`, and the
     argument is a call that does not build a future or task (`asyncio.run` takes coroutines
-    only). Everything else needs a decision: make the test or fixture `async def`, or create
-    and close a loop explicitly with `asyncio.new_event_loop()`.
+    only). Unsafe: `asyncio.run` closes its loop and leaves no current loop behind, where
+    `get_event_loop()` left the loop it made current, so sync code that runs later and
+    relies on that loop (a library's `get_event_loop().run_until_complete(...)`) fails with
+    `There is no current event loop`, as it already does after any async test. Everything
+    else needs a decision: make the test or fixture `async def`, or create and close a loop
+    explicitly with `asyncio.new_event_loop()`.
     """
     limitations = """
     Loops installed where the linter cannot see (a conftest.py fixture calling
@@ -543,7 +547,7 @@ class GetEventLoopInSyncTest(Rule):
             return None
         spelled, imports = spell("asyncio.run", self.file)
         edits = edits + (UnwrapCall(Span.of(run), f"{spelled}({{arg}})"),)
-        return Fix(Safety.SAFE, "run the coroutine with asyncio.run()", edits, imports)
+        return Fix(Safety.UNSAFE, "run the coroutine with asyncio.run()", edits, imports)
 
 
 def _runnable_argument(run: ast.Call, resolve) -> bool:
