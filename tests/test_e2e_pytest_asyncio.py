@@ -85,3 +85,49 @@ def test_example_under_pytest_asyncio(rule, example, tmp_path: Path) -> None:
     assert module.read_text(encoding="utf-8") == example.fixed
     after = run_pytest(tmp_path)
     assert after.returncode == 0, f"the fixed example should pass:\n{after.stdout}{after.stderr}"
+
+
+# -- why a fix is rated unsafe, shown on a run ------------------------------------------------
+
+LIBRARY_RUNNING_ITS_OWN_LOOP = """\
+import asyncio
+
+
+async def fetch():
+    return 1
+
+
+def fetch_sync():
+    return asyncio.get_event_loop().run_until_complete(fetch())
+"""
+SYNC_TESTS = """\
+import asyncio
+
+from mylib import fetch, fetch_sync
+
+
+def test_fetch_on_the_current_loop():
+    loop = asyncio.get_event_loop()
+    assert loop.run_until_complete(fetch()) == 1
+
+
+def test_the_library_runs_it_too():
+    assert fetch_sync() == 1
+"""
+
+
+def test_alp105_rewrite_leaves_no_current_loop_for_later_sync_code(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text(DEFAULT_INI)
+    (tmp_path / "mylib.py").write_text(LIBRARY_RUNNING_ITS_OWN_LOOP)
+    module = tmp_path / "test_sync.py"
+    module.write_text(SYNC_TESTS)
+    before = run_pytest_isolated(tmp_path)
+    assert before.returncode == 0, before.stdout + before.stderr
+    rule = next(rule for rule in ALL_RULES if rule.code == "ALP105")
+    assert rule.fix_safety is Safety.UNSAFE
+    fixed = run_fix(tmp_path, module, rule)
+    assert "asyncio.run(fetch())" in module.read_text(), fixed.stdout + fixed.stderr
+    after = run_pytest_isolated(tmp_path)
+    output = after.stdout + after.stderr
+    assert after.returncode in FAILED, output
+    assert "1 failed, 1 passed" in output and "no current event loop" in output, output
