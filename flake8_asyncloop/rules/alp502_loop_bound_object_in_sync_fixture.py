@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.loop_bound import (
@@ -12,7 +12,17 @@ from flake8_asyncloop.analysis.loop_bound import (
     loop_bound_call_names,
     outlives_test_loops,
 )
+from flake8_asyncloop.analysis.loop_scopes import (
+    Unknown,
+    asyncio_marks,
+    class_asyncio_marks,
+    closest_mark_scope,
+    default_test_loop_scope,
+    fixture_loop_scope,
+    wider,
+)
 from flake8_asyncloop.analysis.scopes import Scope
+from flake8_asyncloop.analysis.testcode import fixture_spec
 from flake8_asyncloop.analysis.text_gates import mentions_loop_bound_constructor
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -64,12 +74,15 @@ class LoopBoundObjectInSyncFixture(Rule):
     Python 3.10 it binds to the loop of the one test that uses it, which works. A wider
     fixture building one is not reported when the file's tests all run on a loop at least as
     wide (a `pytestmark` asyncio mark with `loop_scope`, or
-    `asyncio_default_test_loop_scope`); a test that narrows its own loop scope is not
-    noticed. The function-scoped case is only reported in files with async tests or
-    fixtures (or that import pytest_asyncio), and in conftest.py files; objects built and
-    kept elsewhere than the fixture's return or yield value (`self.x = ...`) are not
-    followed there. Constructors added with `--asyncloop-loop-bound-names` count as binding
-    on first use. A fixture whose scope is not a literal is skipped.
+    `asyncio_default_test_loop_scope`), nor in a test module whose every user of the fixture
+    is an async test or fixture on a loop at least as wide (their own marks, their classes',
+    the module's); with the module-wide settings, a test that narrows its own loop scope is
+    not noticed, and the users of a conftest.py's fixture, elsewhere, are not looked for.
+    The function-scoped case is only reported in files with async tests or fixtures (or
+    that import pytest_asyncio), and in conftest.py files; objects built and kept elsewhere
+    than the fixture's return or yield value (`self.x = ...`) are not followed there.
+    Constructors added with `--asyncloop-loop-bound-names` count as binding on first use.
+    A fixture whose scope is not a literal is skipped.
     """
     examples = (
         Bad(
@@ -257,6 +270,41 @@ class LoopBoundObjectInSyncFixture(Rule):
         ),
         Good(
             """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.fixture(scope="session")
+            def ready():
+                return asyncio.Event()
+
+
+            async def announce(event):
+                await asyncio.sleep(0)
+                event.set()
+
+
+            class TestAnnouncements:
+                @pytest.mark.asyncio(loop_scope="session")
+                async def test_first(self, ready):
+                    ready.clear()
+                    task = asyncio.create_task(announce(ready))
+                    await ready.wait()
+                    await task
+
+                @pytest.mark.asyncio(loop_scope="session")
+                async def test_second(self, ready):
+                    ready.clear()
+                    task = asyncio.create_task(announce(ready))
+                    await ready.wait()
+                    await task
+            """,
+            reason="each test that requests it runs on the session loop, which the event binds to",
+            runs=True,
+        ),
+        Good(
+            """
             import threading
 
             import pytest
@@ -306,7 +354,9 @@ class LoopBoundObjectInSyncFixture(Rule):
         constructor = loop_bound_call(node, self.file)
         if constructor is None:
             return
-        if binds_at_construction(constructor) or outlives_test_loops(self.file, scope):
+        if binds_at_construction(constructor) or (
+            outlives_test_loops(self.file, scope) and not self._users_share_a_loop(fixture, scope)
+        ):
             problem = f"outlives each test's loop (scope={scope!r})"
             self._report(node, constructor, fixture, problem)
 
@@ -360,6 +410,39 @@ class LoopBoundObjectInSyncFixture(Rule):
         name = fixture.fixture.name  # type: ignore[union-attr]
         self.report(call, constructor=constructor, fixture=name, problem=problem)
 
+    def _users_share_a_loop(self, fixture: Scope, scope: str) -> bool:
+        """Whether the fixture's users, all in this test module, run on loops that live at
+        least as long as its value: every async test requesting it has a loop scope that
+        wide (its marks, its classes', the module's), every async fixture too, and nothing
+        else requests it. A conftest.py's users are elsewhere: never."""
+        file = self.file
+        if file.is_conftest:
+            return False
+        name = fixture.fixture.name  # type: ignore[union-attr]
+        config = file.project.config
+        users = 0
+        for function, classes in _defs_with_classes(file.tree.body, ()):
+            if function is fixture.node or name not in _parameter_names(function):
+                continue
+            users += 1
+            if not isinstance(function, ast.AsyncFunctionDef):
+                return False  # a sync user may hand it to code on any loop
+            spec = file.module.specs.get(function) or fixture_spec(function, file.imports)
+            if spec is not None:
+                loop = fixture_loop_scope(spec.scope, spec.loop_scope, config)
+            else:
+                levels = [asyncio_marks(function.decorator_list, file.imports)]
+                levels += [class_asyncio_marks(c, file.imports) for c in reversed(classes)]
+                levels.append([mark for mark_name, mark in file.module.pytestmark
+                               if mark_name == "asyncio"])
+                try:
+                    loop = closest_mark_scope(levels, config) or default_test_loop_scope(config)
+                except Unknown:
+                    return False
+            if loop is None or wider(scope, loop):
+                return False
+        return users > 0
+
     def _serves_async_tests(self) -> bool:
         """Whether the fixture's users may be async: the file has async tests or fixtures (or
         imports pytest_asyncio), or it is a conftest.py serving a whole directory."""
@@ -379,6 +462,22 @@ def _scope_of(fixture: Optional[Scope]) -> Optional[str]:
     if fixture is None or fixture.fixture is None:
         return None
     return fixture.fixture.scope
+
+
+def _defs_with_classes(
+    body: Iterable[ast.stmt], classes: Tuple[ast.ClassDef, ...]
+) -> Iterator[Tuple[ast.AST, Tuple[ast.ClassDef, ...]]]:
+    """The defs of a module and of its classes, each with its enclosing classes."""
+    for statement in body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield statement, classes
+        elif isinstance(statement, ast.ClassDef):
+            yield from _defs_with_classes(statement.body, classes + (statement,))
+
+
+def _parameter_names(function: ast.AST) -> Set[str]:
+    arguments = function.args  # type: ignore[attr-defined]
+    return {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
 
 
 def _has_async_defs(nodes: Iterable[ast.AST]) -> bool:
