@@ -22,7 +22,7 @@ from flake8_asyncloop.analysis.loop_scopes import (
     wider,
 )
 from flake8_asyncloop.analysis.scopes import Scope
-from flake8_asyncloop.analysis.testcode import fixture_spec
+from flake8_asyncloop.analysis.testcode import fixture_spec, requested_fixtures
 from flake8_asyncloop.analysis.text_gates import mentions_loop_bound_constructor
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -422,7 +422,7 @@ class LoopBoundObjectInSyncFixture(Rule):
         config = file.project.config
         users = 0
         for function, classes in _defs_with_classes(file.tree.body, ()):
-            if function is fixture.node or name not in _parameter_names(function):
+            if function is fixture.node or name not in requested_fixtures(function):
                 continue
             users += 1
             if not isinstance(function, ast.AsyncFunctionDef):
@@ -473,11 +473,6 @@ def _defs_with_classes(
             yield statement, classes
         elif isinstance(statement, ast.ClassDef):
             yield from _defs_with_classes(statement.body, classes + (statement,))
-
-
-def _parameter_names(function: ast.AST) -> Set[str]:
-    arguments = function.args  # type: ignore[attr-defined]
-    return {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
 
 
 def _has_async_defs(nodes: Iterable[ast.AST]) -> bool:
