@@ -10,7 +10,7 @@ test in auto mode, gets ``asyncio_default_test_loop_scope`` (default "function")
 from __future__ import annotations
 
 import ast
-from typing import Iterable, List, Optional, Sequence
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.testcode import SCOPES, keyword, mark_name, marks_in, scope_value
@@ -74,6 +74,20 @@ def class_asyncio_marks(node: ast.ClassDef, imports: ImportTable) -> List[ast.AS
         ):
             found += [mark for name, mark in marks_in(statement.value, imports) if name == ASYNCIO]
     return found
+
+
+def asyncio_mark_levels(
+    function: ast.AST,
+    classes: Iterable[ast.ClassDef],
+    module_marks: Iterable[Tuple[str, ast.AST]],
+    imports: ImportTable,
+) -> List[List[ast.AST]]:
+    """The asyncio marks a test gets, closest first (for ``closest_mark_scope``): its own,
+    each enclosing class's (``classes`` innermost first), the module's ``pytestmark``."""
+    levels = [asyncio_marks(function.decorator_list, imports)]  # type: ignore[attr-defined]
+    levels += [class_asyncio_marks(owner, imports) for owner in classes]
+    levels.append([mark for name, mark in module_marks if name == ASYNCIO])
+    return levels
 
 
 def closest_mark_scope(levels: Sequence[List[ast.AST]], config: PytestConfig) -> Optional[str]:

@@ -21,8 +21,7 @@ from flake8_asyncloop.analysis.async_runners import (
 from flake8_asyncloop.analysis.loop_bound import loop_bound_constructor
 from flake8_asyncloop.analysis.loop_scopes import (
     Unknown,
-    asyncio_marks,
-    class_asyncio_marks,
+    asyncio_mark_levels,
     closest_mark_scope,
     default_test_loop_scope,
     fixture_loop_scope,
@@ -430,11 +429,9 @@ class FixtureLoopDiffersFromTestLoop(Rule):
                 return None
         if project_test_runner(file.project) or module_runners(file).test_runner is not None:
             return None
-        levels = [asyncio_marks(node.decorator_list, file.imports)]
-        levels += [
-            class_asyncio_marks(c.node, file.imports) for c in classes  # type: ignore[arg-type]
-        ]
-        levels.append([mark for name, mark in file.module.pytestmark if name == "asyncio"])
+        levels = asyncio_mark_levels(
+            node, [c.node for c in classes], file.module.pytestmark, file.imports  # type: ignore
+        )
         if own.mentions_asyncio and not levels[0]:
             return None  # an asyncio mark inside pytest.param(marks=...): per parameter
         config = file.project.config

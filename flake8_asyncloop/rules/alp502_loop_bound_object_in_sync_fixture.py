@@ -14,8 +14,7 @@ from flake8_asyncloop.analysis.loop_bound import (
 )
 from flake8_asyncloop.analysis.loop_scopes import (
     Unknown,
-    asyncio_marks,
-    class_asyncio_marks,
+    asyncio_mark_levels,
     closest_mark_scope,
     default_test_loop_scope,
     fixture_loop_scope,
@@ -431,10 +430,9 @@ class LoopBoundObjectInSyncFixture(Rule):
             if spec is not None:
                 loop = fixture_loop_scope(spec.scope, spec.loop_scope, config)
             else:
-                levels = [asyncio_marks(function.decorator_list, file.imports)]
-                levels += [class_asyncio_marks(c, file.imports) for c in reversed(classes)]
-                levels.append([mark for mark_name, mark in file.module.pytestmark
-                               if mark_name == "asyncio"])
+                levels = asyncio_mark_levels(
+                    function, reversed(classes), file.module.pytestmark, file.imports
+                )
                 try:
                     loop = closest_mark_scope(levels, config) or default_test_loop_scope(config)
                 except Unknown:
