@@ -547,3 +547,42 @@ def test_strict_suite_reports_exactly_its_mistakes(tmp_path: Path) -> None:
         ("tests/test_client.py", 34, "ALP405"),
         ("tests/test_marked_module.py", 10, "ALP403"),
     ]
+
+
+# -- files pytest does not collect -----------------------------------------------------------
+
+UNMARKED_ASYNC_TEST = """
+    async def test_buffered_get():
+        assert True
+    """
+
+
+@pytest.mark.parametrize(
+    ("conftest", "reported"),
+    [
+        ("", ["tests/guest/async/test_wasi.py", "tests/test_skipped.py"]),
+        # niquests' layout: modules run inside another interpreter, never by pytest
+        ('collect_ignore_glob = ["guest/**/*.py"]\n', ["tests/test_skipped.py"]),
+        ('collect_ignore = ["test_skipped.py", "guest"]\n', []),
+        ('collect_ignore = []\ncollect_ignore.append("guest/async")\n', ["tests/test_skipped.py"]),
+        # only where the tests run decides: still collected elsewhere
+        (
+            'import sys\ncollect_ignore = []\nif sys.platform == "win32":\n'
+            '    collect_ignore.append("test_skipped.py")\n',
+            ["tests/guest/async/test_wasi.py", "tests/test_skipped.py"],
+        ),
+    ],
+)
+def test_files_a_conftest_keeps_from_collection_are_not_test_code(
+    tmp_path: Path, conftest: str, reported: List[str]
+) -> None:
+    lay_out(
+        tmp_path,
+        {
+            "pytest.ini": "[pytest]\n",
+            "tests/conftest.py": conftest,
+            "tests/guest/async/test_wasi.py": UNMARKED_ASYNC_TEST,
+            "tests/test_skipped.py": UNMARKED_ASYNC_TEST,
+        },
+    )
+    assert sorted(path for path, _, _ in findings(tmp_path, NOT_RUN_CODES)) == reported

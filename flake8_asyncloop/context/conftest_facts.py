@@ -109,6 +109,8 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
     )
     return ConftestFacts(
         path=path,
+        collect_ignore=_unconditional_strings(tree.body, "collect_ignore"),
+        collect_ignore_glob=_unconditional_strings(tree.body, "collect_ignore_glob"),
         fixtures=tuple(fixtures),
         marks=tuple(marks),
         handles_coroutines=wraps_coroutines or any(hook in COROUTINE_HOOKS for hook in hooks),
@@ -117,6 +119,40 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
         hooks=tuple(hooks),
         async_functions=tuple(async_functions),
     )
+
+
+def _unconditional_strings(body: List[ast.stmt], name: str) -> Tuple[str, ...]:
+    """The literal strings the module's own top-level statements put in the list ``name``
+    (``name = [...]``, ``name += [...]``, ``name.append(...)``, ``name.extend([...])``);
+    what an ``if`` adds depends on where the tests run, and is left out."""
+    found: List[str] = []
+    for statement in body:
+        values: List[ast.AST] = []
+        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                if not isinstance(statement, ast.AugAssign):
+                    found = []  # rebinding starts the list again
+                value = statement.value
+                if isinstance(value, (ast.List, ast.Tuple)):
+                    values = list(value.elts)
+        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            call = statement.value
+            func = call.func
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == name
+                and len(call.args) == 1
+            ):
+                if func.attr == "append":
+                    values = [call.args[0]]
+                elif func.attr == "extend" and isinstance(call.args[0], (ast.List, ast.Tuple)):
+                    values = list(call.args[0].elts)
+        found.extend(
+            v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+        )
+    return tuple(found)
 
 
 def _wraps_test_function(hook: ast.AST) -> bool:

@@ -88,6 +88,10 @@ class ConftestFacts:
     plugins: Tuple[str, ...] = ()  # the names in its pytest_plugins
     hooks: Tuple[str, ...] = ()  # names of the pytest_* hook functions it defines
     async_functions: Tuple[str, ...] = ()  # module-level async defs that are not fixtures
+    # ``collect_ignore`` and ``collect_ignore_glob`` as the module sets them unconditionally
+    # (literal strings, relative to its directory): paths pytest does not collect
+    collect_ignore: Tuple[str, ...] = ()
+    collect_ignore_glob: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
