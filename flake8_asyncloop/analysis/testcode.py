@@ -181,16 +181,21 @@ def mark_name(decorator: ast.AST, imports: ImportTable) -> Optional[str]:
 
 
 def pytestmark_value(statement: ast.stmt) -> Optional[ast.expr]:
-    """The marks a module- or class-level statement adds to ``pytestmark``, if it does.
+    """The marks a module- or class-level statement adds to ``pytestmark``, if it does."""
+    return added_to_list(statement, "pytestmark")
 
-    Covers ``pytestmark = ...``, ``pytestmark += [...]`` and ``pytestmark.extend([...])`` /
-    ``.append(mark)`` / ``.insert(i, mark)`` (suites build the list in steps).
+
+def added_to_list(statement: ast.stmt, name: str) -> Optional[ast.expr]:
+    """What a statement adds to the list bound to ``name``, if it does.
+
+    Covers ``name = ...``, ``name += [...]`` and ``name.extend([...])`` / ``.append(item)`` /
+    ``.insert(i, item)`` (pytest's lists, such as ``pytestmark``, are often built in steps).
     """
     if isinstance(statement, ast.Assign):
-        if any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in statement.targets):
+        if any(isinstance(t, ast.Name) and t.id == name for t in statement.targets):
             return statement.value
     elif isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
-        if isinstance(statement.target, ast.Name) and statement.target.id == "pytestmark":
+        if isinstance(statement.target, ast.Name) and statement.target.id == name:
             return statement.value
     elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
         call = statement.value
@@ -198,7 +203,7 @@ def pytestmark_value(statement: ast.stmt) -> Optional[ast.expr]:
         if (
             isinstance(func, ast.Attribute)
             and isinstance(func.value, ast.Name)
-            and func.value.id == "pytestmark"
+            and func.value.id == name
             and func.attr in ("extend", "append", "insert")
             and call.args
         ):

@@ -15,6 +15,7 @@ from flake8_asyncloop.analysis.loop_bound import keeps_no_connections
 from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
 from flake8_asyncloop.analysis.testcode import (
     FixtureSpec,
+    added_to_list,
     fixture_spec,
     is_autouse,
     marks_in,
@@ -123,34 +124,20 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
 
 def _unconditional_strings(body: List[ast.stmt], name: str) -> Tuple[str, ...]:
     """The literal strings the module's own top-level statements put in the list ``name``
-    (``name = [...]``, ``name += [...]``, ``name.append(...)``, ``name.extend([...])``);
-    what an ``if`` adds depends on where the tests run, and is left out."""
+    (see ``added_to_list``); what an ``if`` adds depends on where the tests run, and is
+    left out."""
     found: List[str] = []
     for statement in body:
-        values: List[ast.AST] = []
-        if isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
-                if not isinstance(statement, ast.AugAssign):
-                    found = []  # rebinding starts the list again
-                value = statement.value
-                if isinstance(value, (ast.List, ast.Tuple)):
-                    values = list(value.elts)
-        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
-            call = statement.value
-            func = call.func
-            if (
-                isinstance(func, ast.Attribute)
-                and isinstance(func.value, ast.Name)
-                and func.value.id == name
-                and len(call.args) == 1
-            ):
-                if func.attr == "append":
-                    values = [call.args[0]]
-                elif func.attr == "extend" and isinstance(call.args[0], (ast.List, ast.Tuple)):
-                    values = list(call.args[0].elts)
+        value = added_to_list(statement, name)
+        if value is None:
+            continue
+        if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+            found = []  # rebinding starts the list again
+        items = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
         found.extend(
-            v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)
+            item.value
+            for item in items
+            if isinstance(item, ast.Constant) and isinstance(item.value, str)
         )
     return tuple(found)
 
