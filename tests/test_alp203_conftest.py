@@ -139,6 +139,23 @@ def test_conftest_plugins_may_provide_the_fixture(tmp_path: Path) -> None:
     assert findings(module, project) == [ASYNC_PARAM]
 
 
+@pytest.mark.parametrize(
+    "imports",
+    [
+        # opsdroid's layout: the conftest star-imports its testing module's fixtures
+        "from myproject.testing.fixtures import *\n",
+        "from myproject.testing.fixtures import event_loop  # noqa: F401\n",
+    ],
+)
+def test_conftest_imports_may_provide_the_fixture(tmp_path: Path, imports: str) -> None:
+    module = write_project(tmp_path, with_conftest=False)
+    conftest = tmp_path / "tests" / "conftest.py"
+    conftest.write_text(imports)
+    assert findings(module, context_for(str(module))) == [ASYNC_PARAM]
+    conftest.write_text("from myproject.testing.fixtures import other_fixture\n")
+    assert findings(module, context_for(str(module))) == EVERY_REQUEST
+
+
 def test_old_pytest_asyncio_still_provides_the_fixture(tmp_path: Path) -> None:
     module = write_project(tmp_path, with_conftest=False)
     project = ProjectContext(root=str(tmp_path), pytest_asyncio_version=(0, 21, 2))

@@ -86,7 +86,13 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
     hooks: List[str] = []
     wraps_coroutines = False
     async_functions: List[str] = []
+    imported: List[str] = []
     for statement in module_level_statements(tree.body):
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            imported.extend(
+                (alias.asname or alias.name).partition(".")[0] for alias in statement.names
+            )
+            continue
         if isinstance(statement, _FUNCTIONS):
             spec = fixture_spec(statement, imports)
             if spec is not None:
@@ -112,6 +118,7 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
         path=path,
         collect_ignore=_unconditional_strings(tree.body, "collect_ignore"),
         collect_ignore_glob=_unconditional_strings(tree.body, "collect_ignore_glob"),
+        imported=tuple(imported),
         fixtures=tuple(fixtures),
         marks=tuple(marks),
         handles_coroutines=wraps_coroutines or any(hook in COROUTINE_HOOKS for hook in hooks),

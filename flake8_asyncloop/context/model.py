@@ -92,6 +92,8 @@ class ConftestFacts:
     # (literal strings, relative to its directory): paths pytest does not collect
     collect_ignore: Tuple[str, ...] = ()
     collect_ignore_glob: Tuple[str, ...] = ()
+    # names its imports bind ("*" for a star import): fixtures it may get from elsewhere
+    imported: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

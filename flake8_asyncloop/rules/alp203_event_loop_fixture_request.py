@@ -126,9 +126,10 @@ class EventLoopFixtureRequest(Rule):
     inside the running test.
     """
     limitations = """
-    Fixtures from plugins (`pytest_plugins`, installed packages), star imports, module-level
-    assignments and test base classes defined elsewhere cannot be seen; when one of them may
-    provide `event_loop`, sync requesters are left alone. Parametrizing `event_loop` is
+    Fixtures from plugins (`pytest_plugins`, installed packages), star imports (in the module
+    or a conftest.py), imports of a fixture named `event_loop`, module-level assignments and
+    test base classes defined elsewhere cannot be seen; when one of them may provide
+    `event_loop`, sync requesters are left alone. Parametrizing `event_loop` is
     recognised on the function's own decorators only. Before pytest-asyncio 0.22, when
     requesting the fixture was the documented way to reach the loop, the rule is silent. From
     0.22 up to 1.0 a sync request of pytest-asyncio's own fixture is reported although
@@ -429,7 +430,11 @@ class EventLoopFixtureRequest(Rule):
             return USER_DEFINED
         if (
             self._fixture_may_be_hidden
-            or any(conftest.plugins for conftest in self.file.project.conftests)
+            or any(
+                conftest.plugins or "*" in conftest.imported
+                or EVENT_LOOP_FIXTURE in conftest.imported
+                for conftest in self.file.project.conftests
+            )
             or self.file.imports.lookup(EVENT_LOOP_FIXTURE) is not None
             or self._inside_class_with_unseen_base()
         ):
