@@ -173,6 +173,14 @@ class Runner:
     ) -> RunSummary:
         """Check (mode "check") or fix ("fix", or "diff" to only show the changes) ``paths``."""
         summary = RunSummary(mode)
+        if not any(self.selection(rule.code) for rule in self.engine.rules):
+            # flake8 would be as silent; here the user asked for this tool by name
+            config = self.settings.config_path
+            where = f" in {os.path.relpath(config)}" if config else ""
+            reporter.notice(
+                f"note: the select/ignore settings{where} turn every ALP rule off; "
+                "add --extend-select ALP, or --isolated to leave the config out"
+            )
         found = discover(paths, self.settings.exclude_patterns)
         for path, why in found.skipped:
             reporter.notice(f"{path}: skipped, {why}")

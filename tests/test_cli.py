@@ -542,3 +542,18 @@ def test_rules(capsys) -> None:
         for rule in ALL_RULES
     ]
     assert ["ALP101", "loop-closed-by-hand", "safe", "on"] in rows
+
+
+def test_a_config_that_selects_no_alp_rule_says_so(project: Path, capsys) -> None:
+    # opsdroid's setup.cfg: flake8 runs other plugins only; the check would be silent
+    write(project / "setup.cfg", "[flake8]\nselect = C,E,F,W,B,B950\n")
+    write(project / "test_x.py", CLOSING_TEST)
+    code, out, err = run(capsys, "check", ".")
+    assert (code, out) == (0, [])
+    assert err == [
+        "note: the select/ignore settings in setup.cfg turn every ALP rule off; "
+        "add --extend-select ALP, or --isolated to leave the config out",
+        "checked 1 file: no findings",
+    ]
+    code, out, err = run(capsys, "check", "--extend-select", "ALP101", ".")
+    assert (code, out) == (1, [finding("./test_x.py")])
