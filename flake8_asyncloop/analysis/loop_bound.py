@@ -153,7 +153,7 @@ def loop_bound_call_names(extra_names: Iterable[str] = ()) -> FrozenSet[str]:
 
 # SQLAlchemy's engine factories; with ``poolclass=NullPool`` the engine keeps no connection
 # and opens each on the loop that uses it (the usual cure for "attached to a different loop").
-_ENGINE_FACTORIES = frozenset(
+ENGINE_FACTORIES = frozenset(
     {
         "sqlalchemy.ext.asyncio.create_async_engine",
         "sqlalchemy.ext.asyncio.engine.create_async_engine",
@@ -165,7 +165,7 @@ def keeps_no_connections(call: ast.Call, qualified: Optional[str]) -> bool:
     """An engine bound to no loop: ``create_async_engine(url, poolclass=NullPool)`` keeps no
     connection, and an aiosqlite one (``"sqlite+aiosqlite://..."``) keeps connections that
     run in their own threads and answer on whichever loop awaits them."""
-    if qualified not in _ENGINE_FACTORIES:
+    if qualified not in ENGINE_FACTORIES:
         return False
     url = call.args[0] if call.args else getattr(keyword(call, "url"), "value", None)
     if isinstance(url, ast.Constant) and str(url.value).startswith("sqlite+aiosqlite:"):

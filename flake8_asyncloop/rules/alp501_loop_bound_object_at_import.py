@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, FrozenSet
+from typing import TYPE_CHECKING, FrozenSet, Optional
 
 from flake8_asyncloop.analysis.loop_bound import (
+    ENGINE_FACTORIES,
     binds_at_construction,
     import_lifetime,
     loop_bound_call,
@@ -68,7 +69,10 @@ class LoopBoundObjectAtImport(Rule):
     `asyncio_default_test_loop_scope` in the pytest configuration; a test that narrows its
     own loop scope again is not noticed. A queue used only with `put_nowait`/`get_nowait`
     never binds a loop and is reported all the same. Code under
-    `if __name__ == "__main__":` is checked like any other module code.
+    `if __name__ == "__main__":` is checked like any other module code. A SQLAlchemy engine
+    is not reported in a module whose async code awaits some engine's `dispose()`
+    (SQLAlchemy's remedy for an engine that serves several loops); whether every test
+    disposes it is not checked.
     """
     examples = (
         Bad(
@@ -206,6 +210,26 @@ class LoopBoundObjectAtImport(Rule):
             from sqlalchemy import text
             from sqlalchemy.ext.asyncio import create_async_engine
 
+            engine = create_async_engine("postgresql+asyncpg://localhost/test")
+
+
+            @pytest.mark.asyncio
+            async def test_select():
+                async with engine.connect() as connection:
+                    assert (await connection.execute(text("select 1"))).scalar() == 1
+                await engine.dispose()
+            """,
+            reason=(
+                "each test disposes of the engine's connections on its own loop (pgvector: "
+                "two engines, six tests on six loops, pass under -W error)"
+            ),
+        ),
+        Good(
+            """
+            import pytest
+            from sqlalchemy import text
+            from sqlalchemy.ext.asyncio import create_async_engine
+
             engine = create_async_engine("sqlite+aiosqlite:///./test.db")
 
 
@@ -324,7 +348,25 @@ class LoopBoundObjectAtImport(Rule):
         constructor = loop_bound_call(node, self.file)
         if constructor is None:
             return
+        if constructor in ENGINE_FACTORIES and self._disposes_engines():
+            return  # each test closes the engine's connections on its own loop
         if binds_at_construction(constructor) or outlives_test_loops(
             self.file, import_lifetime(self.file)
         ):
             self.report(node, constructor=constructor)
+
+    _disposes: Optional[bool] = None  # worked out at the module's first engine
+
+    def _disposes_engines(self) -> bool:
+        """Whether async code of the module awaits an engine's ``dispose()`` (SQLAlchemy's
+        remedy for an engine that serves several loops: the pool's connections, bound to
+        the loop that opened them, are closed before the next loop uses it)."""
+        if self._disposes is None:
+            self._disposes = any(
+                isinstance(node, ast.Await)
+                and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Attribute)
+                and node.value.func.attr == "dispose"
+                for node in ast.walk(self.file.tree)
+            )
+        return self._disposes
