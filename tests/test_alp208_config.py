@@ -159,6 +159,7 @@ def test_without_async_fixtures_the_unset_setting_is_reported_where_it_stops_the
         (["error:::other_plugin"], False),
         (["error::DeprecationWarning::12"], False),
         (["error:[unclosed"], False),
+        (["ignore::DeprecationWarning"], False),
         ([], False),
     ],
 )

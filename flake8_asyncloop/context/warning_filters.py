@@ -11,18 +11,19 @@ module one matched at the start of the module that warns.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Optional, Sequence
 
 # Python's actions, in the order ``warnings._getaction`` tries a prefix against them.
 _ACTIONS = ("default", "always", "all", "ignore", "module", "once", "error")
 
 
-def errors_on(
+def action_on(
     filters: Sequence[str], text: str, categories: Iterable[str], module: str
-) -> bool:
-    """Whether the last filter that matches a warning with this text, from ``module``, of a
-    class whose own name or a base's name is in ``categories``, makes it an error. A filter
-    whose category or line cannot be told from its text is taken not to match."""
+) -> Optional[str]:
+    """The action (``error``, ``ignore``, ``default``, ...) of the last filter that matches a
+    warning with this text, from ``module``, of a class whose own name or a base's name is
+    in ``categories``; None when none matches. A filter whose category or line cannot be
+    told from its text is taken not to match."""
     names = frozenset(categories)
     for entry in reversed(filters):
         action, message, category, where, lineno = (entry.split(":", 4) + [""] * 4)[:5]
@@ -33,8 +34,8 @@ def errors_on(
             continue
         if not (_matches(message.strip(), text, re.IGNORECASE) and _matches(where.strip(), module)):
             continue
-        return _action(action.strip()) == "error"
-    return False
+        return _action(action.strip())
+    return None
 
 
 def command_line_filters(args: Sequence[str]) -> Iterator[str]:

@@ -20,7 +20,7 @@ from flake8_asyncloop.context.model import (
     ProjectContext,
     PytestConfig,
 )
-from flake8_asyncloop.context.warning_filters import errors_on
+from flake8_asyncloop.context.warning_filters import action_on
 from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -118,7 +118,9 @@ class LoopScopeConfig(Rule):
     put the finding in). Under flake8 the rule is silent: a finding in a Python file would be
     repeated in every file sharing the config, or land in a file that does not hold the
     mistake. When the target pytest-asyncio version is known to be older than 0.24 the unset
-    setting is not reported.
+    setting is not reported, nor when the config's warning filters ignore the warning
+    (`ignore::DeprecationWarning`): the suite has chosen not to see it, and whether a wide
+    async fixture will change loops is not looked into.
     """
     examples = (
         Bad(
@@ -172,6 +174,17 @@ class LoopScopeConfig(Rule):
                 "pytest.ini": "[pytest]\nfilterwarnings =\n    error\n",
                 "requirements-test.txt": "pytest\npytest-asyncio\n",
             },
+        ),
+        Good(
+            ASYNC_TEST_MODULE,
+            reason="the suite ignores deprecation warnings, pytest-asyncio's among them",
+            files={
+                "pyproject.toml": (
+                    '[tool.pytest.ini_options]\nasyncio_mode = "auto"\n'
+                    'filterwarnings = "ignore::DeprecationWarning"\n'
+                )
+            },
+            runs=True,
         ),
         Good(
             """
@@ -236,7 +249,8 @@ class LoopScopeConfig(Rule):
         ):
             shown = pytest_version is None or pytest_version >= FIRST_PYTEST_SHOWING_THE_WARNING
             line = config.section_line or 1
-            if async_fixtures:
+            if async_fixtures and unset_warning_action(config) != "ignore":
+                # A suite that ignores the warning has chosen not to see it.
                 findings.append(cls._finding(line, UNSET if shown else UNSET_HIDDEN))
             elif warning_is_an_error:
                 # Without async fixtures the default changes nothing, but the warning still
@@ -256,11 +270,17 @@ class LoopScopeConfig(Rule):
         return Finding(cls.code, cls.message.format(problem=problem), line, 0, line, 0)
 
 
-def unset_warning_is_an_error(config: PytestConfig) -> bool:
-    """Whether the config's warning filters turn the unset-scope warning into an error."""
-    return errors_on(
+def unset_warning_action(config: PytestConfig) -> Optional[str]:
+    """What the config's warning filters do with the unset-scope warning (``error``,
+    ``ignore``, ...); None when no filter matches it."""
+    return action_on(
         config.warning_filters, UNSET_WARNING_TEXT, UNSET_WARNING_CLASSES, UNSET_WARNING_MODULE
     )
+
+
+def unset_warning_is_an_error(config: PytestConfig) -> bool:
+    """Whether the config's warning filters turn the unset-scope warning into an error."""
+    return unset_warning_action(config) == "error"
 
 
 def _declares_pytest_asyncio(project: ProjectContext) -> bool:
