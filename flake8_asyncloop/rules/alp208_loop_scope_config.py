@@ -184,7 +184,6 @@ class LoopScopeConfig(Rule):
                     'filterwarnings = "ignore::DeprecationWarning"\n'
                 )
             },
-            runs=True,
         ),
         Good(
             """
