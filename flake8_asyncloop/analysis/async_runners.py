@@ -413,13 +413,8 @@ def _addopts_plugins(args: Sequence[str]) -> Iterable[str]:
 
 def _trio_mode(config_path: Optional[str]) -> bool:
     """pytest-trio's ``trio_mode = true`` runs every async test under trio."""
-    if config_path is None:
-        return False
-    section = pytest_config.load_file(config_path).section
-    setting = section.settings.get("trio_mode") if section is not None else None
-    if setting is None:
-        return False
-    return str(setting.value).strip().lower() in ("true", "1", "yes", "on")
+    value = _other_plugin_setting(config_path, "trio_mode")
+    return value is not None and value.lower() in ("true", "1", "yes", "on")
 
 
 def _anyio_auto_mode(config: PytestConfig) -> bool:
@@ -431,11 +426,16 @@ def _anyio_auto_mode(config: PytestConfig) -> bool:
             arg == "--anyio-mode" and index + 1 < len(args) and args[index + 1] == "auto"
         ):
             return True
-    if config.path is None:
-        return False
-    section = pytest_config.load_file(config.path).section
-    setting = section.settings.get("anyio_mode") if section is not None else None
-    return setting is not None and str(setting.value).strip() == "auto"
+    return _other_plugin_setting(config.path, "anyio_mode") == "auto"
+
+
+def _other_plugin_setting(config_path: Optional[str], key: str) -> Optional[str]:
+    """A setting of another plugin in the pytest config file (read once, cached), as text."""
+    if config_path is None:
+        return None
+    section = pytest_config.load_file(config_path).section
+    setting = section.settings.get(key) if section is not None else None
+    return None if setting is None else str(setting.value).strip()
 
 
 def _local_plugin_files(project: ProjectContext) -> Iterable[str]:

@@ -1,4 +1,5 @@
-"""Whether pytest's warning filters turn one warning into an error, read as pytest reads them.
+"""What pytest's warning filters do with one warning (error, ignore, ...), read as pytest
+reads them.
 
 pytest applies the ``filterwarnings`` setting in order, then the ``-W`` arguments of
 ``addopts``; each filter goes in front of the ones before it, so the last one that matches a

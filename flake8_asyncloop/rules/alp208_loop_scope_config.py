@@ -230,11 +230,10 @@ class LoopScopeConfig(Rule):
         async_fixtures: bool,
         pytest_asyncio_version: Optional[Tuple[int, ...]] = None,
         pytest_version: Optional[Tuple[int, ...]] = None,
-        warning_is_an_error: bool = False,
+        declares_pytest_asyncio: bool = False,
     ) -> List[Finding]:
-        """The findings for one config file, located in it; ``warning_is_an_error``: the
-        suite uses pytest-asyncio and its warning filters make the unset-scope warning an
-        error (see ``unset_warning_is_an_error``)."""
+        """The findings for one config file, located in it; ``declares_pytest_asyncio``:
+        the project says it runs pytest-asyncio (see ``_declares_pytest_asyncio``)."""
         findings = [cls._problem_finding(problem) for problem in config.problems]
         unreadable = any(not problem.key for problem in config.problems)
         version_warns = (
@@ -248,10 +247,11 @@ class LoopScopeConfig(Rule):
         ):
             shown = pytest_version is None or pytest_version >= FIRST_PYTEST_SHOWING_THE_WARNING
             line = config.section_line or 1
-            if async_fixtures and unset_warning_action(config) != "ignore":
+            action = unset_warning_action(config)
+            if async_fixtures and action != "ignore":
                 # A suite that ignores the warning has chosen not to see it.
                 findings.append(cls._finding(line, UNSET if shown else UNSET_HIDDEN))
-            elif warning_is_an_error:
+            elif not async_fixtures and declares_pytest_asyncio and action == "error":
                 # Without async fixtures the default changes nothing, but the warning still
                 # stops the run when the filters make it an error.
                 problem = UNSET_IS_AN_ERROR if shown else UNSET_IS_AN_ERROR_HIDDEN
@@ -316,12 +316,7 @@ def config_results(
             async_fixtures,
             project.pytest_asyncio_version,
             pytest_version or project.pytest_version,
-            warning_is_an_error=(
-                needs_fixtures
-                and not async_fixtures
-                and _declares_pytest_asyncio(project)
-                and unset_warning_is_an_error(config)
-            ),
+            declares_pytest_asyncio=_declares_pytest_asyncio(project),
         )
         if findings:
             results.append((_shown(config_path), findings))
