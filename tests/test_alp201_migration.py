@@ -496,3 +496,97 @@ def test_config_writer_quotes_toml_values_and_finds_native_tables() -> None:
     text = '[tool.pytest]\nasyncio_mode = "auto"\n'
     fixed = with_settings(text, "pyproject.toml", {"asyncio_mode": "strict"})
     assert fixed == '[tool.pytest]\nasyncio_mode = "strict"\n'
+
+
+# -- what the message advises --------------------------------------------------------------
+
+SYNC_LOOP_FIXTURE = """
+import asyncio
+
+import pytest
+
+
+@pytest.fixture
+def event_loop():
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+def test_run(event_loop):
+    async def run():
+        return 42
+
+    assert event_loop.run_until_complete(run()) == 42
+"""
+
+
+def test_sync_tests_using_the_override_are_told_to_rename_it(tmp_path: Path) -> None:
+    # asgiref's benchmark module: deleting the fixture would break every test that uses it.
+    finding = _finding(tmp_path, SYNC_LOOP_FIXTURE)
+    assert finding.message.endswith(
+        "; sync tests here use it as their own loop: rename it"
+    ), finding.message
+    assert "delete" not in finding.message and finding.fix is None
+
+
+def test_a_wide_override_serving_sync_and_async_tests_keeps_its_scope_advice(
+    tmp_path: Path,
+) -> None:
+    source = OVERRIDE + textwrap.dedent(
+        """
+        def test_sync(event_loop):
+            assert event_loop.run_until_complete(asyncio.sleep(0, 1)) == 1
+
+
+        @pytest.mark.asyncio
+        async def test_async():
+            await asyncio.sleep(0)
+        """
+    )
+    message = _finding(tmp_path, source).message
+    assert message.endswith(
+        'rename it; give the async tests and fixtures it served loop_scope="module"'
+    ), message
+
+
+POLICY_OVERRIDE = """
+import asyncio
+
+import pytest
+
+
+@pytest.fixture(scope="session", params=["default", "uvloop"])
+def event_loop(request):
+    if request.param == "uvloop":
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    loop = asyncio.get_event_loop_policy().new_event_loop()
+    yield loop
+    loop.close()
+"""
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        POLICY_OVERRIDE,
+        POLICY_OVERRIDE.replace(', params=["default", "uvloop"]', ""),
+        POLICY_OVERRIDE.replace("asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())", "pass"),
+    ],
+    ids=["params-and-policy", "policy", "params"],
+)
+def test_an_override_choosing_the_loop_type_points_at_the_loop_factories_hook(
+    tmp_path: Path, source: str
+) -> None:
+    # aioodbc ran its whole suite on the default loop and on uvloop this way.
+    finding = _finding(tmp_path, source)
+    assert finding.message.endswith(
+        "; choose the kind of loop with a pytest_asyncio_loop_factories hook (1.4+)"
+    ), finding.message
+    assert finding.fix is None
+
+
+def test_a_plain_override_does_not_mention_the_hook(tmp_path: Path) -> None:
+    assert "loop_factories" not in _finding(tmp_path, OVERRIDE).message

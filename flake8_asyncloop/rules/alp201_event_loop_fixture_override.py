@@ -8,7 +8,10 @@ from typing import Optional
 
 from flake8_asyncloop.analysis.event_loop_migration import (
     migrate_module_override,
+    module_defs,
+    names_event_loop,
     requested_by_sync_code,
+    takes_event_loop,
 )
 from flake8_asyncloop.analysis.loop_scopes import is_scope
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE
@@ -49,6 +52,7 @@ NOT_A_PLAIN_LOOP = (
 )
 
 REMOVED = "pytest-asyncio 1.0 removed this fixture and runs no async code in it"
+CHOOSE_LOOP_TYPE = "choose the kind of loop with a pytest_asyncio_loop_factories hook (1.4+)"
 DEPRECATED = "deprecated since pytest-asyncio 0.22 and removed in 1.0"
 
 
@@ -66,8 +70,12 @@ class EventLoopFixtureOverride(Rule):
     alias) and including a fixture renamed to it with `name="event_loop"`. The message says
     what to do instead: delete a function-scoped override, and move a wider one's scope to
     `loop_scope=` on the tests and fixtures it served (or, for the project's conftest.py,
-    to the config's default loop scopes). When the target pytest-asyncio is 0.22 to 0.26, the
-    message says the override is deprecated and removed in 1.0.
+    to the config's default loop scopes). When sync tests of the module request the fixture
+    (their own loop), it says to rename it instead (not in conftest.py, whose sync requesters
+    are fixtures that may hand the loop on to async code); when the override picks the kind of loop
+    (a loop policy, uvloop, or `params=`), it points at the `pytest_asyncio_loop_factories`
+    hook of pytest-asyncio 1.4, which makes that choice now. When the target pytest-asyncio
+    is 0.22 to 0.26, the message says the override is deprecated and removed in 1.0.
     """
     why = """
     Up to pytest-asyncio 0.21, overriding `event_loop` was how a suite gave its tests a
@@ -79,7 +87,7 @@ class EventLoopFixtureOverride(Rule):
     """
     fix_notes = """
     Unsafe, and offered only for an override that does nothing but create a loop, yield (or
-    return) it and close it, and that no sync code of the same module requests (as a
+    return) it and close it, that has no `params=`, and that no sync code of the same module requests (as a
     parameter, in `usefixtures`, through `request.getfixturevalue("event_loop")`, or in the
     module's `pytestmark`: such tests use it as their own loop; rename it instead), and whose
     function name no other def of its block has (deleted, it would bring that one back). The
@@ -107,8 +115,9 @@ class EventLoopFixtureOverride(Rule):
     """
     limitations = """
     Some suites define `event_loop` to hand sync tests a loop of their own; that still works,
-    but the name invites async code to request it (ALP203). Rename such a fixture rather than
-    delete it. A fixture made without a decorator (`event_loop = pytest.fixture(make_loop)`)
+    but the name invites async code to request it (ALP203), so the rule still reports it and
+    asks for another name. Only sync tests of the same module are seen: a conftest.py
+    override whose sync users are elsewhere gets the advice to delete it. A fixture made without a decorator (`event_loop = pytest.fixture(make_loop)`)
     or defined in a plugin module outside the test code is not seen. When the target
     pytest-asyncio version is known to be older than 0.22, where the override was the
     documented way to change the loop, the rule is silent. The module migration does not
@@ -386,11 +395,19 @@ class EventLoopFixtureOverride(Rule):
         if version is not None and version < FIRST_VERSION_DEPRECATING_OVERRIDE:
             return
         deprecated = version is not None and version < FIRST_VERSION_WITHOUT_FIXTURE
+        fixture = scope.fixture
+        if not self.file.is_conftest and _requested_by_sync_tests(self.file.module, node):
+            action = _rename_action(fixture.scope, self._module_has_async_defs())
+        else:
+            action = _action(fixture.scope, self.file.is_conftest)
+        chooses = _chooses_loop_type(node, fixture.decorator)
+        if chooses:
+            action += f"; {CHOOSE_LOOP_TYPE}"
         self.report(
             node,
-            self._fix(node, scope.fixture.scope),
+            None if chooses else self._fix(node, fixture.scope),
             status=DEPRECATED if deprecated else REMOVED,
-            action=_action(scope.fixture.scope, self.file.is_conftest),
+            action=action,
         )
 
     def _fix(self, node: ast.AST, loop_scope: Optional[str]) -> Optional[Fix]:
@@ -436,6 +453,11 @@ class EventLoopFixtureOverride(Rule):
             and s.name == name
             for s in statements
         )
+
+    def _module_has_async_defs(self) -> bool:
+        """Whether an ``async def`` sits at the module's top level or in a class of it: a
+        test or fixture the override may have served."""
+        return any(isinstance(f, ast.AsyncFunctionDef) for f in module_defs(self.file.module))
 
     def _sync_users(self, fixture: ast.AST) -> bool:
         """Whether sync code in this module requests ``event_loop`` (its own loop fixture):
@@ -493,6 +515,40 @@ def _only_makes_a_loop(node: ast.AST) -> bool:
         elif isinstance(inner, NOT_A_PLAIN_LOOP):
             return False
     return makes_loop
+
+
+def _requested_by_sync_tests(module, override: ast.AST) -> bool:
+    """Whether a sync test of the module requests ``event_loop`` (a sync fixture that does
+    may hand it on to async code, where a new name would not help)."""
+    return any(
+        isinstance(func, ast.FunctionDef)
+        and func is not override
+        and func.name.startswith("test")
+        and (takes_event_loop(func) or names_event_loop(func))
+        for func in module_defs(module)
+    ) or any(names_event_loop(mark) for _, mark in module.pytestmark)
+
+
+def _rename_action(scope: Optional[str], served_async_code: bool) -> str:
+    """Sync tests of the module use the override as their own loop: deleting it would break
+    them, and the name invites async code to request it (ALP203)."""
+    action = "sync tests here use it as their own loop: rename it"
+    if served_async_code and is_scope(scope) and scope != "function":
+        action += f'; give the async tests and fixtures it served loop_scope="{scope}"'
+    return action
+
+
+def _chooses_loop_type(node: ast.AST, decorator: ast.expr) -> bool:
+    """Whether the override picks the kind of loop (a policy, uvloop, or one loop per
+    ``params=`` value): deleting it loses that choice, which 1.4 moved to a hook."""
+    if isinstance(decorator, ast.Call) and any(k.arg == "params" for k in decorator.keywords):
+        return True
+    body = node.body  # type: ignore[attr-defined]
+    for inner in (n for statement in body for n in ast.walk(statement)):
+        name = inner.attr if isinstance(inner, ast.Attribute) else getattr(inner, "id", "")
+        if name == "set_event_loop_policy" or name.endswith("EventLoopPolicy") or name == "uvloop":
+            return True
+    return False
 
 
 def _action(scope: Optional[str], in_conftest: bool) -> str:
