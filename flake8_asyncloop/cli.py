@@ -157,12 +157,18 @@ GC_ALLOCATIONS = 50_000
 
 
 def _run(args: argparse.Namespace) -> int:
+    from flake8_asyncloop.context.discovery import clear_caches, set_files_may_change
+
     thresholds = gc.get_threshold()
     gc.set_threshold(GC_ALLOCATIONS, *thresholds[1:])
+    writes = args.command == "fix" and not args.diff
+    clear_caches()  # read afresh what an earlier run in this process may have seen
+    files_may_change = set_files_may_change(writes)
     try:
         return _run_files(args)
     finally:  # a caller in the same process (a test, an editor) keeps its own settings
         gc.set_threshold(*thresholds)
+        set_files_may_change(files_may_change)
 
 
 def _run_files(args: argparse.Namespace) -> int:

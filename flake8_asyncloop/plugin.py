@@ -7,7 +7,7 @@ from typing import Any, Iterator, List, Sequence, Tuple
 
 from flake8_asyncloop import __version__
 from flake8_asyncloop.analysis.testcode import is_test_file
-from flake8_asyncloop.context.discovery import context_for
+from flake8_asyncloop.context.discovery import clear_caches, context_for, set_files_may_change
 from flake8_asyncloop.engine import Engine, InternalError, worth_checking
 from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.options import Options
@@ -40,6 +40,8 @@ class AsyncLoopChecker:
         from flake8_asyncloop.option_defs import options_from_flake8
 
         cls._options = options_from_flake8(options)
+        clear_caches()  # a new run reads its files afresh, then trusts them: flake8 only reads
+        set_files_may_change(False)
 
     def run(self) -> Iterator[Tuple[int, int, str, type]]:
         try:

@@ -3,7 +3,8 @@
 Everything is computed once per directory and reused for every file in it. A cached context
 is reused while the files it was built from (the config file and each conftest.py of the
 chain, present or not) keep their mtime and size, so a long-lived process (the fixer, an
-editor) sees edits; under ``flake8 --jobs N`` each worker builds its own caches.
+editor) sees edits; a run that writes nothing skips that check (``set_files_may_change``).
+Under ``flake8 --jobs N`` each worker builds its own caches.
 
 The rootdir is the config file's directory. Without a config file pytest would use the
 nearest ``pyproject.toml``'s directory, else the nearest ancestor holding ``setup.py``, else
@@ -37,6 +38,18 @@ class _Entry:
 
 _contexts: Dict[Tuple[str, Optional[str]], _Entry] = {}
 _setup_py_roots: Dict[str, Optional[str]] = {}
+# Whether a cached context is checked against its files before each use. A run that writes
+# nothing (``check``, ``fix --diff``, flake8) turns this off: its files do not change under
+# it, and the stats cost more than the rest of the lookup.
+_revalidate = True
+
+
+def set_files_may_change(may_change: bool) -> bool:
+    """Whether the config and conftest files may change while this process runs (True by
+    default: the fixer writes them, an editor saves them); returns the previous setting."""
+    global _revalidate
+    previous, _revalidate = _revalidate, may_change
+    return previous
 
 
 def context_for(path: str, pytest_asyncio_version: Optional[str] = None) -> ProjectContext:
@@ -45,7 +58,7 @@ def context_for(path: str, pytest_asyncio_version: Optional[str] = None) -> Proj
     key = (directory, pytest_asyncio_version)
     entry = _contexts.get(key)
     if entry is not None:
-        if _signature(entry.watched) == entry.signature:
+        if not _revalidate or _signature(entry.watched) == entry.signature:
             return entry.context
         # A watched file changed, appeared or went away: the walk may now end elsewhere.
         pytest_config.forget_locations()

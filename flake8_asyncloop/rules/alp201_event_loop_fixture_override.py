@@ -87,9 +87,10 @@ class EventLoopFixtureOverride(Rule):
     """
     fix_notes = """
     Unsafe, and offered only for an override that does nothing but create a loop, yield (or
-    return) it and close it, that has no `params=`, and that no sync code of the same module requests (as a
-    parameter, in `usefixtures`, through `request.getfixturevalue("event_loop")`, or in the
-    module's `pytestmark`: such tests use it as their own loop; rename it instead), and whose
+    return) it and close it, that has no `params=`, and that no sync code of the same module
+    requests (as a parameter, in `usefixtures`, through `request.getfixturevalue("event_loop")`,
+    or in the module's `pytestmark`: such tests use it as their own loop; rename it instead),
+    and whose
     function name no other def of its block has (deleted, it would bring that one back). The
     fix is the pytest-asyncio 1.x migration:
 
@@ -117,8 +118,9 @@ class EventLoopFixtureOverride(Rule):
     Some suites define `event_loop` to hand sync tests a loop of their own; that still works,
     but the name invites async code to request it (ALP203), so the rule still reports it and
     asks for another name. Only sync tests of the same module are seen: a conftest.py
-    override whose sync users are elsewhere gets the advice to delete it. A fixture made without a decorator (`event_loop = pytest.fixture(make_loop)`)
-    or defined in a plugin module outside the test code is not seen. When the target
+    override whose sync users are elsewhere gets the advice to delete it. A fixture made
+    without a decorator (`event_loop = pytest.fixture(make_loop)`) or defined in a plugin
+    module outside the test code is not seen. When the target
     pytest-asyncio version is known to be older than 0.22, where the override was the
     documented way to change the loop, the rule is silent. The module migration does not
     see `request.getfixturevalue("event_loop")` in a body, nor tests in other modules that
