@@ -316,3 +316,64 @@ def test_look_alikes(tmp_path: Path) -> None:
 def test_silent_in_modules_that_are_not_test_code(tmp_path: Path) -> None:
     files = {"pytest.ini": AUTO_INI, "helpers.py": MODULE_FIXTURE}
     assert check(tmp_path, files, "helpers.py") == []
+
+
+# -- the trio case of an anyio test runs on asyncio ----------------------------------------
+
+ANYIO_TEST = """
+import pytest
+
+
+@pytest.mark.anyio
+async def test_backend(anyio_backend):
+    assert anyio_backend
+"""
+TRIO_CASE = (
+    "pytest-asyncio runs anyio test 'test_backend' in auto mode, so its trio case runs on "
+    "asyncio; use asyncio_mode = strict"
+)
+
+
+def backend_project(
+    body: str, decorator: str = "@pytest.fixture", module: str = ANYIO_TEST, ini: str = AUTO_INI
+) -> Dict[str, str]:
+    conftest = f"import pytest\n\n\n{decorator}\ndef anyio_backend(request):\n    {body}\n"
+    return {"pytest.ini": ini, "conftest.py": conftest, "test_module.py": module}
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['return "trio"', 'return ("trio", {"restrict_keyboard_interrupt_to_checkpoints": True})'],
+)
+def test_a_conftest_backend_of_trio(tmp_path: Path, body: str) -> None:
+    assert check(tmp_path, backend_project(body)) == [(5, 1, TRIO_CASE)]
+
+
+@pytest.mark.parametrize(
+    "params",
+    ['["asyncio", "trio"]', '[pytest.param("trio", id="t"), "asyncio"]', '[("trio", {}),]'],
+)
+def test_backend_params_that_include_trio(tmp_path: Path, params: str) -> None:
+    project = backend_project("return request.param", f"@pytest.fixture(params={params})")
+    assert places(check(tmp_path, project)) == [(5, 1)]
+
+
+def test_the_module_backend_hides_the_conftest_one(tmp_path: Path) -> None:
+    module = ANYIO_TEST + '\n\n@pytest.fixture\ndef anyio_backend():\n    return "asyncio"\n'
+    assert check(tmp_path, backend_project('return "trio"', module=module)) == []
+
+
+def test_a_trio_backend_is_silent_in_strict_mode(tmp_path: Path) -> None:
+    assert check(tmp_path, backend_project('return "trio"', ini=STRICT_INI)) == []
+
+
+def test_silent_on_asyncio_alone(tmp_path: Path) -> None:
+    assert check(tmp_path, backend_project('return "asyncio"')) == []
+
+
+def test_a_parametrized_backend_on_the_test_decides(tmp_path: Path) -> None:
+    module = ANYIO_TEST.replace(
+        "@pytest.mark.anyio\n",
+        '@pytest.mark.anyio\n@pytest.mark.parametrize("anyio_backend", ["asyncio"])\n',
+    )
+    assert check(tmp_path, backend_project('return "trio"', module=module)) == []

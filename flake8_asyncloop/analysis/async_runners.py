@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Seq
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.scopes import CLASS, FUNCTION, MODULE, Scope, parameter_names
 from flake8_asyncloop.analysis.testcode import (
+    ANYIO_BACKEND,
     ASYNCIO_FIXTURE_DECORATORS,
     PYTEST_FIXTURE_DECORATORS,
     FixtureSpec,
@@ -57,7 +58,6 @@ RUNNER_FIXTURES = frozenset(
         "io_loop", "http_server", "http_client", "http_server_client", "http_server_port",
     }
 )
-ANYIO_BACKEND = "anyio_backend"
 # Decorators known to leave an ``async def`` for pytest-asyncio to run: mock.patch keeps a
 # coroutine function one; pytest-asyncio runs the coroutine inside hypothesis's @given.
 TRANSPARENT_DECORATORS = frozenset(

@@ -22,6 +22,10 @@ SCOPES: Tuple[str, ...] = ("function", "class", "module", "package", "session")
 PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"})
 ASYNCIO_FIXTURE_DECORATORS = frozenset({"pytest_asyncio.fixture"})
 
+# The fixture through which anyio picks a test's backends, and the name of trio's backend.
+ANYIO_BACKEND = "anyio_backend"
+TRIO_BACKEND = "trio"
+
 # Base classes whose async test methods are run by the class itself, not by pytest-asyncio.
 ASYNC_TESTCASE_BASES = frozenset(
     {
@@ -164,6 +168,40 @@ def decorator_words(func: ast.AST) -> Dict[str, bool]:
                 for word in node.value.replace(",", " ").split():
                     found[word] = True
     return found
+
+
+def offers_trio_backend(values: ast.AST) -> bool:
+    """Whether a list of anyio backends (``params=`` of an ``anyio_backend`` fixture, the
+    values of a ``parametrize("anyio_backend", ...)``) holds ``"trio"``: bare, first of a
+    tuple (``("trio", {...})``) or first argument of ``pytest.param``."""
+    if not isinstance(values, (ast.List, ast.Tuple)):
+        return False
+    for value in values.elts:
+        if isinstance(value, ast.Tuple) and value.elts:
+            value = value.elts[0]
+        elif isinstance(value, ast.Call) and value.args:
+            value = value.args[0]
+        if isinstance(value, ast.Constant) and value.value == TRIO_BACKEND:
+            return True
+    return False
+
+
+def anyio_backend_offers_trio(func: ast.AST, decorator: ast.expr) -> bool:
+    """Whether an ``anyio_backend`` fixture hands out trio: ``"trio"`` in its ``params=``, or
+    returned (``return "trio"``, ``return ("trio", {...})``)."""
+    if isinstance(decorator, ast.Call):
+        params = keyword(decorator, "params")
+        if params is not None and offers_trio_backend(params.value):
+            return True
+    for statement in func.body:  # type: ignore[attr-defined]
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Return) and node.value is not None:
+                value = node.value
+                if isinstance(value, ast.Tuple) and value.elts:
+                    value = value.elts[0]
+                if isinstance(value, ast.Constant) and value.value == TRIO_BACKEND:
+                    return True
+    return False
 
 
 def is_autouse(spec: FixtureSpec) -> bool:

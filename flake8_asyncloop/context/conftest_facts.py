@@ -14,8 +14,10 @@ from flake8_asyncloop.analysis.children import child_fields
 from flake8_asyncloop.analysis.loop_bound import keeps_no_connections
 from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
 from flake8_asyncloop.analysis.testcode import (
+    ANYIO_BACKEND,
     FixtureSpec,
     added_to_list,
+    anyio_backend_offers_trio,
     fixture_spec,
     is_autouse,
     marks_in,
@@ -178,6 +180,7 @@ def fixture_def(func: ast.AST, spec: FixtureSpec, imports: ImportTable, path: st
         yields_async_value=is_generator and yields_async,
         requests=requested_fixtures(func),
         autouse=is_autouse(spec),
+        offers_trio=spec.name == ANYIO_BACKEND and anyio_backend_offers_trio(func, spec.decorator),
     )
 
 

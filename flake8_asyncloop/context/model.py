@@ -72,6 +72,8 @@ class FixtureDef:
     # The fixtures it requests (its parameters without defaults), and ``autouse=True``.
     requests: Tuple[str, ...] = ()
     autouse: bool = False
+    # for an ``anyio_backend`` fixture: it hands out trio (``params=`` or its return value)
+    offers_trio: bool = False
 
 
 @dataclass(frozen=True)

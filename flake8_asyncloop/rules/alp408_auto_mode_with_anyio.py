@@ -7,18 +7,29 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
-from flake8_asyncloop.analysis.async_runners import ANYIO_BACKEND, assignment
+from flake8_asyncloop.analysis.async_runners import assignment
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.testcode import (
+    ANYIO_BACKEND,
     FixtureSpec,
+    anyio_backend_offers_trio,
     class_kind,
     fixture_spec,
     is_test_name,
     mark_name,
     marks_in,
+    offers_trio_backend,
 )
 from flake8_asyncloop.context.model import FixtureDef, PytestConfig
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+FIXTURE_ON_ANOTHER_LOOP = (
+    "async fixture '{fixture}'{defined} is set up by pytest-asyncio in auto mode, "
+    "but {runner} runs {user} on another event loop"
+)
+TRIO_CASE_ON_ASYNCIO = (
+    "pytest-asyncio runs anyio test '{test}' in auto mode, so its trio case runs on asyncio"
+)
 
 # Marks through which a plugin other than pytest-asyncio runs an async test and sets up the
 # async fixtures it requests: mark name -> the plugin.
@@ -31,6 +42,7 @@ STRICT_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
 # anyio runs a marked test on every backend it can import; suites written for asyncio pin it.
 ASYNCIO_BACKEND = '@pytest.fixture\ndef anyio_backend():\n    return "asyncio"\n'
 ASYNCIO_BACKEND_CONFTEST = "import pytest\n\n\n" + ASYNCIO_BACKEND
+TRIO_BACKEND_CONFTEST = ASYNCIO_BACKEND_CONFTEST.replace('"asyncio"', '"trio"')
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
@@ -68,10 +80,7 @@ class _Def:
 class AutoModeWithAnyio(Rule):
     code = "ALP408"
     name = "auto-mode-with-anyio"
-    message = (
-        "async fixture '{fixture}'{defined} is set up by pytest-asyncio in auto mode, "
-        "but {runner} runs {user} on another event loop; use asyncio_mode = strict"
-    )
+    message = "{problem}; use asyncio_mode = strict"
 
     what = """
     In auto mode, flags an async fixture declared with `@pytest.fixture` that serves a test
@@ -81,7 +90,12 @@ class AutoModeWithAnyio(Rule):
     module). The fixture may be requested directly or through other fixtures of the module.
     A fixture of the module is reported once, at its definition; a conftest fixture is
     reported in each test module that uses it, at the first place that requests it.
-    An anyio test that uses no async fixture is fine in auto mode and is not reported.
+
+    Also flags, in auto mode, an anyio test that anyio would run with the trio backend: the
+    `anyio_backend` fixture it sees (its class's, the module's or a conftest.py's) returns
+    `"trio"` or has it among its `params=`, or the test parametrizes `anyio_backend` with it.
+    An anyio test on the asyncio backend alone that uses no async fixture is fine in auto
+    mode and is not reported.
     """
     why = """
     anyio's pytest plugin (and pytest-trio) run a marked test and also set up the async
@@ -92,13 +106,20 @@ class AutoModeWithAnyio(Rule):
     to a different loop`, servers that never answer, or trio code that finds no trio run.
     pytest-asyncio documents strict mode as the one for suites that use several async
     frameworks: there each plugin sets up the fixtures of its own tests.
+
+    In auto mode pytest-asyncio also claims the anyio test itself and runs every one of its
+    cases on asyncio: the `[trio]` case never meets trio. It passes when the code is
+    backend-neutral and fails where it is not (`'asyncio' == 'trio'`), so the trio half of
+    the matrix tests nothing.
     """
     limitations = """
     Fixtures requested through conftest fixtures are not followed, nor are tests marked by
     conftest hooks. Fixtures declared with `@pytest_asyncio.fixture` and requested by
     anyio tests are wrong in any mode and left alone here, as are pytest-trio's
     `trio_fixture`s. anyio's own auto mode (`anyio_mode = auto`), which claims every async
-    test, is not looked at.
+    test, is not looked at. Without an `anyio_backend` fixture in sight, anyio picks the
+    backends itself (recent versions: every one installed, trio included); the rule does
+    not assume trio there, and is silent.
     """
     examples = (
         Bad(
@@ -167,6 +188,62 @@ class AutoModeWithAnyio(Rule):
                 ),
             },
             runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.anyio
+            async def test_no_asyncio_loop_under_trio():
+                with pytest.raises(RuntimeError):
+                    asyncio.get_running_loop()
+            """,
+            (7, 1),
+            files={"pytest.ini": AUTO_INI, "conftest.py": TRIO_BACKEND_CONFTEST},
+            runs=True,
+        ),
+        Bad(
+            """
+            import pytest
+
+
+            @pytest.mark.anyio
+            @pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+            async def test_backend(anyio_backend):
+                assert anyio_backend
+            """,
+            (6, 1),
+            files={"pytest.ini": AUTO_INI},
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.anyio
+            async def test_no_asyncio_loop_under_trio():
+                with pytest.raises(RuntimeError):
+                    asyncio.get_running_loop()
+            """,
+            reason="in strict mode anyio runs the test under trio",
+            files={"pytest.ini": STRICT_INI, "conftest.py": TRIO_BACKEND_CONFTEST},
+        ),
+        Good(
+            """
+            import pytest
+
+
+            @pytest.mark.anyio
+            async def test_backend(anyio_backend):
+                assert anyio_backend
+            """,
+            reason="no anyio_backend fixture in sight: which backends anyio picks is not known",
+            files={"pytest.ini": AUTO_INI},
         ),
         Good(
             """
@@ -255,6 +332,8 @@ class AutoModeWithAnyio(Rule):
                 runner = "anyio"
             if runner is None:
                 continue
+            if root.is_test and runner == "anyio" and self._offers_trio(root, fixtures):
+                self.report(root.node, problem=TRIO_CASE_ON_ASYNCIO.format(test=root.node.name))
             user = f"test '{root.node.name}'" if root.is_test else "the tests that use it"
             served: List[_Def] = [] if root.is_test else [root]
             for name, (requester, where) in reachable.items():
@@ -269,13 +348,34 @@ class AutoModeWithAnyio(Rule):
                 if id(fixture) in reported or not fixture.claimed_in_auto_mode:
                     continue
                 reported.add(id(fixture))
-                self.report(
-                    fixture.node,
+                problem = FIXTURE_ON_ANOTHER_LOOP.format(
                     fixture=fixture.spec.name,  # type: ignore[union-attr]
                     defined="",
                     runner=runner,
                     user=user,
                 )
+                self.report(fixture.node, problem=problem)
+
+    def _offers_trio(self, test: _Def, fixtures: "_FixtureTable") -> bool:
+        """Whether anyio runs the test with the trio backend by what the source shows: a
+        ``parametrize("anyio_backend", ...)`` on it, else the ``anyio_backend`` fixture it
+        sees (its class's, the module's, the nearest conftest.py's). anyio's own default,
+        which depends on the installed backends and anyio version, is not assumed."""
+        for decorator in test.node.decorator_list:
+            if (
+                isinstance(decorator, ast.Call)
+                and mark_name(decorator, self.file.imports) == PARAMETRIZE
+                and len(decorator.args) >= 2
+                and isinstance(decorator.args[0], ast.Constant)
+                and decorator.args[0].value == ANYIO_BACKEND
+            ):
+                return offers_trio_backend(decorator.args[1])
+        local = fixtures.visible(ANYIO_BACKEND, test)
+        if local:
+            last = local[-1]
+            return anyio_backend_offers_trio(last.node, last.spec.decorator)  # type: ignore
+        in_conftests = self.file.project.conftest_fixtures(ANYIO_BACKEND)
+        return bool(in_conftests) and in_conftests[-1].offers_trio
 
     def _conftest_fixture(self, name: str) -> Optional[FixtureDef]:
         """The conftest definition of ``name`` the module sees, if pytest-asyncio would claim it."""
@@ -290,13 +390,13 @@ class AutoModeWithAnyio(Rule):
     ) -> None:
         directory = os.path.dirname(os.path.abspath(self.file.filename))
         path = os.path.relpath(conftest.path, directory)
-        self.report(
-            where,
+        problem = FIXTURE_ON_ANOTHER_LOOP.format(
             fixture=conftest.name,
             defined=f" ({path}:{conftest.line})",
             runner=runner,
             user=user,
         )
+        self.report(where, problem=problem)
 
 
 class _FixtureTable:
