@@ -23,6 +23,7 @@ class Discovered:
     files: List[str] = field(default_factory=list)  # as they will be shown, in order; "-" is stdin
     skipped: List[Tuple[str, str]] = field(default_factory=list)  # (path, why), not errors
     missing: List[Tuple[str, str]] = field(default_factory=list)  # (path, why): errors
+    excluded_dirs: List[str] = field(default_factory=list)  # left out by an exclude pattern
 
 
 def discover(paths: Sequence[str], exclude: Sequence[str]) -> Discovered:
@@ -40,9 +41,10 @@ def discover(paths: Sequence[str], exclude: Sequence[str]) -> Discovered:
         if path == STDIN:
             found.files.append(path)
         elif is_excluded(path, exclude):
-            continue
+            if os.path.isdir(path):
+                found.excluded_dirs.append(path)
         elif os.path.isdir(path):
-            for file in _walk(path, exclude):
+            for file in _walk(path, exclude, found.excluded_dirs):
                 add(file)
         elif os.path.isfile(path):
             if looks_like_python(path):
@@ -65,6 +67,15 @@ def is_excluded(path: str, patterns: Sequence[str]) -> bool:
     return _matches(os.path.abspath(path), patterns)
 
 
+def holds_tests(directory: str) -> bool:
+    """Whether a directory holds a conftest.py or a ``test_*.py`` module at its top."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return False
+    return any(n == "conftest.py" or (n.startswith("test_") and n.endswith(".py")) for n in names)
+
+
 def looks_like_python(path: str) -> bool:
     if path.endswith(_PYTHON_SUFFIXES):
         return True
@@ -76,7 +87,7 @@ def looks_like_python(path: str) -> bool:
     return first.startswith(b"#!") and b"python" in first
 
 
-def _walk(top: str, exclude: Sequence[str]) -> List[str]:
+def _walk(top: str, exclude: Sequence[str], excluded_dirs: List[str]) -> List[str]:
     files: List[str] = []
     # Symlinked directories are followed; a directory reached again (a symlink loop, or two
     # links to one place) is not entered twice.
@@ -89,6 +100,7 @@ def _walk(top: str, exclude: Sequence[str]) -> List[str]:
         for subdir in sorted(subdirs):
             path = os.path.join(directory, subdir)
             if is_excluded(path, exclude):
+                excluded_dirs.append(path)
                 continue
             key = _dir_key(path)
             if key is None or key in visited:

@@ -20,7 +20,7 @@ from flake8_asyncloop.analysis.testcode import is_test_file
 from flake8_asyncloop.cache import ResultCache, run_key
 from flake8_asyncloop.context.discovery import context_for
 from flake8_asyncloop.context.model import ProjectContext
-from flake8_asyncloop.discover_files import discover
+from flake8_asyncloop.discover_files import discover, holds_tests, is_excluded
 from flake8_asyncloop.engine import Engine, InternalError, worth_checking
 from flake8_asyncloop.config_edit import ConfigEditError, with_settings
 from flake8_asyncloop.findings import ConfigSetting, Finding, Safety
@@ -28,7 +28,7 @@ from flake8_asyncloop.noqa import NoqaMap
 from flake8_asyncloop.parsing import parse_source
 from flake8_asyncloop.rule import Rule
 from flake8_asyncloop.rules import ALL_RULES, DEFAULT_DISABLED
-from flake8_asyncloop.settings import Settings
+from flake8_asyncloop.settings import DEFAULT_EXCLUDE, Settings
 from flake8_asyncloop.sourcefile import SourceError, read_source
 
 SYNTAX_ERROR_CODE = "E999"  # flake8's code for a file that does not parse
@@ -182,6 +182,7 @@ class Runner:
                 "add --extend-select ALP, or --isolated to leave the config out"
             )
         found = discover(paths, self.settings.exclude_patterns)
+        self._note_excluded_tests(found.excluded_dirs, reporter)
         for path, why in found.skipped:
             reporter.notice(f"{path}: skipped, {why}")
         for path, why in found.missing:
@@ -201,6 +202,22 @@ class Runner:
             reporter.file_result(result)
         reporter.finish(summary)
         return summary
+
+    def _note_excluded_tests(self, directories: Sequence[str], reporter: ReporterLike) -> None:
+        """Say so when the exclude patterns of a ``[flake8]`` section leave out a directory
+        of tests (written for style checks, they often do): "checked 6 files" would read as
+        a clean suite."""
+        config = self.settings.config_path
+        if config is None or os.path.basename(config) == "pyproject.toml":
+            return  # defaults, the command line, or this tool's own table: meant for it
+        configured = [p for p in self.settings.exclude_patterns if p not in DEFAULT_EXCLUDE]
+        for directory in directories:
+            if holds_tests(directory) and is_excluded(directory, configured):
+                reporter.notice(
+                    f"note: {directory}: left out by the [flake8] exclude setting in "
+                    f"{os.path.relpath(config)}, so its tests are not checked; "
+                    "--isolated leaves the config out"
+                )
 
     def config_file_results(self, paths: Sequence[str]) -> List[FileResult]:
         """ALP208: the pytest config files the checked files use, each reported once."""

@@ -544,6 +544,33 @@ def test_rules(capsys) -> None:
     assert ["ALP101", "loop-closed-by-hand", "safe", "on"] in rows
 
 
+def test_a_config_that_excludes_the_tests_says_so(project: Path, capsys) -> None:
+    # s3fs's setup.cfg: "exclude = __init__.py,versioneer.py,s3fs/tests/", a style setting
+    write(project / "setup.cfg", "[flake8]\nexclude = versioneer.py,pkg/tests/\n")
+    write(project / "pkg" / "tests" / "test_x.py", CLOSING_TEST)
+    write(project / "pkg" / "helpers" / "util.py", "VALUE = 1\n")  # excluded nowhere
+    code, out, err = run(capsys, "check", ".")
+    assert (code, out) == (0, [])
+    assert err == [
+        "note: ./pkg/tests: left out by the [flake8] exclude setting in setup.cfg, so its "
+        "tests are not checked; --isolated leaves the config out",
+        "checked 1 file: no findings",
+    ]
+    code, out, err = run(capsys, "check", "--isolated", ".")
+    assert code == 1 and finding("./pkg/tests/test_x.py") in out
+
+
+def test_excluded_directories_without_tests_go_unmentioned(project: Path, capsys) -> None:
+    write(project / "setup.cfg", "[flake8]\nexclude = docs,.venv\n")
+    write(project / "docs" / "conf.py", "VALUE = 1\n")
+    write(project / ".venv" / "lib" / "test_site.py", CLOSING_TEST)  # no note: not a test dir
+    write(project / "test_x.py", CLOSING_TEST)
+    code, out, err = run(capsys, "check", ".")
+    assert code == 1 and finding("./test_x.py") in out
+    assert all(line.startswith("./test_x.py:") for line in out), out
+    assert not any(line.startswith("note:") for line in err), err
+
+
 def test_a_config_that_selects_no_alp_rule_says_so(project: Path, capsys) -> None:
     # opsdroid's setup.cfg: flake8 runs other plugins only; the check would be silent
     write(project / "setup.cfg", "[flake8]\nselect = C,E,F,W,B,B950\n")
