@@ -24,7 +24,7 @@ import json
 import os
 import sys
 import tempfile
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Type
 
 from flake8_asyncloop import __version__, findings
 from flake8_asyncloop.context import project_modules
@@ -55,6 +55,8 @@ class ResultCache:
         self._writable = True
         self._prepared = False
         self._context_keys: Dict[int, Tuple[ProjectContext, str]] = {}
+        self._shards: Set[str] = set()  # shard directories known to exist
+        self._written = 0  # entries written by this process (names its temporary files)
 
     # -- keys -----------------------------------------------------------------------------------
     def key(self, data: bytes, shown_path: str, project: ProjectContext) -> str:
@@ -114,14 +116,17 @@ class ResultCache:
             "internal_errors": [[e.code, e.line, e.reason] for e in errors],
         }
         try:
+            data = json.dumps(entry, separators=(",", ":")).encode("utf-8")
             self._prepare()
             path = self._path(key)
             shard = os.path.dirname(path)
-            os.makedirs(shard, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=shard)
+            if shard not in self._shards:
+                os.makedirs(shard, exist_ok=True)
+                self._shards.add(shard)
+            descriptor, temporary = self._temporary_file(shard)
             try:
-                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                    json.dump(entry, handle, separators=(",", ":"))
+                with os.fdopen(descriptor, "wb") as handle:
+                    handle.write(data)
                 os.replace(temporary, path)
             except BaseException:
                 _remove(temporary)
@@ -130,6 +135,19 @@ class ResultCache:
             self._writable = False  # read-only or full: stop trying for the rest of the run
         except (TypeError, ValueError):
             pass  # a fix field JSON cannot hold: this file is simply not cached
+
+    def _temporary_file(self, shard: str) -> Tuple[int, str]:
+        """A new file to write an entry into before it is renamed into place. Named after
+        the process and a counter, which is cheaper than ``mkstemp`` on every entry; a name
+        already taken (a process of the same number on another machine sharing the
+        directory) falls back to ``mkstemp``."""
+        self._written += 1
+        temporary = os.path.join(shard, f".entry.{os.getpid()}.{self._written}.tmp")
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            return os.open(temporary, flags, 0o644), temporary
+        except FileExistsError:
+            return tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=shard)
 
     def _prepare(self) -> None:
         if self._prepared:

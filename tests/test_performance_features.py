@@ -294,9 +294,27 @@ def test_a_cache_that_cannot_be_written_is_harmless(
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(cache_module.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(cache_module.ResultCache, "_temporary_file", refuse)
     assert in_process(capsys, "check", ".") == expected
     assert entries(project) == []
+
+
+def test_a_taken_temporary_name_falls_back_to_mkstemp(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    # Another machine sharing the cache directory may run a process of the same number.
+    real_open = os.open
+
+    def taken(path, flags, *args):  # os is one module: mkstemp's own names must pass
+        if f".entry.{os.getpid()}." in str(path):
+            raise FileExistsError(17, "File exists")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(cache_module.os, "open", taken)
+    expected = in_process(capsys, "check", "--no-cache", ".")
+    assert in_process(capsys, "check", ".") == expected
+    assert len(entries(project)) == len(list(project.rglob("test_*.py")))
+    assert not list(project.rglob("*.tmp"))
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes anyway")
