@@ -387,3 +387,48 @@ def test_a_conftest_async_fixture_makes_the_loop_current() -> None:
     clean = fixture("clean", False, requests=("pool",), autouse=True)
     assert codes("", clean, fixture("pool", True)) == []
     assert codes("", clean, fixture("pool", False)) == ["ALP105"]
+
+
+COROUTINE_FIXTURE = """
+import asyncio
+
+import pytest
+
+
+@pytest.fixture
+def job():
+    async def run():
+        return True
+
+    return run()
+
+
+{user}
+"""
+
+
+@pytest.mark.parametrize(
+    "user, advice",
+    [
+        # google-auth: the tests await the coroutine themselves, as their input
+        (
+            "async def test_timeout(job):\n    assert await asyncio.wait_for(job, 1)\n",
+            "return the async function instead, for each test to call and await",
+        ),
+        (
+            "async def test_job(job):\n    assert await job\n",
+            "return the async function instead, for each test to call and await",
+        ),
+        # the test never awaits it: the fixture meant to do the work
+        (
+            "async def test_ready(job):\n    assert job is not None\n",
+            "make it an async fixture and await the work",
+        ),
+    ],
+)
+def test_alp304_advice_for_a_coroutine_the_tests_await(user: str, advice) -> None:
+    tree = ast.parse(COROUTINE_FIXTURE.format(user=user))
+    found, errors = CURRENT_LOOP_ENGINE.check(tree, "test_it.py", ProjectContext())
+    assert not errors
+    assert [(f.code, f.line) for f in found] == [("ALP304", 12)]
+    assert found[0].message.endswith(f"; {advice}"), found[0].message

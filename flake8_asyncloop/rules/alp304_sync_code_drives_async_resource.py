@@ -10,13 +10,16 @@ from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
 from flake8_asyncloop.analysis.coroutine_calls import CoroutineCalls, PendingCall
 from flake8_asyncloop.analysis.current_loop import pytest_asyncio_loop_may_be_current
+from flake8_asyncloop.analysis.event_loop_migration import module_defs
 from flake8_asyncloop.analysis.loops import (
     GET_EVENT_LOOP,
     GET_RUNNING_LOOP,
     LOOP_GETTERS,
     loop_origin,
 )
+from flake8_asyncloop.analysis.module_index import ModuleIndex
 from flake8_asyncloop.analysis.names import dotted_name, may_end_with
+from flake8_asyncloop.analysis.scopes import parameter_names
 from flake8_asyncloop.analysis.text_gates import may_make_coroutines
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -56,6 +59,9 @@ _COROUTINE_FATE = {
     FIXTURE: "it runs only if the test awaits it, on whatever loop that is",
     TEST: "pytest discards a test's return value, so it never runs",
 }
+# For a fixture whose tests await the coroutine it hands out: an async fixture would hand
+# them its result instead.
+_HAND_OUT_THE_FUNCTION = "return the async function instead, for each test to call and await"
 _ADVICE = {
     FIXTURE: "make it an async fixture and await the work",
     TEST: "make the test async and await the work",
@@ -78,6 +84,7 @@ class _Function:
     declared_global: Set[str] = field(default_factory=set)
     hands_out_loop: bool = False
     threaded: bool = False
+    fixture_name: Optional[str] = None  # for a fixture: the name tests request it by
     # In a fixture or nested in one: only a fixture's threads matter (``_owns_its_loop``).
     in_fixture: bool = field(init=False, default=False)
 
@@ -114,7 +121,10 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     at teardown. Teardown run the same way (`asyncio.run(client.close())`) meets the mirror
     problem. A fixture that returns a coroutine hands the test something that runs only if
     the test awaits it, once, on whatever loop it happens to be on. An async fixture runs on
-    the tests' loop and awaits its setup and teardown where they belong.
+    the tests' loop and awaits its setup and teardown where they belong. Where the module's
+    tests await the coroutine themselves (it is their input, not set-up), the message says
+    to hand out the async function instead: each test then makes its own coroutine and
+    none is left unawaited.
     """
     limitations = """
     A fixture that runs a coroutine for plain data (a value read from a file, a number) is
@@ -219,6 +229,32 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             """,
             (14, 12),
             (19, 23),
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.fixture
+            def slow_job():
+                async def job():
+                    await asyncio.sleep(0)
+                    return True
+
+                return job()
+
+
+            @pytest.mark.asyncio
+            async def test_job_finishes(slow_job):
+                assert await asyncio.wait_for(slow_job, timeout=1)
+
+
+            def test_job_is_a_coroutine(slow_job):
+                assert asyncio.iscoroutine(slow_job)
+            """,
+            (12, 12),
         ),
         Good(
             """
@@ -362,6 +398,8 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         receiver = self.current_namespace.receiver
         name = node.name  # type: ignore[attr-defined]
         self._function = _Function(_role(node, scope), name, receiver, self._function)
+        if scope.node is node and scope.fixture is not None:
+            self._function.fixture_name = scope.fixture.name
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -390,8 +428,12 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         function: _Function,
         problem: str,
         pending: Optional[PendingCall] = None,
+        handed_out: bool = False,
     ) -> None:
-        self._found.append((call, function.role, function.name, problem, pending))
+        # A fixture that hands out a coroutine may mean it as the tests' input (they await
+        # it): the advice then depends on what its tests do with it.
+        fixture = function.fixture_name if handed_out and function.role == FIXTURE else None
+        self._found.append((call, function.role, function.name, problem, pending, fixture))
 
     # -- what the checked defs do -------------------------------------------------------------
     def visit_Global(self, node: ast.Global) -> None:
@@ -452,7 +494,7 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         if pending is not None:
             fate = _COROUTINE_FATE[function.role]
             problem = f"{verb} coroutine {pending.label} unawaited: {fate}"
-            self._add(call, function, problem, pending)  # type: ignore[arg-type]
+            self._add(call, function, problem, pending, handed_out=True)  # type: ignore[arg-type]
 
     # -- helpers ------------------------------------------------------------------------------
     def _loop_run(self, call: ast.Call) -> Optional[str]:
@@ -516,10 +558,32 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     def leave_Module(self, node: ast.Module) -> None:
         if not self.walk_complete:
             return
-        for call, role, function, problem, pending in self._found:
+        for call, role, function, problem, pending, fixture in self._found:
             if pending is not None and not self.decide(pending):
                 continue
-            self.report(call, role=role, function=function, problem=problem, advice=_ADVICE[role])
+            advice = _ADVICE[role]
+            if fixture is not None and _tests_await(self.file.module, fixture):
+                advice = _HAND_OUT_THE_FUNCTION
+            self.report(call, role=role, function=function, problem=problem, advice=advice)
+
+
+def _tests_await(module: ModuleIndex, fixture: str) -> bool:
+    """Whether an async def of the module that requests ``fixture`` awaits its value
+    (``await value``, ``await with_timeout(value)``): the coroutine is the test's input."""
+    for func in module_defs(module):
+        if not isinstance(func, ast.AsyncFunctionDef) or fixture not in parameter_names(func.args):
+            continue
+        for node in ast.walk(func):
+            if isinstance(node, ast.Await) and _names(node.value, fixture):
+                return True
+    return False
+
+
+def _names(value: ast.AST, name: str) -> bool:
+    """``name`` itself, or a call that takes it as an argument."""
+    if isinstance(value, ast.Call):
+        return any(isinstance(a, ast.Name) and a.id == name for a in value.args)
+    return isinstance(value, ast.Name) and value.id == name
 
 
 def _role(node: ast.AST, scope: scopes.Scope) -> str:
