@@ -17,7 +17,7 @@ import pytest
 from support import child_environment
 
 from flake8_asyncloop.cli import main
-from flake8_asyncloop.context.discovery import context_for
+from flake8_asyncloop.context.discovery import clear_caches, context_for
 from flake8_asyncloop.context.model import ProjectContext
 from flake8_asyncloop.engine import Engine
 from flake8_asyncloop.findings import Finding, Safety
@@ -310,3 +310,41 @@ def test_a_parameter_the_body_also_asks_for_by_name_is_not_dropped(tmp_path: Pat
     fixes = {f.line: f.fix for f in check(source, (1, 0), tmp_path) if f.line in (5, 10)}
     assert fixes[5] is None
     assert fixes[10] is not None and fixes[10].description == "drop the unused event_loop parameter"
+
+
+@pytest.mark.parametrize(
+    ("pins", "stage"),
+    [
+        ("pytest-asyncio==0.21.1\n", None),  # dbus-next, python-telegram-bot: silent
+        ("pytest<8\npytest-asyncio\n", "deprecated"),  # faust-streaming: at most 0.23
+        ("pytest-asyncio>=0.23\n", "removed"),
+    ],
+)
+def test_dependency_pins_set_the_stage(tmp_path: Path, pins: str, stage: Optional[str]) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "requirements-dev.txt").write_text(pins)
+    module = tmp_path / "test_module.py"
+    module.write_text(REQUESTS)
+    clear_caches()
+    found, errors = ENGINE.check(ast.parse(REQUESTS), str(module), context_for(str(module)))
+    assert not errors
+    messages = [f.message for f in found]
+    if stage is None:
+        assert messages == []
+    elif stage == "deprecated":
+        assert messages
+        assert all("deprecated, and removed in pytest-asyncio 1.0" in m for m in messages)
+    else:
+        assert messages and all("1.x has no such fixture" in m for m in messages), messages
+
+
+def test_an_explicit_version_wins_over_the_pins(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "requirements-dev.txt").write_text("pytest-asyncio==0.21.1\n")
+    module = tmp_path / "test_module.py"
+    module.write_text(REQUESTS)
+    clear_caches()
+    project = context_for(str(module), "1.5.0")
+    assert project.pinned_pytest_asyncio_ceiling is None
+    found, _ = ENGINE.check(ast.parse(REQUESTS), str(module), project)
+    assert found

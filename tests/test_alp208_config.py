@@ -198,6 +198,32 @@ def test_old_pytest_asyncio_does_not_warn_about_the_unset_setting() -> None:
 
 
 @pytest.mark.parametrize(
+    ("dependency_file", "text", "reported"),
+    [
+        # aioredlock: pytest 6.1 resolves to pytest-asyncio 0.20, which has no such option
+        ("setup.py", "extras_require={'test': ['pytest==6.1.0', 'pytest-asyncio']}\n", False),
+        ("requirements-dev.txt", "pytest-asyncio==0.21.1\n", False),
+        ("pyproject.toml", '[tool.poetry.dev-dependencies]\npytest-asyncio = "^0.21"\n', False),
+        ("requirements-dev.txt", "pytest>=8.2\npytest-asyncio>=0.24,<2\n", True),
+        ("requirements-dev.txt", "pytest-asyncio\n", True),
+    ],
+)
+def test_dependency_pins_below_the_option_keep_the_unset_setting_quiet(
+    tmp_path: Path, dependency_file: str, text: str, reported: bool
+) -> None:
+    (tmp_path / "setup.cfg").write_text(
+        "[tool:pytest]\nasyncio_mode = auto\nfilterwarnings =\n    error\n"
+    )
+    (tmp_path / dependency_file).write_text(text)
+    (tmp_path / "test_it.py").write_text(
+        "import pytest\n\n\n@pytest.fixture\nasync def token():\n    return 1\n\n\n"
+        "async def test_one(token):\n    assert token == 1\n"
+    )
+    clear_caches()
+    assert len(_results(tmp_path)) == (1 if reported else 0)
+
+
+@pytest.mark.parametrize(
     ("pytest_version", "shown"),
     [((9, 2, 0), True), ((10, 0), True), (None, True), ((9, 1, 1), False), ((8, 4, 2), False)],
 )

@@ -5,14 +5,17 @@ see is what the project says it installs: a project whose dependency files name 
 asyncio test runner (aiomisc's ``aiomisc-pytest``, ``pytest-aio``, ...) and never name
 pytest-asyncio has its async tests run, and its ``event_loop`` fixture provided, by that
 plugin. Whether they name pytest-asyncio at all is told too: it warns about settings a
-suite that never installs it cannot see. Only the files at the project root are read, as
-text: a name in a comment counts too, which errs towards believing pytest-asyncio is there.
+suite that never installs it cannot see, and how far their pins let it go
+(``dependency_pins``). Only the files at the project root are read, as text: a name in a
+comment counts too, which errs towards believing pytest-asyncio is there.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Dict, Optional, Tuple
+from typing import Dict, NamedTuple, Optional, Tuple
+
+from flake8_asyncloop.context.dependency_pins import Version, pytest_asyncio_ceiling
 
 PYTEST_ASYNCIO = "pytest-asyncio"
 # Plugins that run asyncio (or trio) tests without pytest-asyncio (pytest-jupyter collects
@@ -27,26 +30,39 @@ OTHER_RUNNERS = (
 _FILES = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "Pipfile", "noxfile.py")
 _REQUIREMENT_DIRS = ("requirements", "requirements.d", "reqs")
 
-# root -> (the runner declared instead of pytest-asyncio, the files read, whether one of
-# them names pytest-asyncio)
-_answers: Dict[str, Tuple[Optional[str], Tuple[str, ...], bool]] = {}
+
+class _Declared(NamedTuple):
+    runner: Optional[str]  # the runner declared instead of pytest-asyncio
+    files: Tuple[str, ...]  # the dependency files read
+    names_pytest_asyncio: bool  # one of them names pytest-asyncio
+    pytest_asyncio_ceiling: Optional[Version]  # what their pins keep pytest-asyncio below
+
+
+_NOTHING_DECLARED = _Declared(None, (), False, None)
+_answers: Dict[str, _Declared] = {}  # by root
 
 
 def runner_instead_of_pytest_asyncio(root: Optional[str]) -> Tuple[Optional[str], Tuple[str, ...]]:
     """The other runner the dependency files at ``root`` name when none names pytest-asyncio
     (None otherwise, or when there are none), and the paths of the files read."""
-    runner, files, _ = _answer(root)
-    return runner, files
+    answer = _answer(root)
+    return answer.runner, answer.files
 
 
 def names_pytest_asyncio(root: Optional[str]) -> bool:
     """Whether a dependency file at ``root`` names pytest-asyncio."""
-    return _answer(root)[2]
+    return _answer(root).names_pytest_asyncio
 
 
-def _answer(root: Optional[str]) -> Tuple[Optional[str], Tuple[str, ...], bool]:
+def pinned_pytest_asyncio_ceiling(root: Optional[str]) -> Optional[Version]:
+    """The exclusive upper bound the pins of the dependency files at ``root`` put on
+    pytest-asyncio (``dependency_pins``); None when they set none."""
+    return _answer(root).pytest_asyncio_ceiling
+
+
+def _answer(root: Optional[str]) -> _Declared:
     if root is None:
-        return None, (), False
+        return _NOTHING_DECLARED
     known = _answers.get(root)
     if known is None:
         known = _answers[root] = _read(root)
@@ -57,9 +73,10 @@ def clear_cache() -> None:
     _answers.clear()
 
 
-def _read(root: str) -> Tuple[Optional[str], Tuple[str, ...], bool]:
+def _read(root: str) -> _Declared:
     names = set()
     read = []
+    texts = []
     for path in _dependency_files(root):
         try:
             with open(path, encoding="utf-8", errors="replace") as handle:
@@ -68,11 +85,13 @@ def _read(root: str) -> Tuple[Optional[str], Tuple[str, ...], bool]:
             continue
         read.append(path)
         normalized = text.lower().replace("_", "-")
+        texts.append(normalized)
         names.update(n for n in (PYTEST_ASYNCIO, *OTHER_RUNNERS) if _names(normalized, n))
+    ceiling = pytest_asyncio_ceiling(texts)
     if PYTEST_ASYNCIO in names:
-        return None, tuple(read), True
+        return _Declared(None, tuple(read), True, ceiling)
     runner = next((name for name in OTHER_RUNNERS if name in names), None)
-    return runner, tuple(read), False
+    return _Declared(runner, tuple(read), False, ceiling)
 
 
 def _names(text: str, name: str) -> bool:

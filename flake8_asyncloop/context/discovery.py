@@ -101,6 +101,9 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
         pytest_version=versions.pytest_version(),
         declared_runner=runner,
         declares_pytest_asyncio=declared_plugins.names_pytest_asyncio(root),
+        pinned_pytest_asyncio_ceiling=(
+            declared_plugins.pinned_pytest_asyncio_ceiling(root) if pinned_version is None else None
+        ),
     )
     watched = tuple(chain) + ((config_file,) if config_file is not None else ())
     watched += tuple(p for p in dependency_files if p not in watched)

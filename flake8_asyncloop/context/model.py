@@ -110,12 +110,22 @@ class ProjectContext:
     declared_runner: Optional[str] = None
     # A dependency file at the root names pytest-asyncio.
     declares_pytest_asyncio: bool = False
+    # What the pins of those files keep pytest-asyncio below (exclusive; None: unbounded, or
+    # the version was given explicitly).
+    pinned_pytest_asyncio_ceiling: Optional[Tuple[int, ...]] = None
 
     @property
     def without_pytest_asyncio(self) -> bool:
         """pytest-asyncio does not run this project's tests: its config blocks it
         (``-p no:asyncio``), or the project declares another runner and not pytest-asyncio."""
         return self.config.pytest_asyncio_disabled or self.declared_runner is not None
+
+    def pins_pytest_asyncio_below(self, version: Tuple[int, ...]) -> bool:
+        """Whether the project's dependency pins keep pytest-asyncio below ``version``
+        (``pytest-asyncio==0.21.1``, or a pytest too old for it): its tests run on such a
+        release, whatever is installed where the linter runs."""
+        ceiling = self.pinned_pytest_asyncio_ceiling
+        return ceiling is not None and ceiling <= version
 
     def conftest_fixtures(self, name: str) -> Tuple[FixtureDef, ...]:
         """Every conftest definition of ``name`` visible to the file, outermost first."""

@@ -393,10 +393,15 @@ class EventLoopFixtureOverride(Rule):
             return
         if scope.fixture.name != EVENT_LOOP_FIXTURE:
             return
-        version = self.file.project.pytest_asyncio_version
-        if version is not None and version < FIRST_VERSION_DEPRECATING_OVERRIDE:
+        project = self.file.project
+        version = project.pytest_asyncio_version
+        if (
+            version is not None and version < FIRST_VERSION_DEPRECATING_OVERRIDE
+        ) or project.pins_pytest_asyncio_below(FIRST_VERSION_DEPRECATING_OVERRIDE):
             return
-        deprecated = version is not None and version < FIRST_VERSION_WITHOUT_FIXTURE
+        deprecated = (
+            version is not None and version < FIRST_VERSION_WITHOUT_FIXTURE
+        ) or project.pins_pytest_asyncio_below(FIRST_VERSION_WITHOUT_FIXTURE)
         fixture = scope.fixture
         if not self.file.is_conftest and _requested_by_sync_tests(self.file.module, node):
             action = _rename_action(fixture.scope, self._module_has_async_defs())

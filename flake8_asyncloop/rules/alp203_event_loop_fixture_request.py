@@ -95,7 +95,9 @@ class EventLoopFixtureRequest(Rule):
     definition. The message depends on the target pytest-asyncio version (the installed
     one, or `--asyncloop-pytest-asyncio-version`): from 1.0 it says why the request fails
     or gets the wrong loop; from 0.22 up to 1.0 it says the fixture is deprecated and
-    removed in 1.0; before 0.22 the rule is silent.
+    removed in 1.0; before 0.22 the rule is silent. Pins in the project's dependency files
+    count too: `pytest-asyncio<1.0` (or a pytest older than 8.2) gives the deprecation
+    message, `pytest-asyncio==0.21.1` silence.
     """
     why = """
     pytest-asyncio 0.22 deprecated requesting `event_loop` from async tests and fixtures (a
@@ -410,7 +412,14 @@ class EventLoopFixtureRequest(Rule):
     # -- helpers ------------------------------------------------------------------------------
     def _stage(self) -> Optional[str]:
         """Where the target pytest-asyncio stands with the fixture; None: it is not deprecated."""
-        version = self.file.project.pytest_asyncio_version
+        project = self.file.project
+        version = project.pytest_asyncio_version
+        if project.pins_pytest_asyncio_below(FIRST_VERSION_DEPRECATING_REQUEST):
+            return None  # the project's own release still has the fixture, undeprecated
+        if project.pins_pytest_asyncio_below(FIRST_VERSION_WITHOUT_FIXTURE) and (
+            version is None or version >= FIRST_VERSION_DEPRECATING_REQUEST
+        ):
+            return DEPRECATED
         if version is None or version >= FIRST_VERSION_WITHOUT_FIXTURE:
             return REMOVED
         if version >= FIRST_VERSION_DEPRECATING_REQUEST:

@@ -45,7 +45,8 @@ class EventLoopPolicyOverride(Rule):
     """
     limitations = """
     When the target pytest-asyncio version is known to be older than 1.4, where the override
-    was the documented mechanism and the hook does not exist, the rule is silent. A fixture
+    was the documented mechanism and the hook does not exist, or the project's dependency
+    files pin it below 1.4, the rule is silent. A fixture
     made without a decorator is not seen.
     """
     examples = (
@@ -143,8 +144,11 @@ class EventLoopPolicyOverride(Rule):
             return
         if scope.fixture.name != EVENT_LOOP_POLICY_FIXTURE:
             return
-        version = self.file.project.pytest_asyncio_version
-        if version is not None and version < FIRST_VERSION_DEPRECATING_OVERRIDE:
+        project = self.file.project
+        version = project.pytest_asyncio_version
+        if (
+            version is not None and version < FIRST_VERSION_DEPRECATING_OVERRIDE
+        ) or project.pins_pytest_asyncio_below(FIRST_VERSION_DEPRECATING_OVERRIDE):
             return
         self.report(node)
 

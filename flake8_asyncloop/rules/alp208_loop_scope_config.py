@@ -118,7 +118,10 @@ class LoopScopeConfig(Rule):
     put the finding in). Under flake8 the rule is silent: a finding in a Python file would be
     repeated in every file sharing the config, or land in a file that does not hold the
     mistake. When the target pytest-asyncio version is known to be older than 0.24 the unset
-    setting is not reported, nor when the config's warning filters ignore the warning
+    setting is not reported, nor when the project's dependency files pin pytest-asyncio below
+    0.24 or pytest below 8.2, which 0.24 needs (`pytest==6.1.0`, `pytest-asyncio==0.21.1`,
+    Poetry's `^0.21`: a pytest that old may even refuse the option as unknown under
+    `filterwarnings = error`), nor when the config's warning filters ignore the warning
     (`ignore::DeprecationWarning`): the suite has chosen not to see it, and whether a wide
     async fixture will change loops is not looked into.
     """
@@ -231,12 +234,21 @@ class LoopScopeConfig(Rule):
         pytest_asyncio_version: Optional[Tuple[int, ...]] = None,
         pytest_version: Optional[Tuple[int, ...]] = None,
         declares_pytest_asyncio: bool = False,
+        pinned_pytest_asyncio_ceiling: Optional[Tuple[int, ...]] = None,
     ) -> List[Finding]:
         """The findings for one config file, located in it; ``declares_pytest_asyncio``:
-        the project says it runs pytest-asyncio (see ``_declares_pytest_asyncio``)."""
+        the project says it runs pytest-asyncio (see ``_declares_pytest_asyncio``);
+        ``pinned_pytest_asyncio_ceiling``: what its dependency pins keep pytest-asyncio
+        below."""
         findings = [cls._problem_finding(problem) for problem in config.problems]
         unreadable = any(not problem.key for problem in config.problems)
-        version_warns = (
+        # A project that pins an older pytest-asyncio (or a pytest too old for 0.24) never
+        # sees the warning, and its pytest may refuse the option as unknown.
+        pinned_older = (
+            pinned_pytest_asyncio_ceiling is not None
+            and pinned_pytest_asyncio_ceiling <= FIRST_VERSION_WARNING_UNSET
+        )
+        version_warns = not pinned_older and (
             pytest_asyncio_version is None or pytest_asyncio_version >= FIRST_VERSION_WARNING_UNSET
         )
         if (
@@ -317,6 +329,7 @@ def config_results(
             project.pytest_asyncio_version,
             pytest_version or project.pytest_version,
             declares_pytest_asyncio=_declares_pytest_asyncio(project),
+            pinned_pytest_asyncio_ceiling=project.pinned_pytest_asyncio_ceiling,
         )
         if findings:
             results.append((_shown(config_path), findings))

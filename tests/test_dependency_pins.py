@@ -1,0 +1,48 @@
+"""What a project's dependency pins let pytest-asyncio be: an exclusive upper bound."""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import pytest
+
+from flake8_asyncloop.context.dependency_pins import pytest_asyncio_ceiling
+
+UP_TO_0_21_1 = (0, 21, 1, 10**9)  # 0.21.1 and its post-releases, nothing above
+
+
+@pytest.mark.parametrize(
+    ("text", "ceiling"),
+    [
+        ("pytest-asyncio==0.21.1\n", UP_TO_0_21_1),
+        ('pytest-asyncio = "==0.21.1"\n', UP_TO_0_21_1),  # Pipfile
+        ('dev = ["pytest-asyncio>=0.20,<0.22"]\n', (0, 22)),
+        ('pytest-asyncio = "^0.21.0"\n', (0, 22)),  # Poetry
+        ("pytest-asyncio~=0.21.0\n", (0, 22)),
+        ("pytest-asyncio==0.21.*\n", (0, 22)),
+        ("pytest-asyncio[testing] <1.0\n", (1, 0)),
+        ("pytest-asyncio<=0.23.8\n", (0, 23, 8, 10**9)),
+        # a pytest older than 8.2 cannot run pytest-asyncio 0.24 or later
+        ("'test': ['pytest==6.1.0', 'pytest-asyncio', 'pytest-mock']", (0, 24)),
+        ('pytest = "^7.0"\n', (0, 24)),
+        ("pytest<8\n", (0, 24)),
+        ("pytest~=7.4\n", (0, 24)),
+        # no upper bound
+        ("pytest>=8\npytest-asyncio>=0.23\n", None),
+        ("pytest<9\n", None),
+        ("pytest-asyncio\n", None),
+        ("pytest-asyncio>=1.0\n", None),
+        # other distributions, commands and config sections
+        ("pytest-cov==2.0\npytest-mock<3\n", None),
+        ("commands = python -m pytest -x\n", None),
+        ("[tool:pytest]\nminversion = 6.0\n", None),
+        ("[tool.pytest.ini_options]\n", None),
+    ],
+)
+def test_ceiling_of_one_file(text: str, ceiling: Optional[Tuple[int, ...]]) -> None:
+    assert pytest_asyncio_ceiling([text]) == ceiling
+
+
+def test_the_lowest_bound_of_all_files_wins() -> None:
+    assert pytest_asyncio_ceiling(["pytest-asyncio<1.0\n", "pytest==7.4.0\n"]) == (0, 24)
+    assert pytest_asyncio_ceiling([]) is None
