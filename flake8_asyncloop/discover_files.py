@@ -28,13 +28,18 @@ class Discovered:
 
 def discover(paths: Sequence[str], exclude: Sequence[str]) -> Discovered:
     found = Discovered()
-    seen_files: Set[str] = set()
+    seen_files: Set[object] = set()
 
     def add(path: str) -> None:
-        real = os.path.realpath(path)
-        # One file reached twice (named twice, or through a symlink) is checked once.
-        if real not in seen_files:
-            seen_files.add(real)
+        # One file reached twice (named twice, or through a symlink) is checked once. Told
+        # by device and inode: one stat, where realpath looks at every part of the path.
+        try:
+            status = os.stat(path)
+            identity: object = (status.st_dev, status.st_ino)
+        except OSError:
+            identity = os.path.abspath(path)  # the checker reports why it cannot be read
+        if identity not in seen_files:
+            seen_files.add(identity)
             found.files.append(path)
 
     for path in paths:
