@@ -15,6 +15,9 @@ ENSURE_FUTURE = frozenset({"asyncio.ensure_future", "asyncio.tasks.ensure_future
 # Coroutines that end when the object they belong to is closed: ``server.close()`` stops
 # ``server.serve_forever()``, so nobody needs to hold the task that runs it.
 ENDED_BY_CLOSE = frozenset({"serve_forever"})
+# Wrappers that hand the coroutine to a runner which waits for it at shutdown: aiorun's
+# ``shutdown_waits_for`` (its ``run()`` gathers every task before the loop closes).
+KEPT_BY_THE_RUNNER = frozenset({"aiorun.shutdown_waits_for"})
 
 
 def task_factory(call: ast.AST, file: "FileState") -> Optional[str]:
@@ -24,9 +27,13 @@ def task_factory(call: ast.AST, file: "FileState") -> Optional[str]:
     ``<loop>.create_task(...)`` on a receiver known to be an event loop. ``create_task`` on
     anything else (a ``TaskGroup``, a nursery, an unknown object) may keep the task itself.
     ``ensure_future`` of a plain name may just hand back a future that lives elsewhere.
-    A task running ``server.serve_forever()`` is not counted: closing the server ends it.
+    A task running ``server.serve_forever()`` is not counted: closing the server ends it;
+    nor is one whose coroutine aiorun's ``shutdown_waits_for`` hands to its runner.
     """
     if not isinstance(call, ast.Call) or not (call.args or call.keywords) or _ended_by_close(call):
+        return None
+    coroutine = call.args[0] if call.args else None
+    if isinstance(coroutine, ast.Call) and file.resolve(coroutine.func) in KEPT_BY_THE_RUNNER:
         return None
     qualified = file.resolve(call.func)
     if qualified in CREATE_TASK:

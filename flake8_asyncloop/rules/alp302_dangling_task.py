@@ -55,7 +55,8 @@ class DanglingTask(Rule):
     `self.loop`, a parameter or any other object may be a `TaskGroup` or a helper that keeps
     the task, and is not reported. `asyncio.ensure_future(x)` of a plain name is not
     reported either, since `x` may be a future kept elsewhere, and neither is a task running
-    `server.serve_forever()`, which closing the server ends. Code outside functions (module
+    `server.serve_forever()`, which closing the server ends, or one wrapped in aiorun's
+    `shutdown_waits_for(...)`, whose runner waits for it. Code outside functions (module
     and class bodies) is not checked. A task started in a yield fixture before its `yield`
     and bound to a name is ALP303's to report.
     """
@@ -192,6 +193,25 @@ class DanglingTask(Rule):
             """,
             filename="conftest.py",
             reason="a task kept in a set, stored on the object or returned is tracked",
+        ),
+        Good(
+            """
+            import asyncio
+
+            from aiorun import run, shutdown_waits_for
+
+
+            def serve_in_child(queue):
+                async def flush():
+                    await asyncio.sleep(0)
+                    queue.put(True)
+
+                async def main():
+                    asyncio.create_task(shutdown_waits_for(flush()))
+
+                run(main())
+            """,
+            reason="aiorun's runner waits at shutdown for what shutdown_waits_for hands it",
         ),
     )
 
