@@ -28,27 +28,29 @@ from flake8_asyncloop.rule import Bad, Good, Rule
 FIRST_VERSION_WARNING_UNSET = (0, 24)
 
 # pytest 9.2 shows (and filterwarnings applies to) warnings raised while plugins configure;
-# earlier versions leave them to Python's default filters, which hide deprecation warnings.
+# 8.4 to 9.1 leave them to Python's default filters, which hide deprecation warnings; 8.3
+# and older print them under a "default" filter of their own, which no -W makes an error.
 FIRST_PYTEST_SHOWING_THE_WARNING = (9, 2)
 _SET_IT = 'set it to "function", or to "fixture-scope" to keep the current behaviour'
 UNSET = (
     "asyncio_default_fixture_loop_scope is unset while async fixtures exist: pytest-asyncio "
     f"warns on every run (an error under filterwarnings = error); {_SET_IT}"
 )
-UNSET_HIDDEN = (
+UNSET_OLDER_PYTEST = (
     "asyncio_default_fixture_loop_scope is unset while async fixtures exist: pytest-asyncio "
-    "warns at every start (hidden before pytest 9.2, an error from 9.2 under filterwarnings "
-    f"= error) that its default will change; {_SET_IT}"
+    "warns at every start that its default will change (pytest 8.3 and older print the "
+    "warning, 8.4 to 9.1 hide it, 9.2 makes it an error under filterwarnings = error); "
+    f"{_SET_IT}"
 )
 UNSET_IS_AN_ERROR = (
     "asyncio_default_fixture_loop_scope is unset and the warning filters make pytest-asyncio's "
     "warning about it an error: the run stops with an INTERNALERROR before any test; "
     f"{_SET_IT}"
 )
-UNSET_IS_AN_ERROR_HIDDEN = (
+UNSET_IS_AN_ERROR_OLDER_PYTEST = (
     "asyncio_default_fixture_loop_scope is unset and the warning filters make pytest-asyncio's "
     "warning about it an error: from pytest 9.2 the run stops with an INTERNALERROR before "
-    f"any test (older pytest hides the warning); {_SET_IT}"
+    f"any test (8.4 to 9.1 hide the warning, 8.3 and older print it); {_SET_IT}"
 )
 # The warning pytest-asyncio gives when the setting is unset: its text, class and bases, module.
 UNSET_WARNING_TEXT = 'The configuration option "asyncio_default_fixture_loop_scope" is unset.'
@@ -102,10 +104,11 @@ class LoopScopeConfig(Rule):
     An invalid value makes pytest-asyncio raise a UsageError: no test runs, or every test
     errors. An unset `asyncio_default_fixture_loop_scope` makes pytest-asyncio emit a
     deprecation warning at the start of every run, which becomes an INTERNALERROR under
-    `filterwarnings = error` or `-W error` (pytest 9.2; pytest 9.1 and older leave warnings
-    raised while plugins configure to Python's default filters, which hide them, so there only
-    Python's own `-W error` or `PYTHONWARNINGS` shows it, and the message says so when the
-    installed pytest is older than 9.2); and the default it warns about is changing, so
+    `filterwarnings = error` or `-W error` (pytest 9.2 and later; pytest 8.4 to 9.1 leave
+    warnings raised while plugins configure to Python's default filters, which hide them, so
+    there only Python's own `-W error` or `PYTHONWARNINGS` shows it; pytest 8.3 and older
+    print it on every run and never make it an error; the message says so when the installed
+    pytest is older than 9.2); and the default it warns about is changing, so
     async fixtures wider than `function` will one day move to a function-scoped loop unless
     the suite says what it wants. pytest-asyncio warns whether or not the suite has async
     fixtures, so under `filterwarnings = error` a suite without any stops too.
@@ -260,14 +263,13 @@ class LoopScopeConfig(Rule):
             shown = pytest_version is None or pytest_version >= FIRST_PYTEST_SHOWING_THE_WARNING
             line = config.section_line or 1
             action = unset_warning_action(config)
-            if async_fixtures and action != "ignore":
-                # A suite that ignores the warning has chosen not to see it.
-                findings.append(cls._finding(line, UNSET if shown else UNSET_HIDDEN))
-            elif not async_fixtures and declares_pytest_asyncio and action == "error":
-                # Without async fixtures the default changes nothing, but the warning still
-                # stops the run when the filters make it an error.
-                problem = UNSET_IS_AN_ERROR if shown else UNSET_IS_AN_ERROR_HIDDEN
+            if action == "error" and (async_fixtures or declares_pytest_asyncio):
+                # The warning stops the run, whether or not the default would change anything.
+                problem = UNSET_IS_AN_ERROR if shown else UNSET_IS_AN_ERROR_OLDER_PYTEST
                 findings.append(cls._finding(line, problem))
+            elif async_fixtures and action != "ignore":
+                # A suite that ignores the warning has chosen not to see it.
+                findings.append(cls._finding(line, UNSET if shown else UNSET_OLDER_PYTEST))
         findings.sort(key=Finding.sort_key)
         return findings
 
