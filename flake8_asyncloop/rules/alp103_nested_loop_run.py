@@ -42,7 +42,7 @@ class NestedLoopRun(Rule):
     # Runner, getfixturevalue
     trigger_words = ("run", "Runner", "getfixturevalue")
     call_names = _LAST_NAMES
-    message = "{call} inside async def always fails while the loop runs: {advice}"
+    message = "{call} inside async def fails while the loop runs: {advice}"
     fix_safety = Safety.SAFE
     test_code_only = False
 
@@ -67,7 +67,8 @@ class NestedLoopRun(Rule):
     """
     fix_notes = """
     Safe: `asyncio.run(x)` and `<loop>.run_until_complete(x)` become `await x` when `x` is the
-    only argument. The original always raises, so no passing test changes. `run_forever()`,
+    only argument. The original raises, unless nest_asyncio has patched asyncio, where it
+    runs the coroutine to the same end as `await`: no passing test changes. `run_forever()`,
     `asyncio.Runner` and `getfixturevalue` are reported without a fix: what to await instead
     depends on the code. Request an async fixture as a parameter of the test instead of
     fetching it with `getfixturevalue`.
@@ -78,7 +79,9 @@ class NestedLoopRun(Rule):
     `event_loop` fixture) and on receivers named like a loop (`loop`, `event_loop`,
     `self._loop`); other receivers are left alone. A module that imports `nest_asyncio`
     allows nested runs and is skipped entirely; `nest_asyncio.apply()` called from a
-    conftest.py is not seen. A sync `def` or `lambda` nested in a coroutine is sync code and
+    conftest.py, or by a library the tests call (ragas's executor applies it), is not seen:
+    there a test passes after one that applied it and fails when run alone, and the fix
+    makes it pass both ways. A sync `def` or `lambda` nested in a coroutine is sync code and
     is not checked. `getfixturevalue("name")` is left alone in a def that checks
     `"name" in request.fixturenames` when the fixture is wider-scoped than that def: the test
     requests it, so pytest has set it up already. Calls inside `with` blocks that expect an
