@@ -345,6 +345,23 @@ def test_both_pyproject_tables_is_an_error(tmp_path: Path) -> None:
         load_pytest_config(str(path))
 
 
+@pytest.mark.parametrize(
+    ("toml", "section_line"),
+    [
+        # responder's pyproject.toml: dotted keys under [tool.pytest]
+        ('[project]\nname = "x"\n\n[tool.pytest]\nini_options.asyncio_mode = "auto"\n', 4),
+        ('[tool]\npytest.ini_options.asyncio_mode = "auto"\n', 1),
+        ('tool.pytest.ini_options.asyncio_mode = "auto"\n', 1),
+    ],
+)
+def test_dotted_ini_options_keys_are_a_config_section(
+    tmp_path: Path, toml: str, section_line: int
+) -> None:
+    config = load_pytest_config(str(write(tmp_path / "pyproject.toml", toml)))
+    assert config.section_line == section_line
+    assert config.asyncio_mode == "auto"
+
+
 def test_load_pytest_config_reads_a_good_file(tmp_path: Path) -> None:
     path = write(tmp_path / "pytest.ini", "[pytest]\nasyncio_mode = auto\n")
     assert load_pytest_config(str(path)).auto_mode

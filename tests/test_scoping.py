@@ -11,6 +11,7 @@ import pytest
 
 from flake8_asyncloop.context.model import ConftestFacts, FixtureDef, ProjectContext
 from flake8_asyncloop.engine import Engine
+from flake8_asyncloop.findings import Safety
 from flake8_asyncloop.rules import RULES_BY_CODE
 
 CODES = ("ALP102", "ALP103", "ALP104", "ALP105", "ALP106", "ALP107")
@@ -432,3 +433,46 @@ def test_alp304_advice_for_a_coroutine_the_tests_await(user: str, advice) -> Non
     assert not errors
     assert [(f.code, f.line) for f in found] == [("ALP304", 12)]
     assert found[0].message.endswith(f"; {advice}"), found[0].message
+
+
+MARKED_SYNC_TEST = """
+import asyncio
+
+import pytest
+
+
+@pytest.mark.asyncio
+def test_runs_on_the_marks_loop():
+    loop = asyncio.get_event_loop()
+    assert loop.run_until_complete(asyncio.sleep(0, "ok")) == "ok"
+"""
+
+
+@pytest.mark.parametrize(
+    ("project", "before_1_0"),
+    [
+        (ProjectContext(pytest_asyncio_version=(0, 23, 8)), True),
+        (ProjectContext(pinned_pytest_asyncio_ceiling=(0, 24)), True),  # pytest<8.2 pinned
+        (ProjectContext(pytest_asyncio_version=(1, 5)), False),
+        (ProjectContext(), False),
+    ],
+)
+def test_before_1_0_an_asyncio_mark_gives_a_sync_test_its_loop(
+    project: ProjectContext, before_1_0: bool
+) -> None:
+    # mitmproxy (pytest-asyncio 0.23): the mark requested event_loop for the sync test, which
+    # then ran on it; removing the mark failed the test.
+    engine = Engine([RULES_BY_CODE["ALP105"], RULES_BY_CODE["ALP403"]])
+    found, errors = engine.check(ast.parse(MARKED_SYNC_TEST), "test_it.py", project)
+    assert not errors
+    by_code = {f.code: f for f in found}
+    mark = by_code["ALP403"]
+    assert mark.fix is not None
+    if before_1_0:
+        assert sorted(by_code) == ["ALP403"]
+        assert mark.fix.safety is Safety.UNSAFE
+        assert "before pytest-asyncio 1.0, makes a fresh loop current for it" in mark.message
+    else:
+        assert sorted(by_code) == ["ALP105", "ALP403"]
+        assert mark.fix.safety is Safety.SAFE
+        assert "which only warns" in mark.message

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Dict, List, Set
 
-from flake8_asyncloop.analysis.scopes import Scope
+from flake8_asyncloop.analysis.scopes import CLASS, Scope
 from flake8_asyncloop.analysis.testcode import decorator_words, is_autouse, requested_fixtures
 
 if TYPE_CHECKING:
@@ -45,6 +45,8 @@ def pytest_asyncio_loop_may_be_current(file: "FileState", scope: Scope) -> bool:
 
 
 _ANSWERS = "current_loop.answers"
+# Before 1.0 an asyncio mark on a sync test requested ``event_loop`` for it.
+_FIRST_VERSION_NOT_LOOPING_SYNC_TESTS = (1, 0)
 # A sync fixture made with ``@pytest_asyncio.fixture`` runs with pytest-asyncio's loop
 # current too (ipykernel's ``kernel``).
 _PYTEST_ASYNCIO = "pytest_asyncio"
@@ -53,6 +55,10 @@ _PYTEST_ASYNCIO = "pytest_asyncio"
 def _may_be_current(file: "FileState", scope: Scope) -> bool:
     module = file.module
     project = file.project
+    if project.targets_pytest_asyncio_below(_FIRST_VERSION_NOT_LOOPING_SYNC_TESTS) and (
+        _marked_asyncio(file, scope)
+    ):
+        return True  # the mark requested ``event_loop`` for the test: a current loop
     # Words in its decorators: parametrized names (no fixtures), or ``usefixtures`` ones.
     supplied = decorator_words(scope.node)
     pending: List[str] = [n for n in requested_fixtures(scope.node) if n not in supplied]
@@ -85,3 +91,17 @@ def _may_be_current(file: "FileState", scope: Scope) -> bool:
             return True
         pending.extend(definition.requests)
     return False
+
+
+def _marked_asyncio(file: "FileState", scope: Scope) -> bool:
+    """Whether an asyncio mark reaches the def: its own, its classes' or the module's."""
+    from flake8_asyncloop.analysis.async_runners import def_marks, owner_marks
+
+    if def_marks(scope.node, file).asyncio:
+        return True
+    owner = scope.parent
+    while owner is not None and owner.kind == CLASS:
+        if owner_marks(owner, file.imports).asyncio:
+            return True
+        owner = owner.parent
+    return any(name == "asyncio" for name, _ in file.module.pytestmark)

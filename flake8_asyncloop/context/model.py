@@ -127,6 +127,14 @@ class ProjectContext:
         ceiling = self.pinned_pytest_asyncio_ceiling
         return ceiling is not None and ceiling <= version
 
+    def targets_pytest_asyncio_below(self, version: Tuple[int, ...]) -> bool:
+        """Whether the suite runs a pytest-asyncio older than ``version``, by the version
+        linted for (installed or given) or by the project's pins."""
+        target = self.pytest_asyncio_version
+        return (target is not None and target < version) or self.pins_pytest_asyncio_below(
+            version
+        )
+
     def conftest_fixtures(self, name: str) -> Tuple[FixtureDef, ...]:
         """Every conftest definition of ``name`` visible to the file, outermost first."""
         return tuple(f for c in self.conftests for f in c.fixtures if f.name == name)

@@ -166,6 +166,7 @@ def _line_in_message(message: str) -> int:
 
 _PYTEST_TABLE = re.compile(r"^\s*\[\s*pytest\s*\]")
 _TOOL_PYTEST_TABLE = re.compile(r"^\s*\[\s*tool\s*\.\s*pytest\s*\]")
+_TOOL_TABLE = re.compile(r"^\s*\[\s*tool\s*\]")
 _INI_OPTIONS_TABLE = re.compile(r"^\s*\[\s*tool\s*\.\s*pytest\s*\.\s*ini_options\s*\]")
 
 
@@ -194,9 +195,16 @@ def _toml_section(
     path: str, text: str, table: Dict[str, Any], header: "re.Pattern[str]"
 ) -> Section:
     lines = text.splitlines()
-    header_line = _header_line(text, header)
+    # The table may have no header of its own: dotted keys under ``[tool.pytest]``
+    # (``ini_options.addopts = ...``, as responder writes them) or under ``[tool]``.
+    header_line = (
+        _header_line(text, header)
+        or _header_line(text, _TOOL_PYTEST_TABLE)
+        or _header_line(text, _TOOL_TABLE)
+        or 1
+    )
     settings = {
-        key: Setting(value, _key_line(lines, header_line, key, toml=True) or header_line or 1)
+        key: Setting(value, _key_line(lines, header_line, key, toml=True) or header_line)
         for key, value in table.items()
     }
     return Section(path, header_line, settings)

@@ -120,7 +120,9 @@ class GetEventLoopInSyncTest(Rule):
     alone: pytest-asyncio keeps that fixture's loop current, and the call returns
     it. So is one that requests a fixture the linter cannot see (a plugin's, other than
     pytest's own and a few well-known sync ones such as `mocker` and `benchmark`): it may be
-    async.
+    async. So is a sync test that an asyncio mark reaches where the suite runs a
+    pytest-asyncio older than 1.0 (the version linted for, or the project's pins): the mark
+    requested `event_loop` for it, a fresh current loop.
     Sync helpers (functions and helper classes that tests call) are not checked: called
     from an async test, where a loop is running, the call works, and which callers a helper
     has is not visible. Module- and class-level calls are ALP106's.

@@ -30,7 +30,7 @@ class DanglingTask(Rule):
     assumes_pytest_asyncio = False
     # Needed in the text for a finding: the task factories (analysis/tasks.py)
     trigger_words = ("create_task", "ensure_future")
-    message = "{task} is dropped: nothing awaits, keeps or cancels it, so its errors go unseen"
+    message = "{task} is dropped: nothing here awaits, keeps or cancels it, so its errors go unseen"
 
     what = """
     Flags a task started in test code whose result is thrown away: an expression statement
@@ -58,7 +58,9 @@ class DanglingTask(Rule):
     `server.serve_forever()`, which closing the server ends, or one wrapped in aiorun's
     `shutdown_waits_for(...)`, whose runner waits for it. Code outside functions (module
     and class bodies) is not checked. A task started in a yield fixture before its `yield`
-    and bound to a name is ALP303's to report.
+    and bound to a name is ALP303's to report. A library that registers the running task
+    itself (through `asyncio.current_task()`, as some session scopes do) and cancels and
+    awaits it on exit is not seen: the task is reported although that scope holds it.
     """
     examples = (
         Bad(

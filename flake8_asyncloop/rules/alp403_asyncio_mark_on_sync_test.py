@@ -15,6 +15,10 @@ from flake8_asyncloop.findings import Fix, RemoveDecorator, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 REMOVE = "remove the mark"
+ONLY_WARNS = "which only warns"
+# Before 1.0 the mark also requested ``event_loop`` for the test: a fresh current loop.
+GIVES_A_LOOP = "which warns and, before pytest-asyncio 1.0, makes a fresh loop current for it"
+FIRST_VERSION_ONLY_WARNING = (1, 0)
 MARK_ASYNC_ONLY = "mark only the async tests, or move this test out"
 
 
@@ -23,7 +27,7 @@ class AsyncioMarkOnSyncTest(Rule):
     name = "asyncio-mark-on-sync-test"
     # Needed in the text for a finding: an asyncio mark, however imported
     trigger_words = ("asyncio",)
-    message = "{source} marks sync test '{test}' with asyncio, which only warns; {action}"
+    message = "{source} marks sync test '{test}' with asyncio, {effect}; {action}"
     fix_safety = Safety.SAFE
 
     what = """
@@ -40,8 +44,11 @@ class AsyncioMarkOnSyncTest(Rule):
     """
     fix_notes = """
     Safe for a decorator on the test itself: it is removed, which changes nothing but the
-    warning. No fix when the mark comes from the class or the module: those marks serve the
-    async tests beside it, so mark those one by one or move the sync test elsewhere.
+    warning. Unsafe where the suite runs a pytest-asyncio older than 1.0 (the version linted
+    for, or the project's pins): there the mark also made a fresh loop current for the
+    sync test, which it may use. No fix when the mark comes from the class or the module:
+    those marks serve the async tests beside it, so mark those one by one or move the sync
+    test elsewhere.
     """
     limitations = """
     Marks given through `pytest.param(..., marks=...)` are not followed. A test wrapped by a
@@ -155,15 +162,25 @@ class AsyncioMarkOnSyncTest(Rule):
         own = def_marks(node, file)
         if own.unknown is not None:
             return
+        # Before 1.0 the test may use the loop the mark gives it: removing it is no longer
+        # only about a warning.
+        gives_a_loop = file.project.targets_pytest_asyncio_below(FIRST_VERSION_ONLY_WARNING)
+        effect = GIVES_A_LOOP if gives_a_loop else ONLY_WARNS
         if own.asyncio:
             for decorator in own.asyncio:
                 edit = RemoveDecorator(Span.of(decorator))
-                fix = Fix(Safety.SAFE, "remove the asyncio mark", (edit,))
-                self.report(decorator, fix, source="a decorator", test=node.name, action=REMOVE)
+                safety = Safety.UNSAFE if gives_a_loop else Safety.SAFE
+                fix = Fix(safety, "remove the asyncio mark", (edit,))
+                self.report(
+                    decorator, fix, source="a decorator", test=node.name, effect=effect,
+                    action=REMOVE,
+                )
             return
         source = self._inherited_mark(classes)
         if source is not None:
-            self.report(node, source=source, test=node.name, action=MARK_ASYNC_ONLY)
+            self.report(
+                node, source=source, test=node.name, effect=effect, action=MARK_ASYNC_ONLY
+            )
 
     def _inherited_mark(self, classes) -> Optional[str]:
         """Where a mark reaching the test from outside comes from; None if none does."""
