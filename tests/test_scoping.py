@@ -476,3 +476,33 @@ def test_before_1_0_an_asyncio_mark_gives_a_sync_test_its_loop(
         assert sorted(by_code) == ["ALP105", "ALP403"]
         assert mark.fix.safety is Safety.SAFE
         assert "which only warns" in mark.message
+
+
+FIXABLE_AND_NOT = """
+import asyncio
+from unittest import TestCase
+
+
+async def one():
+    return 1
+
+
+class T(TestCase):
+    def test_a(self):
+        assert asyncio.get_event_loop().run_until_complete(one()) == 1
+
+    def test_b(self):
+        loop = asyncio.get_event_loop()
+        assert loop.run_until_complete(one()) == 1
+        assert loop.run_until_complete(one()) == 1
+"""
+
+
+def test_alp105_fixes_a_module_all_or_nothing() -> None:
+    # pyhap: test_a rewritten to asyncio.run() left no current loop, and test_b then failed
+    engine = Engine([RULES_BY_CODE["ALP105"]])
+    found, _ = engine.check(ast.parse(FIXABLE_AND_NOT), "test_it.py", ProjectContext())
+    assert [(f.line, f.fix) for f in found] == [(12, None), (15, None)]
+    alone = FIXABLE_AND_NOT.split("    def test_b")[0]
+    found, _ = engine.check(ast.parse(alone), "test_it.py", ProjectContext())
+    assert [f.line for f in found] == [12] and found[0].fix is not None

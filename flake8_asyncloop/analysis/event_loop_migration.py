@@ -199,13 +199,15 @@ def _requested_by_name(module, override: ast.AST) -> bool:
     return any(names_event_loop(mark) for _, mark in module.pytestmark)
 
 
-def requested_by_sync_code(module, override: ast.AST) -> bool:
+def requested_by_sync_code(module, override: ast.AST, tests_only: bool = False) -> bool:
     """Whether sync code of the module reaches ``event_loop`` (the override, its own loop
     fixture): a sync def taking it as a parameter or naming it in a string (its
     ``usefixtures`` mark, ``request.getfixturevalue("event_loop")`` in its body), or the
-    module's ``pytestmark``."""
+    module's ``pytestmark``; with ``tests_only``, a def named like a test."""
     for func in module_defs(module):
         if func is override or not isinstance(func, ast.FunctionDef):
+            continue
+        if tests_only and not func.name.startswith("test"):
             continue
         if takes_event_loop(func) or names_event_loop(func):
             return True

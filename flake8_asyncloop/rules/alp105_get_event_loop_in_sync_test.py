@@ -102,7 +102,10 @@ class GetEventLoopInSyncTest(Rule):
     only). Unsafe: `asyncio.run` closes its loop and leaves no current loop behind, where
     `get_event_loop()` left the loop it made current, so sync code that runs later and
     relies on that loop (a library's `get_event_loop().run_until_complete(...)`) fails with
-    `There is no current event loop`, as it already does after any async test. Everything
+    `There is no current event loop`, as it already does after any async test. For the same
+    reason the fix is offered in a module only when every finding of the module gets it: a
+    test left calling `get_event_loop()` would fail after one rewritten to `asyncio.run`
+    (pyhap's unittest classes mix the two). Everything
     else needs a decision: make the test or fixture `async def`, or create and close a loop
     explicitly with `asyncio.new_event_loop()`.
     """
@@ -463,8 +466,11 @@ class GetEventLoopInSyncTest(Rule):
     def leave_Module(self, node: ast.Module) -> None:
         if self._module_installs_loop:
             return
+        # All or none: a test fixed to ``asyncio.run`` leaves no current loop behind, and a
+        # later test of the module that still calls ``get_event_loop()`` would then fail.
+        fixes_all = all(fix is not None for _, fix in self._pending)
         for call, fix in self._pending:
-            self.report(call, fix)
+            self.report(call, fix if fixes_all else None)
 
     # -- facts collected on the way ---------------------------------------------------------
     def visit_Name(self, node: ast.Name) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, List, Optional, Tuple
+from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis.asyncio_names import REMOVED_LOOP_NAMES
 from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
@@ -50,7 +50,9 @@ class RemovedLoopArgument(Rule):
     `loop` hidden in `**kwargs`, and user subclasses of the asyncio queues or locks, are not
     seen. APIs that still take `loop` (`ensure_future`, `run_coroutine_threadsafe`,
     `wrap_future`, `Future`, `Task`, `StreamReader`) are not flagged. Calls under
-    `if sys.version_info < (3, 10):` (or the `else` of a `>=` check), and in a `try` whose
+    `if sys.version_info < (3, 10):` (or the `else` of a `>=` check), in the branch of any
+    `if` that passes `loop=` to a call the other branch makes without it (a version flag
+    bound elsewhere, such as `if LOOP_DEPRECATED:`), and in a `try` whose
     handler catches `TypeError`, are left alone: that is version-compatible code. So are
     calls inside `with` blocks that expect an exception or a warning (`pytest.raises`,
     `assertRaises`, ...): the test checks that the argument is refused.
@@ -184,6 +186,21 @@ class RemovedLoopArgument(Rule):
         ),
         Good(
             """
+            import asyncio
+
+            from .compat import LOOP_DEPRECATED
+
+
+            async def with_timeout(coroutine, timeout, loop=None):
+                if LOOP_DEPRECATED:
+                    return await asyncio.wait_for(coroutine, timeout)
+                else:
+                    return await asyncio.wait_for(coroutine, timeout, loop=loop)
+            """,
+            reason="one branch passes loop= where the other does not: a switch on the version",
+        ),
+        Good(
+            """
             async def test_client(client, loop):
                 await client.sleep(1, loop=loop)
                 await client.get("/", loop=loop)
@@ -212,7 +229,9 @@ class RemovedLoopArgument(Rule):
         self._compat: List[Tuple[int, int]] = []  # line ranges of version-compatible code
 
     def visit_If(self, node: ast.If) -> None:
-        old_branch = _old_python_branch(node)
+        old_branch = _old_python_branch(node) or _branch_passing_loop_to_what_the_other_does_not(
+            node
+        )
         if old_branch:
             self._compat.append((old_branch[0].lineno, _last_line(old_branch)))
 
@@ -261,6 +280,35 @@ def _old_python_branch(node: ast.If) -> Optional[List[ast.stmt]]:
     if isinstance(operator, (ast.Gt, ast.GtE)) and node.orelse:
         return node.orelse
     return None
+
+
+def _branch_passing_loop_to_what_the_other_does_not(node: ast.If) -> Optional[List[ast.stmt]]:
+    """The branch that calls something with ``loop=`` which the other branch calls without
+    it: a switch on the Python version, whatever the test (a flag bound elsewhere, such as
+    aredis's ``LOOP_DEPRECATED``)."""
+    if not node.orelse:
+        return None
+    body_with, body_without = _callees_by_loop_keyword(node.body)
+    else_with, else_without = _callees_by_loop_keyword(node.orelse)
+    if else_with and else_with <= body_without and not body_with:
+        return node.orelse
+    if body_with and body_with <= else_without and not else_with:
+        return node.body
+    return None
+
+
+def _callees_by_loop_keyword(statements: List[ast.stmt]) -> Tuple[Set[str], Set[str]]:
+    """The dotted callees of the calls in ``statements``: those given ``loop=``, the others."""
+    with_loop: Set[str] = set()
+    without: Set[str] = set()
+    for statement in statements:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call):
+                callee = _dotted(node.func)
+                if callee:
+                    has_loop = any(k.arg == "loop" for k in node.keywords)
+                    (with_loop if has_loop else without).add(callee)
+    return with_loop, without
 
 
 def _dotted(node: ast.AST) -> str:

@@ -9,9 +9,7 @@ from typing import Optional
 from flake8_asyncloop.analysis.event_loop_migration import (
     migrate_module_override,
     module_defs,
-    names_event_loop,
     requested_by_sync_code,
-    takes_event_loop,
 )
 from flake8_asyncloop.analysis.loop_scopes import is_scope
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE
@@ -394,16 +392,15 @@ class EventLoopFixtureOverride(Rule):
         if scope.fixture.name != EVENT_LOOP_FIXTURE:
             return
         project = self.file.project
-        version = project.pytest_asyncio_version
-        if (
-            version is not None and version < FIRST_VERSION_DEPRECATING_OVERRIDE
-        ) or project.pins_pytest_asyncio_below(FIRST_VERSION_DEPRECATING_OVERRIDE):
+        if project.targets_pytest_asyncio_below(FIRST_VERSION_DEPRECATING_OVERRIDE):
             return
-        deprecated = (
-            version is not None and version < FIRST_VERSION_WITHOUT_FIXTURE
-        ) or project.pins_pytest_asyncio_below(FIRST_VERSION_WITHOUT_FIXTURE)
+        deprecated = project.targets_pytest_asyncio_below(FIRST_VERSION_WITHOUT_FIXTURE)
         fixture = scope.fixture
-        if not self.file.is_conftest and _requested_by_sync_tests(self.file.module, node):
+        # Sync tests, not fixtures: a sync fixture that requests it may hand it on to async
+        # code, where a new name would not help.
+        if not self.file.is_conftest and requested_by_sync_code(
+            self.file.module, node, tests_only=True
+        ):
             action = _rename_action(fixture.scope, self._module_has_async_defs())
         else:
             action = _action(fixture.scope, self.file.is_conftest)
@@ -522,18 +519,6 @@ def _only_makes_a_loop(node: ast.AST) -> bool:
         elif isinstance(inner, NOT_A_PLAIN_LOOP):
             return False
     return makes_loop
-
-
-def _requested_by_sync_tests(module, override: ast.AST) -> bool:
-    """Whether a sync test of the module requests ``event_loop`` (a sync fixture that does
-    may hand it on to async code, where a new name would not help)."""
-    return any(
-        isinstance(func, ast.FunctionDef)
-        and func is not override
-        and func.name.startswith("test")
-        and (takes_event_loop(func) or names_event_loop(func))
-        for func in module_defs(module)
-    ) or any(names_event_loop(mark) for _, mark in module.pytestmark)
 
 
 def _rename_action(scope: Optional[str], served_async_code: bool) -> str:

@@ -144,11 +144,7 @@ class EventLoopPolicyOverride(Rule):
             return
         if scope.fixture.name != EVENT_LOOP_POLICY_FIXTURE:
             return
-        project = self.file.project
-        version = project.pytest_asyncio_version
-        if (
-            version is not None and version < FIRST_VERSION_DEPRECATING_OVERRIDE
-        ) or project.pins_pytest_asyncio_below(FIRST_VERSION_DEPRECATING_OVERRIDE):
+        if self.file.project.targets_pytest_asyncio_below(FIRST_VERSION_DEPRECATING_OVERRIDE):
             return
         self.report(node)
 
