@@ -18,6 +18,8 @@ from flake8_asyncloop.rule import Bad, Good, Rule
 
 ASYNCIO_MARK = "pytest.mark.asyncio"
 VALID_SCOPES = ", ".join(SCOPES)
+# The keywords the mark takes (loop_factories since 1.4); any other fails collection.
+MARK_KEYWORDS = frozenset({"loop_scope", "scope", "loop_factories"})
 # 0.24 added loop_scope=, deprecated scope= and began to reject positional arguments.
 FIRST_VERSION_WITH_LOOP_SCOPE = (0, 24)
 
@@ -32,14 +34,15 @@ class AsyncioMarkArguments(Rule):
 
     what = """
     Flags `pytest.mark.asyncio(...)` given arguments pytest-asyncio 1.x does not accept: a
-    positional argument, both `scope=` and `loop_scope=`, or a loop scope that is not one of
-    `function`, `class`, `module`, `package`, `session`; and the deprecated `scope=` keyword.
+    positional argument, a keyword other than `loop_scope=`, `scope=` and `loop_factories=`,
+    both `scope=` and `loop_scope=`, or a loop scope that is not one of `function`, `class`,
+    `module`, `package`, `session`; and the deprecated `scope=` keyword.
     Marks are checked wherever they are written: on tests, on classes, in `pytestmark` (alone
     or in a list) and in `pytest.param(..., marks=...)`.
     """
     why = """
-    pytest-asyncio validates the mark while collecting the test. A positional argument, the
-    two keywords together, or an unknown scope fail collection of the whole module (`mark.asyncio
+    pytest-asyncio validates the mark while collecting the test. A positional argument, an
+    unknown keyword, the two keywords together, or an unknown scope fail collection of the whole module (`mark.asyncio
     accepts only keyword arguments 'loop_scope' and 'loop_factories'`, `An asyncio pytest
     marker defines both "scope" and "loop_scope"`, `mark.asyncio got an unexpected loop scope
     value`), so none of its tests run. `scope=` still works but warns that it is deprecated,
@@ -57,8 +60,9 @@ class AsyncioMarkArguments(Rule):
     Scopes are checked only when written as string literals; a name holding the scope is not
     followed. A single non-literal positional argument with no keywords is left alone:
     `pytest.mark.asyncio(func)` applies the mark to `func` and is not an argument at all.
-    Keywords other than `scope`, `loop_scope` and `loop_factories` also fail collection but are
-    not reported here. When the target pytest-asyncio version is known to be older than 0.24,
+    `loop_factories=` is taken as known, although releases before 1.4 refuse it too. An
+    unknown keyword gets no fix: what it meant (`forbid_global_loop=True`, from
+    pytest-asyncio 0.5) has no 1.x spelling to translate it to. When the target pytest-asyncio version is known to be older than 0.24,
     where `scope=` was the only spelling, the rule is silent.
     """
     examples = (
@@ -175,6 +179,20 @@ class AsyncioMarkArguments(Rule):
             (6, 2),
             runs=True,
         ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio(forbid_global_loop=True)
+            async def test_sleep_result():
+                assert await asyncio.sleep(0, 3) == 3
+            """,
+            (6, 2),
+            runs=True,
+        ),
         Good(
             """
             import asyncio
@@ -272,6 +290,10 @@ def _problem(call: ast.Call) -> Optional[Tuple[str, str, Optional[Fix]]]:
         if value in SCOPES:
             action = f'pass loop_scope="{value}"'
         return "takes no positional arguments (collection error)", action, fix
+    unknown = [kw.arg for kw in call.keywords if kw.arg not in MARK_KEYWORDS]
+    if unknown:
+        # aredis's ``forbid_global_loop=True``, from pytest-asyncio 0.5's days
+        return f"takes no keyword {unknown[0]}= (collection error)", "remove it", None
     if scope_kw is not None and loop_scope_kw is not None:
         fix = None
         if _same_value(scope_kw.value, loop_scope_kw.value):
