@@ -42,8 +42,9 @@ class AsyncioMarkArguments(Rule):
     """
     why = """
     pytest-asyncio validates the mark while collecting the test. A positional argument, an
-    unknown keyword, the two keywords together, or an unknown scope fail collection of the whole module (`mark.asyncio
-    accepts only keyword arguments 'loop_scope' and 'loop_factories'`, `An asyncio pytest
+    unknown keyword, the two keywords together, or an unknown scope fail collection of the
+    whole module (`mark.asyncio accepts only keyword arguments 'loop_scope' and
+    'loop_factories'`, `An asyncio pytest
     marker defines both "scope" and "loop_scope"`, `mark.asyncio got an unexpected loop scope
     value`), so none of its tests run. `scope=` still works but warns that it is deprecated,
     and becomes an error under `-W error`. pytest-asyncio 0.21 ignored all of these silently,
@@ -62,8 +63,9 @@ class AsyncioMarkArguments(Rule):
     `pytest.mark.asyncio(func)` applies the mark to `func` and is not an argument at all.
     `loop_factories=` is taken as known, although releases before 1.4 refuse it too. An
     unknown keyword gets no fix: what it meant (`forbid_global_loop=True`, from
-    pytest-asyncio 0.5) has no 1.x spelling to translate it to. When the target pytest-asyncio version is known to be older than 0.24,
-    where `scope=` was the only spelling, the rule is silent.
+    pytest-asyncio 0.5) has no 1.x spelling to translate it to. When the target
+    pytest-asyncio version is known to be older than 0.24, where `scope=` was the only
+    spelling, the rule is silent.
     """
     examples = (
         Bad(
