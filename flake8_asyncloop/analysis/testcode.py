@@ -174,16 +174,7 @@ def offers_trio_backend(values: ast.AST) -> bool:
     """Whether a list of anyio backends (``params=`` of an ``anyio_backend`` fixture, the
     values of a ``parametrize("anyio_backend", ...)``) holds ``"trio"``: bare, first of a
     tuple (``("trio", {...})``) or first argument of ``pytest.param``."""
-    if not isinstance(values, (ast.List, ast.Tuple)):
-        return False
-    for value in values.elts:
-        if isinstance(value, ast.Tuple) and value.elts:
-            value = value.elts[0]
-        elif isinstance(value, ast.Call) and value.args:
-            value = value.args[0]
-        if isinstance(value, ast.Constant) and value.value == TRIO_BACKEND:
-            return True
-    return False
+    return isinstance(values, (ast.List, ast.Tuple)) and any(_is_trio(v) for v in values.elts)
 
 
 def anyio_backend_offers_trio(func: ast.AST, decorator: ast.expr) -> bool:
@@ -193,15 +184,20 @@ def anyio_backend_offers_trio(func: ast.AST, decorator: ast.expr) -> bool:
         params = keyword(decorator, "params")
         if params is not None and offers_trio_backend(params.value):
             return True
-    for statement in func.body:  # type: ignore[attr-defined]
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Return) and node.value is not None:
-                value = node.value
-                if isinstance(value, ast.Tuple) and value.elts:
-                    value = value.elts[0]
-                if isinstance(value, ast.Constant) and value.value == TRIO_BACKEND:
-                    return True
-    return False
+    return any(
+        isinstance(node, ast.Return) and node.value is not None and _is_trio(node.value)
+        for statement in func.body  # type: ignore[attr-defined]
+        for node in ast.walk(statement)
+    )
+
+
+def _is_trio(backend: ast.AST) -> bool:
+    """``"trio"``, ``("trio", {options})`` or ``pytest.param("trio", ...)``."""
+    if isinstance(backend, ast.Tuple) and backend.elts:
+        backend = backend.elts[0]
+    elif isinstance(backend, ast.Call) and backend.args:
+        backend = backend.args[0]
+    return isinstance(backend, ast.Constant) and backend.value == TRIO_BACKEND
 
 
 def is_autouse(spec: FixtureSpec) -> bool:
