@@ -264,3 +264,15 @@ def test_bad_config_breaks_a_real_run(example, tmp_path: Path) -> None:
     assert result.returncode != 0, output
     # and it broke because of the setting, not for some other reason
     assert "asyncio_" in output, output
+
+
+def test_pytest_aiohttp_brings_pytest_asyncio(tmp_path: Path) -> None:
+    # octomachinery names pytest-aiohttp only; since 1.0 it installs pytest-asyncio, whose
+    # warning then stops the run under filterwarnings = error
+    (tmp_path / "pytest.ini").write_text("[pytest]\nfilterwarnings =\n    error\n")
+    (tmp_path / "setup.cfg").write_text(
+        "[options.extras_require]\ntesting =\n    pytest\n    pytest-aiohttp\n"
+    )
+    (tmp_path / "test_a.py").write_text("def test_x():\n    pass\n")
+    clear_caches()
+    assert len(_results(tmp_path)) == 1

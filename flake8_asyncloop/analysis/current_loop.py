@@ -55,6 +55,8 @@ _PYTEST_ASYNCIO = "pytest_asyncio"
 def _may_be_current(file: "FileState", scope: Scope) -> bool:
     module = file.module
     project = file.project
+    if scope.fixture is not None and scope.fixture.provider == _PYTEST_ASYNCIO:
+        return True  # pytest-asyncio sets it up with its runner's loop current
     if project.targets_pytest_asyncio_below(_FIRST_VERSION_NOT_LOOPING_SYNC_TESTS) and (
         _marked_asyncio(file, scope)
     ):

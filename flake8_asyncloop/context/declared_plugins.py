@@ -26,6 +26,8 @@ OTHER_RUNNERS = (
     "aiomisc-pytest", "pytest-aio", "pytest-jupyter", "pytest-sanic", "pytest-tornasync",
     "pytest-trio",
 )
+# Plugins that install pytest-asyncio with them: naming one names pytest-asyncio.
+BRINGS_PYTEST_ASYNCIO = ("pytest-aiohttp",)
 
 _FILES = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "Pipfile", "noxfile.py")
 _REQUIREMENT_DIRS = ("requirements", "requirements.d", "reqs")
@@ -86,9 +88,13 @@ def _read(root: str) -> _Declared:
         read.append(path)
         normalized = text.lower().replace("_", "-")
         texts.append(normalized)
-        names.update(n for n in (PYTEST_ASYNCIO, *OTHER_RUNNERS) if _names(normalized, n))
+        names.update(
+            n
+            for n in (PYTEST_ASYNCIO, *BRINGS_PYTEST_ASYNCIO, *OTHER_RUNNERS)
+            if _names(normalized, n)
+        )
     ceiling = pytest_asyncio_ceiling(texts)
-    if PYTEST_ASYNCIO in names:
+    if names.intersection((PYTEST_ASYNCIO, *BRINGS_PYTEST_ASYNCIO)):
         return _Declared(None, tuple(read), True, ceiling)
     runner = next((name for name in OTHER_RUNNERS if name in names), None)
     return _Declared(runner, tuple(read), False, ceiling)

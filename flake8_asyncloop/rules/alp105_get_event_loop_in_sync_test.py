@@ -123,9 +123,10 @@ class GetEventLoopInSyncTest(Rule):
     alone: pytest-asyncio keeps that fixture's loop current, and the call returns
     it. So is one that requests a fixture the linter cannot see (a plugin's, other than
     pytest's own and a few well-known sync ones such as `mocker` and `benchmark`): it may be
-    async. So is a sync test that an asyncio mark reaches where the suite runs a
-    pytest-asyncio older than 1.0 (the version linted for, or the project's pins): the mark
-    requested `event_loop` for it, a fresh current loop.
+    async. So is the body of a sync `@pytest_asyncio.fixture`, which pytest-asyncio sets up
+    with its loop current (ipykernel's `kernel`). So is a sync test that an asyncio mark
+    reaches where the suite runs a pytest-asyncio older than 1.0 (the version linted for,
+    or the project's pins): the mark requested `event_loop` for it, a fresh current loop.
     Sync helpers (functions and helper classes that tests call) are not checked: called
     from an async test, where a loop is running, the call works, and which callers a helper
     has is not visible. Module- and class-level calls are ALP106's.
@@ -396,6 +397,30 @@ class GetEventLoopInSyncTest(Rule):
                 return asyncio.get_event_loop()
             """,
             reason="the suite's own event_loop fixture: ALP201 reports it, once",
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest.mark.asyncio
+            async def test_warm_up():
+                await asyncio.sleep(0)
+
+
+            @pytest_asyncio.fixture
+            def io_loop():
+                return asyncio.get_event_loop()
+
+
+            def test_fixture_loop_is_current(io_loop):
+                assert asyncio.get_event_loop() is io_loop
+            """,
+            reason="pytest-asyncio sets up its sync fixtures with its loop current",
+            runs=True,
         ),
     )
 

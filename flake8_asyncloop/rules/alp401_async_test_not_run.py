@@ -18,6 +18,7 @@ from flake8_asyncloop.analysis.async_runners import (
     spelling,
     strict_mode_known,
 )
+from flake8_asyncloop.analysis.testcode import mark_name
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import AddDecorator, Finding, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -82,7 +83,9 @@ class AsyncTestNotRun(Rule):
     (`item.obj = ...`) or asks whether it is a coroutine. (Under pytest-asyncio 1.x a mark
     added in `pytest_collection_modifyitems` comes too late to make a test run, but the hook
     may do more than add marks.) Plugins that are not named in `pytest_plugins` or `-p` in
-    `addopts` are not seen. Async generator tests are ALP404's.
+    `addopts` are not seen. Async generator tests are ALP404's. A test under an unconditional
+    `@pytest.mark.skip` (its own or its class's) is not reported: pytest never calls it, so
+    the mode changes nothing until the skip goes.
     """
     examples = (
         Bad(
@@ -366,6 +369,19 @@ class AsyncTestNotRun(Rule):
             """,
             reason="aiohttp_client belongs to pytest-aiohttp, which runs the test",
         ),
+        Good(
+            """
+            import pytest
+
+
+            @pytest.mark.skip(reason="TODO")
+            async def test_clear_commands():
+                ...
+            """,
+            reason="pytest never calls a test under an unconditional skip",
+            files={"pytest.ini": STRICT_INI},
+            runs=True,
+        ),
     )
 
     def __init__(self, file: "FileState", sink: List[Finding]) -> None:
@@ -391,6 +407,8 @@ class AsyncTestNotRun(Rule):
         marks = def_marks(node, file)
         if marks.mentions_asyncio or marks.handled_elsewhere:
             return
+        if _always_skipped(node, classes, file):
+            return  # a placeholder pytest never calls: no mode would run it either
         if requests_runner_fixture(scope.params) or project_test_runner(file.project):
             return
         module = module_runners(file)
@@ -418,3 +436,11 @@ class AsyncTestNotRun(Rule):
         decorator, imports = spelled
         edit = AddDecorator(Span.of(node), decorator)
         return Fix(Safety.UNSAFE, f"mark the test with @{decorator}", (edit,), imports)
+
+
+def _always_skipped(node: ast.AST, classes: List[scopes.Scope], file: "FileState") -> bool:
+    """An unconditional ``pytest.mark.skip`` on the test or one of its classes."""
+    decorators = list(node.decorator_list)  # type: ignore[attr-defined]
+    for owner in classes:
+        decorators += owner.node.decorator_list  # type: ignore[attr-defined]
+    return any(mark_name(d, file.imports) == "skip" for d in decorators)
