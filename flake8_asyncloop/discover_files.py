@@ -24,6 +24,7 @@ class Discovered:
     skipped: List[Tuple[str, str]] = field(default_factory=list)  # (path, why), not errors
     missing: List[Tuple[str, str]] = field(default_factory=list)  # (path, why): errors
     excluded_dirs: List[str] = field(default_factory=list)  # left out by an exclude pattern
+    excluded_files: List[str] = field(default_factory=list)  # .py files left out by one
 
 
 def discover(paths: Sequence[str], exclude: Sequence[str]) -> Discovered:
@@ -49,7 +50,7 @@ def discover(paths: Sequence[str], exclude: Sequence[str]) -> Discovered:
             if os.path.isdir(path):
                 found.excluded_dirs.append(path)
         elif os.path.isdir(path):
-            for file in _walk(path, exclude, found.excluded_dirs):
+            for file in _walk(path, exclude, found):
                 add(file)
         elif os.path.isfile(path):
             if looks_like_python(path):
@@ -78,7 +79,11 @@ def holds_tests(directory: str) -> bool:
         names = os.listdir(directory)
     except OSError:
         return False
-    return any(n == "conftest.py" or (n.startswith("test_") and n.endswith(".py")) for n in names)
+    return any(is_test_module_name(n) for n in names)
+
+
+def is_test_module_name(name: str) -> bool:
+    return name == "conftest.py" or (name.startswith("test_") and name.endswith(".py"))
 
 
 def looks_like_python(path: str) -> bool:
@@ -92,7 +97,7 @@ def looks_like_python(path: str) -> bool:
     return first.startswith(b"#!") and b"python" in first
 
 
-def _walk(top: str, exclude: Sequence[str], excluded_dirs: List[str]) -> List[str]:
+def _walk(top: str, exclude: Sequence[str], found: Discovered) -> List[str]:
     files: List[str] = []
     # Symlinked directories are followed; a directory reached again (a symlink loop, or two
     # links to one place) is not entered twice.
@@ -105,7 +110,7 @@ def _walk(top: str, exclude: Sequence[str], excluded_dirs: List[str]) -> List[st
         for subdir in sorted(subdirs):
             path = os.path.join(directory, subdir)
             if is_excluded(path, exclude):
-                excluded_dirs.append(path)
+                found.excluded_dirs.append(path)
                 continue
             key = _dir_key(path)
             if key is None or key in visited:
@@ -114,9 +119,12 @@ def _walk(top: str, exclude: Sequence[str], excluded_dirs: List[str]) -> List[st
             kept.append(subdir)
         subdirs[:] = kept
         for name in sorted(names):
-            path = os.path.join(directory, name)
-            if name.endswith(".py") and not is_excluded(path, exclude):
-                files.append(path)
+            if name.endswith(".py"):
+                path = os.path.join(directory, name)
+                if is_excluded(path, exclude):
+                    found.excluded_files.append(path)
+                else:
+                    files.append(path)
     return sorted(files)  # flake8 reports in path order
 
 

@@ -20,7 +20,13 @@ from flake8_asyncloop.analysis.testcode import is_test_file
 from flake8_asyncloop.cache import ResultCache, run_key
 from flake8_asyncloop.context.discovery import context_for
 from flake8_asyncloop.context.model import ProjectContext
-from flake8_asyncloop.discover_files import discover, holds_tests, is_excluded
+from flake8_asyncloop.discover_files import (
+    Discovered,
+    discover,
+    holds_tests,
+    is_excluded,
+    is_test_module_name,
+)
 from flake8_asyncloop.engine import Engine, InternalError, worth_checking
 from flake8_asyncloop.config_edit import ConfigEditError, with_settings
 from flake8_asyncloop.findings import ConfigSetting, Finding, Safety
@@ -182,7 +188,7 @@ class Runner:
                 "add --extend-select ALP, or --isolated to leave the config out"
             )
         found = discover(paths, self.settings.exclude_patterns)
-        self._note_excluded_tests(found.excluded_dirs, reporter)
+        self._note_excluded_tests(found, reporter)
         for path, why in found.skipped:
             reporter.notice(f"{path}: skipped, {why}")
         for path, why in found.missing:
@@ -203,21 +209,31 @@ class Runner:
         reporter.finish(summary)
         return summary
 
-    def _note_excluded_tests(self, directories: Sequence[str], reporter: ReporterLike) -> None:
-        """Say so when the exclude patterns of a ``[flake8]`` section leave out a directory
-        of tests (written for style checks, they often do): "checked 6 files" would read as
-        a clean suite."""
+    def _note_excluded_tests(self, found: Discovered, reporter: ReporterLike) -> None:
+        """Say so when the exclude patterns of a ``[flake8]`` section leave out test
+        modules (written for style checks, they often do): "checked 6 files" would read as
+        a clean suite. One note per directory: left out whole, or its test files."""
         config = self.settings.config_path
         if config is None or os.path.basename(config) == "pyproject.toml":
             return  # defaults, the command line, or this tool's own table: meant for it
         configured = [p for p in self.settings.exclude_patterns if p not in DEFAULT_EXCLUDE]
-        for directory in directories:
-            if holds_tests(directory) and is_excluded(directory, configured):
-                reporter.notice(
-                    f"note: {directory}: left out by the [flake8] exclude setting in "
-                    f"{os.path.relpath(config)}, so its tests are not checked; "
-                    "--isolated leaves the config out"
-                )
+        directories = [
+            d for d in found.excluded_dirs if holds_tests(d) and is_excluded(d, configured)
+        ]
+        for path in found.excluded_files:  # ``exclude = tests/*`` leaves the directory in
+            directory = os.path.dirname(path)
+            if (
+                directory not in directories
+                and is_test_module_name(os.path.basename(path))
+                and is_excluded(path, configured)
+            ):
+                directories.append(directory)
+        for directory in sorted(directories):
+            reporter.notice(
+                f"note: {directory}: left out by the [flake8] exclude setting in "
+                f"{os.path.relpath(config)}, so its tests are not checked; "
+                "--isolated leaves the config out"
+            )
 
     def config_file_results(self, paths: Sequence[str]) -> List[FileResult]:
         """ALP208: the pytest config files the checked files use, each reported once."""

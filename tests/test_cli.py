@@ -560,6 +560,19 @@ def test_a_config_that_excludes_the_tests_says_so(project: Path, capsys) -> None
     assert code == 1 and finding("./pkg/tests/test_x.py") in out
 
 
+def test_a_pattern_that_excludes_the_test_files_but_not_their_directory(
+    project: Path, capsys
+) -> None:
+    # fastapi-azure-auth's .flake8: "exclude = tests/*" leaves tests/ itself walked
+    write(project / ".flake8", "[flake8]\nexclude = tests/*\n")
+    write(project / "tests" / "test_x.py", CLOSING_TEST)
+    write(project / "tests" / "unit" / "test_y.py", CLOSING_TEST)
+    code, out, err = run(capsys, "check", ".")
+    assert (code, out) == (0, [])
+    notes = [line for line in err if line.startswith("note:")]
+    assert [note.split(":")[1].strip() for note in notes] == ["./tests", "./tests/unit"]
+
+
 def test_excluded_directories_without_tests_go_unmentioned(project: Path, capsys) -> None:
     write(project / "setup.cfg", "[flake8]\nexclude = docs,.venv\n")
     write(project / "docs" / "conf.py", "VALUE = 1\n")
