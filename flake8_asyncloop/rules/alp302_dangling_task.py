@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.tasks import task_factory
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 
 @dataclass
@@ -58,9 +61,11 @@ class DanglingTask(Rule):
     `server.serve_forever()`, which closing the server ends, or one wrapped in aiorun's
     `shutdown_waits_for(...)`, whose runner waits for it. Code outside functions (module
     and class bodies) is not checked. A task started in a yield fixture before its `yield`
-    and bound to a name is ALP303's to report. A library that registers the running task
-    itself (through `asyncio.current_task()`, as some session scopes do) and cancels and
-    awaits it on exit is not seen: the task is reported although that scope holds it.
+    and bound to a name is ALP303's to report. A test that sets a loop exception handler
+    (`set_exception_handler`) is left alone: it drops a task to see the task's error reach
+    the handler, which keeping the task would prevent. A library that registers the running
+    task itself (through `asyncio.current_task()`, as some session scopes do) and cancels
+    and awaits it on exit is not seen: the task is reported although that scope holds it.
     """
     examples = (
         Bad(
@@ -200,6 +205,29 @@ class DanglingTask(Rule):
             """
             import asyncio
 
+            import pytest
+
+
+            async def fail():
+                raise RuntimeError("boom")
+
+
+            @pytest.mark.asyncio
+            async def test_unretrieved_task_error_reaches_the_handler():
+                seen = []
+                loop = asyncio.get_running_loop()
+                loop.set_exception_handler(lambda loop, context: seen.append(context))
+                asyncio.create_task(fail())
+                await asyncio.sleep(0)
+                assert isinstance(seen[0]["exception"], RuntimeError)
+            """,
+            reason="the test drops the task so that its error reaches the exception handler",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
             from aiorun import run, shutdown_waits_for
 
 
@@ -236,6 +264,8 @@ class DanglingTask(Rule):
                 continue
             if function.is_fixture and function.has_yield and before_yield:
                 continue  # a yield fixture's task: ALP303 says what teardown must do
+            if _installs_exception_handler(self.file):
+                continue
             self.report(call, task=f"task {name!r} from {factory}()")
         parent = self._function = function.parent
         if parent is not None:  # a closure reading the name keeps the task alive too
@@ -249,7 +279,7 @@ class DanglingTask(Rule):
         if self._function is None:
             return
         factory = task_factory(node.value, self.file)
-        if factory is not None:
+        if factory is not None and not _installs_exception_handler(self.file):
             self.report(node.value, task=f"the task from {factory}()")
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -284,3 +314,21 @@ class DanglingTask(Rule):
             self._function.has_yield = True
 
     visit_YieldFrom = visit_Yield
+
+
+def _installs_exception_handler(file: "FileState") -> bool:
+    """Whether the outermost def around the current point sets a loop exception handler: a
+    test that drops a task to see its error reach the handler (mitmproxy's, where keeping
+    the task would keep the error from the handler). Asked only for a dropped task."""
+    scope: Optional[scopes.Scope] = file.scope
+    outermost = None
+    while scope is not None:
+        if scope.kind == scopes.FUNCTION:
+            outermost = scope
+        scope = scope.parent
+    return outermost is not None and any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "set_exception_handler"
+        for node in ast.walk(outermost.node)
+    )
