@@ -23,7 +23,7 @@ from flake8_asyncloop.analysis.testcode import (
     is_test_file,
     is_test_name,
 )
-from flake8_asyncloop.context.collection_ignores import ignored_by_conftest
+from flake8_asyncloop.context.collection_ignores import ignored_by_conftest, in_hidden_directory
 from flake8_asyncloop.context.model import DEFAULT_CONTEXT, ProjectContext
 from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.options import DEFAULT_OPTIONS, Options
@@ -74,9 +74,11 @@ class FileState:
         self.project = project
         self.options = options
         self.is_conftest = os.path.basename(filename) == "conftest.py"
-        self.is_test_file = is_test_file(
-            filename, project.config.python_files
-        ) and not ignored_by_conftest(filename, project.conftests)
+        self.is_test_file = (
+            is_test_file(filename, project.config.python_files)
+            and not ignored_by_conftest(filename, project.conftests)
+            and not in_hidden_directory(filename, project.root)
+        )
         self.tree = tree
         self.scope = Scope(scopes.MODULE, tree)
         # The innermost def or lambda the walk is in (``scope.function()``, kept up to date

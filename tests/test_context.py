@@ -746,3 +746,22 @@ def test_deleted_config_file_is_seen(tmp_path: Path) -> None:
     config = context_for(str(test_file)).config
     assert config.path == str(tmp_path / "proj" / "pyproject.toml")
     assert config.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("relative", "hidden"),
+    [
+        (".claude/skills/test_site.py", True),  # shiny: a standalone script, never collected
+        ("tests/.cache/test_x.py", True),
+        ("tests/test_x.py", False),
+        ("test_x.py", False),
+    ],
+)
+def test_pytest_does_not_collect_from_hidden_directories(
+    tmp_path: Path, relative: str, hidden: bool
+) -> None:
+    from flake8_asyncloop.context.collection_ignores import in_hidden_directory
+
+    root = tmp_path / ".work" / "project"  # hidden directories above the root do not count
+    assert in_hidden_directory(str(root / relative), str(root)) is hidden
+    assert not in_hidden_directory(str(root / relative), None)

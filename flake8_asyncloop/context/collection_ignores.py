@@ -1,5 +1,6 @@
 """Whether pytest leaves a file uncollected because a conftest.py's ``collect_ignore`` or
-``collect_ignore_glob`` names it or a directory above it.
+``collect_ignore_glob`` names it or a directory above it, or because it sits in a hidden
+directory, which pytest's default ``norecursedirs`` (``.*``) never enters.
 
 pytest asks, for each path it is about to collect (directories on the way included), the
 nearest conftest.py that defines each list: an entry of ``collect_ignore`` is a path
@@ -58,3 +59,16 @@ def _directory(conftest: ConftestFacts) -> str:
 
 def _contains(directory: str, path: str) -> bool:
     return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def in_hidden_directory(path: str, root: Optional[str]) -> bool:
+    """Whether a directory between the project root and ``path`` is hidden (``.claude/``,
+    ``.tools/``): pytest does not recurse into it, so a ``test_*.py`` there is a script or
+    a template, not a test module. A config that sets ``norecursedirs`` without ``.*`` is
+    not read."""
+    if root is None:
+        return False
+    relative = os.path.relpath(os.path.dirname(os.path.abspath(path)), root)
+    if relative == "." or relative.startswith(".."):
+        return False
+    return any(part.startswith(".") for part in relative.split(os.sep))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
+from typing import Optional, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
@@ -20,6 +20,7 @@ ONLY_WARNS = "which only warns"
 GIVES_A_LOOP = "which warns and, before pytest-asyncio 1.0, makes a fresh loop current for it"
 FIRST_VERSION_ONLY_WARNING = (1, 0)
 MARK_ASYNC_ONLY = "mark only the async tests, or move this test out"
+REMOVE_CLASS_MARK = "remove the class's mark: nothing in the class is async"
 
 
 class AsyncioMarkOnSyncTest(Rule):
@@ -48,7 +49,7 @@ class AsyncioMarkOnSyncTest(Rule):
     for, or the project's pins): there the mark also made a fresh loop current for the
     sync test, which it may use. No fix when the mark comes from the class or the module:
     those marks serve the async tests beside it, so mark those one by one or move the sync
-    test elsewhere.
+    test elsewhere; a class with nothing async in it is told to drop its mark.
     """
     limitations = """
     Marks given through `pytest.param(..., marks=...)` are not followed. A test wrapped by a
@@ -111,6 +112,19 @@ class AsyncioMarkOnSyncTest(Rule):
                 assert asyncio.Semaphore()._value == 1
             """,
             (12, 1),
+            runs=True,
+        ),
+        Bad(
+            """
+            import pytest
+
+
+            @pytest.mark.asyncio
+            class TestModeOption:
+                def test_defaults(self):
+                    assert dict(a=1) == {"a": 1}
+            """,
+            (6, 5),
             runs=True,
         ),
         Good(
@@ -176,21 +190,26 @@ class AsyncioMarkOnSyncTest(Rule):
                     action=REMOVE,
                 )
             return
-        source = self._inherited_mark(classes)
-        if source is not None:
-            self.report(
-                node, source=source, test=node.name, effect=effect, action=MARK_ASYNC_ONLY
+        inherited = self._inherited_mark(classes)
+        if inherited is not None:
+            source, owner = inherited
+            # A class with no coroutine in it has no test the mark serves (chainlit).
+            serves_nothing = owner is not None and not any(
+                isinstance(member, ast.AsyncFunctionDef) for member in ast.walk(owner)
             )
+            action = REMOVE_CLASS_MARK if serves_nothing else MARK_ASYNC_ONLY
+            self.report(node, source=source, test=node.name, effect=effect, action=action)
 
-    def _inherited_mark(self, classes) -> Optional[str]:
-        """Where a mark reaching the test from outside comes from; None if none does."""
+    def _inherited_mark(self, classes) -> Optional[Tuple[str, Optional[ast.ClassDef]]]:
+        """Where a mark reaching the test from outside comes from (and the class that
+        carries it); None if none does."""
         for owner in classes:
             marks = owner_marks(owner, self.file.imports)
             if marks.unknown is not None:
                 return None
             if marks.asyncio:
-                return f"class {owner.node.name}"
+                return f"class {owner.node.name}", owner.node
         # The module index read the pytestmark marks already (``asyncio.with_args`` too).
         if any(name.split(".", 1)[0] == "asyncio" for name, _ in self.file.module.pytestmark):
-            return "the module's pytestmark"
+            return "the module's pytestmark", None
         return None
