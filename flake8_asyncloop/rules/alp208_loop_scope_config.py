@@ -237,21 +237,16 @@ class LoopScopeConfig(Rule):
         pytest_asyncio_version: Optional[Tuple[int, ...]] = None,
         pytest_version: Optional[Tuple[int, ...]] = None,
         declares_pytest_asyncio: bool = False,
-        pinned_pytest_asyncio_ceiling: Optional[Tuple[int, ...]] = None,
+        pinned_before_the_warning: bool = False,
     ) -> List[Finding]:
         """The findings for one config file, located in it; ``declares_pytest_asyncio``:
         the project says it runs pytest-asyncio (see ``_declares_pytest_asyncio``);
-        ``pinned_pytest_asyncio_ceiling``: what its dependency pins keep pytest-asyncio
-        below."""
+        ``pinned_before_the_warning``: its dependency pins keep pytest-asyncio below 0.24."""
         findings = [cls._problem_finding(problem) for problem in config.problems]
         unreadable = any(not problem.key for problem in config.problems)
         # A project that pins an older pytest-asyncio (or a pytest too old for 0.24) never
         # sees the warning, and its pytest may refuse the option as unknown.
-        pinned_older = (
-            pinned_pytest_asyncio_ceiling is not None
-            and pinned_pytest_asyncio_ceiling <= FIRST_VERSION_WARNING_UNSET
-        )
-        version_warns = not pinned_older and (
+        version_warns = not pinned_before_the_warning and (
             pytest_asyncio_version is None or pytest_asyncio_version >= FIRST_VERSION_WARNING_UNSET
         )
         if (
@@ -331,7 +326,9 @@ def config_results(
             project.pytest_asyncio_version,
             pytest_version or project.pytest_version,
             declares_pytest_asyncio=_declares_pytest_asyncio(project),
-            pinned_pytest_asyncio_ceiling=project.pinned_pytest_asyncio_ceiling,
+            pinned_before_the_warning=project.pins_pytest_asyncio_below(
+                FIRST_VERSION_WARNING_UNSET
+            ),
         )
         if findings:
             results.append((_shown(config_path), findings))
