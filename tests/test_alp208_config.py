@@ -197,6 +197,41 @@ def test_old_pytest_asyncio_does_not_warn_about_the_unset_setting() -> None:
     assert len(LoopScopeConfig.config_findings(config, True, (1, 5))) == 1
 
 
+UV_LOCK = """version = 1
+requires-python = ">=3.9"
+
+[[package]]
+name = "pytest"
+version = "{pytest}"
+source = {{ registry = "https://pypi.org/simple" }}
+
+[[package]]
+name = "pytest-asyncio"
+version = "{pytest_asyncio}"
+source = {{ registry = "https://pypi.org/simple" }}
+dependencies = [
+    {{ name = "pytest" }},
+]
+"""
+POETRY_LOCK = """[[package]]
+name = "pytest-asyncio"
+version = "0.21.1"
+description = "Pytest support for asyncio"
+optional = false
+python-versions = ">=3.7"
+"""
+PIPFILE_LOCK = """{
+    "develop": {
+        "pytest-asyncio": {
+            "hashes": ["sha256:0000"],
+            "index": "pypi",
+            "version": "==0.21.1"
+        }
+    }
+}
+"""
+
+
 @pytest.mark.parametrize(
     ("dependency_file", "text", "reported"),
     [
@@ -206,6 +241,11 @@ def test_old_pytest_asyncio_does_not_warn_about_the_unset_setting() -> None:
         ("pyproject.toml", '[tool.poetry.dev-dependencies]\npytest-asyncio = "^0.21"\n', False),
         ("requirements-dev.txt", "pytest>=8.2\npytest-asyncio>=0.24,<2\n", True),
         ("requirements-dev.txt", "pytest-asyncio\n", True),
+        # arq: unpinned in pyproject.toml, but uv.lock resolves pytest-asyncio 0.23.6
+        ("uv.lock", UV_LOCK.format(pytest="8.4.2", pytest_asyncio="0.23.6"), False),
+        ("uv.lock", UV_LOCK.format(pytest="9.2.0", pytest_asyncio="1.5.0"), True),
+        ("poetry.lock", POETRY_LOCK, False),
+        ("Pipfile.lock", PIPFILE_LOCK, False),
     ],
 )
 def test_dependency_pins_below_the_option_keep_the_unset_setting_quiet(

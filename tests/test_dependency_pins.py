@@ -6,7 +6,10 @@ from typing import Optional, Tuple
 
 import pytest
 
-from flake8_asyncloop.context.dependency_pins import pytest_asyncio_ceiling
+from flake8_asyncloop.context.dependency_pins import (
+    locked_pytest_asyncio_ceiling,
+    pytest_asyncio_ceiling,
+)
 
 UP_TO_0_21_1 = (0, 21, 1, 10**9)  # 0.21.1 and its post-releases, nothing above
 
@@ -46,3 +49,25 @@ def test_ceiling_of_one_file(text: str, ceiling: Optional[Tuple[int, ...]]) -> N
 def test_the_lowest_bound_of_all_files_wins() -> None:
     assert pytest_asyncio_ceiling(["pytest-asyncio<1.0\n", "pytest==7.4.0\n"]) == (0, 24)
     assert pytest_asyncio_ceiling([]) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "ceiling"),
+    [
+        ('[[package]]\nname = "pytest-asyncio"\nversion = "0.23.6"\n', (0, 23, 6, 10**9)),
+        # one resolution per range of Python versions: the newest is the one that matters
+        (
+            '[[package]]\nname = "pytest-asyncio"\nversion = "0.23.8"\n'
+            '[[package]]\nname = "pytest-asyncio"\nversion = "1.5.0"\n',
+            (1, 5, 0, 10**9),
+        ),
+        ('[[package]]\nname = "pytest"\nversion = "7.4.4"\n', (0, 24)),
+        ('[[package]]\nname = "pytest"\nversion = "8.4.2"\n', None),
+        ('"pytest-asyncio": {\n "hashes": [],\n "version": "==0.21.1"\n}', UP_TO_0_21_1),
+        # a dependency's own requirement is not what the lock resolved
+        ('[package.dependencies]\npytest = ">=5.4.0,<8"\n', None),
+        ('dependencies = [\n    { name = "pytest-asyncio" },\n]\n', None),
+    ],
+)
+def test_ceiling_of_a_lock_file(text: str, ceiling: Optional[Tuple[int, ...]]) -> None:
+    assert locked_pytest_asyncio_ceiling([text]) == ceiling

@@ -15,7 +15,11 @@ from __future__ import annotations
 import os
 from typing import Dict, NamedTuple, Optional, Tuple
 
-from flake8_asyncloop.context.dependency_pins import Version, pytest_asyncio_ceiling
+from flake8_asyncloop.context.dependency_pins import (
+    Version,
+    locked_pytest_asyncio_ceiling,
+    pytest_asyncio_ceiling,
+)
 
 PYTEST_ASYNCIO = "pytest-asyncio"
 # Plugins that run asyncio (or trio) tests without pytest-asyncio (pytest-jupyter collects
@@ -31,6 +35,9 @@ BRINGS_PYTEST_ASYNCIO = ("pytest-aiohttp",)
 
 _FILES = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "Pipfile", "noxfile.py")
 _REQUIREMENT_DIRS = ("requirements", "requirements.d", "reqs")
+# Read for their resolved versions only: a lock names every package installed, plugins of
+# plugins included, which says nothing of what the project itself declares.
+_LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")
 
 
 class _Declared(NamedTuple):
@@ -93,7 +100,16 @@ def _read(root: str) -> _Declared:
             for n in (PYTEST_ASYNCIO, *BRINGS_PYTEST_ASYNCIO, *OTHER_RUNNERS)
             if _names(normalized, n)
         )
-    ceiling = pytest_asyncio_ceiling(texts)
+    locks = []
+    for path in _lock_files(root):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                locks.append(handle.read().lower().replace("_", "-"))
+        except OSError:
+            continue
+        read.append(path)
+    bounds = [b for b in (pytest_asyncio_ceiling(texts), locked_pytest_asyncio_ceiling(locks)) if b]
+    ceiling = min(bounds) if bounds else None
     if names.intersection((PYTEST_ASYNCIO, *BRINGS_PYTEST_ASYNCIO)):
         return _Declared(None, tuple(read), True, ceiling)
     runner = next((name for name in OTHER_RUNNERS if name in names), None)
@@ -117,6 +133,11 @@ def _names(text: str, name: str) -> bool:
 
 def _in_name(character: str) -> bool:
     return character.isalnum() or character == "-"
+
+
+def _lock_files(root: str) -> Tuple[str, ...]:
+    paths = (os.path.join(root, name) for name in _LOCK_FILES)
+    return tuple(path for path in paths if os.path.isfile(path))
 
 
 def _dependency_files(root: str) -> Tuple[str, ...]:

@@ -4,7 +4,8 @@ The installed pytest-asyncio is the linter's, which may not be the project's (a 
 environment, a newer machine). A pin is the project's own word: ``pytest-asyncio==0.21.1``,
 ``pytest-asyncio<0.22``, Poetry's ``^0.21``, or a pytest too old for newer releases
 (``pytest==6.1.0``: pytest-asyncio 0.24, the first with loop-scope defaults, needs pytest
-8.2). Read as text, like ``declared_plugins``, from the same files.
+8.2). Read as text, like ``declared_plugins``, from the same files, and the versions that
+lock files (uv, Poetry, PDM, Pipenv) resolved.
 """
 
 from __future__ import annotations
@@ -48,6 +49,34 @@ def pytest_asyncio_ceiling(texts: Iterable[str]) -> Optional[Version]:
             if ceiling is None or bound < ceiling:
                 ceiling = bound
     return ceiling
+
+
+# A resolved package in a lock file: uv.lock, poetry.lock and pdm.lock write ``name`` then
+# ``version`` on the next line; Pipfile.lock keys each package's table by its name.
+_LOCKED = re.compile(
+    r'^name = "(pytest-asyncio|pytest)"[ \t]*\r?\nversion = "([^"]+)"'
+    r'|"(pytest-asyncio|pytest)": \{[^{}]*?"version": "==([^"]+)"',
+    re.MULTILINE,
+)
+
+
+def locked_pytest_asyncio_ceiling(texts: Iterable[str]) -> Optional[Version]:
+    """The same bound from lock files (normalised like the rest): the version a lock
+    resolved is the one its suite runs. A lock may resolve a package once per range of
+    Python versions; the newest of them is taken."""
+    newest = {}
+    for text in texts:
+        for match in _LOCKED.finditer(text):
+            name = match.group(1) or match.group(3)
+            version = _parse(match.group(2) or match.group(4))
+            if version is not None and version > newest.get(name, ()):
+                newest[name] = version
+    bounds = []
+    if "pytest-asyncio" in newest:
+        bounds.append(newest["pytest-asyncio"] + (_AND_ITS_POST_RELEASES,))
+    if "pytest" in newest and newest["pytest"] < _PYTEST_FOR_LOOP_SCOPE_DEFAULTS:
+        bounds.append(_LOOP_SCOPE_DEFAULTS)
+    return min(bounds) if bounds else None
 
 
 def _exclusive_bound(specifiers: str) -> Optional[Version]:

@@ -70,12 +70,13 @@ class LoopCreatedInAsyncCode(Rule):
     `pytest_asyncio_loop_factories` hook instead.
     """
     limitations = """
-    A loop bound to a name and then handed to other code (passed as an argument, its
-    `run_forever` given to a thread, used from a nested function) is assumed to run in
-    another thread, which is legitimate, and is not reported; a loop handed off only
-    through an attribute (`self.loop = asyncio.new_event_loop()`) is still reported. A loop
-    bound to a name that is only inspected (`is_running()`, `is_closed()`) and then closed
-    in the same def is a stand-in for a foreign loop and is not reported. `set_event_loop(x)`
+    A loop handed to other code (passed as an argument, its `run_forever` given to a
+    thread, used from a nested function, or set as an attribute of another object:
+    `client.loop = asyncio.new_event_loop()`) is assumed to run in another thread, or to
+    stand for a foreign loop, which is legitimate, and is not reported; a loop kept on the
+    test itself (`self.loop = asyncio.new_event_loop()`) is followed like a name. A loop
+    that is only inspected (`is_running()`, `is_closed()`) and then closed in the same def
+    is a stand-in for a foreign loop and is not reported. `set_event_loop(x)`
     is reported only when `x` is a loop made there (`new_event_loop()`, a loop class, or a
     name bound to one); `None`, a parameter (a suite's own `loop` fixture is usually the
     running loop) or an attribute is left alone. Sync
@@ -265,6 +266,32 @@ class LoopCreatedInAsyncCode(Rule):
             import pytest
 
 
+            class Client:
+                bound_loop = None
+
+                def on_its_own_loop(self):
+                    return self.bound_loop is asyncio.get_running_loop()
+
+
+            @pytest.mark.asyncio
+            async def test_client_notices_a_foreign_loop():
+                client = Client()
+                client.bound_loop = asyncio.new_event_loop()
+                try:
+                    assert not client.on_its_own_loop()
+                finally:
+                    client.bound_loop.close()
+            """,
+            reason="a loop given to another object, which here takes it for a foreign one",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
             @pytest.mark.asyncio
             async def test_works_without_a_current_loop():
                 running = asyncio.get_running_loop()
@@ -330,9 +357,14 @@ class LoopCreatedInAsyncCode(Rule):
         call: ast.Call = value  # type: ignore[assignment]
         if self.file.resolve(call.func) not in _NEW_EVENT_LOOP:
             return
-        target = next((t for t in node.targets if isinstance(t, ast.Name)), None)
-        if target is not None:
-            self._functions[-1].created.setdefault(target.id, []).append(call)
+        keys = [_loop_key(t) for t in node.targets]
+        key = next((k for k in keys if k is not None and "." not in k), None)
+        key = key or next((k for k in keys if k is not None), None)
+        if key is not None:
+            self._functions[-1].created.setdefault(key, []).append(call)
+            self._settled.add(id(call))
+        elif all(isinstance(t, (ast.Attribute, ast.Subscript)) for t in node.targets):
+            # Given to another object (``client.loop = ...``), as an argument would be.
             self._settled.add(id(call))
 
     def visit_Expr(self, node: ast.Expr) -> None:
@@ -376,10 +408,10 @@ class LoopCreatedInAsyncCode(Rule):
         if not function.created:
             return
         func = call.func
-        if func.__class__ is not ast.Attribute or func.value.__class__ is not ast.Name:
+        if func.__class__ is not ast.Attribute:
             return
-        name = func.value.id  # type: ignore[attr-defined]
-        if name in function.created:
+        name = _loop_key(func.value)  # type: ignore[attr-defined]
+        if name is not None and name in function.created:
             if func.attr == "close":  # type: ignore[attr-defined]
                 function.closed.add(name)
             elif func.attr not in _INSPECTIONS:  # type: ignore[attr-defined]
@@ -407,17 +439,21 @@ class LoopCreatedInAsyncCode(Rule):
         removes the argument)."""
         for value in _argument_values(call, skip_loop_keyword=loop_removed):
             base = value
-            while isinstance(base, ast.Attribute):
+            while True:
+                key = _loop_key(base)
+                if key is not None and not is_set_loop:
+                    self._hand_off(key)
+                if not isinstance(base, ast.Attribute):
+                    break
                 base = base.value  # ``loop.run_forever`` hands the loop over too
             if isinstance(base, ast.Call) and self.file.resolve(base.func) in _NEW_EVENT_LOOP:
                 self._settled.add(id(base))
-            elif isinstance(base, ast.Name) and not is_set_loop:
-                self._hand_off(base.id)
         # Any use from a nested def or lambda: that code may run in another thread.
         if self._functions and not self._in_async_body():
             receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
-            if isinstance(receiver, ast.Name):
-                self._hand_off(receiver.id)
+            key = _loop_key(receiver) if receiver is not None else None
+            if key is not None:
+                self._hand_off(key)
 
     def _hand_off(self, name: str) -> None:
         for function in self._functions:
@@ -438,6 +474,18 @@ class LoopCreatedInAsyncCode(Rule):
                 imports,
             )
         self.report(call, fix, call="new_event_loop()", advice="use asyncio.get_running_loop()")
+
+
+def _loop_key(node: ast.AST) -> Optional[str]:
+    """How the rule follows a loop it saw made: ``loop`` for a name, ``self.loop`` for an
+    attribute of the instance or class; None for anything else."""
+    if node.__class__ is ast.Name:
+        return node.id  # type: ignore[attr-defined]
+    if node.__class__ is ast.Attribute:
+        owner = node.value  # type: ignore[attr-defined]
+        if owner.__class__ is ast.Name and owner.id in ("self", "cls"):
+            return f"{owner.id}.{node.attr}"  # type: ignore[attr-defined]
+    return None
 
 
 def _makes_a_loop(call: ast.Call, qualified: Optional[str]) -> bool:

@@ -56,6 +56,7 @@ PROBLEMS = {
     UNSEEN: "pytest-asyncio 1.x has none, and any other is not the loop this async code runs on",
 }
 USE_RUNNING_LOOP = "use asyncio.get_running_loop() instead"
+DROP_UNUSED = "nothing here uses it: remove the parameter"
 MAKE_ASYNC = "make it async and await instead of driving a loop, or use a loop fixture of your own"
 DROP_USEFIXTURE = 'drop "event_loop" from usefixtures'
 
@@ -121,9 +122,12 @@ class EventLoopFixtureRequest(Rule):
     names no wider loop, no other runner is in sight, the suite defines no `event_loop`), and
     that requests `event_loop` last. That fixture is then the running loop, and pytest-asyncio
     sets it up after the test's other fixtures whether requested or not, so neither the value
-    nor the setup order changes. Everywhere else in that range there is no fix. Sync
-    requesters, `usefixtures` and `getfixturevalue` are not fixed: a sync test that drives a
-    loop must be rewritten as an async test. Nor is a parameter whose def also calls
+    nor the setup order changes. Everywhere else in that range there is no fix. A sync
+    requester that never uses the name loses the parameter: safe from 1.0 on, where the
+    request only fails; unsafe before, where the fixture also made a loop current for the
+    test, which code the def calls may rely on. Other sync requesters, `usefixtures` and
+    `getfixturevalue` are not fixed: a sync test that drives a loop must be rewritten as an
+    async test. Nor is a parameter whose def also calls
     `request.getfixturevalue("event_loop")`: without it, that call would set the fixture up
     inside the running test.
     """
@@ -233,6 +237,44 @@ class EventLoopFixtureRequest(Rule):
                 assert event_loop.run_until_complete(asyncio.sleep(0, 3)) == 3
             """,
             (4, 23),
+            runs=True,
+        ),
+        Bad(
+            """
+            import pytest
+
+
+            class Dispatcher:
+                def __init__(self):
+                    self.listeners = {}
+
+
+            @pytest.fixture
+            def dispatcher(event_loop):
+                return Dispatcher()
+
+
+            def test_starts_empty(dispatcher):
+                assert dispatcher.listeners == {}
+            """,
+            (10, 16),
+            fixed="""
+            import pytest
+
+
+            class Dispatcher:
+                def __init__(self):
+                    self.listeners = {}
+
+
+            @pytest.fixture
+            def dispatcher():
+                return Dispatcher()
+
+
+            def test_starts_empty(dispatcher):
+                assert dispatcher.listeners == {}
+            """,
             runs=True,
         ),
         Bad(
@@ -382,8 +424,12 @@ class EventLoopFixtureRequest(Rule):
         if scope.is_async:
             fix = self._fix(node, definition, param, scope)
             self.report(param, fix, problem=problem, action=USE_RUNNING_LOOP)
-        else:
+        elif _uses_name(node, EVENT_LOOP_FIXTURE) or any(
+            names_event_loop(statement) for statement in node.body  # type: ignore[attr-defined]
+        ):
             self.report(param, problem=problem, action=MAKE_ASYNC)
+        else:
+            self.report(param, self._drop_unused(node), problem=problem, action=DROP_UNUSED)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -485,6 +531,13 @@ class EventLoopFixtureRequest(Rule):
         else:
             description = "drop the unused event_loop parameter"
         return Fix(safety, description, tuple(edits), imports)
+
+    def _drop_unused(self, func: ast.AST) -> Fix:
+        """A sync requester that never reads the loop: from 1.0 the request only fails; before,
+        the fixture also made a loop current for the test, which code it calls may use."""
+        safety = Safety.UNSAFE if self._stage() == DEPRECATED else Safety.SAFE
+        edits = (RemoveParameter(Span.of(func), EVENT_LOOP_FIXTURE),)
+        return Fix(safety, "drop the unused event_loop parameter", edits)
 
     def _fix_changes_nothing(self, func: ast.AST, param: ast.arg, scope: scopes.Scope) -> bool:
         """Before 1.0: pytest-asyncio runs this test on its own function-scoped ``event_loop``

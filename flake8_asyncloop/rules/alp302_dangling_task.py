@@ -66,6 +66,9 @@ class DanglingTask(Rule):
     the handler, which keeping the task would prevent. A library that registers the running
     task itself (through `asyncio.current_task()`, as some session scopes do) and cancels
     and awaits it on exit is not seen: the task is reported although that scope holds it.
+    A task running a local `async def` whose whole body is a `try` that catches every
+    exception (`except Exception:`, without raising again) is not reported: its errors
+    are handled there, usually kept for the test to assert on.
     """
     examples = (
         Bad(
@@ -243,6 +246,36 @@ class DanglingTask(Rule):
             """,
             reason="aiorun's runner waits at shutdown for what shutdown_waits_for hands it",
         ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_consumer_sees_the_failure():
+                queue = asyncio.Queue()
+                failure = None
+
+                async def consume():
+                    nonlocal failure
+                    try:
+                        while True:
+                            item = await queue.get()
+                            if isinstance(item, Exception):
+                                raise item
+                    except Exception as error:
+                        failure = error
+
+                consumer = asyncio.create_task(consume())
+                queue.put_nowait(ValueError("boom"))
+                await asyncio.sleep(0.01)
+                assert isinstance(failure, ValueError)
+            """,
+            reason="the task's coroutine catches every error and keeps it for the test",
+            runs=True,
+        ),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -264,7 +297,7 @@ class DanglingTask(Rule):
                 continue
             if function.is_fixture and function.has_yield and before_yield:
                 continue  # a yield fixture's task: ALP303 says what teardown must do
-            if _installs_exception_handler(self.file):
+            if _installs_exception_handler(self.file) or _errors_caught_inside(call, self.file):
                 continue
             self.report(call, task=f"task {name!r} from {factory}()")
         parent = self._function = function.parent
@@ -279,7 +312,9 @@ class DanglingTask(Rule):
         if self._function is None:
             return
         factory = task_factory(node.value, self.file)
-        if factory is not None and not _installs_exception_handler(self.file):
+        if factory is None or _installs_exception_handler(self.file):
+            return
+        if not _errors_caught_inside(node.value, self.file):  # type: ignore[arg-type]
             self.report(node.value, task=f"the task from {factory}()")
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -332,3 +367,57 @@ def _installs_exception_handler(file: "FileState") -> bool:
         and node.func.attr == "set_exception_handler"
         for node in ast.walk(outermost.node)
     )
+
+
+def _errors_caught_inside(call: ast.Call, file: "FileState") -> bool:
+    """Whether the task runs a local ``async def`` whose whole body is a ``try`` that catches
+    every exception and does not raise again: its errors are handled (usually stored for
+    the test to assert on), not lost."""
+    coroutine = call.args[0] if call.args else None
+    if not isinstance(coroutine, ast.Call) or not isinstance(coroutine.func, ast.Name):
+        return False
+    definition = _visible_async_def(coroutine.func.id, file)
+    if definition is None:
+        return False
+    body = [
+        statement
+        for statement in definition.body
+        if not isinstance(statement, (ast.Global, ast.Nonlocal))
+        and not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant))
+    ]  # declarations and a docstring run nothing
+    if len(body) != 1 or not isinstance(body[0], ast.Try):
+        return False
+    return any(
+        _catches_everything(handler.type)
+        and not any(isinstance(node, ast.Raise) for node in ast.walk(handler))
+        for handler in body[0].handlers
+    )
+
+
+def _visible_async_def(name: str, file: "FileState") -> Optional[ast.AsyncFunctionDef]:
+    """The ``async def`` that ``name`` is at this point, when a def around it, or the
+    module, defines it in its own body (the last such def)."""
+    scope: Optional[scopes.Scope] = file.scope
+    while scope is not None:
+        if scope.kind == scopes.FUNCTION:
+            body = scope.node.body  # type: ignore[attr-defined]
+        elif scope.kind == scopes.MODULE:
+            body = file.module.statements
+        else:
+            body = []
+        found = None
+        for statement in body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if statement.name == name:
+                    found = statement
+        if found is not None:
+            return found if isinstance(found, ast.AsyncFunctionDef) else None
+        scope = scope.parent
+    return None
+
+
+def _catches_everything(handled: Optional[ast.expr]) -> bool:
+    if handled is None:
+        return True  # a bare ``except:``
+    names = handled.elts if isinstance(handled, ast.Tuple) else [handled]
+    return any(isinstance(n, ast.Name) and n.id in ("Exception", "BaseException") for n in names)

@@ -85,6 +85,33 @@ async def test_threadsafe_submit(client):
     worker_loop.close()
 
 
+class TestWorkerLoopOnTheTest:
+    @pytest.mark.asyncio
+    async def test_worker_loop_kept_on_self(self, client):
+        # Kept on the test and handed to a thread: followed like a name.
+        self.worker_loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=self.worker_loop.run_forever, daemon=True)
+        thread.start()
+        self.worker_loop.call_soon_threadsafe(self.worker_loop.stop)
+        thread.join()
+        self.worker_loop.close()
+
+    @pytest.mark.asyncio
+    async def test_loop_kept_on_self_and_run(self, client):
+        self.loop = asyncio.new_event_loop()  # error: ALP102
+        self.loop.run_until_complete(client.ping())  # error: ALP103
+
+
+@pytest.mark.asyncio
+async def test_client_refuses_a_foreign_loop(client):
+    # Given to another object to stand for a foreign loop, as an argument would be.
+    client.bound_loop = asyncio.new_event_loop()
+    try:
+        assert not client.on_its_own_loop()
+    finally:
+        client.bound_loop.close()
+
+
 @pytest.mark.asyncio
 async def test_keeps_loop_arguments(client):
     # ensure_future() still takes a loop; only the high-level helpers dropped it.
