@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import platform
 import sys
 from typing import Any, Dict, Optional, Sequence, TextIO
 
@@ -172,12 +171,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_files(args: argparse.Namespace) -> int:
-    from flake8_asyncloop.report import reporters
+    from flake8_asyncloop.report import reporter_class
     from flake8_asyncloop.runner import Runner
 
     settings = resolve(_command_line_values(args), config=args.config, isolated=args.isolated)
     mode = "check" if args.command == "check" else ("diff" if args.diff else "fix")
-    reporter_class = reporters()[getattr(args, "format", "text")]
+    chosen_format = reporter_class(getattr(args, "format", "text"))
     output_file = getattr(args, "output_file", None)
     try:
         out = sys.stdout if output_file is None else _open_output(output_file)
@@ -185,7 +184,7 @@ def _run_files(args: argparse.Namespace) -> int:
         _error(f"cannot write {output_file}: {error.strerror or error}")
         return USAGE_ERROR
     try:
-        reporter = reporter_class(out, sys.stderr, mode=mode, quiet=args.quiet)
+        reporter = chosen_format(out, sys.stderr, mode=mode, quiet=args.quiet)
         summary = Runner(settings, **_runner_extras(args, settings.config_path)).run(
             args.paths,
             reporter,
@@ -229,6 +228,8 @@ def _explain(code: str) -> int:
 
     code = code.strip().upper()
     if code == SYNTAX_ERROR_CODE:
+        import platform
+
         sys.stdout.write(_SYNTAX_ERROR_TEXT.format(version=platform.python_version()))
         return 0
     rule = RULES_BY_CODE.get(code)

@@ -6,7 +6,6 @@ then filtered the way flake8 filters them (``--select``/``--ignore`` and ``# noq
 
 from __future__ import annotations
 
-import difflib
 import io
 import os
 import stat
@@ -28,7 +27,6 @@ from flake8_asyncloop.discover_files import (
     is_test_module_name,
 )
 from flake8_asyncloop.engine import Engine, InternalError, worth_checking
-from flake8_asyncloop.config_edit import ConfigEditError, with_settings
 from flake8_asyncloop.findings import ConfigSetting, Finding, Safety
 from flake8_asyncloop.noqa import NoqaMap
 from flake8_asyncloop.parsing import parse_source
@@ -458,6 +456,8 @@ def config_setting_results(settings: Sequence[ConfigSetting], diff_only: bool) -
         if values.get(setting.key, setting.value) != setting.value:
             conflicts[setting.path] = f"fixes need two values of {setting.key}"
         values[setting.key] = setting.value
+    from flake8_asyncloop.config_edit import ConfigEditError, with_settings
+
     results = []
     for path, values in grouped.items():
         wanted = ", ".join(f"{key} = {value}" for key, value in values.items())
@@ -550,6 +550,8 @@ def syntax_error_finding(error: Exception) -> Finding:
 def unified_diff(old: str, new: str, path: str) -> str:
     if old == new:
         return ""
+    import difflib  # only a diff needs it
+
     lines = difflib.unified_diff(
         old.splitlines(keepends=True),
         new.splitlines(keepends=True),

@@ -27,6 +27,7 @@ from flake8_asyncloop.parsing import parse_source
 PathLike = Union[str, "os.PathLike[str]"]
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_FIRST_TWO_LINES = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)?[^\r\n]*")
 
 TEMPORARY_MARK = ".asyncloop-tmp-"
 _MAX_NAME_IN_TEMPORARY = 200  # keeps the temporary's name under the usual 255-byte limit
@@ -66,8 +67,7 @@ def read_source(path: PathLike) -> SourceFile:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             raise SourceError(path, "cannot read: not a regular file")
-        with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            data = handle.read()
+        data = _read_all(descriptor, info.st_size)
     except OSError as error:
         raise SourceError(path, f"cannot read: {error.strerror or error}") from error
     finally:
@@ -75,7 +75,7 @@ def read_source(path: PathLike) -> SourceFile:
     if b"\0" in data:
         raise SourceError(path, "contains NUL bytes: not a Python source file")
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding = _declared_encoding(data)
     except SyntaxError as error:
         # Either the first lines are not UTF-8 (and declare nothing else), or the cookie
         # names an unknown codec or contradicts the BOM.
@@ -96,6 +96,27 @@ def read_source(path: PathLike) -> SourceFile:
         final_newline=raw.endswith(("\n", "\r")),
         stamp=_stamp(info),
     )
+
+
+def _read_all(descriptor: int, size: int) -> bytes:
+    """Every byte of the open file; ``size`` (from fstat) is a hint, the file may grow."""
+    chunks = []
+    while True:
+        chunk = os.read(descriptor, max(size + 1, 65536))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _declared_encoding(data: bytes) -> str:
+    """The source encoding (PEP 263). A cookie can only sit in the first two lines, so a file
+    whose first two lines never say "coding" is UTF-8 without asking tokenize, the common
+    case; its bytes are checked when decoded."""
+    head = _FIRST_TWO_LINES.match(data).group()  # type: ignore[union-attr]
+    if b"coding" not in head:
+        return "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return encoding
 
 
 def _stamp(info: os.stat_result) -> Tuple[int, int]:

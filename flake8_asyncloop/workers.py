@@ -8,7 +8,6 @@ paths, so the output is the same as with one job.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence, Tuple, Type
@@ -53,6 +52,8 @@ def pooled_results(
 
 
 def _context() -> Any:
+    import multiprocessing  # here: a run without a pool never pays for importing it
+
     # Forking is the cheapest start (the parent has imported everything already) and is safe
     # here: the parent runs no threads. Elsewhere the platform's default is used.
     if sys.platform.startswith("linux"):

@@ -80,6 +80,26 @@ def test_latin1_coding_cookie(tmp_path: Path) -> None:
     assert written == "# -*- coding: latin-1 -*-\nname = 'café'\n".encode("latin-1")
 
 
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        # the cookie on the second line, after a shebang
+        (b"#!/usr/bin/env python\r\n# coding: latin-1\r\nname = 'caf\xe9'\r\n", "iso-8859-1"),
+        # a third line cannot declare anything: the file is UTF-8
+        (b"x = 1\ny = 2\n# coding: latin-1\nname = 'caf\xc3\xa9'\n", "utf-8"),
+        (b"\xef\xbb\xbfname = 'caf\xc3\xa9'\n", "utf-8"),
+    ],
+)
+def test_the_encoding_is_read_from_the_first_two_lines_only(
+    tmp_path: Path, data: bytes, encoding: str
+) -> None:
+    path = tmp_path / "test_mod.py"
+    path.write_bytes(data)
+    source = read_source(path)
+    assert source.encoding == encoding
+    assert "café" in source.text
+
+
 def test_text_the_declared_encoding_cannot_hold_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "test_mod.py"
     path.write_bytes(b"# -*- coding: latin-1 -*-\nx = 1\n")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from functools import lru_cache
 from typing import Optional, Sequence
 
 from flake8_asyncloop.context.model import ConftestFacts
@@ -68,7 +69,12 @@ def in_hidden_directory(path: str, root: Optional[str]) -> bool:
     not read."""
     if root is None:
         return False
-    relative = os.path.relpath(os.path.dirname(os.path.abspath(path)), root)
+    return _hidden_between(os.path.dirname(path), root, os.getcwd())
+
+
+@lru_cache(maxsize=256)  # asked for every file: once per directory (and working directory)
+def _hidden_between(directory: str, root: str, cwd: str) -> bool:
+    relative = os.path.relpath(os.path.join(cwd, directory), root)
     if relative == "." or relative.startswith(".."):
         return False
     return any(part.startswith(".") for part in relative.split(os.sep))

@@ -7,6 +7,7 @@ the exit status.
 
 from __future__ import annotations
 
+import importlib
 from typing import Dict, TextIO, Type
 
 from flake8_asyncloop.runner import FileResult, RunSummary
@@ -32,18 +33,22 @@ class Reporter:
         """Called once, after the last file."""
 
 
+# Output format -> the module and class that write it, imported only when chosen.
+_FORMATS = {
+    "text": ("text", "TextReporter"),
+    "json": ("json", "JsonReporter"),
+    "sarif": ("sarif", "SarifReporter"),
+    "github": ("github", "GithubReporter"),
+    "junit": ("junit", "JunitReporter"),
+}
+
+
+def reporter_class(name: str) -> Type[Reporter]:
+    """The reporter of one output format."""
+    module, attribute = _FORMATS[name]
+    return getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+
+
 def reporters() -> Dict[str, Type[Reporter]]:
     """The output formats by name."""
-    from flake8_asyncloop.report.github import GithubReporter
-    from flake8_asyncloop.report.json import JsonReporter
-    from flake8_asyncloop.report.junit import JunitReporter
-    from flake8_asyncloop.report.sarif import SarifReporter
-    from flake8_asyncloop.report.text import TextReporter
-
-    return {
-        "text": TextReporter,
-        "json": JsonReporter,
-        "sarif": SarifReporter,
-        "github": GithubReporter,
-        "junit": JunitReporter,
-    }
+    return {name: reporter_class(name) for name in _FORMATS}
