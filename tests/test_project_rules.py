@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
 import pytest
-from support import ENGINE, parse_flake8, run_flake8
+from support import ENGINE, check_path, parse_flake8, run_flake8
 
 from flake8_asyncloop.context.discovery import clear_caches, context_for
 
@@ -337,3 +337,50 @@ def test_rules_about_pytest_asyncio_are_silent_where_another_runner_is_declared(
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text(text)
     assert blocked_test_rows(tmp_path) == expected
+
+
+# -- ALP206: what an async generator fixture yields ---------------------------------------------
+
+YIELDED_TUPLE = '''\
+import asyncio
+
+import pytest
+import pytest_asyncio
+
+
+class Executor:
+    async def __aenter__(self):
+        self.loop = asyncio.get_running_loop()
+        return self
+
+    async def __aexit__(self, *exc_info):
+        pass
+
+
+@pytest_asyncio.fixture(scope="module")
+async def executor_and_workdir():
+    async with Executor() as executor:
+        yield executor, "workdir"
+
+
+@pytest_asyncio.fixture(scope="module")
+async def workdir():
+    async with Executor():
+        yield "workdir"
+
+
+@pytest.mark.asyncio
+async def test_runs(executor_and_workdir, workdir):
+    executor, _ = executor_and_workdir
+    assert executor.loop is asyncio.get_running_loop()
+'''
+
+
+def test_alp206_follows_what_its_async_set_up_made_into_a_yielded_tuple(tmp_path: Path) -> None:
+    # pytest 9.2, pytest-asyncio 1.5: the test runs on its function's loop, not the
+    # module's loop the executor was made on, and the assertion fails.
+    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = module\n")
+    module = tmp_path / "test_executor.py"
+    module.write_text(YIELDED_TUPLE)
+    clear_caches()
+    assert [row for row in check_path(module) if row[2] == "ALP206"] == [(29, 21, "ALP206")]

@@ -191,7 +191,8 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
     - the constructor its value comes from: the first ``return`` or ``yield`` of a call, or
       of a name last bound to one (``imports`` resolves the call, with the body's own);
     - whether its first ``yield`` hands out the result of async code: ``yield await x``, or
-      a name last bound by ``name = await x`` or ``async with x as name`` before it.
+      a name last bound by ``name = await x`` or ``async with x as name`` before it, alone
+      or in a tuple.
     """
     is_generator = False
     builds: Optional[str] = None
@@ -214,8 +215,12 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
                 if builds is None:
                     builds = _value_constructor(value, bound, imports)
                 if yields_async is None:
-                    yields_async = value.__class__ is ast.Await or (
-                        value.__class__ is ast.Name and made_by_async.get(value.id, False)
+                    # ``yield client``, or a tuple that holds it (``yield client, tmp_dir``)
+                    parts = value.elts if value.__class__ is ast.Tuple else (value,)
+                    yields_async = any(
+                        part.__class__ is ast.Await
+                        or (part.__class__ is ast.Name and made_by_async.get(part.id, False))
+                        for part in parts
                     )
             elif kind is ast.Return:
                 if builds is None:
