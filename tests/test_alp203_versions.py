@@ -348,3 +348,32 @@ def test_an_explicit_version_wins_over_the_pins(tmp_path: Path) -> None:
     assert project.pinned_pytest_asyncio_ceiling is None
     found, _ = ENGINE.check(ast.parse(REQUESTS), str(module), project)
     assert found
+
+
+# -- a sync requester that never uses the loop ----------------------------------------------
+
+UNUSED = """\
+import asyncio
+
+import pytest
+
+
+@pytest.fixture
+def dispatcher(event_loop):
+    return {}
+
+
+def test_current_loop(event_loop):
+    assert not asyncio.get_event_loop().is_closed()
+"""
+
+
+@pytest.mark.parametrize(
+    ("version", "safety"), [((1, 5), Safety.SAFE), ((0, 23, 8), Safety.UNSAFE)], ids=str
+)
+def test_an_unused_request_is_dropped(version, safety, tmp_path: Path) -> None:
+    unused, relied_on = check(UNUSED, version, tmp_path)
+    assert unused.text.endswith("nothing here uses it: remove the parameter")
+    assert unused.fix is not None and unused.fix.safety is safety
+    # get_event_loop() relies on the loop the fixture made current before 1.0
+    assert relied_on.text.endswith(MAKE_ASYNC) and relied_on.fix is None

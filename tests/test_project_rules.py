@@ -384,3 +384,51 @@ def test_alp206_follows_what_its_async_set_up_made_into_a_yielded_tuple(tmp_path
     module.write_text(YIELDED_TUPLE)
     clear_caches()
     assert [row for row in check_path(module) if row[2] == "ALP206"] == [(29, 21, "ALP206")]
+
+
+SET_UP_BY_ITS_METHODS = '''\
+import asyncio
+
+import pytest
+import pytest_asyncio
+
+
+class Bot:
+    async def login(self):
+        self.loop = asyncio.get_running_loop()
+
+    def name(self):
+        return "bot"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bot():
+    bot = Bot()
+    await bot.login()
+    yield bot
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def named():
+    bot = Bot()
+    yield bot.name()
+    await bot.login()
+
+
+@pytest.mark.asyncio
+async def test_logged_in(bot, named):
+    assert bot.loop is asyncio.get_running_loop()
+'''
+
+
+def test_alp206_takes_an_object_whose_methods_were_awaited_as_set_up_by_async_code(
+    tmp_path: Path,
+) -> None:
+    # pytest 9.2, pytest-asyncio 1.5: the bot logged in on the module's loop; the test runs
+    # on its own. What a fixture yields before awaiting anything is plain.
+    ini = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+    (tmp_path / "pytest.ini").write_text(ini)
+    module = tmp_path / "test_bot.py"
+    module.write_text(SET_UP_BY_ITS_METHODS)
+    clear_caches()
+    assert [row for row in check_path(module) if row[2] == "ALP206"] == [(30, 26, "ALP206")]

@@ -191,8 +191,8 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
     - the constructor its value comes from: the first ``return`` or ``yield`` of a call, or
       of a name last bound to one (``imports`` resolves the call, with the body's own);
     - whether its first ``yield`` hands out the result of async code: ``yield await x``, or
-      a name last bound by ``name = await x`` or ``async with x as name`` before it, alone
-      or in a tuple.
+      a name last bound by ``name = await x`` or ``async with x as name``, or whose method
+      was awaited (``await name.connect()``), before it; alone or in a tuple.
     """
     is_generator = False
     builds: Optional[str] = None
@@ -235,6 +235,12 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
             elif kind is ast.AnnAssign:
                 if node.value is not None:  # type: ignore[attr-defined]
                     _bind(bound, node.target, _constructor(node.value, imports))  # type: ignore
+            elif kind is ast.Await:
+                # ``await client.connect()``: the object went through async set-up
+                call = node.value  # type: ignore[attr-defined]
+                func = call.func if call.__class__ is ast.Call else None
+                if func.__class__ is ast.Attribute and func.value.__class__ is ast.Name:
+                    made_by_async[func.value.id] = True  # type: ignore[union-attr]
             elif kind is ast.YieldFrom:
                 is_generator = True
             elif kind is ast.Import or kind is ast.ImportFrom:

@@ -48,6 +48,7 @@ DEPRECATED = "deprecated"
 REMOVED = "removed"
 # The last names of the calls looked at: ``pytest.mark.usefixtures``, ``request.getfixturevalue``.
 _LAST_NAMES = frozenset({"usefixtures", "getfixturevalue"})
+_GETS_CURRENT_LOOP = frozenset({"get_event_loop"})
 
 DEPRECATED_PROBLEM = "deprecated, and removed in pytest-asyncio 1.0"
 PROBLEMS = {
@@ -123,11 +124,11 @@ class EventLoopFixtureRequest(Rule):
     that requests `event_loop` last. That fixture is then the running loop, and pytest-asyncio
     sets it up after the test's other fixtures whether requested or not, so neither the value
     nor the setup order changes. Everywhere else in that range there is no fix. A sync
-    requester that never uses the name loses the parameter: safe from 1.0 on, where the
-    request only fails; unsafe before, where the fixture also made a loop current for the
-    test, which code the def calls may rely on. Other sync requesters, `usefixtures` and
-    `getfixturevalue` are not fixed: a sync test that drives a loop must be rewritten as an
-    async test. Nor is a parameter whose def also calls
+    requester that neither uses the name nor calls `get_event_loop()` loses the parameter:
+    safe from 1.0 on, where the request only fails; unsafe before, where the fixture also
+    made a loop current for the test, which code the def calls may rely on. Other sync
+    requesters, `usefixtures` and `getfixturevalue` are not fixed: a sync test that drives a
+    loop must be rewritten as an async test. Nor is a parameter whose def also calls
     `request.getfixturevalue("event_loop")`: without it, that call would set the fixture up
     inside the running test.
     """
@@ -424,8 +425,10 @@ class EventLoopFixtureRequest(Rule):
         if scope.is_async:
             fix = self._fix(node, definition, param, scope)
             self.report(param, fix, problem=problem, action=USE_RUNNING_LOOP)
-        elif _uses_name(node, EVENT_LOOP_FIXTURE) or any(
-            names_event_loop(statement) for statement in node.body  # type: ignore[attr-defined]
+        elif (
+            _uses_name(node, EVENT_LOOP_FIXTURE)
+            or _asks_for_the_current_loop(node)
+            or any(names_event_loop(s) for s in node.body)  # type: ignore[attr-defined]
         ):
             self.report(param, problem=problem, action=MAKE_ASYNC)
         else:
@@ -639,6 +642,22 @@ def _has_unseen_base(
                 continue
         return True
     return False
+
+
+def _asks_for_the_current_loop(func: ast.AST) -> bool:
+    """Whether the body calls ``get_event_loop()``: before 1.0 the fixture made its loop the
+    current one, so such a def relies on it without naming it."""
+    for statement in func.body:  # type: ignore[attr-defined]
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call) and _last_name(node.func) in _GETS_CURRENT_LOOP:
+                return True
+    return False
+
+
+def _last_name(func: ast.AST) -> Optional[str]:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else None
 
 
 def _uses_name(func: ast.AST, name: str) -> bool:

@@ -81,7 +81,8 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     locks and queues, async clients: the list ALP501 uses, extended by
     `--asyncloop-loop-bound-names`), or when an async generator fixture whose value several
     tests share (`scope="class"` and wider) yields what its async set-up made (`async with
-    connect() as db: yield db`, or `yield db, path`). The test's loop scope comes from its
+    connect() as db: yield db`, `yield db, path`, or an object set up by awaiting its methods:
+    `bot = Bot(); await bot.login(); yield bot`). The test's loop scope comes from its
     closest asyncio mark (its own, its class's, the module's `pytestmark`), else from
     `asyncio_default_test_loop_scope`; the fixture's from its `loop_scope=`, else
     `asyncio_default_fixture_loop_scope`, else its own scope. Fixtures are looked up as pytest
