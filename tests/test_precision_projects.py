@@ -586,3 +586,48 @@ def test_files_a_conftest_keeps_from_collection_are_not_test_code(
         },
     )
     assert sorted(path for path, _, _ in findings(tmp_path, NOT_RUN_CODES)) == reported
+
+
+def test_alp401_follows_a_runner_fixture_through_the_suite_s_own_fixtures(tmp_path: Path) -> None:
+    # aiohttp-cors: pytest-aiohttp before 1.0 runs every coroutine test; a test that reaches
+    # its ``loop`` fixture through a fixture of the suite is one it runs, like one asking
+    # for it directly.
+    root = lay_out(
+        tmp_path,
+        {
+            "setup.cfg": "[tool:pytest]\naddopts = -q\n",
+            "tests/conftest.py": """
+                import pytest
+
+
+                @pytest.fixture
+                def server(loop):
+                    return loop
+            """,
+            "tests/test_server.py": """
+                import pytest
+
+
+                @pytest.fixture
+                def client(server):
+                    return server
+
+
+                async def test_direct(loop):
+                    pass
+
+
+                async def test_through_conftest(server):
+                    pass
+
+
+                async def test_through_the_module(client):
+                    pass
+
+
+                async def test_alone():
+                    pass
+            """,
+        },
+    )
+    assert findings(root, NOT_RUN_CODES) == [("tests/test_server.py", 21, "ALP401")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
@@ -18,7 +18,7 @@ from flake8_asyncloop.analysis.async_runners import (
     spelling,
     strict_mode_known,
 )
-from flake8_asyncloop.analysis.testcode import mark_name
+from flake8_asyncloop.analysis.testcode import mark_name, requested_fixtures
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import AddDecorator, Finding, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -50,9 +50,10 @@ class AsyncTestNotRun(Rule):
     or in the module's `pytestmark`. It stays silent wherever something else may run the
     test: auto mode; anyio or trio marks, `anyio_backend` parametrization or fixtures, and
     plugins such as pytest-trio, pytest-aiohttp, pytest-tornasync, pytest-jupyter or
-    pytest-sanic (loaded through `pytest_plugins`, or the project's own plugin modules);
-    unittest-style base classes; conftest hooks that collect or mark tests; and decorators it
-    cannot see into.
+    pytest-sanic (loaded through `pytest_plugins`, or the project's own plugin modules, or a
+    fixture of theirs the test requests, also through fixtures of the module or conftest
+    files: `def server(loop)`); unittest-style base classes; conftest hooks that collect or
+    mark tests; and decorators it cannot see into.
     """
     why = """
     In strict mode pytest-asyncio only runs coroutine tests that are marked. An unmarked one
@@ -409,7 +410,7 @@ class AsyncTestNotRun(Rule):
             return
         if _always_skipped(node, classes, file):
             return  # a placeholder pytest never calls: no mode would run it either
-        if requests_runner_fixture(scope.params) or project_test_runner(file.project):
+        if project_test_runner(file.project) or _reaches_runner_fixture(scope.params, file):
             return
         module = module_runners(file)
         if module.pytestmark.mentions_asyncio or module.test_runner is not None:
@@ -444,3 +445,27 @@ def _always_skipped(node: ast.AST, classes: List[scopes.Scope], file: "FileState
     for owner in classes:
         decorators += owner.node.decorator_list  # type: ignore[attr-defined]
     return any(mark_name(d, file.imports) == "skip" for d in decorators)
+
+
+def _reaches_runner_fixture(params: Tuple[str, ...], file: "FileState") -> bool:
+    """Whether the test requests another runner's fixture (pytest-aiohttp's ``loop``, anyio's
+    ``anyio_backend``), itself or through fixtures the module and conftest files define
+    (``def server(loop)``): that runner may be the one that runs the test."""
+    if requests_runner_fixture(params):
+        return True
+    seen = set(params)
+    pending = list(params)
+    while pending:
+        name = pending.pop()
+        requests: List[str] = []
+        for func, _ in file.module.fixtures.get(name, ()):
+            requests.extend(requested_fixtures(func))
+        for definition in file.project.conftest_fixtures(name):
+            requests.extend(definition.requests)
+        if requests_runner_fixture(requests):
+            return True
+        for requested in requests:
+            if requested not in seen:
+                seen.add(requested)
+                pending.append(requested)
+    return False
