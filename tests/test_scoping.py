@@ -509,17 +509,22 @@ def test_alp105_fixes_a_module_all_or_nothing() -> None:
 
 
 def test_alp403_advice_for_a_class_mark_that_serves_nothing() -> None:
-    # chainlit: classes of sync tests under @pytest.mark.asyncio
+    # chainlit: classes of sync tests under @pytest.mark.asyncio; ydb: an async helper
+    # nested in a sync test is no async test
     source = (
         "import pytest\n\n\n@pytest.mark.asyncio\nclass TestA:\n"
         "    def test_sync(self):\n        pass\n\n\n"
         "@pytest.mark.asyncio\nclass TestB:\n    def test_sync(self):\n        pass\n\n"
-        "    async def test_async(self):\n        pass\n"
+        "    async def test_async(self):\n        pass\n\n\n"
+        "@pytest.mark.asyncio\nclass TestC:\n    def test_sync(self):\n"
+        "        async def helper():\n            return 1\n\n"
+        "        assert helper\n"
     )
     found, _ = Engine([RULES_BY_CODE["ALP403"]]).check(
         ast.parse(source), "test_it.py", ProjectContext()
     )
     assert [(f.line, f.message.rpartition("; ")[2]) for f in found] == [
-        (6, "remove the class's mark: nothing in the class is async"),
+        (6, "remove the class's mark: no test in the class is async"),
         (12, "mark only the async tests, or move this test out"),
+        (21, "remove the class's mark: no test in the class is async"),
     ]

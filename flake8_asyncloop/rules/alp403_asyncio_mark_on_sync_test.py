@@ -20,7 +20,7 @@ ONLY_WARNS = "which only warns"
 GIVES_A_LOOP = "which warns and, before pytest-asyncio 1.0, makes a fresh loop current for it"
 FIRST_VERSION_ONLY_WARNING = (1, 0)
 MARK_ASYNC_ONLY = "mark only the async tests, or move this test out"
-REMOVE_CLASS_MARK = "remove the class's mark: nothing in the class is async"
+REMOVE_CLASS_MARK = "remove the class's mark: no test in the class is async"
 
 
 class AsyncioMarkOnSyncTest(Rule):
@@ -193,10 +193,9 @@ class AsyncioMarkOnSyncTest(Rule):
         inherited = self._inherited_mark(classes)
         if inherited is not None:
             source, owner = inherited
-            # A class with no coroutine in it has no test the mark serves (chainlit).
-            serves_nothing = owner is not None and not any(
-                isinstance(member, ast.AsyncFunctionDef) for member in ast.walk(owner)
-            )
+            # A class with no coroutine method has no test the mark serves (chainlit); an
+            # ``async def`` nested in a sync test is a helper, not a test (ydb).
+            serves_nothing = owner is not None and not _has_async_method(owner)
             action = REMOVE_CLASS_MARK if serves_nothing else MARK_ASYNC_ONLY
             self.report(node, source=source, test=node.name, effect=effect, action=action)
 
@@ -213,3 +212,13 @@ class AsyncioMarkOnSyncTest(Rule):
         if any(name.split(".", 1)[0] == "asyncio" for name, _ in self.file.module.pytestmark):
             return "the module's pytestmark", None
         return None
+
+
+def _has_async_method(owner: ast.ClassDef) -> bool:
+    """Whether the class, or a class nested in it, defines an ``async def`` of its own."""
+    for member in owner.body:
+        if isinstance(member, ast.AsyncFunctionDef):
+            return True
+        if isinstance(member, ast.ClassDef) and _has_async_method(member):
+            return True
+    return False
