@@ -631,3 +631,38 @@ def test_alp401_follows_a_runner_fixture_through_the_suite_s_own_fixtures(tmp_pa
         },
     )
     assert findings(root, NOT_RUN_CODES) == [("tests/test_server.py", 21, "ALP401")]
+
+
+@pytest.mark.parametrize(
+    ("files", "reported"),
+    [
+        # aioairq: pytest 8.1+ takes this pyproject.toml as its config file: strict mode
+        ({"pyproject.toml": '[project]\nname = "demo"\n'}, True),
+        # nothing in sight (an sdist without its pytest.ini): the mode is unknown
+        ({}, False),
+        ({"pyproject.toml": '[project]\nname = "demo"\n', "pytest.ini": "[pytest]\n"}, True),
+        (
+            {
+                "pyproject.toml": '[project]\nname = "demo"\n',
+                "../pytest.ini": "[pytest]\nasyncio_mode = auto\n",
+            },
+            False,
+        ),
+    ],
+)
+def test_alp401_reads_a_pyproject_without_a_pytest_table_as_the_defaults(
+    tmp_path: Path, files: Dict[str, str], reported: bool
+) -> None:
+    project = tmp_path / "project"
+    lay_out(
+        project,
+        {
+            **files,
+            "tests/test_queue.py": """
+                async def test_round_trip():
+                    pass
+            """,
+        },
+    )
+    expected = [("tests/test_queue.py", 1, "ALP401")] if reported else []
+    assert findings(project, NOT_RUN_CODES) == expected

@@ -73,6 +73,7 @@ FIXTURE_HOOKS = frozenset({"pytest_fixture_setup"})
 
 
 _FIXTURE_DECORATORS = PYTEST_FIXTURE_DECORATORS | ASYNCIO_FIXTURE_DECORATORS
+PYPROJECT = "pyproject.toml"
 
 
 @dataclass
@@ -506,11 +507,15 @@ def strict_mode(project: ProjectContext) -> bool:
 
 
 def strict_mode_known(project: ProjectContext) -> bool:
-    """Strict mode, in a project whose pytest settings were found. With no pytest section in
-    sight (an sdist often ships without its pytest.ini; a pyproject.toml without one only
-    places the rootdir) the mode is unknown, and the rules that report something only
-    strict mode gets wrong stay silent."""
-    return strict_mode(project) and project.config.section_line is not None
+    """Strict mode, in a project whose pytest settings were found: a pytest section, or a
+    pyproject.toml without one, which pytest (8.1 and later) takes as its config file when
+    no other is found up the tree, and so runs with the defaults. With neither in sight (an
+    sdist often ships without its pytest.ini and has no pyproject.toml) the mode is unknown,
+    and the rules that report something only strict mode gets wrong stay silent."""
+    if not strict_mode(project):
+        return False
+    config = project.config
+    return config.section_line is not None or os.path.basename(config.path or "") == PYPROJECT
 
 
 def yields(func: ast.AST) -> Optional[ast.AST]:

@@ -73,7 +73,10 @@ class AsyncTestNotRun(Rule):
     With no pytest config file in sight the asyncio mode is unknown (a project checked out
     without its `pytest.ini`, as many sdists are, may well run in auto mode), and the rule
     is silent; a project that really has no config runs in strict mode, so add one (an
-    empty `[pytest]` section will do) to get these findings.
+    empty `[pytest]` section will do) to get these findings. A `pyproject.toml` without a
+    pytest table counts as a config with the defaults when no other config is found up the
+    tree: pytest 8.1 and later take it as their config file. A mode set only on the command
+    line (`-o asyncio_mode=auto` in a CI script) is not seen.
     Silence is the rule wherever a test might be run some other way, so a test is missed when
     the module imports anyio or trio and has no asyncio mark at all, when any decorator the
     linter does not know wraps it (only pytest marks, `staticmethod`, `mock.patch` and

@@ -68,7 +68,10 @@ class AsyncFixturePlainDecorator(Rule):
     With no pytest config file in sight the asyncio mode is unknown (a project checked out
     without its `pytest.ini`, as many sdists are, may well run in auto mode), and the rule
     is silent; a project that really has no config runs in strict mode, so add one (an
-    empty `[pytest]` section will do) to get these findings.
+    empty `[pytest]` section will do) to get these findings. A `pyproject.toml` without a
+    pytest table counts as a config with the defaults when no other config is found up the
+    tree: pytest 8.1 and later take it as their config file. A mode set only on the command
+    line (`-o asyncio_mode=auto` in a CI script) is not seen.
     A fixture in a module that imports anyio or trio is left alone, even when only
     pytest-asyncio tests use it, and so is one in a `conftest.py` that shows no sign of
     pytest-asyncio. Fixtures set up by a project plugin that is not named in `pytest_plugins`
