@@ -7,7 +7,9 @@ from typing import Optional, Tuple
 import pytest
 
 from flake8_asyncloop.context.dependency_pins import (
+    locked_below,
     locked_pytest_asyncio_ceiling,
+    pinned_below,
     pytest_asyncio_ceiling,
 )
 
@@ -71,3 +73,15 @@ def test_the_lowest_bound_of_all_files_wins() -> None:
 )
 def test_ceiling_of_a_lock_file(text: str, ceiling: Optional[Tuple[int, ...]]) -> None:
     assert locked_pytest_asyncio_ceiling([text]) == ceiling
+
+
+def test_pins_and_locks_of_another_distribution() -> None:
+    below_1 = (1, 0)
+    assert pinned_below(["pytest-aiohttp==0.3.0\n"], "pytest-aiohttp", below_1)
+    assert pinned_below(['pytest-aiohttp = "^0.3"\n'], "pytest-aiohttp", below_1)
+    assert not pinned_below(["pytest-aiohttp>=1.0.4\n"], "pytest-aiohttp", below_1)
+    assert not pinned_below(["pytest-aiohttp\npytest-asyncio<1\n"], "pytest-aiohttp", below_1)
+    lock = '[[package]]\nname = "pytest-aiohttp"\nversion = "{}"\n'
+    assert locked_below([lock.format("0.3.0")], "pytest-aiohttp", below_1)
+    assert not locked_below([lock.format("1.1.1")], "pytest-aiohttp", below_1)
+    assert not locked_below([], "pytest-aiohttp", below_1)

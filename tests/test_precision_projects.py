@@ -666,3 +666,34 @@ def test_alp401_reads_a_pyproject_without_a_pytest_table_as_the_defaults(
     )
     expected = [("tests/test_queue.py", 1, "ALP401")] if reported else []
     assert findings(project, NOT_RUN_CODES) == expected
+
+
+@pytest.mark.parametrize(
+    ("requirements", "reported"),
+    [
+        # aiojobs: pytest-aiohttp 1.x leaves its fixtures' tests to pytest-asyncio
+        ("pytest-aiohttp\n", True),
+        ("pytest-aiohttp>=1.0.4\n", True),
+        # before 1.0 the plugin ran every coroutine test itself
+        ("pytest-aiohttp==0.3.0\n", False),
+        ("pytest-aiohttp<1\n", False),
+        # nothing says which: silent
+        ("", False),
+    ],
+)
+def test_alp401_on_pytest_aiohttp_fixtures_by_its_release(
+    tmp_path: Path, requirements: str, reported: bool
+) -> None:
+    root = lay_out(
+        tmp_path,
+        {
+            "pytest.ini": "[pytest]\n",
+            "requirements-dev.txt": requirements,
+            "tests/test_web.py": """
+                async def test_hello(aiohttp_client):
+                    pass
+            """,
+        },
+    )
+    expected = [("tests/test_web.py", 1, "ALP401")] if reported else []
+    assert findings(root, NOT_RUN_CODES) == expected

@@ -13,7 +13,18 @@ import ast
 import os
 from dataclasses import dataclass, field
 from weakref import WeakKeyDictionary
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import (
+    TYPE_CHECKING,
+    AbstractSet,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+)
 
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.scopes import CLASS, FUNCTION, MODULE, Scope, parameter_names
@@ -47,17 +58,25 @@ RUNNER_PLUGIN_WORDS = (
     "anyio", "trio", "curio", "aiohttp", "tornasync", "tornado", "twisted", "asyncio_cooperative",
     "pytest_jupyter", "pytest_sanic",
 )
+# pytest-aiohttp's fixtures (``loop`` is its historical name): before 1.0 the plugin ran
+# the coroutine tests itself; from 1.0 pytest-asyncio runs them.
+AIOHTTP_FIXTURES = frozenset(
+    {
+        "loop", "aiohttp_client", "aiohttp_server", "aiohttp_raw_server", "aiohttp_unused_port",
+        "aiohttp_client_cls", "test_client",
+    }
+)
 # Fixtures whose request says another plugin runs the test: anyio's, pytest-trio's,
-# pytest-aiohttp's (``loop`` is its historical name) and pytest-tornasync's.
-RUNNER_FIXTURES = frozenset(
+# pytest-aiohttp's and pytest-tornasync's.
+RUNNER_FIXTURES = AIOHTTP_FIXTURES | frozenset(
     {
         "anyio_backend", "anyio_backend_name", "anyio_backend_options",
         "nursery", "autojump_clock", "mock_clock",
-        "loop", "aiohttp_client", "aiohttp_server", "aiohttp_raw_server", "aiohttp_unused_port",
-        "aiohttp_client_cls", "test_client",
         "io_loop", "http_server", "http_client", "http_server_client", "http_server_port",
     }
 )
+# The same, for a project on pytest-aiohttp 1.0 or later.
+RUNNER_FIXTURES_BESIDE_AIOHTTP = RUNNER_FIXTURES - AIOHTTP_FIXTURES
 # Decorators known to leave an ``async def`` for pytest-asyncio to run: mock.patch keeps a
 # coroutine function one; pytest-asyncio runs the coroutine inside hypothesis's @given.
 TRANSPARENT_DECORATORS = frozenset(
@@ -463,9 +482,11 @@ def _local_plugin_files(project: ProjectContext) -> Iterable[str]:
 # -- one def --------------------------------------------------------------------------------
 
 
-def requests_runner_fixture(params: Iterable[str]) -> Optional[str]:
+def requests_runner_fixture(
+    params: Iterable[str], fixtures: AbstractSet[str] = RUNNER_FIXTURES
+) -> Optional[str]:
     for name in params:
-        if name in RUNNER_FIXTURES:
+        if name in fixtures:
             return name
     return None
 

@@ -17,7 +17,9 @@ from typing import Dict, NamedTuple, Optional, Tuple
 
 from flake8_asyncloop.context.dependency_pins import (
     Version,
+    locked_below,
     locked_pytest_asyncio_ceiling,
+    pinned_below,
     pytest_asyncio_ceiling,
 )
 
@@ -31,7 +33,11 @@ OTHER_RUNNERS = (
     "pytest-trio",
 )
 # Plugins that install pytest-asyncio with them: naming one names pytest-asyncio.
-BRINGS_PYTEST_ASYNCIO = ("pytest-aiohttp",)
+PYTEST_AIOHTTP = "pytest-aiohttp"
+BRINGS_PYTEST_ASYNCIO = (PYTEST_AIOHTTP,)
+# pytest-aiohttp 1.0 runs its tests through pytest-asyncio; before, it ran every coroutine
+# test itself.
+_PYTEST_AIOHTTP_ON_PYTEST_ASYNCIO = (1, 0)
 
 _FILES = ("pyproject.toml", "setup.cfg", "setup.py", "tox.ini", "Pipfile", "noxfile.py")
 _REQUIREMENT_DIRS = ("requirements", "requirements.d", "reqs")
@@ -45,6 +51,9 @@ class _Declared(NamedTuple):
     files: Tuple[str, ...]  # the dependency files read
     names_pytest_asyncio: bool  # one of them names pytest-asyncio
     pytest_asyncio_ceiling: Optional[Version]  # what their pins keep pytest-asyncio below
+    # They name pytest-aiohttp, and nothing keeps it below 1.0, where it stopped running
+    # coroutine tests itself.
+    pytest_aiohttp_on_pytest_asyncio: bool = False
 
 
 _NOTHING_DECLARED = _Declared(None, (), False, None)
@@ -76,6 +85,12 @@ def _answer(root: Optional[str]) -> _Declared:
     if known is None:
         known = _answers[root] = _read(root)
     return known
+
+
+def pytest_aiohttp_on_pytest_asyncio(root: Optional[str]) -> bool:
+    """Whether the project installs pytest-aiohttp 1.0 or later (named, not pinned below
+    it), which leaves its fixtures' tests to pytest-asyncio and its asyncio mode."""
+    return _answer(root).pytest_aiohttp_on_pytest_asyncio
 
 
 def clear_cache() -> None:
@@ -110,8 +125,13 @@ def _read(root: str) -> _Declared:
         read.append(path)
     bounds = [b for b in (pytest_asyncio_ceiling(texts), locked_pytest_asyncio_ceiling(locks)) if b]
     ceiling = min(bounds) if bounds else None
+    aiohttp_on_pytest_asyncio = (
+        PYTEST_AIOHTTP in names
+        and not pinned_below(texts, PYTEST_AIOHTTP, _PYTEST_AIOHTTP_ON_PYTEST_ASYNCIO)
+        and not locked_below(locks, PYTEST_AIOHTTP, _PYTEST_AIOHTTP_ON_PYTEST_ASYNCIO)
+    )
     if names.intersection((PYTEST_ASYNCIO, *BRINGS_PYTEST_ASYNCIO)):
-        return _Declared(None, tuple(read), True, ceiling)
+        return _Declared(None, tuple(read), True, ceiling, aiohttp_on_pytest_asyncio)
     runner = next((name for name in OTHER_RUNNERS if name in names), None)
     return _Declared(runner, tuple(read), False, ceiling)
 

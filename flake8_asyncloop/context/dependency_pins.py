@@ -11,6 +11,7 @@ lock files (uv, Poetry, PDM, Pipenv) resolved.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable, Optional, Tuple
 
 Version = Tuple[int, ...]
@@ -58,6 +59,39 @@ _LOCKED = re.compile(
     r'|"(pytest-asyncio|pytest)": \{[^{}]*?"version": "==([^"]+)"',
     re.MULTILINE,
 )
+
+
+def pinned_below(texts: Iterable[str], name: str, version: Version) -> bool:
+    """Whether a pin in ``texts`` (normalised dependency files) keeps distribution ``name``
+    below ``version``: ``pytest-aiohttp<1``, ``pytest-aiohttp==0.3.0``."""
+    pattern = _pin_pattern(name)
+    for text in texts:
+        for match in pattern.finditer(text):
+            bound = _exclusive_bound(match.group(1))
+            if bound is not None and bound <= version:
+                return True
+    return False
+
+
+@lru_cache(maxsize=4)
+def _pin_pattern(name: str) -> "re.Pattern[str]":
+    return re.compile(
+        rf"(?<![\w.-]){re.escape(name)}(?![\w.-])\s*(?:\[[^\]\n]*\])?\s*"
+        rf"(?:[=:]\s*[\"']?\s*(?=[<>=!~^]))?[\"']?\s*({_SPECIFIER}(?:\s*,\s*{_SPECIFIER})*)"
+    )
+
+
+def locked_below(texts: Iterable[str], name: str, version: Version) -> bool:
+    """Whether a lock in ``texts`` resolved distribution ``name`` only to releases below
+    ``version`` (the newest it resolved, when it resolved several)."""
+    pattern = re.compile(
+        rf'^name = "{re.escape(name)}"[ \t]*\r?\nversion = "([^"]+)"'
+        rf'|"{re.escape(name)}": \{{[^{{}}]*?"version": "==([^"]+)"',
+        re.MULTILINE,
+    )
+    matches = [match for text in texts for match in pattern.finditer(text)]
+    known = [v for v in (_parse(m.group(1) or m.group(2)) for m in matches) if v is not None]
+    return bool(known) and max(known) < version
 
 
 def locked_pytest_asyncio_ceiling(texts: Iterable[str]) -> Optional[Version]:

@@ -101,6 +101,7 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
         pytest_version=versions.pytest_version(),
         declared_runner=runner,
         declares_pytest_asyncio=declared_plugins.names_pytest_asyncio(root),
+        pytest_aiohttp_on_pytest_asyncio=declared_plugins.pytest_aiohttp_on_pytest_asyncio(root),
         pinned_pytest_asyncio_ceiling=(
             declared_plugins.pinned_pytest_asyncio_ceiling(root) if pinned_version is None else None
         ),

@@ -113,6 +113,9 @@ class ProjectContext:
     # What the pins of those files keep pytest-asyncio below (exclusive; None: unbounded, or
     # the version was given explicitly).
     pinned_pytest_asyncio_ceiling: Optional[Tuple[int, ...]] = None
+    # The dependency files name pytest-aiohttp 1.0 or later, whose fixtures (``loop``,
+    # ``aiohttp_client``) do not run the tests that request them: pytest-asyncio does.
+    pytest_aiohttp_on_pytest_asyncio: bool = False
 
     @property
     def without_pytest_asyncio(self) -> bool:

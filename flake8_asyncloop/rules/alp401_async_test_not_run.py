@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
     ASYNCIO_MARK,
+    RUNNER_FIXTURES,
+    RUNNER_FIXTURES_BESIDE_AIOHTTP,
     OwnYields,
     def_marks,
     enclosing_classes,
@@ -53,7 +55,10 @@ class AsyncTestNotRun(Rule):
     pytest-sanic (loaded through `pytest_plugins`, or the project's own plugin modules, or a
     fixture of theirs the test requests, also through fixtures of the module or conftest
     files: `def server(loop)`); unittest-style base classes; conftest hooks that collect or
-    mark tests; and decorators it cannot see into.
+    mark tests; and decorators it cannot see into. pytest-aiohttp's fixtures count as its
+    runner only where the project may install a release before 1.0: from 1.0 on it runs its
+    tests through pytest-asyncio, so a project whose dependency files name pytest-aiohttp
+    without keeping it below 1.0 gets these findings for its `aiohttp_client` tests too.
     """
     why = """
     In strict mode pytest-asyncio only runs coroutine tests that are marked. An unmarked one
@@ -454,7 +459,10 @@ def _reaches_runner_fixture(params: Tuple[str, ...], file: "FileState") -> bool:
     """Whether the test requests another runner's fixture (pytest-aiohttp's ``loop``, anyio's
     ``anyio_backend``), itself or through fixtures the module and conftest files define
     (``def server(loop)``): that runner may be the one that runs the test."""
-    if requests_runner_fixture(params):
+    runners = RUNNER_FIXTURES
+    if file.project.pytest_aiohttp_on_pytest_asyncio:
+        runners = RUNNER_FIXTURES_BESIDE_AIOHTTP  # pytest-aiohttp's tests need the mark too
+    if requests_runner_fixture(params, runners):
         return True
     seen = set(params)
     pending = list(params)
@@ -465,7 +473,7 @@ def _reaches_runner_fixture(params: Tuple[str, ...], file: "FileState") -> bool:
             requests.extend(requested_fixtures(func))
         for definition in file.project.conftest_fixtures(name):
             requests.extend(definition.requests)
-        if requests_runner_fixture(requests):
+        if requests_runner_fixture(requests, runners):
             return True
         for requested in requests:
             if requested not in seen:
