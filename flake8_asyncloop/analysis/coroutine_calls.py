@@ -37,6 +37,7 @@ from flake8_asyncloop.analysis.coroutine_functions import (
     ASYNC_MOCK_CLASSES,
     ASYNCIO_COROUTINE_FUNCTIONS,
     ASYNCIO_OBJECT_METHODS,
+    AWAITED_FACTORIES,
     LOOP_COROUTINE_METHODS,
     MOCKER_FIXTURE,
     keeps_coroutine,
@@ -299,6 +300,14 @@ class CoroutineBookkeeping(Component):
 
     def _kind_of(self, value: ast.AST) -> str:
         """How ``name = value`` binds the name, for ``name()`` and ``name.put()``."""
+        if value.__class__ is ast.Await:
+            # ``server = await asyncio.start_server(...)``: an asyncio object too
+            awaited = value.value  # type: ignore[attr-defined]
+            if awaited.__class__ is ast.Call:
+                qualified = self.file.resolve(awaited.func)
+                if qualified in AWAITED_FACTORIES:
+                    return qualified  # type: ignore[return-value]
+            return OTHER
         if value.__class__ is not ast.Call:
             return OTHER
         func = value.func  # type: ignore[attr-defined]
@@ -310,7 +319,7 @@ class CoroutineBookkeeping(Component):
             and func.value.id == MOCKER_FIXTURE
         ):
             return MOCK
-        if qualified in ASYNCIO_OBJECT_METHODS:
+        if qualified in ASYNCIO_OBJECT_METHODS and qualified not in AWAITED_FACTORIES:
             return qualified  # type: ignore[return-value]
         if qualified in LOOP_GETTERS and not value.args and not value.keywords:  # type: ignore
             return LOOP

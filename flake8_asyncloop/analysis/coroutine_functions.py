@@ -82,6 +82,7 @@ LOOP_COROUTINE_METHODS: FrozenSet[str] = frozenset(
 # must be bound to a plain name by a visible call to the class.
 _QUEUE = frozenset({"get", "put", "join"})
 _LOCK = frozenset({"acquire"})
+_SERVER = frozenset({"wait_closed", "serve_forever", "start_serving"})  # asyncio.Server
 ASYNCIO_OBJECT_METHODS: Dict[str, FrozenSet[str]] = {
     "asyncio.Queue": _QUEUE,
     "asyncio.PriorityQueue": _QUEUE,
@@ -95,7 +96,12 @@ ASYNCIO_OBJECT_METHODS: Dict[str, FrozenSet[str]] = {
     "asyncio.locks.Event": frozenset({"wait"}),
     "asyncio.Condition": frozenset({"wait", "wait_for", "acquire"}),
     "asyncio.Barrier": frozenset({"wait", "reset", "abort"}),
+    # What ``await asyncio.start_server(...)`` gives (``AWAITED_FACTORIES``)
+    "asyncio.start_server": _SERVER,
+    "asyncio.start_unix_server": _SERVER,
 }
+# Coroutine functions whose awaited result is one of the objects above.
+AWAITED_FACTORIES = frozenset({"asyncio.start_server", "asyncio.start_unix_server"})
 
 # Mock classes whose instances return a coroutine when called.
 ASYNC_MOCK_CLASSES: FrozenSet[str] = frozenset(

@@ -78,7 +78,8 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     inside its own class, an asyncio coroutine function (`asyncio.sleep`, `wait_for`, `wait`,
     `open_connection`, `start_server`, `create_subprocess_exec`, `to_thread`, ...), a
     coroutine method of a loop or of an asyncio object built in view (`queue.put()`,
-    `event.wait()`, `lock.acquire()`), a name bound to `AsyncMock()`, or a top-level
+    `event.wait()`, `lock.acquire()`, `server.wait_closed()` on what `await
+    asyncio.start_server(...)` gave), a name bound to `AsyncMock()`, or a top-level
     `async def` of one of the project's own modules that the file imports: `from helpers
     import fetch` then `fetch()`, `import helpers` then `helpers.fetch()`, `from pkg import
     helpers`, `import pkg.helpers as h`, relative imports, and a name the imported module

@@ -287,3 +287,15 @@ async def nested_scopes():
     [inner][0]()
     getattr(NotificationService, "send")(None, {})
     return sync_inner
+
+
+@pytest.mark.asyncio
+async def test_server_closes():
+    async def handle(reader, writer):
+        writer.close()
+
+    server = await asyncio.start_server(handle, host="127.0.0.1", port=0)
+    server.close()
+    server.wait_closed()  # error: ALP301
+    unstarted = asyncio.start_server(handle, port=0)  # error: ALP301
+    await server.wait_closed()
