@@ -75,8 +75,9 @@ class LoopCreatedInAsyncCode(Rule):
     `client.loop = asyncio.new_event_loop()`) is assumed to run in another thread, or to
     stand for a foreign loop, which is legitimate, and is not reported; a loop kept on the
     test itself (`self.loop = asyncio.new_event_loop()`) is followed like a name. A loop
-    that is only inspected (`is_running()`, `is_closed()`) and then closed in the same def
-    is a stand-in for a foreign loop and is not reported. `set_event_loop(x)`
+    that is only inspected (`is_running()`, `is_closed()`) and then closed in the same def,
+    through the name it was bound to and before that name is bound to anything else, is a
+    stand-in for a foreign loop and is not reported. `set_event_loop(x)`
     is reported only when `x` is a loop made there (`new_event_loop()`, a loop class, or a
     name bound to one); `None`, a parameter (a suite's own `loop` fixture is usually the
     running loop) or an attribute is left alone. Sync
@@ -352,12 +353,17 @@ class LoopCreatedInAsyncCode(Rule):
     def visit_Assign(self, node: ast.Assign) -> None:
         # ``loop = asyncio.new_event_loop()``, also chained (``loop = q._loop = ...``)
         value = node.value
-        if value.__class__ is not ast.Call or not self._in_async_body():
-            return
-        call: ast.Call = value  # type: ignore[assignment]
-        if self.file.resolve(call.func) not in _NEW_EVENT_LOOP:
+        if not self._in_async_body():
             return
         keys = [_loop_key(t) for t in node.targets]
+        if value.__class__ is not ast.Call or self.file.resolve(value.func) not in _NEW_EVENT_LOOP:
+            function = self._functions[-1]
+            for key in keys:
+                # Rebound before it was closed: a later close() is of something else.
+                if key in function.created and key not in function.closed:
+                    function.used.add(key)
+            return
+        call: ast.Call = value  # type: ignore[assignment]
         key = next((k for k in keys if k is not None and "." not in k), None)
         key = key or next((k for k in keys if k is not None), None)
         if key is not None:

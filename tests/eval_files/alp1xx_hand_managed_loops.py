@@ -166,3 +166,20 @@ async def odd_shapes(loop, args, options):
     getattr(asyncio, "run")(options)
     asyncio.Queue(**options)
     (lambda: asyncio.get_event_loop())()
+
+
+@pytest.mark.asyncio
+async def test_rebinds_its_loop_before_closing(client):
+    # The name is rebound before close(): the loop made here is never closed.
+    loop = asyncio.new_event_loop()  # error: ALP102
+    loop = asyncio.get_running_loop()
+    assert loop.is_running()
+
+
+@pytest.mark.asyncio
+async def test_forgets_its_loop_after_closing(client):
+    foreign = asyncio.new_event_loop()
+    assert not foreign.is_running()
+    foreign.close()
+    foreign = None
+    assert foreign is None
