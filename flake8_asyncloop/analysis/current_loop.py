@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Dict, List, Set
 
+from flake8_asyncloop.analysis.fixture_lookup import fixture_definitions
 from flake8_asyncloop.analysis.scopes import CLASS, Scope
 from flake8_asyncloop.analysis.testcode import decorator_words, is_autouse, requested_fixtures
 
@@ -78,17 +79,15 @@ def _may_be_current(file: "FileState", scope: Scope) -> bool:
         if name in seen or name in KNOWN_SYNC_FIXTURES:
             continue
         seen.add(name)
-        local = module.fixtures.get(name)
+        local, definition = fixture_definitions(file, name)
         if local:
             for func, spec in local:
                 if isinstance(func, ast.AsyncFunctionDef) or spec.provider == _PYTEST_ASYNCIO:
                     return True
                 pending.extend(requested_fixtures(func))
             continue
-        in_conftests = project.conftest_fixtures(name)
-        if not in_conftests:
+        if definition is None:
             return True  # a plugin's fixture, or one the linter cannot see: may be async
-        definition = in_conftests[-1]
         if definition.is_async or definition.provider == _PYTEST_ASYNCIO:
             return True
         pending.extend(definition.requests)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable, Optional, Tuple
+from typing import Dict, Iterable, Optional, Tuple
 
 Version = Tuple[int, ...]
 
@@ -25,12 +25,32 @@ _AND_ITS_POST_RELEASES = 10**9
 
 _VERSION = r"[0-9][0-9a-z.*+!-]*"
 _SPECIFIER = rf"(?:===?|<=?|>=?|!=|~=|\^|~)\s*{_VERSION}"
-# A distribution name, then (extras,) an optional ``=`` or ``:`` and quote (Pipfile, Poetry),
-# then a comma-separated list of specifiers. The text is lower-cased, ``_`` made ``-``.
-_PIN = re.compile(
-    rf"(?<![\w.-])(pytest-asyncio|pytest)(?![\w.-])\s*(?:\[[^\]\n]*\])?\s*"
-    rf"(?:[=:]\s*[\"']?\s*(?=[<>=!~^]))?[\"']?\s*({_SPECIFIER}(?:\s*,\s*{_SPECIFIER})*)"
-)
+_PYTEST_ASYNCIO = ("pytest-asyncio", "pytest")
+
+
+@lru_cache(maxsize=4)
+def _pin_pattern(names: Tuple[str, ...]) -> "re.Pattern[str]":
+    """A distribution name of ``names``, then (extras,) an optional ``=`` or ``:`` and quote
+    (Pipfile, Poetry), then a comma-separated list of specifiers. The text is lower-cased,
+    ``_`` made ``-``. Groups: the name, the specifiers."""
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(
+        rf"(?<![\w.-])({alternatives})(?![\w.-])\s*(?:\[[^\]\n]*\])?\s*"
+        rf"(?:[=:]\s*[\"']?\s*(?=[<>=!~^]))?[\"']?\s*({_SPECIFIER}(?:\s*,\s*{_SPECIFIER})*)"
+    )
+
+
+@lru_cache(maxsize=4)
+def _locked_pattern(names: Tuple[str, ...]) -> "re.Pattern[str]":
+    """A resolved package of ``names`` in a lock file: uv.lock, poetry.lock and pdm.lock write
+    ``name`` then ``version`` on the next line; Pipfile.lock keys each package's table by
+    its name. Groups: name and version, in one alternative or the other."""
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(
+        rf'^name = "({alternatives})"[ \t]*\r?\nversion = "([^"]+)"'
+        rf'|"({alternatives})": \{{[^{{}}]*?"version": "==([^"]+)"',
+        re.MULTILINE,
+    )
 
 
 def pytest_asyncio_ceiling(texts: Iterable[str]) -> Optional[Version]:
@@ -38,7 +58,7 @@ def pytest_asyncio_ceiling(texts: Iterable[str]) -> Optional[Version]:
     put on pytest-asyncio; None when nothing bounds it."""
     ceiling: Optional[Version] = None
     for text in texts:
-        for match in _PIN.finditer(text):
+        for match in _pin_pattern(_PYTEST_ASYNCIO).finditer(text):
             name, specifiers = match.groups()
             bound = _exclusive_bound(specifiers)
             if bound is None:
@@ -52,65 +72,49 @@ def pytest_asyncio_ceiling(texts: Iterable[str]) -> Optional[Version]:
     return ceiling
 
 
-# A resolved package in a lock file: uv.lock, poetry.lock and pdm.lock write ``name`` then
-# ``version`` on the next line; Pipfile.lock keys each package's table by its name.
-_LOCKED = re.compile(
-    r'^name = "(pytest-asyncio|pytest)"[ \t]*\r?\nversion = "([^"]+)"'
-    r'|"(pytest-asyncio|pytest)": \{[^{}]*?"version": "==([^"]+)"',
-    re.MULTILINE,
-)
-
-
 def pinned_below(texts: Iterable[str], name: str, version: Version) -> bool:
     """Whether a pin in ``texts`` (normalised dependency files) keeps distribution ``name``
     below ``version``: ``pytest-aiohttp<1``, ``pytest-aiohttp==0.3.0``."""
-    pattern = _pin_pattern(name)
+    pattern = _pin_pattern((name,))
     for text in texts:
         for match in pattern.finditer(text):
-            bound = _exclusive_bound(match.group(1))
+            bound = _exclusive_bound(match.group(2))
             if bound is not None and bound <= version:
                 return True
     return False
 
 
-@lru_cache(maxsize=4)
-def _pin_pattern(name: str) -> "re.Pattern[str]":
-    return re.compile(
-        rf"(?<![\w.-]){re.escape(name)}(?![\w.-])\s*(?:\[[^\]\n]*\])?\s*"
-        rf"(?:[=:]\s*[\"']?\s*(?=[<>=!~^]))?[\"']?\s*({_SPECIFIER}(?:\s*,\s*{_SPECIFIER})*)"
-    )
-
-
 def locked_below(texts: Iterable[str], name: str, version: Version) -> bool:
     """Whether a lock in ``texts`` resolved distribution ``name`` only to releases below
     ``version`` (the newest it resolved, when it resolved several)."""
-    pattern = re.compile(
-        rf'^name = "{re.escape(name)}"[ \t]*\r?\nversion = "([^"]+)"'
-        rf'|"{re.escape(name)}": \{{[^{{}}]*?"version": "==([^"]+)"',
-        re.MULTILINE,
-    )
-    matches = [match for text in texts for match in pattern.finditer(text)]
-    known = [v for v in (_parse(m.group(1) or m.group(2)) for m in matches) if v is not None]
-    return bool(known) and max(known) < version
+    newest = _newest_locked(texts, (name,)).get(name)
+    return newest is not None and newest < version
 
 
 def locked_pytest_asyncio_ceiling(texts: Iterable[str]) -> Optional[Version]:
     """The same bound from lock files (normalised like the rest): the version a lock
-    resolved is the one its suite runs. A lock may resolve a package once per range of
-    Python versions; the newest of them is taken."""
-    newest = {}
-    for text in texts:
-        for match in _LOCKED.finditer(text):
-            name = match.group(1) or match.group(3)
-            version = _parse(match.group(2) or match.group(4))
-            if version is not None and version > newest.get(name, ()):
-                newest[name] = version
+    resolved is the one its suite runs."""
+    newest = _newest_locked(texts, _PYTEST_ASYNCIO)
     bounds = []
     if "pytest-asyncio" in newest:
         bounds.append(newest["pytest-asyncio"] + (_AND_ITS_POST_RELEASES,))
     if "pytest" in newest and newest["pytest"] < _PYTEST_FOR_LOOP_SCOPE_DEFAULTS:
         bounds.append(_LOOP_SCOPE_DEFAULTS)
     return min(bounds) if bounds else None
+
+
+def _newest_locked(texts: Iterable[str], names: Tuple[str, ...]) -> Dict[str, Version]:
+    """The version locks resolved for each of ``names``. A lock may resolve a package once
+    per range of Python versions; the newest of them is taken."""
+    newest: Dict[str, Version] = {}
+    pattern = _locked_pattern(names)
+    for text in texts:
+        for match in pattern.finditer(text):
+            name = match.group(1) or match.group(3)
+            version = _parse(match.group(2) or match.group(4))
+            if version is not None and version > newest.get(name, ()):
+                newest[name] = version
+    return newest
 
 
 def _exclusive_bound(specifiers: str) -> Optional[Version]:

@@ -20,6 +20,7 @@ from flake8_asyncloop.analysis.async_runners import (
     spelling,
     strict_mode_known,
 )
+from flake8_asyncloop.analysis.fixture_lookup import fixture_definitions
 from flake8_asyncloop.analysis.testcode import mark_name, requested_fixtures
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import AddDecorator, Finding, Fix, Safety, Span
@@ -467,11 +468,9 @@ def _reaches_runner_fixture(params: Tuple[str, ...], file: "FileState") -> bool:
     seen = set(params)
     pending = list(params)
     while pending:
-        name = pending.pop()
-        requests: List[str] = []
-        for func, _ in file.module.fixtures.get(name, ()):
-            requests.extend(requested_fixtures(func))
-        for definition in file.project.conftest_fixtures(name):
+        local, definition = fixture_definitions(file, pending.pop())
+        requests = [r for func, _ in local for r in requested_fixtures(func)]
+        if definition is not None:
             requests.extend(definition.requests)
         if requests_runner_fixture(requests, runners):
             return True
