@@ -92,7 +92,6 @@ FIXTURE_HOOKS = frozenset({"pytest_fixture_setup"})
 
 
 _FIXTURE_DECORATORS = PYTEST_FIXTURE_DECORATORS | ASYNCIO_FIXTURE_DECORATORS
-PYPROJECT = "pyproject.toml"
 
 
 @dataclass
@@ -536,7 +535,8 @@ def strict_mode_known(project: ProjectContext) -> bool:
     if not strict_mode(project):
         return False
     config = project.config
-    return config.section_line is not None or os.path.basename(config.path or "") == PYPROJECT
+    pyproject = os.path.basename(config.path or "") == pytest_config.PYPROJECT
+    return config.section_line is not None or pyproject
 
 
 def yields(func: ast.AST) -> Optional[ast.AST]:

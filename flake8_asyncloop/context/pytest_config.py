@@ -47,8 +47,9 @@ else:  # pragma: no cover - exercised on Python 3.9/3.10
 
 PYTEST_TOML_NAMES = ("pytest.toml", ".pytest.toml")
 PYTEST_INI_NAMES = ("pytest.ini", ".pytest.ini")
+PYPROJECT = "pyproject.toml"
 CONFIG_FILE_NAMES: Tuple[str, ...] = PYTEST_TOML_NAMES + PYTEST_INI_NAMES + (
-    "pyproject.toml",
+    PYPROJECT,
     "tox.ini",
     "setup.cfg",
 )
@@ -130,7 +131,7 @@ def read_section(path: str) -> Optional[Section]:
     if name in PYTEST_TOML_NAMES:
         table = _parse_toml(path, text).get("pytest")
         return _toml_section(path, text, table if isinstance(table, dict) else {}, _PYTEST_TABLE)
-    if name == "pyproject.toml":
+    if name == PYPROJECT:
         return _pyproject_section(path, text, _parse_toml(path, text))
     if name == "setup.cfg":
         return _ini_section(path, text, "tool:pytest")
@@ -490,7 +491,7 @@ def _config_file_in(directory: str) -> Tuple[Optional[str], Optional[str]]:
         path = os.path.join(directory, name)
         if not os.path.isfile(path):
             continue
-        if name == "pyproject.toml":
+        if name == PYPROJECT:
             pyproject = path
         if load_file(path).counts:
             return path, pyproject
