@@ -103,8 +103,13 @@ def in_process_plugin_cost(corpus: Path) -> Tuple[int, int, float, float]:
     sys.path.insert(0, str(HERE))
     from floor import python_files
 
+    from flake8_asyncloop.context.discovery import clear_caches, set_files_may_change
     from flake8_asyncloop.plugin import AsyncLoopChecker
 
+    # As flake8 sets the plugin up (``AsyncLoopChecker.parse_options``): a run that only
+    # reads reads each config and conftest.py once.
+    clear_caches()
+    set_files_may_change(False)
     parse_time = plugin_time = 0.0
     files = lines = 0
     for path in python_files([str(corpus)]):

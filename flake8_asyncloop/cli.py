@@ -176,6 +176,8 @@ def _run_files(args: argparse.Namespace) -> int:
 
     settings = resolve(_command_line_values(args), config=args.config, isolated=args.isolated)
     mode = "check" if args.command == "check" else ("diff" if args.diff else "fix")
+    if mode != "check" and not _libcst_importable():
+        return USAGE_ERROR
     chosen_format = reporter_class(getattr(args, "format", "text"))
     output_file = getattr(args, "output_file", None)
     try:
@@ -198,6 +200,19 @@ def _run_files(args: argparse.Namespace) -> int:
     if summary.exit_code == FINDINGS and getattr(args, "exit_zero", False):
         return 0
     return summary.exit_code
+
+
+def _libcst_importable() -> bool:
+    """Whether fixes can be made; if not, says so once, not once per file."""
+    try:
+        import libcst  # noqa: F401
+    except ImportError as error:
+        _error(
+            f"fix needs libcst, which {sys.executable} cannot import ({error}); install it "
+            f"with `{sys.executable} -m pip install libcst`, or run `check`"
+        )
+        return False
+    return True
 
 
 def _open_output(path: str) -> TextIO:

@@ -127,6 +127,20 @@ def test_help_and_version_exit_0(capsys) -> None:
     assert "--unsafe-fixes" in capsys.readouterr().out
 
 
+def test_fix_without_libcst_says_so_once(tmp_path: Path, capsys, monkeypatch) -> None:
+    for name in ("test_a.py", "test_b.py"):
+        write(tmp_path / name, CLOSING_TEST)
+    monkeypatch.setitem(sys.modules, "libcst", None)  # ``import libcst`` now fails
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, "fix", "--isolated", "--no-cache", SELECT, ".")
+    assert code == 2
+    assert out == []
+    assert len(err) == 1 and "fix needs libcst" in err[0] and "pip install libcst" in err[0]
+    assert (tmp_path / "test_a.py").read_text() == CLOSING_TEST
+    code, out, err = run(capsys, "check", "--isolated", "--no-cache", SELECT, ".")
+    assert code == 1 and len(out) == 2  # check needs no libcst: it reports both files
+
+
 # -- which files ------------------------------------------------------------------------------
 
 
