@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, List, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
+from flake8_asyncloop.analysis.scopes import parameter_names
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -65,8 +66,10 @@ class LoopAtImportTime(Rule):
     known to be a loop or is named like one. Code under `if __name__ == "__main__":` does
     not run under pytest and is skipped. `asyncio.run(main())` whose result is dropped, with
     `main` an `async def` of the module that declares no `global` and assigns to no
-    attribute or item, is left alone: nothing it makes outlives the run (a coroutine that
-    appends to a module-level list is not seen).
+    attribute or item but those of objects it made itself (`proxy = Proxy()`, a literal
+    list or dict), is left alone: nothing it makes outlives the run (a coroutine that
+    appends to a module-level list, or an object from a call that is not a class's, such as
+    `make_proxy()` returning a shared one, is not seen).
     """
     examples = (
         Bad(
@@ -179,6 +182,47 @@ class LoopAtImportTime(Rule):
             """
             import asyncio
 
+
+            class Proxy:
+                async def headers(self):
+                    return {"Client-Version": self.version}
+
+
+            async def main():
+                proxy = Proxy()
+                proxy.version = "1.0"
+                assert (await proxy.headers())["Client-Version"] == "1.0"
+
+
+            asyncio.run(main())
+            """,
+            reason="main() sets attributes only on an object it made: nothing outlives the run",
+        ),
+        Bad(
+            """
+            import asyncio
+
+
+            class Settings:
+                queue = None
+
+
+            SETTINGS = Settings()
+
+
+            async def main():
+                settings = SETTINGS
+                settings.queue = asyncio.Queue()
+
+
+            asyncio.run(main())
+            """,
+            (16, 1),
+        ),
+        Good(
+            """
+            import asyncio
+
             make_loop = lambda: asyncio.new_event_loop()
             loop_factory = asyncio.new_event_loop
             """,
@@ -234,8 +278,8 @@ class LoopAtImportTime(Rule):
 
 def _runs_self_contained_coroutine(run: ast.Call, file: "FileState") -> bool:
     """``asyncio.run(main())`` where ``main`` is the module's own ``async def`` and neither
-    declares ``global`` or ``nonlocal`` nor assigns to an attribute or an item: what it
-    makes stays inside it."""
+    declares ``global`` or ``nonlocal`` nor assigns to an attribute or an item of anything
+    but an object it made itself: what it makes stays inside it."""
     if len(run.args) != 1 or not isinstance(run.args[0], ast.Call):
         return False
     callee = run.args[0].func
@@ -244,6 +288,7 @@ def _runs_self_contained_coroutine(run: ast.Call, file: "FileState") -> bool:
     function = file.module.functions.get(callee.id)
     if not isinstance(function, ast.AsyncFunctionDef):
         return False
+    stored_on: List[ast.AST] = []
     for node in ast.walk(function):
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             return False
@@ -252,9 +297,55 @@ def _runs_self_contained_coroutine(run: ast.Call, file: "FileState") -> bool:
             targets = list(node.targets)
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
             targets = [node.target]
-        if any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in targets):
-            return False
-    return True
+        stored_on.extend(t for t in targets if isinstance(t, (ast.Attribute, ast.Subscript)))
+    if not stored_on:
+        return True
+    made_here = _names_of_new_objects(function)
+    return all(_base_name(target) in made_here for target in stored_on)
+
+
+def _names_of_new_objects(function: ast.AsyncFunctionDef) -> Set[str]:
+    """Names that ``function`` binds only to objects it makes: an instance of a class
+    (``proxy = Proxy()``, ``mock = MagicMock()``: a capitalised callee) or a literal list,
+    dict or set. A name bound any other way, or a parameter, may be an object shared
+    with the rest of the module."""
+    fresh: Set[str] = set()
+    other: Set[str] = set(parameter_names(function.args))
+    assigned: Set[int] = set()  # the Name targets of ``name = value``, read here
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                (fresh if _makes_new_object(node.value) else other).add(target.id)
+                assigned.add(id(target))
+                continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            if id(node) not in assigned:
+                other.add(node.id)  # any other binding: for, with, unpacking, del...
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            other.add(node.name)
+        elif isinstance(node, ast.alias):
+            other.add((node.asname or node.name).split(".")[0])
+    return fresh - other
+
+
+def _makes_new_object(value: ast.AST) -> bool:
+    if isinstance(value, (ast.List, ast.Dict, ast.Set)):
+        return True
+    if not isinstance(value, ast.Call):
+        return False
+    func = value.func
+    if isinstance(func, ast.Attribute) and func.attr == "__new__":
+        func = func.value  # ``Proxy.__new__(Proxy)``
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+    return name[:1].isupper()
+
+
+def _base_name(target: ast.AST) -> str:
+    """``proxy`` for ``proxy.a.b = ...`` and ``proxy["k"] = ...``; empty for anything else."""
+    while isinstance(target, (ast.Attribute, ast.Subscript)):
+        target = target.value
+    return target.id if isinstance(target, ast.Name) else ""
 
 
 def _is_main_guard(test: ast.AST) -> bool:

@@ -43,8 +43,11 @@ class RemovedLoopArgument(Rule):
     so old test suites often still pass it.
     """
     fix_notes = """
-    Safe: the keyword is removed. On Python 3.10+ the original always raises; on older
-    versions the running loop is used, which is the loop passed in practice.
+    Safe: the keyword is removed. On Python 3.10+ the original always raises, so no passing
+    test changes. On 3.9 and older (past their end of life) the call then takes the current
+    event loop (in a coroutine, the running one), which is the loop passed in practice; code
+    that builds a queue or a lock in sync code for a loop that is not the current one would
+    change there.
     """
     limitations = """
     `loop` hidden in `**kwargs`, and user subclasses of the asyncio queues or locks, are not

@@ -1,0 +1,63 @@
+"""ALP106 leaves ``asyncio.run(main())`` alone when ``main`` stores only on objects it made."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from support import check_path, write
+
+HEADER = """\
+import asyncio
+
+
+class Proxy:
+    version = None
+
+
+SHARED = Proxy()
+
+
+async def main():
+"""
+
+
+RUN = "asyncio.run(main())"
+
+
+def alp106_lines(tmp_path: Path, body: str) -> tuple:
+    """The lines ALP106 reports, and the line of the module's ``asyncio.run(main())``."""
+    source = HEADER + textwrap.indent(textwrap.dedent(body), "    ") + f"\n\n{RUN}\n"
+    path = write(tmp_path / "test_script.py", source)
+    found = [line for line, _, code in check_path(path) if code == "ALP106"]
+    return found, source.splitlines().index(RUN) + 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "proxy = Proxy()\nproxy.version = '1.0'",
+        "proxy = Proxy.__new__(Proxy)\nproxy.version = '1.0'",
+        "seen = {}\nseen['a'] = asyncio.Queue()",
+        "proxy = Proxy()\nproxy.child = Proxy()\nproxy.child.version = '1.0'",
+    ],
+)
+def test_stores_on_objects_made_here_are_silent(tmp_path: Path, body: str) -> None:
+    found, _ = alp106_lines(tmp_path, body)
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "proxy = SHARED\nproxy.version = asyncio.Queue()",  # an alias of a module object
+        "proxy = make_proxy()\nproxy.version = '1.0'",  # a factory may return a shared one
+        "SHARED.version = '1.0'",
+        "proxy = Proxy()\nfor proxy in [SHARED]:\n    proxy.version = '1.0'",  # bound again
+        "def helper(proxy):\n    proxy.version = '1.0'\nhelper(SHARED)",  # a parameter
+    ],
+)
+def test_stores_on_other_objects_are_reported(tmp_path: Path, body: str) -> None:
+    found, run_line = alp106_lines(tmp_path, body)
+    assert found == [run_line]
