@@ -388,11 +388,12 @@ class _Walker:
             key = func.attr  # type: ignore[attr-defined]
         elif func_type is ast.Name:
             key = func.id  # type: ignore[attr-defined]
-            qualified = self.file.resolve(func)
-            if qualified is not None:
-                last = qualified.rpartition(".")[2]
-                if last != key:
-                    key = (key, last)  # ``from asyncio import run as go``
+            if key in self.file.imports.renamed:
+                qualified = self.file.resolve(func)
+                if qualified is not None:
+                    last = qualified.rpartition(".")[2]
+                    if last != key:
+                        key = (key, last)  # ``from asyncio import run as go``
         else:
             key = ""  # ``factory()()``, ``handlers[0]()``
         handlers = self.call_steps.get(key, _UNSEEN)

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import ast
-from typing import AbstractSet, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import AbstractSet, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 
 def dotted_name(node: ast.AST) -> Optional[str]:
@@ -59,12 +59,22 @@ class ImportTable:
         self._frames: List[Dict[str, str]] = [{}]
         # Several rules resolve the same node; answers hold until the visible imports change.
         self._resolved: Dict[int, Optional[str]] = {}
+        # Local names imported under another last name (``from asyncio import run as go``,
+        # ``import numpy as np``), ever, in any frame: the only bare names whose resolved
+        # last part differs from the name itself.
+        self.renamed: Set[str] = set()
 
     def add(self, statement: ast.AST) -> None:
         frame = self._frames[-1]
         self._resolved.clear()
         for binding in imports_in(statement):
             frame.update(binding)
+            self._note_renamed(binding)
+
+    def _note_renamed(self, binding: Dict[str, str]) -> None:
+        for local, qualified in binding.items():
+            if qualified.rpartition(".")[2] != local:
+                self.renamed.add(local)
 
     def add_module_imports(self, statements: Iterable[ast.stmt]) -> None:
         """Record imports anywhere at module level, so a def above an import still sees it."""
@@ -76,6 +86,7 @@ class ImportTable:
             if isinstance(statement, _IMPORT_NODES):
                 for binding in imports_in(statement):
                     frame.update(binding)
+                    self._note_renamed(binding)
         self._resolved.clear()
 
     @classmethod
@@ -91,6 +102,7 @@ class ImportTable:
         free to change on its own."""
         table = ImportTable()
         table._frames[0].update(self._frames[0])
+        table.renamed.update(self.renamed)
         if len(self._frames) == 1:
             table._resolved.update(self._resolved)  # the same names answer the same
         return table
