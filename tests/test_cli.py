@@ -30,7 +30,7 @@ import asyncio
 
 
 def test_closes():
-    assert True
+    assert not asyncio.iscoroutine(None)
     asyncio.get_event_loop().close()
 """
 CLOSING_TEST_FIXED = """\
@@ -38,7 +38,7 @@ import asyncio
 
 
 def test_closes():
-    assert True
+    assert not asyncio.iscoroutine(None)
 """
 CLEAN_TEST = """\
 def test_adds():
@@ -303,7 +303,7 @@ def test_internal_error_is_reported_and_exits_2(project: Path, capsys, monkeypat
     assert code == 2
     assert out == [finding("test_x.py")]
     assert err == [
-        "test_x.py:6: internal error in ALP990: KeyError: 'boom' "
+        "test_x.py:5: internal error in ALP990: KeyError: 'boom' "
         "(please report this at the project's issue tracker)",
         "checked 1 file: 1 finding (1 fixable with 'flake8-asyncloop fix'); 1 error (see above)",
     ]
@@ -436,7 +436,7 @@ def test_fix_diff_writes_nothing(project: Path, capsys) -> None:
         "@@ -3,4 +3,3 @@",
         " ",
         " def test_closes():",
-        "     assert True",
+        "     assert not asyncio.iscoroutine(None)",
         "-    asyncio.get_event_loop().close()",
     ]
     assert err == ["checked 1 file: would fix 1 finding in 1 file, 0 would remain"]

@@ -791,7 +791,7 @@ def _with_import(before: str, *requests: AddImport) -> str:
     return applied(before, fix(imports=requests))
 
 
-def test_import_goes_after_the_last_top_level_import() -> None:
+def test_other_import_goes_after_the_last_top_level_import() -> None:
     before = code("""
         import os
 
@@ -806,14 +806,38 @@ def test_import_goes_after_the_last_top_level_import() -> None:
         import os
 
         import pytest
-        import asyncio
+        import pytest_asyncio
 
         if TYPE_CHECKING:
             import typing_extensions
 
         x = 1
         """)
-    assert _with_import(before, AddImport("asyncio")) == after
+    assert _with_import(before, AddImport("pytest_asyncio")) == after
+
+
+@pytest.mark.parametrize(
+    "before, request_, after",
+    [
+        # among the standard-library imports, in isort's order
+        ("import os\n\nimport pytest\n", AddImport("asyncio"),
+         "import asyncio\nimport os\n\nimport pytest\n"),
+        ("import asyncio\nfrom os import path\n", AddImport("contextlib"),
+         "import asyncio\nimport contextlib\nfrom os import path\n"),
+        ("import os\nimport sys\n\nimport pytest\n", AddImport("unittest", "mock"),
+         "import os\nimport sys\nfrom unittest import mock\n\nimport pytest\n"),
+        # no standard-library import yet: a block of its own above the others
+        ('"""Tests."""\n\nimport pytest\n', AddImport("asyncio"),
+         '"""Tests."""\n\nimport asyncio\n\nimport pytest\n'),
+        ("from __future__ import annotations\n\nimport pytest\n", AddImport("asyncio"),
+         "from __future__ import annotations\n\nimport asyncio\n\nimport pytest\n"),
+        # the comment above the first import stays above the block
+        ("# third party\nimport pytest\nx = 1\n", AddImport("asyncio"),
+         "# third party\nimport asyncio\n\nimport pytest\nx = 1\n"),
+    ],
+)
+def test_standard_library_import_goes_where_isort_puts_it(before, request_, after) -> None:
+    assert _with_import(before, request_) == after
 
 
 def test_import_after_docstring_and_future_import() -> None:
@@ -1006,7 +1030,7 @@ def test_fix_source_maps_later_fixes_to_original_lines() -> None:
         return found
 
     result = fix_source(before, check, unsafe=False)
-    assert result.source == "import os\nimport asyncio\nimport contextlib\nx = 1\n"
+    assert result.source == "import asyncio\nimport contextlib\nimport os\nx = 1\n"
     assert sorted((f.code, f.line) for f in result.fixed) == [("T01", 2), ("T01", 2), ("T06", 1)]
 
 

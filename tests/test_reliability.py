@@ -38,10 +38,10 @@ CLOSING = (
     "\n"
     "\n"
     "def test_closes():\n"
-    "    assert True\n"
+    "    assert not asyncio.iscoroutine(None)\n"
     "    asyncio.get_event_loop().close()\n"
 )
-CLOSING_FIXED = "import asyncio\n\n\ndef test_closes():\n    assert True\n"
+CLOSING_FIXED = "import asyncio\n\n\ndef test_closes():\n    assert not asyncio.iscoroutine(None)\n"
 DEEP_PLUS = "x = " + "+".join(["1"] * 100_000) + "\n"  # ast.parse raises RecursionError
 DEEP_PARENS = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n"  # the tokenizer stops at 200
 # ast keeps a chain of `and` flat; libcst nests it pair by pair, deep enough to crash its parser.
@@ -417,7 +417,7 @@ def test_a_broken_rule_is_reported_and_the_rest_goes_on(project: Path, capsys, m
         "./test_c.py:6:5: ALP990 an asyncio call",
     ]
     assert captured.err.splitlines() == [
-        f"./test_bad.py:6: internal error in ALP990: ValueError: cannot handle this {HINT}",
+        f"./test_bad.py:5: internal error in ALP990: ValueError: cannot handle this {HINT}",
         "checked 3 files: 5 findings (3 fixable with 'flake8-asyncloop fix'); 1 error (see above)",
     ]
 
@@ -491,7 +491,7 @@ def test_plugin_reports_a_broken_rule_as_alp000(monkeypatch) -> None:
     lines = _plugin_lines(CLOSING, "test_bad.py")
     assert f"6:5: ALP101 {ALP101}" in lines
     assert lines[-1] == (
-        "6:1: ALP000 internal error in ALP990: ValueError: cannot handle this; "
+        "5:1: ALP000 internal error in ALP990: ValueError: cannot handle this; "
         "please report it to flake8-asyncloop"
     )
 

@@ -34,6 +34,10 @@ import asyncio
 
 def test_closes():
     assert "é"; asyncio.get_event_loop().close()
+
+
+def test_sleep_is_a_coroutine_function():
+    assert asyncio.iscoroutinefunction(asyncio.sleep)
 """
 CLOSING_TEST_FIXED = """\
 import asyncio
@@ -41,6 +45,10 @@ import asyncio
 
 def test_closes():
     assert "é"
+
+
+def test_sleep_is_a_coroutine_function():
+    assert asyncio.iscoroutinefunction(asyncio.sleep)
 """
 BROKEN = "def broken(:\n"
 

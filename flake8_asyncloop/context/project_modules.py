@@ -19,8 +19,6 @@ import ast
 import io
 import os
 import stat
-import sys
-import sysconfig
 import tokenize
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
@@ -32,6 +30,7 @@ from flake8_asyncloop.analysis.coroutine_functions import (
 from flake8_asyncloop.analysis.names import ImportTable, module_bindings
 from flake8_asyncloop.analysis.text_gates import from_imports
 from flake8_asyncloop.context.conftest_facts import own_body_nodes
+from flake8_asyncloop.stdlib_modules import standard_library
 
 # A module larger than this is generated code or data, not a helper worth reading.
 MAX_BYTES = 1_000_000
@@ -139,7 +138,7 @@ def may_define_coroutines(
 def _never_the_project(root: Optional[str], module: str, level: int) -> bool:
     """No project, or an absolute import of a standard-library module (imported before any
     test module, so never the project's own)."""
-    return root is None or not level and (not module or _top_level(module) in _standard_library())
+    return root is None or not level and (not module or _top_level(module) in standard_library())
 
 
 def _reexported(
@@ -193,7 +192,7 @@ def find_module(
             init = os.path.join(package, INIT)
             return init if _is_file(_probe(init)) else None
         return _find(parts, [package], root, packages)
-    if parts[0] in _standard_library():
+    if parts[0] in standard_library():
         return None
     if search_dirs is None:
         search_dirs = _search_dirs(root, importer, conftest_dirs)
@@ -274,25 +273,6 @@ def _inside(path: str, root: str) -> bool:
 
 def _top_level(module: str) -> str:
     return module.partition(".")[0]
-
-
-_stdlib_names: Optional[FrozenSet[str]] = None
-
-
-def _standard_library() -> FrozenSet[str]:
-    global _stdlib_names
-    if _stdlib_names is None:
-        names = getattr(sys, "stdlib_module_names", None)
-        if names is None:  # Python 3.9: the names in the standard library's directory
-            names = set(sys.builtin_module_names)
-            try:
-                for entry in os.listdir(sysconfig.get_paths()["stdlib"]):
-                    names.add(entry[:-3] if entry.endswith(".py") else entry)
-            except (OSError, KeyError):
-                pass
-            names.discard("test")  # CPython's own test suite: a project's test/ wins
-        _stdlib_names = frozenset(names)
-    return _stdlib_names
 
 
 # -- what was looked at, for result caches ----------------------------------------------------

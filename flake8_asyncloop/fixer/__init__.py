@@ -1,7 +1,8 @@
 """The editor that applies the fixes detection attaches to findings, keeping formatting.
 
 ``apply_fixes`` applies one batch of fixes to a source with libcst; ``fix_source`` runs the
-fix loop (apply, check again, repeat) and never returns code that does not parse.
+fix loop (apply, check again, repeat) and never returns code that does not parse;
+``apply_one_fix`` shows what one finding's fix does, as the loop would leave it.
 """
 
 from flake8_asyncloop.fixer.apply import Applied, apply_fixes, apply_fixes_report
@@ -12,6 +13,7 @@ from flake8_asyncloop.fixer.loop import (
     UNSAFE_NOT_ENABLED,
     FixResult,
     SkippedFix,
+    apply_one_fix,
     fix_source,
     parses,
 )
@@ -26,6 +28,7 @@ __all__ = [
     "UNSAFE_NOT_ENABLED",
     "apply_fixes",
     "apply_fixes_report",
+    "apply_one_fix",
     "fix_source",
     "parses",
 ]

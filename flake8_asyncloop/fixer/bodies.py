@@ -25,6 +25,8 @@ class BodyPlan:
     after: Dict[int, List[cst.BaseStatement]] = field(default_factory=dict)
     before_index: Dict[int, List[cst.BaseStatement]] = field(default_factory=dict)
     spacing: Dict[int, int] = field(default_factory=dict)  # blank lines wanted above a statement
+    # statements whose blank lines and comments above went to a statement inserted before them
+    without_leading_lines: Set[int] = field(default_factory=set)
 
     def insert_after(self, statement: cst.CSTNode, new: Sequence[cst.BaseStatement]) -> None:
         self.after.setdefault(id(statement), []).extend(new)
@@ -81,6 +83,8 @@ def rewrite_block(
         if kept is None:
             carried = [*carried, *new.leading_lines]
         else:
+            if id(old) in plan.without_leading_lines:
+                kept = kept.with_changes(leading_lines=[])
             blank_lines = plan.spacing.get(id(old), 0)
             if blank_lines:
                 blank = [cst.EmptyLine() for _ in range(blank_lines)]

@@ -1,17 +1,24 @@
-"""AddImport: make sure a module (or a name from it) is imported, once, next to the imports."""
+"""AddImport: make sure a module (or a name from it) is imported, once, next to the imports.
+
+A standard-library import joins the module's standard-library imports where isort would
+put it (plain imports first, then ``from`` imports, each in module order); without any, it
+opens a block of its own above the other imports. Any other import goes after the last
+module-level import.
+"""
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, List, Optional, Sequence
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from flake8_asyncloop.findings import AddImport
 from flake8_asyncloop.fixer.bodies import BodyPlan, body_start, parse_statements
+from flake8_asyncloop.stdlib_modules import in_standard_library
 
 
 def plan_imports(module: cst.Module, wanted: Iterable[AddImport], plan: BodyPlan) -> None:
-    """Plan the imports in ``wanted`` the module lacks, after its last top-level import."""
+    """Plan the imports in ``wanted`` the module lacks."""
     present = set(_imported(module))
     missing: List[AddImport] = []
     for request in wanted:
@@ -21,16 +28,74 @@ def plan_imports(module: cst.Module, wanted: Iterable[AddImport], plan: BodyPlan
         return
     statements = [parse_statements(_import_code(request))[0] for request in missing]
     last_import = _last_import_index(module.body)
-    if last_import is not None:
-        plan.insert_before(last_import + 1, statements)
+    if last_import is None:
+        # No import yet: open an import block after the docstring, set off by blank lines.
+        index = body_start(module.body)
+        if index:  # after a docstring
+            statements[0] = statements[0].with_changes(leading_lines=[cst.EmptyLine()])
+        plan.insert_before(index, statements)
+        if index < len(module.body):
+            _space_out(module.body[index], plan)
         return
-    # No import yet: open an import block after the docstring, set off by blank lines.
-    index = body_start(module.body)
-    if index:  # after a docstring
-        statements[0] = statements[0].with_changes(leading_lines=[cst.EmptyLine()])
-    plan.insert_before(index, statements)
-    if index < len(module.body):
-        _space_out(module.body[index], plan)
+    for request, statement in zip(missing, statements):
+        if not in_standard_library(request.module) or not _place_in_stdlib_block(
+            module.body, request, statement, plan
+        ):
+            plan.insert_before(last_import + 1, [statement])
+
+
+def _place_in_stdlib_block(
+    body: Sequence[cst.BaseStatement], request: AddImport, statement: cst.BaseStatement,
+    plan: BodyPlan,
+) -> bool:
+    """Plan ``statement`` among the standard-library imports at the top of the module;
+    False when the imports there are not one-statement lines this can read."""
+    imports = [(i, _import_order(s)) for i, s in enumerate(body)]
+    readable = [(i, order) for i, order in imports if order is not None]
+    if not readable:
+        return False
+    wanted = (0 if request.name is None else 1, request.module.lower())
+    stdlib = [
+        (i, order) for i, order in readable
+        if order[1] != "__future__" and in_standard_library(order[1])
+    ]
+    if not stdlib:
+        # A section of its own above the first import (after any ``__future__`` import).
+        first = next((i for i, order in readable if order[1] != "__future__"), None)
+        if first is None:
+            return False
+        _insert_before(body, first, statement, plan)
+        plan.spacing[id(body[first])] = 1
+        return True
+    for index, order in stdlib:
+        if order > wanted:
+            _insert_before(body, index, statement, plan)
+            return True
+    plan.insert_before(stdlib[-1][0] + 1, [statement])
+    return True
+
+
+def _insert_before(
+    body: Sequence[cst.BaseStatement], index: int, statement: cst.BaseStatement, plan: BodyPlan
+) -> None:
+    """Insert ``statement`` above ``body[index]``, taking over the blank lines and comments
+    above that statement."""
+    following = body[index]
+    plan.insert_before(index, [statement.with_changes(leading_lines=following.leading_lines)])
+    plan.without_leading_lines.add(id(following))
+
+
+def _import_order(statement: cst.BaseStatement) -> Optional[Tuple[int, str]]:
+    """isort's order of a one-import line: (0 for ``import m``, 1 for ``from m import``,
+    the module); None for anything else."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    small = statement.body[0]
+    if isinstance(small, cst.Import):
+        return (0, _dotted(small.names[0].name).lower())
+    if isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
+        return (1, _dotted(small.module).lower())
+    return None
 
 
 def _import_code(request: AddImport) -> str:

@@ -13,9 +13,10 @@ import difflib
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from flake8_asyncloop.findings import Finding, Safety
+from flake8_asyncloop.findings import Finding, Fix, Safety
 from flake8_asyncloop.fixer.apply import apply_fixes_report
 from flake8_asyncloop.fixer.errors import FixError
+from flake8_asyncloop.fixer.unused_imports import drop_imports_made_unused
 from flake8_asyncloop.parsing import parse_source
 
 Check = Callable[[str], List[Finding]]
@@ -90,12 +91,30 @@ def fix_source(
         if current in seen:  # the fixes undo each other
             break
         seen.add(current)
+    cleaned = _tidy(source, current)
+    if cleaned != current:
+        current = cleaned
+        findings = check(current)
     skipped = [
         SkippedFix(finding, _skip_reason(finding, current, blocked, unsafe))
         for finding in findings
         if finding.fix is not None and finding.fix.safety is not Safety.NONE
     ]
     return FixResult(current, fixed, list(findings), skipped, passes)
+
+
+def apply_one_fix(source: str, fix: Fix) -> str:
+    """``source`` with ``fix`` alone applied, as ``fix_source`` would leave it (imports the
+    fix left unused removed); raises ``FixError`` as ``apply_fixes_report`` does."""
+    return _tidy(source, apply_fixes_report(source, [fix]).source)
+
+
+def _tidy(source: str, fixed: str) -> str:
+    """``fixed`` without the imports its fixes left unused, when that still parses."""
+    if fixed == source:
+        return fixed
+    cleaned = drop_imports_made_unused(source, fixed)
+    return cleaned if cleaned != fixed and parses(cleaned) else fixed
 
 
 def _applicable(finding: Finding, unsafe: bool) -> bool:

@@ -13,7 +13,7 @@ from typing import List, Optional, Set, Tuple
 
 from flake8_asyncloop.discover_files import is_excluded
 from flake8_asyncloop.findings import Finding, Safety
-from flake8_asyncloop.fixer import FixError, apply_fixes, parses
+from flake8_asyncloop.fixer import FixError, apply_one_fix, parses
 from flake8_asyncloop.runner import SYNTAX_ERROR_CODE, Runner
 from flake8_asyncloop.settings import Settings, SettingsError, resolve
 
@@ -38,7 +38,7 @@ class DocumentChecker:
         if fix.settings:
             return None  # half of it would be in the config file: only `fix` does both
         try:
-            fixed = apply_fixes(text, [fix])
+            fixed = apply_one_fix(text, fix)
         except FixError:
             return None
         return fixed if fixed != text and parses(fixed) else None

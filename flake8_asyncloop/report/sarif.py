@@ -100,10 +100,10 @@ def artifact_location(path: str) -> Dict[str, str]:
 
 def text_replacements(source: str, fix: Fix) -> List[Dict[str, object]]:
     """The fix as SARIF replacements on ``source``; empty when it cannot be worked out."""
-    from flake8_asyncloop.fixer import apply_fixes, parses
+    from flake8_asyncloop.fixer import apply_one_fix, parses
 
     try:
-        fixed = apply_fixes(source, [fix])
+        fixed = apply_one_fix(source, fix)
     except Exception:  # a fix that cannot be applied alone is described, not shown
         return []
     if fixed == source or not parses(fixed):

@@ -171,7 +171,6 @@ class LoopCreatedInAsyncCode(Rule):
             """,
             (6, 21),
             fixed="""
-            from asyncio import new_event_loop
             import asyncio
 
 

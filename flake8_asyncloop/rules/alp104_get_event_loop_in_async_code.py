@@ -38,8 +38,9 @@ class GetEventLoopInAsyncCode(Rule):
     fix_notes = """
     The call is replaced by `get_running_loop()`, written the way the module already spells
     asyncio (`aio.get_running_loop()` after `import asyncio as aio`). After `from asyncio
-    import get_event_loop` the fix writes `asyncio.get_running_loop()` and adds `import
-    asyncio` when the module has no asyncio import. Inside a coroutine both calls return the
+    import get_event_loop` the fix writes `asyncio.get_running_loop()`, adds `import
+    asyncio` when the module has no asyncio import, and removes the `get_event_loop` import
+    once nothing uses it. Inside a coroutine both calls return the
     same loop, so the fix is safe in test code. It is unsafe outside test code, and in a test
     module whose strings name `get_event_loop`: tests that patch `asyncio.get_event_loop`
     (`mock.patch("pkg.client.asyncio.get_event_loop")`, to fake the loop the code sees) stop
@@ -115,7 +116,6 @@ class GetEventLoopInAsyncCode(Rule):
             """,
             (5, 12),
             fixed="""
-            from asyncio import get_event_loop
             import asyncio
 
 

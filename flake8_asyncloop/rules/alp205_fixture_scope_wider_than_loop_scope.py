@@ -183,7 +183,6 @@ class FixtureScopeWiderThanLoopScope(Rule):
             """,
             (4, 2),
             fixed="""
-            import pytest_asyncio
             import pytest
 
 
@@ -218,7 +217,6 @@ class FixtureScopeWiderThanLoopScope(Rule):
             fixed="""
             import asyncio
 
-            import pytest
             import pytest_asyncio
 
 

@@ -139,10 +139,10 @@ class FixtureTaskNotCancelled(Rule):
             (26, 12),
             fixed="""
             import asyncio
+            import contextlib
 
             import pytest
             import pytest_asyncio
-            import contextlib
 
             pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -67,9 +67,6 @@ class AsyncioMarkOnSyncTest(Rule):
             """,
             (4, 2),
             fixed="""
-            import pytest
-
-
             def test_parse_port():
                 assert int("8080") == 8080
             """,

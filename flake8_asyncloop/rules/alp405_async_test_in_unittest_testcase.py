@@ -110,7 +110,6 @@ class AsyncTestInUnittestTestcase(Rule):
             (9, 5),
             fixed="""
             import asyncio
-            from unittest import TestCase
             from unittest import IsolatedAsyncioTestCase
 
 

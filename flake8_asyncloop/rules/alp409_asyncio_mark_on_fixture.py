@@ -88,7 +88,6 @@ class AsyncioMarkOnFixture(Rule):
             fixed="""
             import asyncio
 
-            import pytest
             import pytest_asyncio
 
 

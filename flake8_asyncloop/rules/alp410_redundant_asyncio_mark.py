@@ -65,8 +65,6 @@ class RedundantAsyncioMark(Rule):
             fixed="""
             import asyncio
 
-            import pytest
-
 
             async def test_sleep_result():
                 assert await asyncio.sleep(0, 3) == 3
@@ -88,8 +86,6 @@ class RedundantAsyncioMark(Rule):
             (5, 14),
             fixed="""
             import asyncio
-
-            import pytest
 
 
             async def test_sleep_result():
