@@ -377,3 +377,19 @@ def test_an_unused_request_is_dropped(version, safety, tmp_path: Path) -> None:
     assert unused.fix is not None and unused.fix.safety is safety
     # get_event_loop() relies on the loop the fixture made current before 1.0
     assert relied_on.text.endswith(MAKE_ASYNC) and relied_on.fix is None
+
+
+UNUSED_BY_ASYNC_TEST = """\
+import pytest
+
+
+@pytest.mark.asyncio
+async def test_sleeps(event_loop):
+    assert True
+"""
+
+
+def test_an_async_test_that_never_uses_the_loop_is_told_to_drop_it(tmp_path: Path) -> None:
+    (finding,) = check(UNUSED_BY_ASYNC_TEST, (1, 5), tmp_path)
+    assert finding.text == REMOVED + "nothing here uses it: remove the parameter"
+    assert finding.fix is not None and finding.fix.safety is Safety.SAFE

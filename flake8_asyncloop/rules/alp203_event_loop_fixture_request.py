@@ -424,7 +424,11 @@ class EventLoopFixtureRequest(Rule):
         problem = self._problem(definition)
         if scope.is_async:
             fix = self._fix(node, definition, param, scope)
-            self.report(param, fix, problem=problem, action=USE_RUNNING_LOOP)
+            uses_it = _uses_name(node, EVENT_LOOP_FIXTURE) or any(
+                names_event_loop(s) for s in node.body  # type: ignore[attr-defined]
+            )
+            action = USE_RUNNING_LOOP if uses_it else DROP_UNUSED
+            self.report(param, fix, problem=problem, action=action)
         elif (
             _uses_name(node, EVENT_LOOP_FIXTURE)
             or _asks_for_the_current_loop(node)
