@@ -38,6 +38,7 @@ class _Entry:
 
 _contexts: Dict[Tuple[str, Optional[str]], _Entry] = {}
 _setup_py_roots: Dict[str, Optional[str]] = {}
+_absolute_directories: Dict[object, str] = {}
 # Whether a cached context is checked against its files before each use. A run that writes
 # nothing (``check``, ``fix --diff``, flake8) turns this off: its files do not change under
 # it, and the stats cost more than the rest of the lookup.
@@ -54,7 +55,7 @@ def set_files_may_change(may_change: bool) -> bool:
 
 def context_for(path: str, pytest_asyncio_version: Optional[str] = None) -> ProjectContext:
     """The project context of the file at ``path``; never raises."""
-    directory = os.path.dirname(os.path.abspath(path))
+    directory = _absolute_directory(os.path.dirname(path))
     key = (directory, pytest_asyncio_version)
     entry = _contexts.get(key)
     if entry is not None:
@@ -74,10 +75,21 @@ def context_for(path: str, pytest_asyncio_version: Optional[str] = None) -> Proj
     return entry.context
 
 
+def _absolute_directory(directory: str) -> str:
+    """``os.path.abspath(directory)``, worked out once per directory (and working
+    directory): asked for every file, it costs more than the rest of the lookup."""
+    key = directory if os.path.isabs(directory) else (directory, os.getcwd())
+    absolute = _absolute_directories.get(key)
+    if absolute is None:
+        absolute = _absolute_directories[key] = os.path.abspath(directory)
+    return absolute
+
+
 def clear_caches() -> None:
     """Forget everything read so far (for callers that know files changed under them)."""
     _contexts.clear()
     _setup_py_roots.clear()
+    _absolute_directories.clear()
     pytest_config.clear_cache()
     conftest_module.clear_cache()
     project_modules.clear_cache()
