@@ -380,7 +380,8 @@ class _Walker:
         return step
 
     def _call_handlers(self, call: ast.Call) -> Optional[_Handlers]:
-        """The ``visit_Call`` handlers for this call, by its callee's last name."""
+        """The ``visit_Call`` handlers for this call, by its callee's last name (the walk's
+        loop does the same inline)."""
         func = call.func
         func_type = func.__class__
         key: object
@@ -389,20 +390,30 @@ class _Walker:
         elif func_type is ast.Name:
             key = func.id  # type: ignore[attr-defined]
             if key in self.file.imports.renamed:
-                qualified = self.file.resolve(func)
-                if qualified is not None:
-                    last = qualified.rpartition(".")[2]
-                    if last != key:
-                        key = (key, last)  # ``from asyncio import run as go``
+                key = self._renamed_callee(func, key)  # type: ignore[arg-type]
         else:
             key = ""  # ``factory()()``, ``handlers[0]()``
         handlers = self.call_steps.get(key, _UNSEEN)
         if handlers is _UNSEEN:
-            names = key if key.__class__ is tuple else (key,)
-            handlers = self.call_steps[key] = self._active(
-                self.plan.call_handlers(names)  # type: ignore[arg-type]
-            )
+            handlers = self._new_call_handlers(key)
         return handlers  # type: ignore[return-value]
+
+    def _renamed_callee(self, func: ast.Name, name: str) -> object:
+        """``(go, run)`` for ``go()`` after ``from asyncio import run as go``; the name alone
+        when the import that renamed it does not reach here."""
+        qualified = self.file.resolve(func)
+        if qualified is not None:
+            last = qualified.rpartition(".")[2]
+            if last != name:
+                return (name, last)
+        return name
+
+    def _new_call_handlers(self, key: object) -> Optional[_Handlers]:
+        names = key if key.__class__ is tuple else (key,)
+        handlers = self.call_steps[key] = self._active(
+            self.plan.call_handlers(names)  # type: ignore[arg-type]
+        )
+        return handlers
 
     def _active(self, entries: Optional[_Handlers]) -> Optional[_Handlers]:
         """The handlers of ``entries`` whose rules are still active; None for none."""
@@ -433,6 +444,9 @@ class _Walker:
         # are done, and (pushed in bulk from lists) the odd None or str, which are skipped.
         stack: List[object] = [tree]
         pop, push, extend = stack.pop, stack.append, stack.extend
+        call_steps = self.call_steps  # taken again after a rule fails, as ``steps`` is
+        renamed = file.imports.renamed  # bare names some import renamed (filled as it goes)
+        Attribute, Name = ast.Attribute, ast.Name
         while stack:
             node = pop()
             node_type = node.__class__
@@ -440,15 +454,27 @@ class _Walker:
             if step is None:
                 if node_type is tuple:
                     self._leave(node[0])  # type: ignore[index]
-                    steps = self.steps
+                    steps, call_steps = self.steps, self.call_steps
                     continue
                 if not isinstance(node, AST):
                     continue  # None in Dict.keys, a name in Global.names
                 step = self._step(node_type)
             fields, kind, handlers, leaves = step
             if kind is not None:
-                if kind is _CALL:
-                    handlers = self._call_handlers(node)  # type: ignore[arg-type]
+                if kind is _CALL:  # ``_call_handlers``, inline: a module's most common node
+                    func = node.func  # type: ignore[attr-defined]
+                    func_type = func.__class__
+                    if func_type is Attribute:
+                        key = func.attr
+                    elif func_type is Name:
+                        key = func.id
+                        if key in renamed:
+                            key = self._renamed_callee(func, key)
+                    else:
+                        key = ""
+                    handlers = call_steps.get(key, _UNSEEN)
+                    if handlers is _UNSEEN:
+                        handlers = self._new_call_handlers(key)
                 elif kind is _FUNCTION:
                     file.enter_function(node)
                 elif kind is _IMPORT:
@@ -470,7 +496,7 @@ class _Walker:
                         handler(rules[index], node)
                     except Exception as error:  # one rule's bug must not stop the others
                         self._failed(index, node, error)
-                        steps = self.steps
+                        steps, call_steps = self.steps, self.call_steps
             if leaves:
                 push((node,))
             # Children pushed last-first so they are visited in source order.
