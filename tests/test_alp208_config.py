@@ -293,8 +293,17 @@ def _results(project: Path):
 pytestmark_e2e = pytest.mark.e2e
 
 
+def _runs_the_installed_release(example) -> bool:
+    """An example pinning another pytest-asyncio (``fixture-scope`` under 1.4.0) shows what
+    that release does, which the installed one cannot; those were run by hand against
+    0.24.0, 1.0.0 to 1.4.0 and 1.5.0."""
+    return "pytest-asyncio==" not in example.files.get("requirements-test.txt", "")
+
+
 @pytestmark_e2e
-@pytest.mark.parametrize("example", [c for c in CASES if c.values[0].is_bad])
+@pytest.mark.parametrize(
+    "example", [c for c in CASES if c.values[0].is_bad and _runs_the_installed_release(c.values[0])]
+)
 def test_bad_config_breaks_a_real_run(example, tmp_path: Path) -> None:
     write_example(example, tmp_path)
     # pytest 9.0 drops warnings raised while plugins configure; Python's own filter still
@@ -316,3 +325,34 @@ def test_pytest_aiohttp_brings_pytest_asyncio(tmp_path: Path) -> None:
     (tmp_path / "test_a.py").write_text("def test_x():\n    pass\n")
     clear_caches()
     assert len(_results(tmp_path)) == 1
+
+
+# -- "fixture-scope", known from pytest-asyncio 1.5 ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "version, flagged", [((0, 24), True), ((1, 0), True), ((1, 4, 0), True), ((1, 5), False)]
+)
+def test_fixture_scope_value_before_1_5_is_reported(version, flagged) -> None:
+    config = PytestConfig(path="pytest.ini", section_line=1, fixture_loop_scope_line=3)
+    findings = LoopScopeConfig.config_findings(
+        config, True, version, before_fixture_scope_value=version < (1, 5)
+    )
+    assert [(f.line, "needs pytest-asyncio 1.5" in f.message) for f in findings] == (
+        [(3, True)] if flagged else []
+    )
+
+
+@pytest.mark.parametrize(
+    "pins, offered", [("pytest-asyncio==1.4.0\n", False), ("pytest-asyncio>=1.5\n", True)]
+)
+def test_unset_advice_offers_fixture_scope_only_from_1_5(pins, offered, tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_mode = auto\n")
+    (tmp_path / "requirements-test.txt").write_text(pins)
+    (tmp_path / "test_a.py").write_text(
+        "import pytest\n\n\n@pytest.fixture\nasync def session():\n    yield 1\n"
+    )
+    clear_caches()
+    ((_, (finding,)),) = _results(tmp_path)
+    assert ('or to "fixture-scope"' in finding.message) is offered
+    assert ('"fixture-scope" needs pytest-asyncio 1.5' in finding.message) is not offered

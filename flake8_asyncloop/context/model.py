@@ -50,6 +50,16 @@ class PytestConfig:
     def auto_mode(self) -> bool:
         return self.asyncio_mode == "auto"
 
+    @property
+    def follows_fixture_scope(self) -> bool:
+        """Whether asyncio_default_fixture_loop_scope is set to "fixture-scope" (set, and
+        neither a scope nor a value reported as invalid)."""
+        return (
+            self.fixture_loop_scope_line is not None
+            and self.fixture_loop_scope is None
+            and not any(p.line == self.fixture_loop_scope_line for p in self.problems)
+        )
+
 
 @dataclass(frozen=True)
 class FixtureDef:

@@ -31,26 +31,38 @@ FIRST_VERSION_WARNING_UNSET = (0, 24)
 # 8.4 to 9.1 leave them to Python's default filters, which hide deprecation warnings; 8.3
 # and older print them under a "default" filter of their own, which no -W makes an error.
 FIRST_PYTEST_SHOWING_THE_WARNING = (9, 2)
-_SET_IT = 'set it to "function", or to "fixture-scope" to keep the current behaviour'
+# pytest-asyncio 1.5 added the value "fixture-scope" (the fixture's own scope, what the unset
+# setting means); 0.24 to 1.1 fail every async fixture given it, 1.2 to 1.4 stop at start.
+FIRST_VERSION_WITH_FIXTURE_SCOPE_VALUE = (1, 5)
+SET_IT = 'set it to "function", or to "fixture-scope" to keep the current behaviour'
+SET_IT_BEFORE_1_5 = (
+    'set it to "function" (an async fixture wider than a test then needs a loop_scope= of '
+    'its own; "fixture-scope" needs pytest-asyncio 1.5)'
+)
 UNSET = (
     "asyncio_default_fixture_loop_scope is unset while async fixtures exist: pytest-asyncio "
-    f"warns on every run (an error under filterwarnings = error); {_SET_IT}"
+    "warns on every run (an error under filterwarnings = error); {advice}"
 )
 UNSET_OLDER_PYTEST = (
     "asyncio_default_fixture_loop_scope is unset while async fixtures exist: pytest-asyncio "
     "warns at every start that its default will change (pytest 8.3 and older print the "
     "warning, 8.4 to 9.1 hide it, 9.2 makes it an error under filterwarnings = error); "
-    f"{_SET_IT}"
+    "{advice}"
 )
 UNSET_IS_AN_ERROR = (
     "asyncio_default_fixture_loop_scope is unset and the warning filters make pytest-asyncio's "
     "warning about it an error: the run stops with an INTERNALERROR before any test; "
-    f"{_SET_IT}"
+    "{advice}"
 )
 UNSET_IS_AN_ERROR_OLDER_PYTEST = (
     "asyncio_default_fixture_loop_scope is unset and the warning filters make pytest-asyncio's "
     "warning about it an error: from pytest 9.2 the run stops with an INTERNALERROR before "
-    f"any test (8.4 to 9.1 hide the warning, 8.3 and older print it); {_SET_IT}"
+    "any test (8.4 to 9.1 hide the warning, 8.3 and older print it); {advice}"
+)
+FIXTURE_SCOPE_TOO_NEW = (
+    'asyncio_default_fixture_loop_scope = fixture-scope needs pytest-asyncio 1.5 or later: '
+    "before it, every async fixture errors at set-up (0.24 to 1.1) or pytest stops with a "
+    'UsageError (1.2 to 1.4); set it to "function"'
 )
 # The warning pytest-asyncio gives when the setting is unset: its text, class and bases, module.
 UNSET_WARNING_TEXT = 'The configuration option "asyncio_default_fixture_loop_scope" is unset.'
@@ -61,6 +73,9 @@ UNSET_WARNING_MODULE = "pytest_asyncio.plugin"
 INVALID_VALUE = "{problem}: pytest-asyncio stops with a UsageError"
 UNREADABLE = "{problem}: pytest cannot read its config and runs no test"
 
+FIXTURE_SCOPE_INI = (
+    "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = fixture-scope\n"
+)
 AUTO_MODE_WITH_SCOPE_INI = (
     "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
 )
@@ -91,7 +106,9 @@ class LoopScopeConfig(Rule):
     `tox.ini` or `setup.cfg`, found the way pytest finds it): an `asyncio_mode`,
     `asyncio_default_fixture_loop_scope` or `asyncio_default_test_loop_scope` value
     pytest-asyncio rejects (in the file or as `--asyncio-mode` / `-o` in `addopts`), a file
-    pytest cannot parse, and `asyncio_default_fixture_loop_scope` left unset while the suite
+    pytest cannot parse, the value `fixture-scope` where the project runs a pytest-asyncio
+    older than 1.5 (which added it; by the version linted for or the project's pins and lock
+    files), and `asyncio_default_fixture_loop_scope` left unset while the suite
     has async fixtures, or while the config's warning filters (`filterwarnings`, `-W` in
     `addopts`; the last filter that matches decides) turn pytest-asyncio's warning about it
     into an error in a project that declares pytest-asyncio (a dependency file names it, or
@@ -102,8 +119,11 @@ class LoopScopeConfig(Rule):
     """
     why = """
     An invalid value makes pytest-asyncio raise a UsageError: no test runs, or every test
-    errors. An unset `asyncio_default_fixture_loop_scope` makes pytest-asyncio emit a
-    deprecation warning at the start of every run, which becomes an INTERNALERROR under
+    errors; `fixture-scope` before 1.5 makes every async fixture error at set-up (0.24 to
+    1.1) or stops pytest with a UsageError (1.2 to 1.4), so the advice for the unset setting
+    offers it only from 1.5 on. An unset `asyncio_default_fixture_loop_scope` makes
+    pytest-asyncio emit a deprecation warning at the start of every run, which becomes an
+    INTERNALERROR under
     `filterwarnings = error` or `-W error` (pytest 9.2 and later; pytest 8.4 to 9.1 leave
     warnings raised while plugins configure to Python's default filters, which hide them, so
     there only Python's own `-W error` or `PYTHONWARNINGS` shows it; pytest 8.3 and older
@@ -169,6 +189,22 @@ class LoopScopeConfig(Rule):
             reason="the fixture loop scope is set",
             files={"pytest.ini": AUTO_MODE_WITH_SCOPE_INI},
             runs=True,
+        ),
+        Bad(
+            ASYNC_TEST_MODULE,
+            (3, 1),
+            files={
+                "pytest.ini": FIXTURE_SCOPE_INI,
+                "requirements-test.txt": "pytest==9.1.1\npytest-asyncio==1.4.0\n",
+            },
+        ),
+        Good(
+            ASYNC_TEST_MODULE,
+            reason='pytest-asyncio 1.5 and later take "fixture-scope"',
+            files={
+                "pytest.ini": FIXTURE_SCOPE_INI,
+                "requirements-test.txt": "pytest==9.2.0\npytest-asyncio==1.5.0\n",
+            },
         ),
         Bad(
             """
@@ -238,12 +274,19 @@ class LoopScopeConfig(Rule):
         pytest_version: Optional[Tuple[int, ...]] = None,
         declares_pytest_asyncio: bool = False,
         pinned_before_the_warning: bool = False,
+        before_fixture_scope_value: bool = False,
     ) -> List[Finding]:
         """The findings for one config file, located in it; ``declares_pytest_asyncio``:
         the project says it runs pytest-asyncio (see ``_declares_pytest_asyncio``);
-        ``pinned_before_the_warning``: its dependency pins keep pytest-asyncio below 0.24."""
+        ``pinned_before_the_warning``: its dependency pins keep pytest-asyncio below 0.24;
+        ``before_fixture_scope_value``: it runs a release older than 1.5 (by the version
+        linted for or its pins), which does not know the value "fixture-scope"."""
         findings = [cls._problem_finding(problem) for problem in config.problems]
         unreadable = any(not problem.key for problem in config.problems)
+        if before_fixture_scope_value and config.follows_fixture_scope:
+            assert config.fixture_loop_scope_line is not None
+            findings.append(cls._finding(config.fixture_loop_scope_line, FIXTURE_SCOPE_TOO_NEW))
+        advice = SET_IT_BEFORE_1_5 if before_fixture_scope_value else SET_IT
         # A project that pins an older pytest-asyncio (or a pytest too old for 0.24) never
         # sees the warning, and its pytest may refuse the option as unknown.
         version_warns = not pinned_before_the_warning and (
@@ -261,10 +304,11 @@ class LoopScopeConfig(Rule):
             if action == "error" and (async_fixtures or declares_pytest_asyncio):
                 # The warning stops the run, whether or not the default would change anything.
                 problem = UNSET_IS_AN_ERROR if shown else UNSET_IS_AN_ERROR_OLDER_PYTEST
-                findings.append(cls._finding(line, problem))
+                findings.append(cls._finding(line, problem.format(advice=advice)))
             elif async_fixtures and action != "ignore":
                 # A suite that ignores the warning has chosen not to see it.
-                findings.append(cls._finding(line, UNSET if shown else UNSET_OLDER_PYTEST))
+                problem = UNSET if shown else UNSET_OLDER_PYTEST
+                findings.append(cls._finding(line, problem.format(advice=advice)))
         findings.sort(key=Finding.sort_key)
         return findings
 
@@ -328,6 +372,9 @@ def config_results(
             declares_pytest_asyncio=_declares_pytest_asyncio(project),
             pinned_before_the_warning=project.pins_pytest_asyncio_below(
                 FIRST_VERSION_WARNING_UNSET
+            ),
+            before_fixture_scope_value=project.targets_pytest_asyncio_below(
+                FIRST_VERSION_WITH_FIXTURE_SCOPE_VALUE
             ),
         )
         if findings:
