@@ -37,6 +37,17 @@ PASSES = "def test_x():\n    pass\n"
             "import pytest_asyncio as pa\nx = 1\n",
             "x = 1\n",
         ),
+        # a form feed is not a line break for Python
+        (
+            "import os\nimport asyncio\n\x0c\nx = os, asyncio\n",
+            "import os\nimport asyncio\n\x0c\nx = os\n",
+            "import os\n\x0c\nx = os\n",
+        ),
+        (
+            "import asyncio\r\nimport os\r\n\r\nx = os, asyncio\r\n",
+            "import asyncio\r\nimport os\r\n\r\nx = os\r\n",
+            "import os\r\n\r\nx = os\r\n",
+        ),
         # nothing left at all
         ("import asyncio\n\nasyncio.run\n", "import asyncio\n\n", ""),
         ("x = 1\n\nimport asyncio\nasyncio.run\n", "x = 1\n\nimport asyncio\n", "x = 1\n"),

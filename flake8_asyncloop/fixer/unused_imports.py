@@ -38,7 +38,8 @@ def drop_imports_made_unused(before: str, after: str) -> str:
     used_after = _words(after, _import_lines(tree))
     if used_before is None or used_after is None:
         return after
-    lines = after.splitlines(keepends=True)
+    # Lines as Python counts them: str.splitlines() would also split at a form feed.
+    lines = io.StringIO(after, newline="").readlines()
     for statement in reversed(statements):  # from the bottom: line numbers above stay put
         line = _own_line(statement, lines)
         if line is None:
