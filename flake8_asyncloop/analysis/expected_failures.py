@@ -6,13 +6,16 @@ unittest's ``assertRaises`` and ``assertWarns`` (and their ``Regex`` forms), tes
 name. A test that runs a loop inside a running one under ``pytest.raises(RuntimeError)``
 checks that it fails; one that drops a coroutine under ``pytest.warns`` checks the warning.
 Rules whose findings say a call fails, warns or is lost stay silent there: the test wants it,
-and a fix would break it.
+and a fix would break it. A rule whose call raises asks ``may_catch`` instead: a block that
+expects only built-in exceptions the error is not one of (``pytest.raises(ConnectionError)``
+around a ``RuntimeError``) is no reason for silence, since the error escapes it.
 """
 
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, List
+import builtins
+from typing import TYPE_CHECKING, List, Optional
 
 from flake8_asyncloop.rule import Component
 
@@ -27,10 +30,29 @@ def expects_failure(expr: ast.AST) -> bool:
     """Whether ``expr``, a ``with`` item's context manager, expects an exception or warning."""
     if not isinstance(expr, ast.Call):
         return False
-    func = expr.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    lowered = name.lower()
-    return name in _EXPECTING_NAMES or any(word in lowered for word in _EXPECTING_WORDS)
+    lowered = _callee_name(expr).lower()
+    return lowered in _EXPECTING_NAMES or any(word in lowered for word in _EXPECTING_WORDS)
+
+
+def _callee_name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def _expected_types(call: ast.Call) -> Optional[List[ast.AST]]:
+    """The exception types ``pytest.raises(...)``, ``assertRaises(...)`` or ``suppress(...)``
+    expects (a tuple spread out); None for a warning check or a form not read here."""
+    name = _callee_name(call).lower()
+    if "raise" in name:
+        first = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg == "expected_exception"), None
+        )
+        if first is None:
+            return None
+        return list(first.elts) if isinstance(first, ast.Tuple) else [first]
+    if name == "suppress":
+        return list(call.args)
+    return None
 
 
 class ExpectedFailures(Component):
@@ -48,3 +70,36 @@ class ExpectedFailures(Component):
     def leave_With(self, node: ast.With) -> None:
         if self.blocks and self.blocks[-1] is node:
             self.blocks.pop()
+
+    def may_catch(self, error: type) -> bool:
+        """Whether an enclosing block may be there for ``error``: it checks a warning, names
+        a type the linter cannot see into, or names a built-in ``error`` is an instance of."""
+        return any(
+            self._may_catch(item.context_expr, error)  # type: ignore[arg-type]
+            for block in self.blocks
+            for item in block.items
+            if expects_failure(item.context_expr)
+        )
+
+    def _may_catch(self, call: ast.Call, error: type) -> bool:
+        types = _expected_types(call)
+        if types is None:
+            return True
+        for expr in types:
+            known = self._builtin(expr)
+            if known is None or issubclass(error, known):
+                return True
+        return False
+
+    def _builtin(self, expr: ast.AST) -> Optional[type]:
+        """The built-in exception class ``expr`` names, when no import or module-level
+        class of the file takes that name."""
+        if not isinstance(expr, ast.Name):
+            return None
+        found = getattr(builtins, expr.id, None)
+        if not (isinstance(found, type) and issubclass(found, BaseException)):
+            return None
+        module = self.file.module
+        if self.file.imports.lookup(expr.id) is not None or expr.id in module.classes:
+            return None
+        return found

@@ -57,8 +57,9 @@ class RemovedLoopArgument(Rule):
     `if` that passes `loop=` to a call the other branch makes without it (a version flag
     bound elsewhere, such as `if LOOP_DEPRECATED:`), and in a `try` whose
     handler catches `TypeError`, are left alone: that is version-compatible code. So are
-    calls inside `with` blocks that expect an exception or a warning (`pytest.raises`,
-    `assertRaises`, ...): the test checks that the argument is refused.
+    calls inside `with` blocks that expect a `TypeError` or a warning (`pytest.raises`,
+    `assertRaises`, ...): the test checks that the argument is refused. A block expecting
+    only other built-in exceptions lets the `TypeError` through, and the call is reported.
     """
     examples = (
         Bad(
@@ -251,7 +252,7 @@ class RemovedLoopArgument(Rule):
             return
         if any(first <= node.lineno <= last for first, last in self._compat):
             return
-        if self.file.components[ExpectedFailures].blocks:
+        if self.file.components[ExpectedFailures].may_catch(TypeError):
             return  # the test checks that it fails
         fix = Fix(Safety.SAFE, "remove loop=", (RemoveKeyword(Span.of(node), "loop"),))
         self.report(loop_keyword, fix, call=qualified.rpartition(".")[2])
