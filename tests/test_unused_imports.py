@@ -37,6 +37,14 @@ PASSES = "def test_x():\n    pass\n"
             "import pytest_asyncio as pa\nx = 1\n",
             "x = 1\n",
         ),
+        # an attribute of that name is no use of it
+        (
+            "import asyncio\n\nimport pytest\n\n\n@pytest.mark.asyncio\nasync def test_x():\n"
+            "    asyncio.get_event_loop()\n",
+            "import asyncio\n\nimport pytest\n\n\n@pytest.mark.asyncio\nasync def test_x():\n"
+            "    pass\n",
+            "import pytest\n\n\n@pytest.mark.asyncio\nasync def test_x():\n    pass\n",
+        ),
         # a form feed is not a line break for Python
         (
             "import os\nimport asyncio\n\x0c\nx = os, asyncio\n",

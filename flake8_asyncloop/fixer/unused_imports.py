@@ -123,20 +123,32 @@ def _import_lines(tree: ast.Module) -> Set[int]:
 
 
 def _words(source: str, skipped_lines: Set[int]) -> Optional[Set[str]]:
-    """Every name, and every word of a string or comment, outside ``skipped_lines``; None
-    when the source does not tokenize."""
+    """Every name but an attribute's (``mark.asyncio`` does not use ``asyncio``), and every
+    word of a string or comment, outside ``skipped_lines``; None when the source does not
+    tokenize."""
     words: Set[str] = set()
+    after_dot = False
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.start[0] in skipped_lines and token.end[0] in skipped_lines:
+            if token.type in _BETWEEN_TOKENS:
                 continue
-            if token.type == tokenize.NAME:
-                words.add(token.string)
+            skipped = token.start[0] in skipped_lines and token.end[0] in skipped_lines
+            if skipped:
+                pass
+            elif token.type == tokenize.NAME:
+                if not after_dot:
+                    words.add(token.string)
             elif token.type in (tokenize.STRING, tokenize.COMMENT) or _is_fstring_part(token):
                 words.update(_WORD.findall(token.string))
+            after_dot = token.type == tokenize.OP and token.string == "."
     except (tokenize.TokenError, SyntaxError):
         return None
     return words
+
+
+# Tokens that may stand between a dot and the attribute name after it (``mark.\n asyncio``
+# inside brackets).
+_BETWEEN_TOKENS = frozenset({tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT})
 
 
 def _is_fstring_part(token: tokenize.TokenInfo) -> bool:

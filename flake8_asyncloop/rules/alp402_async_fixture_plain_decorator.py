@@ -184,7 +184,6 @@ class AsyncFixturePlainDecorator(Rule):
             import asyncio
 
             import pytest_asyncio
-            from pytest import fixture
 
 
             @pytest_asyncio.fixture
