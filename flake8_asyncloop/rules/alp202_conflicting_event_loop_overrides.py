@@ -24,6 +24,9 @@ def event_loop():
 """
 
 FUNCTION_LOOP_CONFTEST = SESSION_LOOP_CONFTEST.replace('(scope="session")', "")
+# Up to 0.21 an override was how a group of tests got a wider loop, and loop_scope= did not
+# exist: suites pinned there keep their overrides (ALP201 stays silent there too).
+FIRST_VERSION_DEPRECATING_OVERRIDE = (0, 22)
 
 
 class ConflictingEventLoopOverrides(Rule):
@@ -56,7 +59,9 @@ class ConflictingEventLoopOverrides(Rule):
     A scope given by a variable or a callable cannot be compared, so such definitions are
     skipped. Definitions in plugins (`pytest_plugins`, installed packages) are not seen. Two
     conftest.py files that disagree are reported once, in the lower one; a test module that
-    defines no `event_loop` of its own is not reported.
+    defines no `event_loop` of its own is not reported. Nor is a suite that runs
+    pytest-asyncio 0.21 or older (by the version linted for, or its pins and lock files):
+    there an override was how tests got a wider loop, and `loop_scope=` does not exist.
     """
     examples = (
         Bad(
@@ -123,6 +128,25 @@ class ConflictingEventLoopOverrides(Rule):
         ),
         Good(
             """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.fixture(scope="module")
+            def event_loop():
+                loop = asyncio.new_event_loop()
+                yield loop
+                loop.close()
+            """,
+            reason="pytest-asyncio 0.21, pinned here, gives wider loops through overrides",
+            files={
+                "conftest.py": SESSION_LOOP_CONFTEST,
+                "requirements-test.txt": "pytest-asyncio>=0.21,<0.22\n",
+            },
+        ),
+        Good(
+            """
             import pytest
 
 
@@ -173,6 +197,8 @@ class ConflictingEventLoopOverrides(Rule):
         if scope.node is not node or spec is None or spec.name != EVENT_LOOP_FIXTURE:
             return
         if not is_scope(spec.scope):
+            return
+        if self.file.project.targets_pytest_asyncio_below(FIRST_VERSION_DEPRECATING_OVERRIDE):
             return
         others = self._others(node, spec.scope)  # type: ignore[arg-type]
         if others:
