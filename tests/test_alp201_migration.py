@@ -75,7 +75,10 @@ def _fixed(tmp_path: Path, body: str, ini: str = STRICT_INI) -> Optional[str]:
         return ENGINE.check(ast.parse(text), module, context_for(module))[0]
 
     result = fix_source(source, check, unsafe=True)
-    return result.source[len(OVERRIDE.split("@pytest.fixture")[0]):]
+    # The override was the module's only use of asyncio: its import goes with it.
+    imports, _, rest = result.source.partition("\n\n\n")
+    assert "import asyncio" not in imports or "asyncio." in rest
+    return rest
 
 
 # -- a function-scoped override ---------------------------------------------------------------
@@ -590,3 +593,27 @@ def test_an_override_choosing_the_loop_type_points_at_the_loop_factories_hook(
 
 def test_a_plain_override_does_not_mention_the_hook(tmp_path: Path) -> None:
     assert "loop_factories" not in _finding(tmp_path, OVERRIDE).message
+
+
+def test_config_defaults_are_advised_for_the_root_conftest_only(tmp_path: Path) -> None:
+    override = (
+        "import asyncio\n\nimport pytest\n\n\n"
+        '@pytest.fixture(scope="session")\ndef event_loop():\n'
+        "    loop = asyncio.new_event_loop()\n    yield loop\n    loop.close()\n"
+    )
+    (tmp_path / "pytest.ini").write_text(STRICT_INI)
+    nested = tmp_path / "tests" / "ens"
+    nested.mkdir(parents=True)
+    found = {}
+    for directory in (tmp_path, nested):
+        conftest = directory / "conftest.py"
+        conftest.write_text(override)
+        clear_caches()
+        (found[directory],) = ENGINE.check(
+            ast.parse(override), str(conftest), context_for(str(conftest))
+        )[0]
+    assert "in the pytest config" in found[tmp_path].message
+    assert found[tmp_path].fix is not None
+    lower = found[nested]
+    assert 'give the tests and fixtures it served loop_scope="session"' in lower.message
+    assert lower.fix is None

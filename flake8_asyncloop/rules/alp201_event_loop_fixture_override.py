@@ -14,6 +14,7 @@ from flake8_asyncloop.analysis.event_loop_migration import (
 from flake8_asyncloop.analysis.loop_scopes import is_scope
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE
 from flake8_asyncloop.analysis.scopes import MODULE
+from flake8_asyncloop.context.model import ProjectContext
 from flake8_asyncloop.findings import ConfigSetting, DeleteStatement, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -67,10 +68,11 @@ class EventLoopFixtureOverride(Rule):
     the decorator is spelled (`@pytest.fixture`, `@fixture`, `@pytest_asyncio.fixture`, an
     alias) and including a fixture renamed to it with `name="event_loop"`. The message says
     what to do instead: delete a function-scoped override, and move a wider one's scope to
-    `loop_scope=` on the tests and fixtures it served (or, for the project's conftest.py,
-    to the config's default loop scopes). When sync tests of the module request the fixture
-    (their own loop), it says to rename it instead (not in conftest.py, whose sync requesters
-    are fixtures that may hand the loop on to async code); when the override picks the kind of loop
+    `loop_scope=` on the tests and fixtures it served (or, for the conftest.py at the
+    project's root, beside the pytest config, to the config's default loop scopes). When
+    sync tests of the module request the fixture (their own loop), it says to rename it
+    instead (not in conftest.py, whose sync requesters are fixtures that may hand the loop
+    on to async code); when the override picks the kind of loop
     (a loop policy, uvloop, or `params=`), it points at the `pytest_asyncio_loop_factories`
     hook of pytest-asyncio 1.4, which makes that choice now. When the target pytest-asyncio
     is 0.22 to 0.26, the message says the override is deprecated and removed in 1.0.
@@ -403,7 +405,8 @@ class EventLoopFixtureOverride(Rule):
         ):
             action = _rename_action(fixture.scope, self._module_has_async_defs())
         else:
-            action = _action(fixture.scope, self.file.is_conftest)
+            project_wide = self.file.is_conftest and _at_project_root(self.file.filename, project)
+            action = _action(fixture.scope, project_wide)
         chooses = _chooses_loop_type(node, fixture.decorator)
         if chooses:
             action += f"; {CHOOSE_LOOP_TYPE}"
@@ -504,6 +507,12 @@ def _directory(path: str) -> str:
     return os.path.dirname(os.path.abspath(path))
 
 
+def _at_project_root(conftest: str, project: ProjectContext) -> bool:
+    """Whether the conftest.py sits at the project's root (the pytest config's directory),
+    where it serves every test the config does; one lower down serves part of them."""
+    return project.root is not None and _directory(conftest) == os.path.abspath(project.root)
+
+
 def _only_makes_a_loop(node: ast.AST) -> bool:
     """True for the classic override body: new loop, yield or return it, close it."""
     makes_loop = False
@@ -543,12 +552,12 @@ def _chooses_loop_type(node: ast.AST, decorator: ast.expr) -> bool:
     return False
 
 
-def _action(scope: Optional[str], in_conftest: bool) -> str:
+def _action(scope: Optional[str], project_wide: bool) -> str:
     if scope == "function":
         return "delete it (rename it instead if sync tests use it as their own loop)"
     if scope is None:
         return "delete it and give the tests and fixtures it served a matching loop_scope="
-    if in_conftest:
+    if project_wide:
         return (
             "delete it; set asyncio_default_test_loop_scope and "
             f'asyncio_default_fixture_loop_scope to "{scope}" in the pytest config'
