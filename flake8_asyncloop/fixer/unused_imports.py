@@ -17,6 +17,7 @@ import re
 import tokenize
 from typing import List, Optional, Set
 
+from flake8_asyncloop.parsing import parse_source
 from flake8_asyncloop.stdlib_modules import in_standard_library
 
 # Modules whose import a test cannot tell from its absence (they are imported anyway).
@@ -27,31 +28,45 @@ _WORD = re.compile(r"\w+")
 def drop_imports_made_unused(before: str, after: str) -> str:
     """``after`` (the fixed ``before``) without the imports its fixes left unused."""
     try:
-        tree = ast.parse(after)
-        old_tree = ast.parse(before)
+        tree = parse_source(after)
     except (SyntaxError, ValueError):
-        return after
-    statements = [s for s in tree.body if isinstance(s, (ast.Import, ast.ImportFrom))]
-    if not statements:
-        return after
-    used_before = _words(before, _import_lines(old_tree))
-    used_after = _words(after, _import_lines(tree))
-    if used_before is None or used_after is None:
         return after
     # Lines as Python counts them: str.splitlines() would also split at a form feed.
     lines = io.StringIO(after, newline="").readlines()
-    for statement in reversed(statements):  # from the bottom: line numbers above stay put
-        line = _own_line(statement, lines)
-        if line is None:
-            continue
+    # The names of plain top-level imports of harmless modules, each with its statement.
+    candidates = {
+        _bound_name(statement, alias): statement
+        for statement in tree.body
+        if isinstance(statement, (ast.Import, ast.ImportFrom))
+        and _own_line(statement, lines) is not None
+        for alias in statement.names
+        if _harmless(statement, alias)
+    }
+    if not candidates:
+        return after
+    used_after = _words(after, _import_lines(tree))
+    if used_after is None or all(name in used_after for name in candidates):
+        return after  # the common case: the fixes took no import's last use
+    try:
+        used_before = _words(before, _import_lines(parse_source(before)))
+    except (SyntaxError, ValueError):
+        return after
+    if used_before is None:
+        return after
+    unused = {name for name in candidates if name in used_before and name not in used_after}
+    statements = {id(statement): statement for statement in candidates.values()}
+    # From the bottom up, so that the line numbers of the statements above stay right.
+    for statement in sorted(statements.values(), key=lambda s: s.lineno, reverse=True):
+        names = statement.names  # type: ignore[attr-defined]
         kept = [
-            alias for alias in statement.names
-            if not _removable(statement, alias, used_before, used_after)
+            alias for alias in names
+            if not (_harmless(statement, alias) and _bound_name(statement, alias) in unused)
         ]
-        if len(kept) == len(statement.names):
+        if len(kept) == len(names):
             continue
         index = statement.lineno - 1
         if kept:
+            line = lines[index]
             ending = line[len(line.rstrip("\r\n")):]
             lines[index] = _import_code(statement, kept) + ending
         else:
@@ -79,20 +94,25 @@ def _close_gap(lines: List[str], index: int) -> None:
             del lines[index:index + below]
 
 
-def _removable(
-    statement: ast.stmt, alias: ast.alias, used_before: Set[str], used_after: Set[str]
-) -> bool:
+def _harmless(statement: ast.stmt, alias: ast.alias) -> bool:
+    """Whether the alias imports from the standard library, pytest or pytest-asyncio (not
+    ``__future__``, a star, or a relative import)."""
     if isinstance(statement, ast.ImportFrom):
         if statement.level or not statement.module or statement.module == "__future__":
             return False
         if alias.name == "*":
             return False
-        module, bound = statement.module, alias.asname or alias.name
+        module = statement.module
     else:
-        module, bound = alias.name, alias.asname or alias.name.split(".")[0]
-    if module.split(".")[0] not in _TEST_FRAMEWORK and not in_standard_library(module):
-        return False
-    return bound in used_before and bound not in used_after
+        module = alias.name
+    return module.split(".")[0] in _TEST_FRAMEWORK or in_standard_library(module)
+
+
+def _bound_name(statement: ast.stmt, alias: ast.alias) -> str:
+    """The name the alias binds: ``np`` for ``import numpy as np``, ``a`` for ``import a.b``."""
+    if alias.asname:
+        return alias.asname
+    return alias.name if isinstance(statement, ast.ImportFrom) else alias.name.split(".")[0]
 
 
 def _own_line(statement: ast.stmt, lines: List[str]) -> Optional[str]:
