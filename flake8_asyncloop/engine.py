@@ -317,7 +317,7 @@ class _Plan:
             for name in names_of[entry[1]] or ():
                 self.by_callee.setdefault(name, []).append(entry)
         self.calls_by_callee = len(self.every_call) < len(calls)
-        # Filled as the walks of files meet callee names (see ``_Walker._call_handlers``).
+        # Filled as the walks of files meet callee names (see ``_Walker.walk``).
         self.call_steps: Dict[object, Optional[_Handlers]] = {}
         # Node types some handler leaves, and those the walk itself must leave (scopes,
         # bindings): only these get a second stack entry.
@@ -374,29 +374,10 @@ class _Walker:
         kind = _ENTERING.get(node_type)
         handlers = self._active(self.plan.visit.get(node_type))
         if node_type is ast.Call and self.plan.calls_by_callee:
-            kind, handlers = _CALL, None  # chosen at each call (``_call_handlers``)
+            kind, handlers = _CALL, None  # chosen at each call, by its callee (``walk``)
         leaves = node_type in self.plan.leave_types
         step = self.steps[node_type] = (fields, kind, handlers, leaves)
         return step
-
-    def _call_handlers(self, call: ast.Call) -> Optional[_Handlers]:
-        """The ``visit_Call`` handlers for this call, by its callee's last name (the walk's
-        loop does the same inline)."""
-        func = call.func
-        func_type = func.__class__
-        key: object
-        if func_type is ast.Attribute:
-            key = func.attr  # type: ignore[attr-defined]
-        elif func_type is ast.Name:
-            key = func.id  # type: ignore[attr-defined]
-            if key in self.file.imports.renamed:
-                key = self._renamed_callee(func, key)  # type: ignore[arg-type]
-        else:
-            key = ""  # ``factory()()``, ``handlers[0]()``
-        handlers = self.call_steps.get(key, _UNSEEN)
-        if handlers is _UNSEEN:
-            handlers = self._new_call_handlers(key)
-        return handlers  # type: ignore[return-value]
 
     def _renamed_callee(self, func: ast.Name, name: str) -> object:
         """``(go, run)`` for ``go()`` after ``from asyncio import run as go``; the name alone
@@ -409,6 +390,8 @@ class _Walker:
         return name
 
     def _new_call_handlers(self, key: object) -> Optional[_Handlers]:
+        """The ``visit_Call`` handlers for a callee first met (its last name, or the
+        ``(name, last)`` pair of a renamed import), kept for the next calls."""
         names = key if key.__class__ is tuple else (key,)
         handlers = self.call_steps[key] = self._active(
             self.plan.call_handlers(names)  # type: ignore[arg-type]
@@ -461,7 +444,9 @@ class _Walker:
                 step = self._step(node_type)
             fields, kind, handlers, leaves = step
             if kind is not None:
-                if kind is _CALL:  # ``_call_handlers``, inline: a module's most common node
+                if kind is _CALL:
+                    # The handlers for this callee's last name, worked out here rather than
+                    # in a method: calls are the most common node a handler waits for.
                     func = node.func  # type: ignore[attr-defined]
                     func_type = func.__class__
                     if func_type is Attribute:
