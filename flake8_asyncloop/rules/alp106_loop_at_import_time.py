@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, List, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
-from flake8_asyncloop.analysis.scopes import parameter_names
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -68,8 +67,9 @@ class LoopAtImportTime(Rule):
     `main` an `async def` of the module that declares no `global` and assigns to no
     attribute or item but those of objects it made itself (`proxy = Proxy()`, a literal
     list or dict), is left alone: nothing it makes outlives the run (a coroutine that
-    appends to a module-level list, or an object from a call that is not a class's, such as
-    `make_proxy()` returning a shared one, is not seen).
+    appends to a module-level list, or a class whose every instance is one shared object,
+    is not seen). An object from any other call (`make_proxy()`) may be shared, and a
+    store on it is reported.
     """
     examples = (
         Bad(
@@ -310,7 +310,7 @@ def _names_of_new_objects(function: ast.AsyncFunctionDef) -> Set[str]:
     dict or set. A name bound any other way, or a parameter, may be an object shared
     with the rest of the module."""
     fresh: Set[str] = set()
-    other: Set[str] = set(parameter_names(function.args))
+    other: Set[str] = set(scopes.parameter_names(function.args))
     assigned: Set[int] = set()  # the Name targets of ``name = value``, read here
     for node in ast.walk(function):
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
