@@ -56,7 +56,8 @@ class RemovedLoopArgument(Rule):
     `if sys.version_info < (3, 10):` (or the `else` of a `>=` check), in the branch of any
     `if` that passes `loop=` to a call the other branch makes without it (a version flag
     bound elsewhere, such as `if LOOP_DEPRECATED:`), and in a `try` whose
-    handler catches `TypeError`, are left alone: that is version-compatible code. So are
+    handler catches `TypeError` or in that handler (the call tried without `loop=` first),
+    are left alone: that is version-compatible code. So are
     calls inside `with` blocks that expect a `TypeError` or a warning (`pytest.raises`,
     `assertRaises`, ...): the test checks that the argument is refused. A block expecting
     only other built-in exceptions lets the `TypeError` through, and the call is reported.
@@ -192,6 +193,19 @@ class RemovedLoopArgument(Rule):
             """
             import asyncio
 
+
+            def gather_all(coroutines, loop):
+                try:
+                    return asyncio.gather(*coroutines)
+                except TypeError:
+                    return asyncio.gather(*coroutines, loop=loop)
+            """,
+            reason="the fallback of a call tried without loop= first",
+        ),
+        Good(
+            """
+            import asyncio
+
             from .compat import LOOP_DEPRECATED
 
 
@@ -240,8 +254,13 @@ class RemovedLoopArgument(Rule):
             self._compat.append((old_branch[0].lineno, _last_line(old_branch)))
 
     def visit_Try(self, node: ast.Try) -> None:
-        if node.body and any(_catches_type_error(h) for h in node.handlers):
+        handlers = [h for h in node.handlers if _catches_type_error(h)]
+        if node.body and handlers:
             self._compat.append((node.body[0].lineno, _last_line(node.body)))
+            # The mirrored idiom: the call without loop= first, with it in the handler.
+            for handler in handlers:
+                if handler.body:
+                    self._compat.append((handler.body[0].lineno, _last_line(handler.body)))
 
     def visit_Call(self, node: ast.Call) -> None:
         loop_keyword = next((kw for kw in node.keywords if kw.arg == "loop"), None)
