@@ -617,3 +617,22 @@ def test_config_defaults_are_advised_for_the_root_conftest_only(tmp_path: Path) 
     lower = found[nested]
     assert 'give the tests and fixtures it served loop_scope="session"' in lower.message
     assert lower.fix is None
+
+
+def test_the_outermost_conftest_in_tests_serves_the_whole_project(tmp_path: Path) -> None:
+    override = (
+        "import asyncio\n\nimport pytest\n\n\n"
+        '@pytest.fixture(scope="session")\ndef event_loop():\n'
+        "    loop = asyncio.new_event_loop()\n    yield loop\n    loop.close()\n"
+    )
+    (tmp_path / "pytest.ini").write_text(STRICT_INI)
+    (tmp_path / "tests" / "users").mkdir(parents=True)
+    messages = {}
+    for relative in ("tests/conftest.py", "tests/users/conftest.py"):
+        conftest = tmp_path / relative
+        conftest.write_text(override)
+        clear_caches()
+        (finding,) = ENGINE.check(ast.parse(override), str(conftest), context_for(str(conftest)))[0]
+        messages[relative] = finding.message
+    assert "in the pytest config" in messages["tests/conftest.py"]
+    assert 'loop_scope="session"' in messages["tests/users/conftest.py"]

@@ -68,8 +68,9 @@ class EventLoopFixtureOverride(Rule):
     the decorator is spelled (`@pytest.fixture`, `@fixture`, `@pytest_asyncio.fixture`, an
     alias) and including a fixture renamed to it with `name="event_loop"`. The message says
     what to do instead: delete a function-scoped override, and move a wider one's scope to
-    `loop_scope=` on the tests and fixtures it served (or, for the conftest.py at the
-    project's root, beside the pytest config, to the config's default loop scopes). When
+    `loop_scope=` on the tests and fixtures it served (or, for the conftest.py that serves
+    the whole project, beside the pytest config or the outermost one in a directory just
+    below it, such as `tests/`, to the config's default loop scopes). When
     sync tests of the module request the fixture (their own loop), it says to rename it
     instead (not in conftest.py, whose sync requesters are fixtures that may hand the loop
     on to async code); when the override picks the kind of loop
@@ -508,9 +509,15 @@ def _directory(path: str) -> str:
 
 
 def _at_project_root(conftest: str, project: ProjectContext) -> bool:
-    """Whether the conftest.py sits at the project's root (the pytest config's directory),
-    where it serves every test the config does; one lower down serves part of them."""
-    return project.root is not None and _directory(conftest) == os.path.abspath(project.root)
+    """Whether the conftest.py serves the project's tests as a whole: it sits at the
+    project's root (the pytest config's directory), or in a directory just below it
+    (``tests/``) with no conftest.py above it. One further down serves part of them."""
+    if project.root is None or not project.conftests:
+        return False
+    root = os.path.abspath(project.root)
+    directory = _directory(conftest)
+    outermost = _directory(project.conftests[0].path) == directory
+    return directory == root or (outermost and os.path.dirname(directory) == root)
 
 
 def _only_makes_a_loop(node: ast.AST) -> bool:
