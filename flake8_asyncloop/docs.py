@@ -186,7 +186,10 @@ def _where_it_runs(rule: Type[Rule]) -> str:
         where += (
             " Silent where pytest-asyncio does not run the tests: the pytest config's `addopts`"
             " blocks it (`-p no:asyncio`), or the project's dependency files name another"
-            f" runner ({runners}) and not pytest-asyncio."
+            f" runner ({runners}) and not pytest-asyncio; and in a module that neither imports"
+            " `pytest_asyncio` nor marks a test `asyncio` when the dependency files name pytest"
+            " but not pytest-asyncio, no lock file resolves it, and neither the pytest config"
+            " nor a conftest.py uses it."
         )
     return where
 

@@ -15,7 +15,7 @@ from flake8_asyncloop.analysis.module_index import ModuleIndex
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.scopes import Scope, parameter_names
 from flake8_asyncloop.analysis.static_branches import BODY, ORELSE, dead_branch, dead_handlers
-from flake8_asyncloop.analysis.text_gates import mentions_async
+from flake8_asyncloop.analysis.text_gates import mentions_async, mentions_pytest_asyncio
 from flake8_asyncloop.analysis.testcode import (
     class_kind,
     defines_init,
@@ -211,7 +211,9 @@ class Engine:
         classes = self.rules
         if not file.is_test_file:
             classes = tuple(r for r in classes if not r.test_code_only)
-        if project.without_pytest_asyncio:
+        if project.without_pytest_asyncio or (
+            project.pytest_asyncio_undeclared and not mentions_pytest_asyncio(source)
+        ):
             classes = tuple(r for r in classes if not r.assumes_pytest_asyncio)
         if source is not None:
             classes = tuple(r for r in _triggered(classes, source) if r.applies_to(source, file))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, FrozenSet, Iterator, Tuple
+from typing import TYPE_CHECKING, FrozenSet, Iterator, Optional, Tuple
 
 from flake8_asyncloop.analysis.loop_bound import BUILT_IN
 
@@ -39,6 +39,13 @@ def mentions_async(source: str) -> bool:
         if not (before.isalnum() or before == "_"):  # "is_async" is not the keyword
             return True
     return False
+
+
+def mentions_pytest_asyncio(source: Optional[str]) -> bool:
+    """Whether a test module shows it runs under pytest-asyncio: it imports
+    ``pytest_asyncio`` or marks tests ``asyncio`` (``pytest.mark.asyncio``, ``mark.asyncio``);
+    True when the text is not known."""
+    return source is None or "pytest_asyncio" in source or "mark.asyncio" in source
 
 
 def may_hold_known_loop(source: str) -> bool:

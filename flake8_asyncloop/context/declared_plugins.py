@@ -24,6 +24,7 @@ from flake8_asyncloop.context.dependency_pins import (
 )
 
 PYTEST_ASYNCIO = "pytest-asyncio"
+PYTEST = "pytest"
 # Plugins that run asyncio (or trio) tests without pytest-asyncio (pytest-jupyter collects
 # coroutine tests and runs them on its own loop; pytest-sanic does too, and sets a fresh
 # current loop for every test, sync ones included). Not pytest-aiohttp: since 1.0 it depends
@@ -54,6 +55,8 @@ class _Declared(NamedTuple):
     # They name pytest-aiohttp, and nothing keeps it below 1.0, where it stopped running
     # coroutine tests itself.
     pytest_aiohttp_on_pytest_asyncio: bool = False
+    # They name pytest but none of the above, and no lock file resolves pytest-asyncio.
+    pytest_without_pytest_asyncio: bool = False
 
 
 _NOTHING_DECLARED = _Declared(None, (), False, None)
@@ -91,6 +94,13 @@ def pytest_aiohttp_on_pytest_asyncio(root: Optional[str]) -> bool:
     """Whether the project installs pytest-aiohttp 1.0 or later (named, not pinned below
     it), which leaves its fixtures' tests to pytest-asyncio and its asyncio mode."""
     return _answer(root).pytest_aiohttp_on_pytest_asyncio
+
+
+def tests_without_pytest_asyncio(root: Optional[str]) -> bool:
+    """Whether the dependency files at ``root`` describe a pytest suite (they name pytest)
+    without pytest-asyncio: none names it, a plugin that brings it, or another runner, and
+    no lock file resolves it."""
+    return _answer(root).pytest_without_pytest_asyncio
 
 
 def clear_cache() -> None:
@@ -133,7 +143,12 @@ def _read(root: str) -> _Declared:
     if names.intersection((PYTEST_ASYNCIO, *BRINGS_PYTEST_ASYNCIO)):
         return _Declared(None, tuple(read), True, ceiling, aiohttp_on_pytest_asyncio)
     runner = next((name for name in OTHER_RUNNERS if name in names), None)
-    return _Declared(runner, tuple(read), False, ceiling)
+    without = (
+        runner is None
+        and any(_names(text, PYTEST) for text in texts)
+        and not any(_names(lock, PYTEST_ASYNCIO) for lock in locks)
+    )
+    return _Declared(runner, tuple(read), False, ceiling, pytest_without_pytest_asyncio=without)
 
 
 def _names(text: str, name: str) -> bool:

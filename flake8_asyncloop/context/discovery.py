@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Tuple
 from flake8_asyncloop.context import conftest_facts as conftest_module
 from flake8_asyncloop.context import declared_plugins, project_modules, pytest_config, versions
 from flake8_asyncloop.context.conftest_facts import conftest_facts
-from flake8_asyncloop.context.model import ProjectContext
+from flake8_asyncloop.context.model import ConftestFacts, ProjectContext
 
 CONFTEST = "conftest.py"
 
@@ -114,6 +114,12 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
         declared_runner=runner,
         declares_pytest_asyncio=declared_plugins.names_pytest_asyncio(root),
         pytest_aiohttp_on_pytest_asyncio=declared_plugins.pytest_aiohttp_on_pytest_asyncio(root),
+        pytest_asyncio_undeclared=(
+            declared_plugins.tests_without_pytest_asyncio(root)
+            and not config.sets_asyncio_options
+            and not config.problems  # a config pytest cannot read may say anything
+            and not any(_uses_pytest_asyncio(conftest) for conftest in facts)
+        ),
         pinned_pytest_asyncio_ceiling=(
             declared_plugins.pinned_pytest_asyncio_ceiling(root) if pinned_version is None else None
         ),
@@ -121,6 +127,17 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
     watched = tuple(chain) + ((config_file,) if config_file is not None else ())
     watched += tuple(p for p in dependency_files if p not in watched)
     return _Entry(context, watched, _signature(watched))
+
+
+def _uses_pytest_asyncio(conftest: ConftestFacts) -> bool:
+    """A conftest.py that imports pytest_asyncio, loads it as a plugin, defines a fixture
+    through it, or has a hook that marks or runs coroutine tests."""
+    return (
+        "pytest_asyncio" in conftest.imported
+        or any("asyncio" in plugin for plugin in conftest.plugins)
+        or any(fixture.provider == "pytest_asyncio" for fixture in conftest.fixtures)
+        or conftest.handles_coroutines
+    )
 
 
 def _signature(paths: Tuple[str, ...]) -> Signature:

@@ -26,6 +26,8 @@ class ConfigProblem:
 @dataclass(frozen=True)
 class PytestConfig:
     path: Optional[str] = None  # the config file pytest would use, None when there is none
+    # it sets an option of pytest-asyncio's (asyncio_mode, asyncio_default_*_loop_scope, ...)
+    sets_asyncio_options: bool = False
     asyncio_mode: str = "strict"
     fixture_loop_scope: Optional[str] = None  # asyncio_default_fixture_loop_scope
     test_loop_scope: Optional[str] = None  # asyncio_default_test_loop_scope
@@ -126,6 +128,10 @@ class ProjectContext:
     # The dependency files name pytest-aiohttp 1.0 or later, whose fixtures (``loop``,
     # ``aiohttp_client``) do not run the tests that request them: pytest-asyncio does.
     pytest_aiohttp_on_pytest_asyncio: bool = False
+    # Nothing says pytest-asyncio runs here: the dependency files describe a pytest suite
+    # but name neither it nor a plugin that brings it (and no lock file resolves it), the
+    # config sets none of its options, and no conftest.py of the chain uses it.
+    pytest_asyncio_undeclared: bool = False
 
     @property
     def without_pytest_asyncio(self) -> bool:

@@ -345,6 +345,8 @@ def interpret(section: Section) -> PytestConfig:
 
     return PytestConfig(
         path=section.path,
+        sets_asyncio_options=mode_setting is not None
+        or any(key.startswith("asyncio_") for key in settings),
         asyncio_mode=mode,
         fixture_loop_scope=fixture_scope,
         test_loop_scope=test_scope,
