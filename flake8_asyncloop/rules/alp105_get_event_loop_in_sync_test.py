@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import spell
@@ -67,6 +67,10 @@ class _Function:
     found: List[Tuple[ast.Call, Optional[ast.Call], Optional[Tuple[str, ast.Assign]]]] = field(
         default_factory=list
     )
+    name: str = ""  # a def's name; empty for a lambda and the test or fixture itself
+    called: Set[str] = field(default_factory=set)  # names it calls, nested defs included
+    # findings of nested defs, by the def's name, kept until it is known to be called here
+    nested: List[Tuple[str, List[Tuple[ast.Call, Optional[Fix]]]]] = field(default_factory=list)
 
 
 class GetEventLoopInSyncTest(Rule):
@@ -118,7 +122,9 @@ class GetEventLoopInSyncTest(Rule):
     `RuntimeError` or a warning (`pytest.raises`, `pytest.warns`, `assertRaises`, ...; a
     block expecting only other built-in exceptions, such as `ConnectionError`, lets the
     error through and is no reason for silence), in sync
-    code nested in a coroutine, and in classes whose base runs async tests
+    code nested in a coroutine, in a def nested in the test or fixture that it hands on
+    rather than calls (a thread's `target=`, a callback: it runs where it is given to, often
+    with a loop of its own), and in classes whose base runs async tests
     (`IsolatedAsyncioTestCase`) or cannot be seen.
     A sync test or fixture that requests an async fixture (directly, through other
     fixtures, by `usefixtures` on the def, or through an autouse fixture in sight) is left
@@ -477,18 +483,31 @@ class GetEventLoopInSyncTest(Rule):
         self._function = _Function(checked, parent)
         if parent is None and scope.node is node and scope.role in (scopes.TEST, scopes.FIXTURE):
             self._function.owner = scope
+        if parent is not None and isinstance(node, ast.FunctionDef):
+            self._function.name = node.name
 
     def _leave(self) -> None:
         function = self._function
         assert function is not None
-        for call, run, binding in function.found:
-            self._pending.append((call, self._fix(function, run, binding)))
+        findings = [
+            (call, self._fix(function, run, binding)) for call, run, binding in function.found
+        ]
+        # A nested def runs here only if this def calls it; one handed on instead (a thread's
+        # target, a callback) runs where the code it is given to runs it, loop and all.
+        for name, nested in function.nested:
+            if name in function.called:
+                findings.extend(nested)
         parent = self._function = function.parent
+        if parent is None or not function.name:
+            self._pending.extend(findings)
+        elif findings:
+            parent.nested.append((function.name, findings))
         if parent is not None:  # uses in nested code count for the enclosing def too
             parent.loads.update(function.loads)
             parent.stores.update(function.stores)
             parent.getter_calls += function.getter_calls
             parent.run_calls += function.run_calls
+            parent.called.update(function.called)
 
     def leave_Module(self, node: ast.Module) -> None:
         if self._module_installs_loop:
@@ -532,6 +551,8 @@ class GetEventLoopInSyncTest(Rule):
             return
         if function is None:
             return
+        if isinstance(func, ast.Name):
+            function.called.add(func.id)
         if isinstance(func, ast.Attribute) and func.attr == _RUN_UNTIL_COMPLETE:
             function.run_calls += 1
             if isinstance(func.value, ast.Name):
