@@ -595,44 +595,39 @@ def test_a_plain_override_does_not_mention_the_hook(tmp_path: Path) -> None:
     assert "loop_factories" not in _finding(tmp_path, OVERRIDE).message
 
 
-def test_config_defaults_are_advised_for_the_root_conftest_only(tmp_path: Path) -> None:
-    override = (
-        "import asyncio\n\nimport pytest\n\n\n"
-        '@pytest.fixture(scope="session")\ndef event_loop():\n'
-        "    loop = asyncio.new_event_loop()\n    yield loop\n    loop.close()\n"
-    )
-    (tmp_path / "pytest.ini").write_text(STRICT_INI)
-    nested = tmp_path / "tests" / "ens"
-    nested.mkdir(parents=True)
+SESSION_OVERRIDE = (
+    "import asyncio\n\nimport pytest\n\n\n"
+    '@pytest.fixture(scope="session")\ndef event_loop():\n'
+    "    loop = asyncio.new_event_loop()\n    yield loop\n    loop.close()\n"
+)
+
+
+def _conftest_findings(root: Path, *relative: str) -> dict:
+    """ALP201's finding in each conftest.py, written (one after another, each seeing those
+    before it) under ``root`` with a pytest.ini beside them."""
+    (root / "pytest.ini").write_text(STRICT_INI)
     found = {}
-    for directory in (tmp_path, nested):
-        conftest = directory / "conftest.py"
-        conftest.write_text(override)
+    for name in relative:
+        conftest = root / name
+        conftest.parent.mkdir(parents=True, exist_ok=True)
+        conftest.write_text(SESSION_OVERRIDE)
         clear_caches()
-        (found[directory],) = ENGINE.check(
-            ast.parse(override), str(conftest), context_for(str(conftest))
+        (found[name],) = ENGINE.check(
+            ast.parse(SESSION_OVERRIDE), str(conftest), context_for(str(conftest))
         )[0]
-    assert "in the pytest config" in found[tmp_path].message
-    assert found[tmp_path].fix is not None
-    lower = found[nested]
+    return found
+
+
+def test_config_defaults_are_advised_for_the_root_conftest_only(tmp_path: Path) -> None:
+    found = _conftest_findings(tmp_path, "conftest.py", "tests/ens/conftest.py")
+    assert "in the pytest config" in found["conftest.py"].message
+    assert found["conftest.py"].fix is not None
+    lower = found["tests/ens/conftest.py"]
     assert 'give the tests and fixtures it served loop_scope="session"' in lower.message
     assert lower.fix is None
 
 
 def test_the_outermost_conftest_in_tests_serves_the_whole_project(tmp_path: Path) -> None:
-    override = (
-        "import asyncio\n\nimport pytest\n\n\n"
-        '@pytest.fixture(scope="session")\ndef event_loop():\n'
-        "    loop = asyncio.new_event_loop()\n    yield loop\n    loop.close()\n"
-    )
-    (tmp_path / "pytest.ini").write_text(STRICT_INI)
-    (tmp_path / "tests" / "users").mkdir(parents=True)
-    messages = {}
-    for relative in ("tests/conftest.py", "tests/users/conftest.py"):
-        conftest = tmp_path / relative
-        conftest.write_text(override)
-        clear_caches()
-        (finding,) = ENGINE.check(ast.parse(override), str(conftest), context_for(str(conftest)))[0]
-        messages[relative] = finding.message
-    assert "in the pytest config" in messages["tests/conftest.py"]
-    assert 'loop_scope="session"' in messages["tests/users/conftest.py"]
+    found = _conftest_findings(tmp_path, "tests/conftest.py", "tests/users/conftest.py")
+    assert "in the pytest config" in found["tests/conftest.py"].message
+    assert 'loop_scope="session"' in found["tests/users/conftest.py"].message

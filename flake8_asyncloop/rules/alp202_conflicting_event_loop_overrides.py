@@ -24,6 +24,7 @@ def event_loop():
 """
 
 FUNCTION_LOOP_CONFTEST = SESSION_LOOP_CONFTEST.replace('(scope="session")', "")
+MODULE_LOOP_OVERRIDE = SESSION_LOOP_CONFTEST.replace('"session"', '"module"')
 # Up to 0.21 an override was how a group of tests got a wider loop, and loop_scope= did not
 # exist: suites pinned there keep their overrides (ALP201 stays silent there too).
 FIRST_VERSION_DEPRECATING_OVERRIDE = (0, 22)
@@ -127,18 +128,7 @@ class ConflictingEventLoopOverrides(Rule):
             (15, 5),
         ),
         Good(
-            """
-            import asyncio
-
-            import pytest
-
-
-            @pytest.fixture(scope="module")
-            def event_loop():
-                loop = asyncio.new_event_loop()
-                yield loop
-                loop.close()
-            """,
+            MODULE_LOOP_OVERRIDE,
             reason="pytest-asyncio 0.21, pinned here, gives wider loops through overrides",
             files={
                 "conftest.py": SESSION_LOOP_CONFTEST,
@@ -174,18 +164,7 @@ class ConflictingEventLoopOverrides(Rule):
             files={"conftest.py": FUNCTION_LOOP_CONFTEST},
         ),
         Good(
-            """
-            import asyncio
-
-            import pytest
-
-
-            @pytest.fixture(scope="module")
-            def event_loop():
-                loop = asyncio.new_event_loop()
-                yield loop
-                loop.close()
-            """,
+            MODULE_LOOP_OVERRIDE,
             reason="a conftest.py in a sibling directory is not visible from here",
             files={"other/conftest.py": SESSION_LOOP_CONFTEST},
         ),
