@@ -16,7 +16,7 @@ from typing import List, Optional, Tuple
 import pytest
 from support import child_environment, run_pytest_isolated, write_example
 
-from flake8_asyncloop.context.discovery import clear_caches
+from flake8_asyncloop.context.discovery import clear_caches, context_for
 from flake8_asyncloop.context.model import ConfigProblem, PytestConfig
 from flake8_asyncloop.rules import RULES_BY_CODE
 from flake8_asyncloop.context.warning_filters import command_line_filters
@@ -356,3 +356,20 @@ def test_unset_advice_offers_fixture_scope_only_from_1_5(pins, offered, tmp_path
     ((_, (finding,)),) = _results(tmp_path)
     assert ('or to "fixture-scope"' in finding.message) is offered
     assert ('"fixture-scope" needs pytest-asyncio 1.5' in finding.message) is not offered
+
+
+def test_the_wording_follows_a_pinned_pytest_older_than_the_installed_one(tmp_path: Path) -> None:
+    config = PytestConfig(path="pytest.ini", section_line=1)
+    (pinned,) = LoopScopeConfig.config_findings(
+        config, True, (1, 5), (9, 2), pinned_before_showing=True
+    )
+    (installed,) = LoopScopeConfig.config_findings(config, True, (1, 5), (9, 2))
+    assert "8.4 to 9.1 hide it" in pinned.message
+    assert "warns on every run" in installed.message
+    (tmp_path / "requirements-test.txt").write_text("pytest==9.1.1\npytest-asyncio==1.5.0\n")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_a.py").write_text("def test_a():\n    pass\n")
+    clear_caches()
+    project = context_for(str(tmp_path / "test_a.py"))
+    assert project.pinned_pytest_ceiling is not None
+    assert project.pinned_pytest_ceiling < (9, 2)

@@ -18,8 +18,10 @@ from typing import Dict, NamedTuple, Optional, Tuple
 from flake8_asyncloop.context.dependency_pins import (
     Version,
     locked_below,
+    locked_ceiling,
     locked_pytest_asyncio_ceiling,
     pinned_below,
+    pinned_ceiling,
     pytest_asyncio_ceiling,
 )
 
@@ -57,6 +59,7 @@ class _Declared(NamedTuple):
     pytest_aiohttp_on_pytest_asyncio: bool = False
     # They name pytest but none of the above, and no lock file resolves pytest-asyncio.
     pytest_without_pytest_asyncio: bool = False
+    pytest_ceiling: Optional[Version] = None  # what pins and locks keep pytest below
 
 
 _NOTHING_DECLARED = _Declared(None, (), False, None)
@@ -94,6 +97,12 @@ def pytest_aiohttp_on_pytest_asyncio(root: Optional[str]) -> bool:
     """Whether the project installs pytest-aiohttp 1.0 or later (named, not pinned below
     it), which leaves its fixtures' tests to pytest-asyncio and its asyncio mode."""
     return _answer(root).pytest_aiohttp_on_pytest_asyncio
+
+
+def pinned_pytest_ceiling(root: Optional[str]) -> Optional[Version]:
+    """The exclusive upper bound the dependency files and lock files at ``root`` put on
+    pytest itself; None when they set none."""
+    return _answer(root).pytest_ceiling
 
 
 def tests_without_pytest_asyncio(root: Optional[str]) -> bool:
@@ -140,15 +149,25 @@ def _read(root: str) -> _Declared:
         and not pinned_below(texts, PYTEST_AIOHTTP, _PYTEST_AIOHTTP_ON_PYTEST_ASYNCIO)
         and not locked_below(locks, PYTEST_AIOHTTP, _PYTEST_AIOHTTP_ON_PYTEST_ASYNCIO)
     )
+    pytest_bounds = [
+        b for b in (pinned_ceiling(texts, PYTEST), locked_ceiling(locks, PYTEST)) if b
+    ]
+    pytest_ceiling = min(pytest_bounds) if pytest_bounds else None
     if names.intersection((PYTEST_ASYNCIO, *BRINGS_PYTEST_ASYNCIO)):
-        return _Declared(None, tuple(read), True, ceiling, aiohttp_on_pytest_asyncio)
+        return _Declared(
+            None, tuple(read), True, ceiling, aiohttp_on_pytest_asyncio,
+            pytest_ceiling=pytest_ceiling,
+        )
     runner = next((name for name in OTHER_RUNNERS if name in names), None)
     without = (
         runner is None
         and any(_names(text, PYTEST) for text in texts)
         and not any(_names(lock, PYTEST_ASYNCIO) for lock in locks)
     )
-    return _Declared(runner, tuple(read), False, ceiling, pytest_without_pytest_asyncio=without)
+    return _Declared(
+        runner, tuple(read), False, ceiling,
+        pytest_without_pytest_asyncio=without, pytest_ceiling=pytest_ceiling,
+    )
 
 
 def _names(text: str, name: str) -> bool:

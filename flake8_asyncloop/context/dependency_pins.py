@@ -72,16 +72,30 @@ def pytest_asyncio_ceiling(texts: Iterable[str]) -> Optional[Version]:
     return ceiling
 
 
+def pinned_ceiling(texts: Iterable[str], name: str) -> Optional[Version]:
+    """The lowest exclusive upper bound the pins in ``texts`` put on distribution ``name``;
+    None when nothing bounds it."""
+    bounds = [
+        bound
+        for text in texts
+        for match in _pin_pattern((name,)).finditer(text)
+        for bound in (_exclusive_bound(match.group(2)),)
+        if bound is not None
+    ]
+    return min(bounds) if bounds else None
+
+
+def locked_ceiling(texts: Iterable[str], name: str) -> Optional[Version]:
+    """The same bound from lock files: just above the release a lock resolved."""
+    newest = _newest_locked(texts, (name,)).get(name)
+    return None if newest is None else newest + (_AND_ITS_POST_RELEASES,)
+
+
 def pinned_below(texts: Iterable[str], name: str, version: Version) -> bool:
     """Whether a pin in ``texts`` (normalised dependency files) keeps distribution ``name``
     below ``version``: ``pytest-aiohttp<1``, ``pytest-aiohttp==0.3.0``."""
-    pattern = _pin_pattern((name,))
-    for text in texts:
-        for match in pattern.finditer(text):
-            bound = _exclusive_bound(match.group(2))
-            if bound is not None and bound <= version:
-                return True
-    return False
+    ceiling = pinned_ceiling(texts, name)
+    return ceiling is not None and ceiling <= version
 
 
 def locked_below(texts: Iterable[str], name: str, version: Version) -> bool:

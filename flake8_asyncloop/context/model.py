@@ -132,6 +132,8 @@ class ProjectContext:
     # but name neither it nor a plugin that brings it (and no lock file resolves it), the
     # config sets none of its options, and no conftest.py of the chain uses it.
     pytest_asyncio_undeclared: bool = False
+    # What the dependency and lock files keep pytest itself below (``pytest==9.1.1``).
+    pinned_pytest_ceiling: Optional[Tuple[int, ...]] = None
 
     @property
     def without_pytest_asyncio(self) -> bool:

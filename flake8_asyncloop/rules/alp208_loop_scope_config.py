@@ -275,12 +275,15 @@ class LoopScopeConfig(Rule):
         declares_pytest_asyncio: bool = False,
         pinned_before_the_warning: bool = False,
         before_fixture_scope_value: bool = False,
+        pinned_before_showing: bool = False,
     ) -> List[Finding]:
         """The findings for one config file, located in it; ``declares_pytest_asyncio``:
         the project says it runs pytest-asyncio (see ``_declares_pytest_asyncio``);
         ``pinned_before_the_warning``: its dependency pins keep pytest-asyncio below 0.24;
         ``before_fixture_scope_value``: it runs a release older than 1.5 (by the version
-        linted for or its pins), which does not know the value "fixture-scope"."""
+        linted for or its pins), which does not know the value "fixture-scope";
+        ``pinned_before_showing``: its pins or lock files keep pytest below 9.2, whatever
+        ``pytest_version`` (installed) says."""
         findings = [cls._problem_finding(problem) for problem in config.problems]
         unreadable = any(not problem.key for problem in config.problems)
         if before_fixture_scope_value and config.follows_fixture_scope:
@@ -298,7 +301,9 @@ class LoopScopeConfig(Rule):
             and config.path is not None
             and config.fixture_loop_scope_line is None
         ):
-            shown = pytest_version is None or pytest_version >= FIRST_PYTEST_SHOWING_THE_WARNING
+            shown = not pinned_before_showing and (
+                pytest_version is None or pytest_version >= FIRST_PYTEST_SHOWING_THE_WARNING
+            )
             line = config.section_line or 1
             action = unset_warning_action(config)
             if action == "error" and (async_fixtures or declares_pytest_asyncio):
@@ -350,7 +355,8 @@ def config_results(
 ) -> List[Tuple[str, List[Finding]]]:
     """(config file, its findings) for each config file the Python files at ``paths`` use,
     in the order they are first met; files without findings are left out. The messages are
-    worded for ``pytest_version`` when given, else for the installed pytest."""
+    worded for ``pytest_version`` when given, else for the installed pytest, or an older
+    one the project's pins or lock files keep it to."""
     groups: Dict[str, Tuple[ProjectContext, List[str]]] = {}
     for path in paths:
         if not path.endswith(".py"):
@@ -376,6 +382,10 @@ def config_results(
             before_fixture_scope_value=project.targets_pytest_asyncio_below(
                 FIRST_VERSION_WITH_FIXTURE_SCOPE_VALUE
             ),
+            # A version given by the caller (the docs' examples) is the one to word for.
+            pinned_before_showing=pytest_version is None
+            and project.pinned_pytest_ceiling is not None
+            and project.pinned_pytest_ceiling <= FIRST_PYTEST_SHOWING_THE_WARNING,
         )
         if findings:
             results.append((_shown(config_path), findings))
