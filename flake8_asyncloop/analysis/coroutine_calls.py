@@ -139,7 +139,10 @@ class PendingCall:
     is only spelled out when asked for.
     """
 
-    __slots__ = ("call", "namespace", "name", "expect", "method", "through", "_unwritten")
+    __slots__ = (
+        "call", "namespace", "name", "expect", "method", "through", "_unwritten",
+        "arguments_known",
+    )
 
     def __init__(
         self,
@@ -158,6 +161,9 @@ class PendingCall:
         self.method = method  # for ``self.method()``: the method looked up in the class
         self.through = through  # for ``pkg.helpers.fetch()``: the attributes between
         self._unwritten = unwritten  # the label's stem when the callee is no dotted name
+        # ``call`` holds the arguments the function gets; False for a reference the caller
+        # turned into a call (a callback: what it is called with is not written here)
+        self.arguments_known = True
 
     @property
     def label(self) -> str:
@@ -480,7 +486,10 @@ class CoroutineCalls:
             if owner.parent is None and pending.name in self._books.stored_attributes:
                 return False  # the module's own attribute is patched somewhere
             if kinds == [ASYNC_DEF]:
-                return self._is_coroutine_function(owner.async_defs[pending.name])
+                definition = owner.async_defs[pending.name]
+                return self._is_coroutine_function(definition) and (
+                    not pending.arguments_known or may_accept(pending.call, definition, False)
+                )
             if kinds == [IMPORT]:
                 return self._imported_coroutine_function(owner, pending.name, ())
             return all(kind == MOCK for kind in kinds)
@@ -500,7 +509,10 @@ class CoroutineCalls:
                 return False
             if cls.bindings.get(method) != [ASYNC_DEF]:
                 return False
-            return self._is_coroutine_function(cls.async_defs[method])
+            definition = cls.async_defs[method]
+            return self._is_coroutine_function(definition) and (
+                not pending.arguments_known or may_accept(pending.call, definition, True)
+            )
         # ``queue.put()`` on a name bound once to ``asyncio.Queue()``
         if len(kinds) == 1 and kinds[0] in ASYNCIO_OBJECT_METHODS:
             return method in ASYNCIO_OBJECT_METHODS[kinds[0]]
@@ -534,6 +546,31 @@ class CoroutineCalls:
     def _is_coroutine_function(self, definition: ast.AST) -> bool:
         namespace = self._books.def_namespaces.get(id(definition))
         return namespace is not None and namespace.keeps_coroutine and not namespace.is_generator
+
+
+def may_accept(call: ast.Call, definition: ast.AST, bound: bool) -> bool:
+    """False when ``call`` surely cannot bind its arguments to the undecorated
+    ``definition``'s parameters (one required is left out, or too many are given): Python
+    raises TypeError there before any coroutine exists. ``bound``: a method called on its
+    instance, whose first parameter is taken."""
+    if definition.decorator_list:  # type: ignore[attr-defined]
+        return True  # a decorator may change the signature
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    ):
+        return True  # ``*args`` or ``**kwargs``: any number may come
+    args: ast.arguments = definition.args  # type: ignore[attr-defined]
+    positional = [*args.posonlyargs, *args.args][1 if bound else 0:]
+    if args.vararg is None and len(call.args) > len(positional):
+        return False
+    keywords = {k.arg for k in call.keywords}
+    required = positional[: len(positional) - len(args.defaults)]
+    if any(p.arg not in keywords for p in required[len(call.args):]):
+        return False
+    return all(
+        default is not None or parameter.arg in keywords
+        for parameter, default in zip(args.kwonlyargs, args.kw_defaults)
+    )
 
 
 def binding_of(namespace: Namespace, name: str) -> Optional[Tuple[Namespace, List[str]]]:

@@ -134,7 +134,10 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     skipped: `pytest.raises`, `pytest.warns`, `warnings.catch_warnings`, unittest's
     `assertRaises` / `assertWarns`, and any context manager whose name says "raise", "warn"
     or "suppress" (`check_warnings`, `contextlib.suppress`); there the call is made for its
-    exception or warning. A coroutine used as an `if` or `while` condition is not checked. A
+    exception or warning. A call that cannot bind its arguments to the `async def` of the
+    module it names (a required parameter left out, too many given) raises `TypeError`
+    before any coroutine exists, and is not reported as one. A coroutine used as an `if` or
+    `while` condition is not checked. A
     call inside an `if` that asks `iscoroutinefunction()` of the same callee is left alone
     (code written for both kinds), and so is any branch the source fixes: `if True: ...
     else: ...`, or a test of an upper-case module flag bound once to `True` or `False`

@@ -319,15 +319,23 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
             return None
         return method, call.args[index]
 
+    def _reference(self, reference: ast.expr) -> Optional[PendingCall]:
+        """What must hold for calling ``reference`` to make a coroutine; the arguments it
+        will be called with are not in the source."""
+        pending = self.coroutine_call(_called(reference))
+        if pending is not None:
+            pending.arguments_known = False
+        return pending
+
     def _question(self, callback: ast.expr) -> Optional[Tuple[PendingCall, str]]:
         """What must hold for calling ``callback`` to make a coroutine, and how to name it."""
         if isinstance(callback, (ast.Name, ast.Attribute)):
-            pending = self.coroutine_call(_called(callback))
+            pending = self._reference(callback)
             return None if pending is None else (pending, _callable_name(pending))
         if isinstance(callback, ast.Call) and self.file.resolve(callback.func) in _PARTIAL:
             inner = callback.args[0] if callback.args else None
             if isinstance(inner, (ast.Name, ast.Attribute)):
-                pending = self.coroutine_call(_called(inner))
+                pending = self._reference(inner)
                 if pending is not None:
                     return pending, f"partial({_callable_name(pending)}, ...)"
             return None
