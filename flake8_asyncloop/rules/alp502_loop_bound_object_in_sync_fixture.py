@@ -81,7 +81,11 @@ class LoopBoundObjectInSyncFixture(Rule):
     that import pytest_asyncio), and in conftest.py files; objects built and kept elsewhere
     than the fixture's return or yield value (`self.x = ...`) are not followed there.
     Constructors added with `--asyncloop-loop-bound-names` count as binding on first use.
-    A fixture whose scope is not a literal is skipped.
+    A fixture whose scope is not a literal is skipped. A wide fixture's object that never
+    leaves it is not reported: bound once to a name in its body, used only for its methods
+    (`shutdown.wait()` on a loop the fixture runs itself,
+    `loop.call_soon_threadsafe(shutdown.set)`), and named neither by what the fixture
+    returns or yields nor through a def or lambda of the fixture that it hands out.
     """
     examples = (
         Bad(
@@ -356,6 +360,8 @@ class LoopBoundObjectInSyncFixture(Rule):
         if binds_at_construction(constructor) or (
             outlives_test_loops(self.file, scope) and not self._users_share_a_loop(fixture, scope)
         ):
+            if _kept_inside(node, fixture.node):
+                return  # no test ever sees it: the fixture uses it on a loop of its own
             problem = f"outlives each test's loop (scope={scope!r})"
             self._report(node, constructor, fixture, problem)
 
@@ -475,3 +481,62 @@ def _defs_with_classes(
 
 def _has_async_defs(nodes: Iterable[ast.AST]) -> bool:
     return any(isinstance(node, ast.AsyncFunctionDef) for node in nodes)
+
+
+# Statements that keep or hand on the value they are given.
+_KEEPING = (ast.Yield, ast.YieldFrom, ast.Return, ast.Assign, ast.AnnAssign, ast.NamedExpr)
+
+
+def _kept_inside(call: ast.Call, fixture: ast.AST) -> bool:
+    """Whether the object ``call`` builds never leaves the fixture: it is bound once, in the
+    fixture's own body, to a name that is only ever used for its methods and attributes
+    (``event.wait()``, ``loop.call_soon_threadsafe(event.set)``), never passed, stored,
+    returned or yielded itself, and what the fixture hands out names neither it nor a def
+    or lambda of the fixture (which could take it along)."""
+    name = next(
+        (
+            statement.targets[0].id
+            for statement in fixture.body  # type: ignore[attr-defined]
+            if isinstance(statement, ast.Assign)
+            and statement.value is call
+            and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Name)
+        ),
+        None,
+    )
+    if name is None:
+        return False
+    carriers = {name}  # names that may hold the object or code that uses it
+    parents: Dict[int, ast.AST] = {}
+    handed_out = []
+    for node in ast.walk(fixture):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
+        if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return False
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node is not fixture:
+            carriers.add(node.name)
+        if isinstance(node, (ast.Yield, ast.YieldFrom, ast.Return)) and node.value is not None:
+            handed_out.append(node.value)
+    stores = 0
+    for node in ast.walk(fixture):
+        if not (isinstance(node, ast.Name) and node.id == name):
+            continue
+        if not isinstance(node.ctx, ast.Load):
+            stores += 1
+            continue
+        parent = parents.get(id(node))
+        if not (isinstance(parent, ast.Attribute) and parent.value is node):
+            return False  # the object itself goes somewhere
+        used = parents.get(id(parent))
+        if isinstance(used, ast.Call) and used.func is parent:
+            used = parents.get(id(used))  # what a method's result goes to
+        if isinstance(used, _KEEPING):
+            return False  # an attribute, a bound method or a method's result handed on or kept
+    if stores != 1:
+        return False
+    return not any(
+        isinstance(part, ast.Lambda) or (isinstance(part, ast.Name) and part.id in carriers)
+        for value in handed_out
+        for part in ast.walk(value)
+    )
