@@ -101,8 +101,8 @@ def pinned_below(texts: Iterable[str], name: str, version: Version) -> bool:
 def locked_below(texts: Iterable[str], name: str, version: Version) -> bool:
     """Whether a lock in ``texts`` resolved distribution ``name`` only to releases below
     ``version`` (the newest it resolved, when it resolved several)."""
-    newest = _newest_locked(texts, (name,)).get(name)
-    return newest is not None and newest < version
+    ceiling = locked_ceiling(texts, name)
+    return ceiling is not None and ceiling <= version
 
 
 def locked_pytest_asyncio_ceiling(texts: Iterable[str]) -> Optional[Version]:
