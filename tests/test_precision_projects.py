@@ -589,14 +589,14 @@ def test_files_a_conftest_keeps_from_collection_are_not_test_code(
 
 
 def test_alp401_follows_a_runner_fixture_through_the_suite_s_own_fixtures(tmp_path: Path) -> None:
-    # aiohttp-cors: pytest-aiohttp before 1.0 runs every coroutine test; a test that reaches
-    # its ``loop`` fixture through a fixture of the suite is one it runs, like one asking
-    # for it directly.
+    # aiohttp-cors: pytest-aiohttp before 1.0 runs every coroutine test. A test that reaches
+    # its ``loop`` fixture, directly or through fixtures of the suite, says that plugin is
+    # there, and with it every unmarked test beside it runs too (ical).
     root = lay_out(
         tmp_path,
         {
             "setup.cfg": "[tool:pytest]\naddopts = -q\n",
-            "tests/conftest.py": """
+            "tests/aio/conftest.py": """
                 import pytest
 
 
@@ -604,33 +604,37 @@ def test_alp401_follows_a_runner_fixture_through_the_suite_s_own_fixtures(tmp_pa
                 def server(loop):
                     return loop
             """,
-            "tests/test_server.py": """
-                import pytest
-
-
-                @pytest.fixture
-                def client(server):
-                    return server
-
-
-                async def test_direct(loop):
-                    pass
-
-
+            "tests/aio/test_server.py": """
                 async def test_through_conftest(server):
-                    pass
-
-
-                async def test_through_the_module(client):
                     pass
 
 
                 async def test_alone():
                     pass
             """,
+            "tests/mixed/test_mixed.py": """
+                import pytest
+
+
+                @pytest.fixture
+                def client(loop):
+                    return loop
+
+
+                async def test_alone():
+                    pass
+
+
+                async def test_through_the_module(client):
+                    pass
+            """,
+            "tests/plain/test_plain.py": """
+                async def test_alone():
+                    pass
+            """,
         },
     )
-    assert findings(root, NOT_RUN_CODES) == [("tests/test_server.py", 21, "ALP401")]
+    assert findings(root, NOT_RUN_CODES) == [("tests/plain/test_plain.py", 1, "ALP401")]
 
 
 @pytest.mark.parametrize(

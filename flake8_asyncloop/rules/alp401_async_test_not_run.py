@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
+    AIOHTTP_FIXTURES,
     ASYNCIO_MARK,
     RUNNER_FIXTURES,
     RUNNER_FIXTURES_BESIDE_AIOHTTP,
@@ -60,6 +61,9 @@ class AsyncTestNotRun(Rule):
     runner only where the project may install a release before 1.0: from 1.0 on it runs its
     tests through pytest-asyncio, so a project whose dependency files name pytest-aiohttp
     without keeping it below 1.0 gets these findings for its `aiohttp_client` tests too.
+    Where they do count, a module with one such test, or below a conftest.py fixture that
+    requests one, is left alone as a whole: that plugin runs every coroutine test, the
+    unmarked ones that request nothing of it as well.
     """
     why = """
     In strict mode pytest-asyncio only runs coroutine tests that are marked. An unmarked one
@@ -381,6 +385,26 @@ class AsyncTestNotRun(Rule):
         ),
         Good(
             """
+            import sys
+
+
+            async def test_index(aiohttp_client, app):
+                client = await aiohttp_client(app)
+                assert (await client.get("/")).status == 200
+
+
+            async def test_without_the_extra(monkeypatch):
+                monkeypatch.setitem(sys.modules, "aiohttp", None)
+                assert not await optional_client()
+            """,
+            reason=(
+                "the plugin that runs the aiohttp_client test (pytest-aiohttp before 1.0) "
+                "runs every coroutine test, the unmarked one beside it too"
+            ),
+            files={"pytest.ini": STRICT_INI},
+        ),
+        Good(
+            """
             import pytest
 
 
@@ -399,6 +423,8 @@ class AsyncTestNotRun(Rule):
         # Tests to report, with their fix, unless their body turns out to yield.
         self._candidates: Dict[ast.AST, Optional[Fix]] = {}
         self._own_yields = OwnYields()
+        self._unrun: List[Tuple[ast.AsyncFunctionDef, Optional[Fix]]] = []
+        self._aiohttp_runs_module = False
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         file = self.file
@@ -419,7 +445,14 @@ class AsyncTestNotRun(Rule):
             return
         if _always_skipped(node, classes, file):
             return  # a placeholder pytest never calls: no mode would run it either
-        if project_test_runner(file.project) or _reaches_runner_fixture(scope.params, file):
+        if project_test_runner(file.project):
+            return
+        runner_fixture = _reached_runner_fixture(scope.params, file)
+        if runner_fixture is not None:
+            if runner_fixture in AIOHTTP_FIXTURES:
+                # aiohttp's own plugin (pytest-aiohttp before 1.0) runs every coroutine test
+                # of the session, the unmarked ones beside this test included.
+                self._aiohttp_runs_module = True
             return
         module = module_runners(file)
         if module.pytestmark.mentions_asyncio or module.test_runner is not None:
@@ -437,7 +470,13 @@ class AsyncTestNotRun(Rule):
             return
         fix = self._candidates.pop(node)
         if node not in self._own_yields:  # an async generator test is ALP404's
-            self.report(node, fix, test=node.name)
+            self._unrun.append((node, fix))
+
+    def leave_Module(self, node: ast.Module) -> None:
+        if not self._unrun or self._aiohttp_runs_module or _conftest_uses_aiohttp(self.file):
+            return
+        for test, fix in self._unrun:
+            self.report(test, fix, test=test.name)
 
     def _fix(self, node: ast.AsyncFunctionDef):
         spelled = spelling(self.file.imports, ASYNCIO_MARK)
@@ -448,6 +487,18 @@ class AsyncTestNotRun(Rule):
         return Fix(Safety.UNSAFE, f"mark the test with @{decorator}", (edit,), imports)
 
 
+def _conftest_uses_aiohttp(file: "FileState") -> bool:
+    """Whether a conftest.py fixture in the module's chain requests one of pytest-aiohttp's,
+    where the project may run it before 1.0: its plugin then runs every coroutine test."""
+    if file.project.pytest_aiohttp_on_pytest_asyncio:
+        return False
+    return any(
+        requests_runner_fixture(fixture.requests, AIOHTTP_FIXTURES)
+        for conftest in file.project.conftests
+        for fixture in conftest.fixtures
+    )
+
+
 def _always_skipped(node: ast.AST, classes: List[scopes.Scope], file: "FileState") -> bool:
     """An unconditional ``pytest.mark.skip`` on the test or one of its classes."""
     decorators = list(node.decorator_list)  # type: ignore[attr-defined]
@@ -456,15 +507,16 @@ def _always_skipped(node: ast.AST, classes: List[scopes.Scope], file: "FileState
     return any(mark_name(d, file.imports) == "skip" for d in decorators)
 
 
-def _reaches_runner_fixture(params: Tuple[str, ...], file: "FileState") -> bool:
-    """Whether the test requests another runner's fixture (pytest-aiohttp's ``loop``, anyio's
+def _reached_runner_fixture(params: Tuple[str, ...], file: "FileState") -> Optional[str]:
+    """Another runner's fixture the test requests (pytest-aiohttp's ``loop``, anyio's
     ``anyio_backend``), itself or through fixtures the module and conftest files define
     (``def server(loop)``): that runner may be the one that runs the test."""
     runners = RUNNER_FIXTURES
     if file.project.pytest_aiohttp_on_pytest_asyncio:
         runners = RUNNER_FIXTURES_BESIDE_AIOHTTP  # pytest-aiohttp's tests need the mark too
-    if requests_runner_fixture(params, runners):
-        return True
+    found = requests_runner_fixture(params, runners)
+    if found is not None:
+        return found
     seen = set(params)
     pending = list(params)
     while pending:
@@ -472,10 +524,11 @@ def _reaches_runner_fixture(params: Tuple[str, ...], file: "FileState") -> bool:
         requests = [r for func, _ in local for r in requested_fixtures(func)]
         if definition is not None:
             requests.extend(definition.requests)
-        if requests_runner_fixture(requests, runners):
-            return True
+        found = requests_runner_fixture(requests, runners)
+        if found is not None:
+            return found
         for requested in requests:
             if requested not in seen:
                 seen.add(requested)
                 pending.append(requested)
-    return False
+    return None
