@@ -35,6 +35,9 @@ class ModuleIndex:
     specs: Dict[ast.AST, Optional[FixtureSpec]] = field(default_factory=dict)
     # what analyses derive from the index, once per file (``async_runners.module_runners``)
     derived: Dict[str, Any] = field(default_factory=dict)
+    # (first line, last line) of each top-level ``if __name__ == "__main__":`` body: code
+    # that runs only when the file is run as a script, never when pytest imports it
+    script_blocks: List[Tuple[int, int]] = field(default_factory=list)
 
     @classmethod
     def build(cls, tree: ast.Module, imports: Optional[ImportTable] = None) -> "ModuleIndex":
@@ -44,6 +47,10 @@ class ModuleIndex:
         if imports is None:
             imports = ImportTable.of_statements(statements)
         index = cls(statements=statements, imports=imports)
+        for statement in tree.body:
+            if isinstance(statement, ast.If) and is_main_guard(statement.test):
+                last = statement.body[-1]
+                index.script_blocks.append((statement.lineno, last.end_lineno or last.lineno))
         for statement in statements:
             if isinstance(statement, FunctionNode):
                 index.functions[statement.name] = statement
@@ -59,7 +66,24 @@ class ModuleIndex:
                     index.pytestmark.extend(marks_in(added, imports))
         return index
 
+    def in_script_block(self, node: ast.AST) -> bool:
+        """Whether ``node`` is in code that runs only when the file is run as a script."""
+        line = node.lineno  # type: ignore[attr-defined]
+        return any(first <= line <= last for first, last in self.script_blocks)
+
     def _add_fixture(self, func: ast.AST, imports: ImportTable) -> None:
         spec = self.specs[func] = fixture_spec(func, imports)
         if spec is not None:
             self.fixtures.setdefault(spec.name, []).append((func, spec))
+
+
+def is_main_guard(test: ast.AST) -> bool:
+    """``__name__ == "__main__"``, either way round."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    if not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = [test.left, test.comparators[0]]
+    has_name = any(isinstance(side, ast.Name) and side.id == "__name__" for side in sides)
+    has_main = any(isinstance(side, ast.Constant) and side.value == "__main__" for side in sides)
+    return has_name and has_main

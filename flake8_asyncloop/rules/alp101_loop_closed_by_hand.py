@@ -61,7 +61,9 @@ class LoopClosedByHand(Rule):
     anywhere in its class (`pool.submit(self.cycle)`), a module-level def anywhere in the
     module. Sync code that sets a new current loop after the close
     (`asyncio.set_event_loop(asyncio.new_event_loop())`) is left alone too: it replaces the
-    loop it closed, and deleting the close would only leak that loop.
+    loop it closed, and deleting the close would only leak that loop. Code under
+    `if __name__ == "__main__":` runs only when the file is run as a script, and closes the
+    script's own loop: it is left alone.
     """
     examples = (
         Bad(
@@ -152,6 +154,22 @@ class LoopClosedByHand(Rule):
         Good(
             """
             import asyncio
+
+
+            async def test_ping():
+                await asyncio.sleep(0)
+
+
+            if __name__ == "__main__":
+                loop = asyncio.get_event_loop()
+                loop.run_until_complete(test_ping())
+                loop.close()
+            """,
+            reason="runs only when the file is run as a script, on the script's own loop",
+        ),
+        Good(
+            """
+            import asyncio
             import threading
 
 
@@ -207,6 +225,8 @@ class LoopClosedByHand(Rule):
         origin = loop_origin(call.func.value, self.file)
         if origin is None or origin == NEW_EVENT_LOOP:
             return
+        if self.file.module.in_script_block(node):
+            return  # a script's own loop: pytest never runs this code
         if origin != FIXTURE_ORIGIN and _runs_in_another_thread(self.file.function, self.file):
             return  # the loop a getter gives there is that thread's
         if _replaced_afterwards(self.file.function, node):

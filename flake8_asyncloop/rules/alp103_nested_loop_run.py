@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, FrozenSet, Optional
 
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
 from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
@@ -24,8 +24,9 @@ _RUNNER_CLASSES = frozenset({"asyncio.Runner", "asyncio.runners.Runner"})
 # Loop methods that block until the loop stops: only callable when no loop runs.
 _RUN_UNTIL_COMPLETE = "run_until_complete"
 _RUN_FOREVER = "run_forever"
-# nest_asyncio patches asyncio so that nested runs work; a module using it means it.
-_NEST_ASYNCIO = "nest_asyncio.apply"
+# nest_asyncio patches asyncio so that nested runs work; a module using it (or its fork)
+# means them.
+_NEST_ASYNCIO_MODULES = frozenset({"nest_asyncio", "nest_asyncio2"})
 # The last names of the calls looked at.
 _LAST_NAMES = frozenset(
     {q.rpartition(".")[2] for q in _RUNNERS | _RUNNER_CLASSES}
@@ -77,8 +78,9 @@ class NestedLoopRun(Rule):
     `run_until_complete` and `run_forever` are recognised on receivers known to be loops
     (`asyncio.get_event_loop()`, `asyncio.new_event_loop()`, a name bound to one, the
     `event_loop` fixture) and on receivers named like a loop (`loop`, `event_loop`,
-    `self._loop`); other receivers are left alone. A module that imports `nest_asyncio`
-    allows nested runs and is skipped entirely; `nest_asyncio.apply()` called from a
+    `self._loop`); other receivers are left alone. A module that imports `nest_asyncio` (or
+    its fork `nest_asyncio2`) anywhere, inside a def included, allows nested runs and is
+    skipped entirely; `nest_asyncio.apply()` called from a
     conftest.py, or by a library the tests call (ragas's executor applies it), is not seen:
     there a test passes after one that applied it and fails when run alone, and the fix
     makes it pass both ways. A sync `def` or `lambda` nested in a coroutine is sync code and
@@ -250,6 +252,19 @@ class NestedLoopRun(Rule):
             """
             import asyncio
 
+
+            async def test_nested_run():
+                import nest_asyncio2
+
+                nest_asyncio2.apply()
+                assert asyncio.run(asyncio.sleep(0, 3)) == 3
+            """,
+            reason="its fork nest_asyncio2 too, imported where it is applied",
+        ),
+        Good(
+            """
+            import asyncio
+
             import pytest
 
 
@@ -322,8 +337,12 @@ class NestedLoopRun(Rule):
                 if fixture is not None and self._is_async_fixture(fixture):
                     self._report(node, f"getfixturevalue({fixture!r})", awaitable=False)
 
+    _imports_nest_asyncio: Optional[bool] = None  # worked out at the module's first finding
+
     def _report(self, node: ast.Call, call: str, awaitable: bool) -> None:
-        if self.file.imports.alias_for(_NEST_ASYNCIO) is not None:
+        if self._imports_nest_asyncio is None:
+            self._imports_nest_asyncio = _imports_any(self.file.tree, _NEST_ASYNCIO_MODULES)
+        if self._imports_nest_asyncio:
             return
         if self.file.components[ExpectedFailures].may_catch(RuntimeError):
             return  # the test checks that it fails
@@ -386,3 +405,15 @@ def _literal_first_argument(call: ast.Call) -> Optional[str]:
     if len(call.args) != 1 or call.keywords:
         return None
     return scope_value(call.args[0])
+
+
+def _imports_any(tree: ast.Module, modules: FrozenSet[str]) -> bool:
+    """Whether the module imports one of ``modules`` (or a submodule) anywhere."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            if any(alias.name.partition(".")[0] in modules for alias in node.names):
+                return True
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            if node.module.partition(".")[0] in modules:
+                return True
+    return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, List, Set, Tuple
+from typing import TYPE_CHECKING, List, Set
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
@@ -241,13 +241,7 @@ class LoopAtImportTime(Rule):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._script_blocks: List[Tuple[int, int]] = []
         self._covered: Set[int] = set()
-
-    def visit_If(self, node: ast.If) -> None:
-        if self.file.scope.kind == scopes.MODULE and _is_main_guard(node.test):
-            last = node.body[-1]
-            self._script_blocks.append((node.lineno, last.end_lineno or last.lineno))
 
     def visit_Expr(self, node: ast.Expr) -> None:
         # ``asyncio.run(main())`` whose result is dropped, ``main`` an async def of the module
@@ -264,7 +258,7 @@ class LoopAtImportTime(Rule):
     def visit_Call(self, node: ast.Call) -> None:
         if not self.file.scope.at_import_time or id(node) in self._covered:
             return
-        if any(first <= node.lineno <= last for first, last in self._script_blocks):
+        if self.file.module.in_script_block(node):
             return
         func = node.func
         call = _LOOP_CALLS.get(self.file.resolve(func) or "")
@@ -346,15 +340,3 @@ def _base_name(target: ast.AST) -> str:
     while isinstance(target, (ast.Attribute, ast.Subscript)):
         target = target.value
     return target.id if isinstance(target, ast.Name) else ""
-
-
-def _is_main_guard(test: ast.AST) -> bool:
-    """``__name__ == "__main__"``, either way round."""
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
-        return False
-    if not isinstance(test.ops[0], ast.Eq):
-        return False
-    sides = [test.left, test.comparators[0]]
-    has_name = any(isinstance(side, ast.Name) and side.id == "__name__" for side in sides)
-    has_main = any(isinstance(side, ast.Constant) and side.value == "__main__" for side in sides)
-    return has_name and has_main

@@ -69,7 +69,8 @@ class LoopBoundObjectAtImport(Rule):
     `asyncio_default_test_loop_scope` in the pytest configuration; a test that narrows its
     own loop scope again is not noticed. A queue used only with `put_nowait`/`get_nowait`
     never binds a loop and is reported all the same. Code under
-    `if __name__ == "__main__":` is checked like any other module code. A SQLAlchemy engine
+    `if __name__ == "__main__":` is not checked: it runs only when the file is run as a
+    script, never when pytest imports it. A SQLAlchemy engine
     is not reported in a module whose async code awaits some engine's `dispose()`
     (SQLAlchemy's remedy for an engine that serves several loops); whether every test
     disposes it is not checked.
@@ -340,14 +341,29 @@ class LoopBoundObjectAtImport(Rule):
             filename="app/storage.py",
             reason="not test code",
         ),
+        Good(
+            """
+            import asyncio
+
+
+            async def test_drain():
+                await asyncio.sleep(0)
+
+
+            if __name__ == "__main__":
+                queue = asyncio.Queue()
+                asyncio.run(test_drain())
+            """,
+            reason="built only when the file is run as a script, never when pytest imports it",
+        ),
     )
 
     def visit_Call(self, node: ast.Call) -> None:
         if self.file.function is not None:
             return  # runs when the function is called, not on import
         constructor = loop_bound_call(node, self.file)
-        if constructor is None:
-            return
+        if constructor is None or self.file.module.in_script_block(node):
+            return  # under ``if __name__ == "__main__":`` it is built by a script run only
         if constructor in ENGINE_FACTORIES and self._disposes_engines():
             return  # each test closes the engine's connections on its own loop
         if binds_at_construction(constructor) or outlives_test_loops(
