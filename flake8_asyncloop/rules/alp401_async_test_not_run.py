@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
@@ -63,7 +63,9 @@ class AsyncTestNotRun(Rule):
     without keeping it below 1.0 gets these findings for its `aiohttp_client` tests too.
     Where they do count, a module with one such test, or below a conftest.py fixture that
     requests one, is left alone as a whole: that plugin runs every coroutine test, the
-    unmarked ones that request nothing of it as well.
+    unmarked ones that request nothing of it as well. An `async def test*` that returns a
+    value is a helper named like a test (a token provider handed to a client), not a test:
+    it is not reported.
     """
     why = """
     In strict mode pytest-asyncio only runs coroutine tests that are marked. An unmarked one
@@ -405,6 +407,22 @@ class AsyncTestNotRun(Rule):
         ),
         Good(
             """
+            import unittest
+
+
+            async def test_token() -> str:
+                return "secret"
+
+
+            class TestClient(unittest.IsolatedAsyncioTestCase):
+                async def test_connect(self):
+                    assert await test_token() == "secret"
+            """,
+            reason="a coroutine that returns a value is a helper named like a test",
+            files={"pytest.ini": STRICT_INI},
+        ),
+        Good(
+            """
             import pytest
 
 
@@ -425,6 +443,7 @@ class AsyncTestNotRun(Rule):
         self._own_yields = OwnYields()
         self._unrun: List[Tuple[ast.AsyncFunctionDef, Optional[Fix]]] = []
         self._aiohttp_runs_module = False
+        self._returning: Set[ast.AST] = set()
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         file = self.file
@@ -463,12 +482,23 @@ class AsyncTestNotRun(Rule):
         if self._candidates:
             self._own_yields.saw(node, self.file.scope)
 
+    def visit_Return(self, node: ast.Return) -> None:
+        # A coroutine that returns a value is a helper named like a test (a token provider
+        # handed to the code under test): pytest would discard what it returns.
+        value = node.value
+        if self._candidates and value is not None and not _is_none(value):
+            func = self.file.scope.node
+            if func in self._candidates:
+                self._returning.add(func)
+
     visit_YieldFrom = visit_Yield
 
     def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         if node not in self._candidates:
             return
         fix = self._candidates.pop(node)
+        if node in self._returning:
+            return
         if node not in self._own_yields:  # an async generator test is ALP404's
             self._unrun.append((node, fix))
 
@@ -485,6 +515,10 @@ class AsyncTestNotRun(Rule):
         decorator, imports = spelled
         edit = AddDecorator(Span.of(node), decorator)
         return Fix(Safety.UNSAFE, f"mark the test with @{decorator}", (edit,), imports)
+
+
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
 
 
 def _conftest_uses_aiohttp(file: "FileState") -> bool:
