@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, FrozenSet, Optional
+from typing import TYPE_CHECKING, FrozenSet, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
 from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
 from flake8_asyncloop.analysis.loop_scopes import SCOPE_RANK, wider
 from flake8_asyncloop.analysis.names import may_end_with
-from flake8_asyncloop.analysis.testcode import scope_value
+from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.async_runners import enclosing_classes
+from flake8_asyncloop.analysis.fixture_lookup import fixture_definitions
+from flake8_asyncloop.analysis.testcode import (
+    is_autouse,
+    marks_in,
+    pytestmark_value,
+    requested_fixtures,
+    scope_value,
+)
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import AwaitArgument, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -84,9 +93,11 @@ class NestedLoopRun(Rule):
     conftest.py, or by a library the tests call (ragas's executor applies it), is not seen:
     there a test passes after one that applied it and fails when run alone, and the fix
     makes it pass both ways. A sync `def` or `lambda` nested in a coroutine is sync code and
-    is not checked. `getfixturevalue("name")` is left alone in a def that checks
-    `"name" in request.fixturenames` when the fixture is wider-scoped than that def: the test
-    requests it, so pytest has set it up already. Calls inside `with` blocks that expect a
+    is not checked. `getfixturevalue("name")` is left alone where pytest has set the fixture
+    up before the body runs and hands back its cached value: the test names it in a
+    `usefixtures` mark (on the test, its class or its module), the fixture is autouse, a
+    fixture the def requests requests it, or the def checks `"name" in request.fixturenames`
+    and the fixture is wider-scoped than the def. Calls inside `with` blocks that expect a
     `RuntimeError` or a warning (`pytest.raises`, `assertRaises`, `pytest.warns`,
     `contextlib.suppress`, ...) are left alone: the test checks that they fail. A block
     expecting only other built-in exceptions (`pytest.raises(ValueError)`) lets the
@@ -281,6 +292,26 @@ class NestedLoopRun(Rule):
         ),
         Good(
             """
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture
+            async def context():
+                yield {"user": None}
+
+
+            @pytest.mark.asyncio
+            @pytest.mark.usefixtures("context")
+            async def test_login(request):
+                context = request.getfixturevalue("context")
+                assert context["user"] is None
+            """,
+            reason="usefixtures set the fixture up before the test: pytest hands back its value",
+            runs=True,
+        ),
+        Good(
+            """
             import asyncio
 
             import pytest
@@ -360,7 +391,9 @@ class NestedLoopRun(Rule):
     def _is_async_fixture(self, name: str) -> bool:
         """An async fixture the test has not already requested (that would be cached)."""
         function = self.file.function
-        if function is not None and name in function.params:
+        if function is not None and (
+            name in function.params or _set_up_before_the_body(name, function, self.file)
+        ):
             return False
         defined_here = self.file.module.fixtures.get(name)
         if defined_here:
@@ -395,6 +428,56 @@ class NestedLoopRun(Rule):
             ):
                 return True
         return False
+
+
+def _set_up_before_the_body(name: str, function: scopes.Scope, file: "FileState") -> bool:
+    """Whether pytest sets fixture ``name`` up before the def's body runs, so that
+    ``getfixturevalue`` hands back its cached value: a ``usefixtures`` mark of the test (on
+    it, its classes or its module), an autouse definition, or a fixture the def requests that
+    requests it in turn."""
+    if function.role == scopes.TEST and name in _usefixtures_names(function, file):
+        return True
+    local, definition = fixture_definitions(file, name)
+    if definition is not None and definition.autouse:
+        return True
+    if any(is_autouse(spec) for _, spec in local):
+        return True
+    seen = set(function.params)
+    pending = list(function.params)
+    while pending:
+        local, definition = fixture_definitions(file, pending.pop())
+        requests = [r for func, _ in local for r in requested_fixtures(func)]
+        if definition is not None:
+            requests.extend(definition.requests)
+        if name in requests:
+            return True
+        for requested in requests:
+            if requested not in seen:
+                seen.add(requested)
+                pending.append(requested)
+    return False
+
+
+def _usefixtures_names(function: scopes.Scope, file: "FileState") -> Set[str]:
+    """The fixture names in the ``usefixtures`` marks that apply to a test."""
+    imports = file.imports
+    marks: List[Tuple[str, ast.AST]] = []
+    for decorator in function.node.decorator_list:  # type: ignore[attr-defined]
+        marks.extend(marks_in(decorator, imports))
+    for owner in enclosing_classes(function) or ():
+        for decorator in owner.node.decorator_list:  # type: ignore[attr-defined]
+            marks.extend(marks_in(decorator, imports))
+        for statement in owner.node.body:  # type: ignore[attr-defined]
+            value = pytestmark_value(statement)
+            if value is not None:
+                marks.extend(marks_in(value, imports))
+    marks.extend(file.module.pytestmark)
+    return {
+        scope_value(argument) or ""
+        for mark, node in marks
+        if mark == "usefixtures" and isinstance(node, ast.Call)
+        for argument in node.args
+    }
 
 
 def _single_positional(call: ast.Call) -> bool:
