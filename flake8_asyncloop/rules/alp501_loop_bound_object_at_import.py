@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, FrozenSet, Optional
+from typing import TYPE_CHECKING, FrozenSet, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis.loop_bound import (
     ENGINE_FACTORIES,
@@ -19,6 +19,10 @@ from flake8_asyncloop.rule import Bad, Good, Rule
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
     from flake8_asyncloop.options import Options
+
+
+# (class name, attribute) for a class attribute, (None, name) for a module global
+Binding = Tuple[Optional[str], str]
 
 
 class LoopBoundObjectAtImport(Rule):
@@ -73,7 +77,10 @@ class LoopBoundObjectAtImport(Rule):
     script, never when pytest imports it. A SQLAlchemy engine
     is not reported in a module whose async code awaits some engine's `dispose()`
     (SQLAlchemy's remedy for an engine that serves several loops); whether every test
-    disposes it is not checked.
+    disposes it is not checked. A module global or class attribute that a def of the module
+    binds to a fresh object again (`global READY; READY = asyncio.Event()`,
+    `Gate.opened = asyncio.Event()`) is taken for a placeholder the tests replace before
+    they use it, and not reported; whether every test replaces it is not checked.
     """
     examples = (
         Bad(
@@ -345,6 +352,30 @@ class LoopBoundObjectAtImport(Rule):
             """
             import asyncio
 
+            import pytest
+
+
+            class Gate:
+                opened = asyncio.Event()
+
+                async def pass_through(self):
+                    await Gate.opened.wait()
+
+
+            @pytest.mark.asyncio
+            async def test_gate_opens():
+                Gate.opened = asyncio.Event()
+                waiter = asyncio.create_task(Gate().pass_through())
+                Gate.opened.set()
+                await waiter
+            """,
+            reason="the test builds a fresh event on its own loop before it uses one",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
 
             async def test_drain():
                 await asyncio.sleep(0)
@@ -369,7 +400,17 @@ class LoopBoundObjectAtImport(Rule):
         if binds_at_construction(constructor) or outlives_test_loops(
             self.file, import_lifetime(self.file)
         ):
+            binding = _binding_of(node, self.file)
+            if binding is not None and binding in self._remade_in_defs():
+                return  # a placeholder: the tests build a fresh one before they use it
             self.report(node, constructor=constructor)
+
+    _remade: Optional[Set[Binding]] = None  # worked out at the module's first finding
+
+    def _remade_in_defs(self) -> Set[Binding]:
+        if self._remade is None:
+            self._remade = _names_remade_in_defs(self.file.tree)
+        return self._remade
 
     _disposes: Optional[bool] = None  # worked out at the module's first engine
 
@@ -386,3 +427,55 @@ class LoopBoundObjectAtImport(Rule):
                 for node in ast.walk(self.file.tree)
             )
         return self._disposes
+
+
+def _binding_of(call: ast.Call, file: "FileState") -> Optional[Binding]:
+    """What ``NAME = call`` binds, at module level or in a top-level class body."""
+    for statement in file.module.statements:
+        name = _assigned_name(statement, call)
+        if name is not None:
+            return None, name
+        if isinstance(statement, ast.ClassDef):
+            for member in statement.body:
+                name = _assigned_name(member, call)
+                if name is not None:
+                    return statement.name, name
+    return None
+
+
+def _assigned_name(statement: ast.stmt, value: ast.AST) -> Optional[str]:
+    if isinstance(statement, ast.Assign) and statement.value is value:
+        targets = statement.targets
+    elif isinstance(statement, ast.AnnAssign) and statement.value is value:
+        targets = [statement.target]
+    else:
+        return None
+    if len(targets) == 1 and isinstance(targets[0], ast.Name):
+        return targets[0].id
+    return None
+
+
+def _names_remade_in_defs(tree: ast.Module) -> Set[Binding]:
+    """The module globals (declared ``global``) and class attributes (``Class.name = ...``,
+    ``cls.name = ...``) that a def binds to the result of a call."""
+    remade: Set[Binding] = set()
+    classes = {statement.name for statement in tree.body if isinstance(statement, ast.ClassDef)}
+    for func in ast.walk(tree):
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        declared = {
+            name for node in ast.walk(func) if isinstance(node, ast.Global) for name in node.names
+        }
+        for node in ast.walk(func):
+            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+                continue
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id in declared:
+                    remade.add((None, target.id))
+                elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+                    owner = target.value.id
+                    if owner in classes:
+                        remade.add((owner, target.attr))
+                    elif owner == "cls":
+                        remade.update((name, target.attr) for name in classes)
+    return remade
