@@ -27,6 +27,11 @@ UP_TO_0_21_1 = (0, 21, 1, 10**9)  # 0.21.1 and its post-releases, nothing above
         ("pytest-asyncio==0.21.*\n", (0, 22)),
         ("pytest-asyncio[testing] <1.0\n", (1, 0)),
         ("pytest-asyncio<=0.23.8\n", (0, 23, 8, 10**9)),
+        # 0.22.0 is yanked: below 0.23 pip installs 0.21 (asyncord)
+        ('"pytest-asyncio>=0.19.0,<0.23.0",\n', (0, 22)),
+        ("pytest-asyncio<0.23\n", (0, 22)),
+        ("pytest-asyncio<0.22.5\n", (0, 22)),
+        ("pytest-asyncio<0.23.1\n", (0, 23, 1)),
         # a pytest older than 8.2 cannot run pytest-asyncio 0.24 or later
         ("'test': ['pytest==6.1.0', 'pytest-asyncio', 'pytest-mock']", (0, 24)),
         ('pytest = "^7.0"\n', (0, 24)),

@@ -19,6 +19,10 @@ Version = Tuple[int, ...]
 # pytest-asyncio 0.24 requires pytest >= 8.2: a pytest held below that holds it below 0.24.
 _PYTEST_FOR_LOOP_SCOPE_DEFAULTS = (8, 2)
 _LOOP_SCOPE_DEFAULTS = (0, 24)
+# pytest-asyncio 0.22.0 is yanked, and 0.23.0 was the next release: a bound up to 0.23.0
+# keeps the suite on 0.21.
+_YANKED_0_22 = (0, 22)
+_RELEASE_AFTER_0_22 = (0, 23, 0)
 # Past every release of a version given in full (``==0.21.1`` allows 0.21.1 and its
 # post-releases, nothing above).
 _AND_ITS_POST_RELEASES = 10**9
@@ -67,6 +71,8 @@ def pytest_asyncio_ceiling(texts: Iterable[str]) -> Optional[Version]:
                 if bound > _PYTEST_FOR_LOOP_SCOPE_DEFAULTS:
                     continue
                 bound = _LOOP_SCOPE_DEFAULTS
+            elif _YANKED_0_22 < bound <= _RELEASE_AFTER_0_22:
+                bound = _YANKED_0_22  # pip passes over a yanked release: 0.21 is installed
             if ceiling is None or bound < ceiling:
                 ceiling = bound
     return ceiling

@@ -134,10 +134,11 @@ def test_ping_wrapped(client):
     assert client.ping()
 
 
-# pytest-aiohttp's aiohttp_client fixture says that plugin runs the test.
-async def test_http_health(aiohttp_client, app):
-    http = await aiohttp_client(app)
-    assert (await http.get("/health")).status == 200
+# anyio's anyio_backend fixture says that plugin runs the test. (pytest-aiohttp's
+# aiohttp_client would say more: that plugin runs every coroutine test, and a module with
+# such a test is left alone as a whole; see tests/test_precision_projects.py.)
+async def test_http_health(anyio_backend, app):
+    assert await app.health() == 200
 
 
 # -- classes ------------------------------------------------------------------------------
