@@ -88,8 +88,9 @@ class NestedLoopRun(Rule):
     (`asyncio.get_event_loop()`, `asyncio.new_event_loop()`, a name bound to one, the
     `event_loop` fixture) and on receivers named like a loop (`loop`, `event_loop`,
     `self._loop`); other receivers are left alone. A module that imports `nest_asyncio` (or
-    its fork `nest_asyncio2`) anywhere, inside a def included, allows nested runs and is
-    skipped entirely; `nest_asyncio.apply()` called from a
+    its fork `nest_asyncio2`) anywhere, inside a def included, or calls `apply()` on a
+    module it imports (the API of its look-alikes, `reloop.apply()`), allows nested runs
+    and is skipped entirely; `nest_asyncio.apply()` called from a
     conftest.py, or by a library the tests call (ragas's executor applies it), is not seen:
     there a test passes after one that applied it and fails when run alone, and the fix
     makes it pass both ways. A sync `def` or `lambda` nested in a coroutine is sync code and
@@ -372,7 +373,7 @@ class NestedLoopRun(Rule):
 
     def _report(self, node: ast.Call, call: str, awaitable: bool) -> None:
         if self._imports_nest_asyncio is None:
-            self._imports_nest_asyncio = _imports_any(self.file.tree, _NEST_ASYNCIO_MODULES)
+            self._imports_nest_asyncio = _patches_asyncio(self.file.tree, _NEST_ASYNCIO_MODULES)
         if self._imports_nest_asyncio:
             return
         if self.file.components[ExpectedFailures].may_catch(RuntimeError):
@@ -490,13 +491,26 @@ def _literal_first_argument(call: ast.Call) -> Optional[str]:
     return scope_value(call.args[0])
 
 
-def _imports_any(tree: ast.Module, modules: FrozenSet[str]) -> bool:
-    """Whether the module imports one of ``modules`` (or a submodule) anywhere."""
+def _patches_asyncio(tree: ast.Module, modules: FrozenSet[str]) -> bool:
+    """Whether the module imports one of ``modules`` (or a submodule) anywhere, or calls
+    ``apply()`` on a module it imports: the API nest_asyncio made, and that its forks and
+    look-alikes (``reloop.apply()``) keep."""
+    imported: Set[str] = set()
+    applied: Set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            if any(alias.name.partition(".")[0] in modules for alias in node.names):
-                return True
+            for alias in node.names:
+                if alias.name.partition(".")[0] in modules:
+                    return True
+                imported.add(alias.asname or alias.name.partition(".")[0])
         elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
             if node.module.partition(".")[0] in modules:
                 return True
-    return False
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "apply"
+            and isinstance(node.func.value, ast.Name)
+        ):
+            applied.add(node.func.value.id)
+    return bool(imported & applied)
