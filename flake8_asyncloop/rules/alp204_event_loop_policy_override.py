@@ -8,6 +8,7 @@ from flake8_asyncloop.findings import Safety
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 EVENT_LOOP_POLICY_FIXTURE = "event_loop_policy"
+LOOP_FACTORIES_HOOK = "pytest_asyncio_loop_factories"
 # Until 1.4 overriding the fixture was the documented way to choose the kind of loop.
 FIRST_VERSION_DEPRECATING_OVERRIDE = (1, 4)
 
@@ -46,8 +47,9 @@ class EventLoopPolicyOverride(Rule):
     limitations = """
     When the target pytest-asyncio version is known to be older than 1.4, where the override
     was the documented mechanism and the hook does not exist, or the project's dependency
-    files pin it below 1.4, the rule is silent. A fixture
-    made without a decorator is not seen.
+    files pin it below 1.4, the rule is silent. So it is in a module that also defines the
+    `pytest_asyncio_loop_factories` hook: the override is then the fallback for releases
+    before 1.4, which do not call the hook. A fixture made without a decorator is not seen.
     """
     examples = (
         Bad(
@@ -118,6 +120,28 @@ class EventLoopPolicyOverride(Rule):
         ),
         Good(
             """
+            from importlib.metadata import version
+
+            import pytest
+            import uvloop
+
+            PYTEST_ASYNCIO = tuple(int(part) for part in version("pytest-asyncio").split(".")[:2])
+
+            if PYTEST_ASYNCIO < (1, 4):
+
+                @pytest.fixture
+                def event_loop_policy():
+                    return uvloop.EventLoopPolicy()
+
+
+            def pytest_asyncio_loop_factories(config, item):
+                return {"uvloop": uvloop.new_event_loop}
+            """,
+            reason="the override serves only the releases before the hook",
+            filename="conftest.py",
+        ),
+        Good(
+            """
             import asyncio
 
 
@@ -146,6 +170,8 @@ class EventLoopPolicyOverride(Rule):
             return
         if self.file.project.targets_pytest_asyncio_below(FIRST_VERSION_DEPRECATING_OVERRIDE):
             return
+        if LOOP_FACTORIES_HOOK in self.file.module.functions:
+            return  # the hook serves 1.4 and later; the override, the releases before
         self.report(node)
 
     visit_AsyncFunctionDef = visit_FunctionDef
