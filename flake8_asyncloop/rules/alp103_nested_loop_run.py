@@ -11,12 +11,11 @@ from flake8_asyncloop.analysis.loop_scopes import SCOPE_RANK, wider
 from flake8_asyncloop.analysis.names import may_end_with
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import enclosing_classes
-from flake8_asyncloop.analysis.fixture_lookup import fixture_definitions
+from flake8_asyncloop.analysis.fixture_lookup import fixture_definitions, requests_beyond
 from flake8_asyncloop.analysis.testcode import (
     is_autouse,
     marks_in,
     pytestmark_value,
-    requested_fixtures,
     scope_value,
 )
 from flake8_asyncloop.analysis.text_gates import mentions_async
@@ -369,12 +368,12 @@ class NestedLoopRun(Rule):
                 if fixture is not None and self._is_async_fixture(fixture):
                     self._report(node, f"getfixturevalue({fixture!r})", awaitable=False)
 
-    _imports_nest_asyncio: Optional[bool] = None  # worked out at the module's first finding
+    _allows_nested_runs: Optional[bool] = None  # worked out at the module's first finding
 
     def _report(self, node: ast.Call, call: str, awaitable: bool) -> None:
-        if self._imports_nest_asyncio is None:
-            self._imports_nest_asyncio = _patches_asyncio(self.file.tree, _NEST_ASYNCIO_MODULES)
-        if self._imports_nest_asyncio:
+        if self._allows_nested_runs is None:
+            self._allows_nested_runs = _patches_asyncio(self.file.tree, _NEST_ASYNCIO_MODULES)
+        if self._allows_nested_runs:
             return
         if self.file.components[ExpectedFailures].may_catch(RuntimeError):
             return  # the test checks that it fails
@@ -443,20 +442,7 @@ def _set_up_before_the_body(name: str, function: scopes.Scope, file: "FileState"
         return True
     if any(is_autouse(spec) for _, spec in local):
         return True
-    seen = set(function.params)
-    pending = list(function.params)
-    while pending:
-        local, definition = fixture_definitions(file, pending.pop())
-        requests = [r for func, _ in local for r in requested_fixtures(func)]
-        if definition is not None:
-            requests.extend(definition.requests)
-        if name in requests:
-            return True
-        for requested in requests:
-            if requested not in seen:
-                seen.add(requested)
-                pending.append(requested)
-    return False
+    return any(name in requests for requests in requests_beyond(function.params, file))
 
 
 def _usefixtures_names(function: scopes.Scope, file: "FileState") -> Set[str]:

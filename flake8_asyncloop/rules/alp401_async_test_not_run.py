@@ -21,8 +21,8 @@ from flake8_asyncloop.analysis.async_runners import (
     spelling,
     strict_mode_known,
 )
-from flake8_asyncloop.analysis.fixture_lookup import fixture_definitions
-from flake8_asyncloop.analysis.testcode import mark_name, requested_fixtures
+from flake8_asyncloop.analysis.fixture_lookup import requests_beyond
+from flake8_asyncloop.analysis.testcode import mark_name
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import AddDecorator, Finding, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -551,18 +551,8 @@ def _reached_runner_fixture(params: Tuple[str, ...], file: "FileState") -> Optio
     found = requests_runner_fixture(params, runners)
     if found is not None:
         return found
-    seen = set(params)
-    pending = list(params)
-    while pending:
-        local, definition = fixture_definitions(file, pending.pop())
-        requests = [r for func, _ in local for r in requested_fixtures(func)]
-        if definition is not None:
-            requests.extend(definition.requests)
+    for requests in requests_beyond(params, file):
         found = requests_runner_fixture(requests, runners)
         if found is not None:
             return found
-        for requested in requests:
-            if requested not in seen:
-                seen.add(requested)
-                pending.append(requested)
     return None
