@@ -129,7 +129,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     limitations = """
     A fixture that runs a coroutine for plain data (a value read from a file, a number) is
     reported too: the work is cheap to move into an async fixture, and the rule cannot tell
-    plain data from a loop-bound object. Fixtures are left alone when they hand out a loop
+    plain data from a loop-bound object. A test module (not a conftest.py) that defines no
+    async test and no async fixture is left alone: its fixtures serve only its sync tests,
+    which run on no loop of pytest-asyncio's. Fixtures are left alone when they hand out a loop
     (their name ends in `loop`, or they return or yield a loop), run their loop in another
     thread (`threading.Thread`, `run_forever`, `run_coroutine_threadsafe`), or run on a loop
     they receive as a parameter (pytest-aiohttp's `loop` fixture, shared with the tests),
@@ -309,6 +311,29 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         Good(
             """
             import asyncio
+
+            import pytest
+
+
+            async def collect_events():
+                await asyncio.sleep(0)
+                return [{"type": "request"}, {"type": "response"}]
+
+
+            @pytest.fixture(scope="module")
+            def events():
+                return asyncio.run(collect_events())
+
+
+            def test_every_request_is_answered(events):
+                assert [e["type"] for e in events] == ["request", "response"]
+            """,
+            reason="no test of the module is async: what the run built serves sync tests only",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
             import threading
 
             import pytest
@@ -413,6 +438,8 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         if parent is not None:
             parent.threaded = parent.threaded or function.threaded
         if function.role == FIXTURE and not _owns_its_loop(function):
+            if self._module_runs_no_loop_for_tests():
+                return  # only sync tests of this module get what the fixture built
             for call, label in function.runs:
                 self._add(call, function, f"runs {label}: {_RUN_IN_FIXTURE}")
         elif function.role in (TEST, SETUP):
@@ -421,6 +448,18 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
 
     leave_AsyncFunctionDef = leave_FunctionDef
     leave_Lambda = leave_FunctionDef
+
+    _no_test_loop: Optional[bool] = None  # worked out at the module's first fixture run
+
+    def _module_runs_no_loop_for_tests(self) -> bool:
+        """A test module (not a conftest.py) with no async test or fixture: what its fixtures
+        build is used only by its sync tests, on no loop of pytest-asyncio's."""
+        if self._no_test_loop is None:
+            file = self.file
+            self._no_test_loop = not file.is_conftest and not _async_tests_or_fixtures(
+                file.module
+            )
+        return self._no_test_loop
 
     def _add(
         self,
@@ -565,6 +604,17 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             if fixture is not None and _tests_await(self.file.module, fixture):
                 advice = _HAND_OUT_THE_FUNCTION
             self.report(call, role=role, function=function, problem=problem, advice=advice)
+
+
+def _async_tests_or_fixtures(module: ModuleIndex) -> bool:
+    """Whether the module defines an async test or an async fixture, at module level or in
+    a class."""
+    for func, spec in module.specs.items():
+        if isinstance(func, ast.AsyncFunctionDef) and (
+            spec is not None or func.name.startswith("test")
+        ):
+            return True
+    return False
 
 
 def _tests_await(module: ModuleIndex, fixture: str) -> bool:
