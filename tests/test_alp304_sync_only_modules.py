@@ -1,5 +1,7 @@
-"""ALP304 leaves a test module's fixture run alone when nothing in the module runs on a
-pytest-asyncio loop: no async test, no async fixture (asyncscope-tracer)."""
+"""ALP304 leaves a fixture's ``asyncio.run(main())`` of a self-contained ``main`` alone when
+nothing in the test module runs on a pytest-asyncio loop: no async test or fixture, none
+inherited or imported (asyncscope-tracer). A run on an object the fixture keeps is still
+reported (letta)."""
 
 from __future__ import annotations
 
@@ -18,9 +20,14 @@ async def collect():
     return [1, 2]
 
 
+class Server:
+    async def start(self):
+        return [1, 2]
+
+
 @pytest.fixture(scope="module")
-def events():
-    return asyncio.run(collect())
+def events({params}):
+    return asyncio.run({run})
 
 
 def test_events(events):
@@ -30,24 +37,35 @@ def test_events(events):
 
 
 @pytest.mark.parametrize(
-    "filename, more, reported",
+    "filename, more, params, run, reported",
     [
-        ("test_a.py", "", False),
-        ("test_a.py", "\n\nasync def helper():\n    return 1\n", False),
-        ("test_a.py", "\n\nasync def test_more(events):\n    assert events\n", True),
+        ("test_a.py", "", "", "collect()", False),
+        ("test_a.py", "\n\nasync def helper():\n    return 1\n", "", "collect()", False),
+        ("test_a.py", "\n\nasync def test_more(events):\n    pass\n", "", "collect()", True),
         (
             "test_a.py",
             "\n\nclass TestMore:\n    async def test_more(self, events):\n        assert events\n",
+            "",
+            "collect()",
             True,
         ),
-        ("test_a.py", "\n\n@pytest.fixture\nasync def session():\n    return 1\n", True),
+        ("test_a.py", "\n\n@pytest.fixture\nasync def db():\n    pass\n", "", "collect()", True),
         # a conftest.py's fixtures serve modules it cannot see
-        ("conftest.py", "", True),
+        ("conftest.py", "", "", "collect()", True),
+        # tests the module may inherit or import
+        ("test_a.py", "\n\nclass TestMore(BaseSuite):\n    pass\n", "", "collect()", True),
+        ("test_a.py", "\n\nfrom base import test_shared\n", "", "collect()", True),
+        ("test_a.py", "\n\nclass TestMore(object):\n    pass\n", "", "collect()", False),
+        # a fixture that requests another still runs a self-contained coroutine
+        ("test_a.py", "", "request, server", "collect()", False),
+        # a run that works on an object the fixture keeps (letta's server.init_async())
+        ("test_a.py", "", "", "Server().start()", True),
+        ("test_a.py", "", "server", "server.start()", True),
     ],
 )
 def test_a_fixture_run_in_a_module_with_sync_tests_only(
-    filename: str, more: str, reported: bool, tmp_path: Path
+    filename: str, more: str, params: str, run: str, reported: bool, tmp_path: Path
 ) -> None:
-    path = write(tmp_path / filename, TEMPLATE.format(more=more))
+    path = write(tmp_path / filename, TEMPLATE.format(more=more, params=params, run=run))
     found = [line for line, _, code in check_path(path) if code == "ALP304"]
-    assert found == ([12] if reported else [])
+    assert found == ([17] if reported else [])

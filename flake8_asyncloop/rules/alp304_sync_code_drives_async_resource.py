@@ -20,6 +20,7 @@ from flake8_asyncloop.analysis.loops import (
 from flake8_asyncloop.analysis.module_index import ModuleIndex
 from flake8_asyncloop.analysis.names import dotted_name, may_end_with
 from flake8_asyncloop.analysis.scopes import parameter_names
+from flake8_asyncloop.analysis.self_contained_runs import runs_self_contained_coroutine
 from flake8_asyncloop.analysis.text_gates import may_make_coroutines
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -129,9 +130,14 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     limitations = """
     A fixture that runs a coroutine for plain data (a value read from a file, a number) is
     reported too: the work is cheap to move into an async fixture, and the rule cannot tell
-    plain data from a loop-bound object. A test module (not a conftest.py) that defines no
-    async test and no async fixture is left alone: its fixtures serve only its sync tests,
-    which run on no loop of pytest-asyncio's. Fixtures are left alone when they hand out a loop
+    plain data from a loop-bound object. `asyncio.run(main())` of a self-contained `main`
+    (the module's own `async def`, storing nothing on objects it did not make, as ALP106
+    decides) is left alone in a test module (not a conftest.py) with no async test or
+    fixture and no test it may get from elsewhere (a base class, an imported test): what it
+    builds serves sync tests only, which run on no loop of pytest-asyncio's. A run that
+    touches the fixture's other objects (`asyncio.run(server.init())`) may leave them bound
+    to its closed loop for the next run, and is still reported.
+    Fixtures are left alone when they hand out a loop
     (their name ends in `loop`, or they return or yield a loop), run their loop in another
     thread (`threading.Thread`, `run_forever`, `run_coroutine_threadsafe`), or run on a loop
     they receive as a parameter (pytest-aiohttp's `loop` fixture, shared with the tests),
@@ -438,9 +444,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         if parent is not None:
             parent.threaded = parent.threaded or function.threaded
         if function.role == FIXTURE and not _owns_its_loop(function):
-            if self._module_runs_no_loop_for_tests():
-                return  # only sync tests of this module get what the fixture built
             for call, label in function.runs:
+                if self._self_contained_for_sync_tests(call):
+                    continue
                 self._add(call, function, f"runs {label}: {_RUN_IN_FIXTURE}")
         elif function.role in (TEST, SETUP):
             for call, label in function.escaping_runs:
@@ -451,13 +457,25 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
 
     _no_test_loop: Optional[bool] = None  # worked out at the module's first fixture run
 
+    def _self_contained_for_sync_tests(self, call: ast.Call) -> bool:
+        """``asyncio.run(main())`` of a self-contained ``main``, in a module whose tests all
+        run without a loop: nothing it builds can meet a loop of pytest-asyncio's."""
+        return (
+            self.file.resolve(call.func) in _ASYNCIO_RUN
+            and runs_self_contained_coroutine(call, self.file)
+            and self._module_runs_no_loop_for_tests()
+        )
+
     def _module_runs_no_loop_for_tests(self) -> bool:
-        """A test module (not a conftest.py) with no async test or fixture: what its fixtures
-        build is used only by its sync tests, on no loop of pytest-asyncio's."""
+        """A test module (not a conftest.py) with no async test or fixture, and no test it
+        may get from elsewhere (a base class, an imported test): what its fixtures build is
+        used only by its sync tests, on no loop of pytest-asyncio's."""
         if self._no_test_loop is None:
             file = self.file
-            self._no_test_loop = not file.is_conftest and not _async_tests_or_fixtures(
-                file.module
+            self._no_test_loop = not (
+                file.is_conftest
+                or _async_tests_or_fixtures(file.module)
+                or _may_get_tests_from_elsewhere(file.module)
             )
         return self._no_test_loop
 
@@ -614,6 +632,21 @@ def _async_tests_or_fixtures(module: ModuleIndex) -> bool:
             spec is not None or func.name.startswith("test")
         ):
             return True
+    return False
+
+
+def _may_get_tests_from_elsewhere(module: ModuleIndex) -> bool:
+    """Whether a class of the module has a base (whose tests it inherits), or the module
+    imports a name pytest would collect as a test (``from base import test_ping``, ``*``)."""
+    for cls in module.classes.values():
+        if any(not (isinstance(b, ast.Name) and b.id == "object") for b in cls.bases):
+            return True
+    for statement in module.statements:
+        if isinstance(statement, ast.ImportFrom):
+            for alias in statement.names:
+                name = alias.asname or alias.name
+                if name == "*" or name.startswith(("test", "Test")):
+                    return True
     return False
 
 
