@@ -24,6 +24,7 @@ import ast
 import sys
 from typing import TYPE_CHECKING, FrozenSet, Iterable, Optional
 
+from flake8_asyncloop.analysis.loop_scopes import overridden_function_loop_scope
 from flake8_asyncloop.analysis.loops import loop_origin
 from flake8_asyncloop.analysis.testcode import SCOPES, keyword, scope_value
 
@@ -199,8 +200,9 @@ ASYNCIO_MARK = "asyncio"
 
 def default_test_loop_scope(file: "FileState") -> str:
     """The loop scope the file's tests run on unless a class or test mark says otherwise:
-    the module's ``pytestmark`` asyncio mark, else ``asyncio_default_test_loop_scope``.
-    A conftest.py's ``pytestmark`` marks nothing, so there only the config counts."""
+    the module's ``pytestmark`` asyncio mark, else ``asyncio_default_test_loop_scope``, else
+    (before pytest-asyncio 1.0) the scope of an ``event_loop`` override in sight. A
+    conftest.py's ``pytestmark`` marks nothing, so there only the config counts."""
     if not file.is_conftest:
         for name, mark in file.module.pytestmark:
             if name == ASYNCIO_MARK and isinstance(mark, ast.Call):
@@ -208,7 +210,13 @@ def default_test_loop_scope(file: "FileState") -> str:
                 scope = scope_value(given.value) if given is not None else None
                 if scope in _SCOPE_RANK:
                     return scope  # type: ignore[return-value]
-    return file.project.config.test_loop_scope or "function"
+    configured = file.project.config.test_loop_scope
+    if configured is None:
+        # Before 1.0 a test's "function" loop is the event_loop fixture, overridable.
+        overridden = overridden_function_loop_scope(file)
+        if overridden in _SCOPE_RANK and _SCOPE_RANK[overridden] > _SCOPE_RANK["function"]:
+            return overridden  # type: ignore[return-value]
+    return configured or "function"
 
 
 def outlives_test_loops(file: "FileState", lifetime: str) -> bool:

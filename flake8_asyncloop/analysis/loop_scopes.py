@@ -10,11 +10,14 @@ test in auto mode, gets ``asyncio_default_test_loop_scope`` (default "function")
 from __future__ import annotations
 
 import ast
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Tuple
 
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.testcode import SCOPES, keyword, mark_name, marks_in, scope_value
 from flake8_asyncloop.context.model import PytestConfig
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 SCOPE_RANK = {scope: rank for rank, scope in enumerate(SCOPES)}
 ASYNCIO = "asyncio"
@@ -102,3 +105,22 @@ def closest_mark_scope(levels: Sequence[List[ast.AST]], config: PytestConfig) ->
             raise Unknown
         return scopes.pop()
     return None
+
+
+# pytest-asyncio 1.0 removed the ``event_loop`` fixture, and with it the overrides.
+_OVERRIDES_REMOVED = (1, 0)
+
+
+def overridden_function_loop_scope(file: "FileState") -> Optional[str]:
+    """The scope of the ``event_loop`` override the module sees (its own, else the nearest
+    conftest.py's) where the suite runs a pytest-asyncio older than 1.0. There, what
+    runs on a "function"-scoped loop runs on that fixture's loop: a session-scoped override
+    gives every such test and fixture one loop for the whole run."""
+    if not file.project.targets_pytest_asyncio_below(_OVERRIDES_REMOVED):
+        return None
+    own = file.module.fixtures.get("event_loop")
+    if own:
+        scopes = {spec.scope for _, spec in own}
+        return scopes.pop() if len(scopes) == 1 else None
+    in_conftests = file.project.conftest_fixtures("event_loop")
+    return in_conftests[-1].scope if in_conftests else None

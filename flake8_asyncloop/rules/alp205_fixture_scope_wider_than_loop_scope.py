@@ -13,7 +13,12 @@ from flake8_asyncloop.analysis.async_runners import (
     spelling,
     strict_mode,
 )
-from flake8_asyncloop.analysis.loop_scopes import fixture_loop_scope, is_scope, wider
+from flake8_asyncloop.analysis.loop_scopes import (
+    fixture_loop_scope,
+    is_scope,
+    overridden_function_loop_scope,
+    wider,
+)
 from flake8_asyncloop.analysis.testcode import FixtureSpec, keyword
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import (
@@ -85,7 +90,9 @@ class FixtureScopeWiderThanLoopScope(Rule):
     A scope given by a variable or a callable (`scope=determine_scope`) cannot be read: such
     fixtures are skipped. Fixtures run by anyio, trio or a conftest hook are left alone. When
     the target pytest-asyncio version is known to be older than 0.24, which had no loop
-    scopes, the rule is silent.
+    scopes, the rule is silent. Before 1.0 the "function" loop is the `event_loop` fixture:
+    where the module or its conftest.py files override it with a scope at least as wide as
+    the fixture's, the fixture runs on that loop and is not reported.
     """
     examples = (
         Bad(
@@ -374,6 +381,11 @@ class FixtureScopeWiderThanLoopScope(Rule):
         loop = fixture_loop_scope(spec.scope, spec.loop_scope, file.project.config)
         if loop is None or not wider(spec.scope, loop):  # type: ignore[arg-type]
             return
+        if loop == "function":
+            # Before 1.0 the "function" loop is the event_loop fixture, which may be overridden.
+            overridden = overridden_function_loop_scope(file)
+            if is_scope(overridden) and not wider(spec.scope, overridden):  # type: ignore
+                return
         source = "its loop_scope" if explicit is not None else "asyncio_default_fixture_loop_scope"
         action, fix = self._action_and_fix(spec, explicit, is_async)
         self.report(

@@ -70,12 +70,13 @@ class LoopBoundObjectAtImport(Rule):
     evaluated at import too, is not. An object that only ever binds lazily (asyncio's
     primitives, connection pools) is not reported when every test of the module runs on one
     shared loop, by a `pytestmark` asyncio mark with `loop_scope` or by
-    `asyncio_default_test_loop_scope` in the pytest configuration; a test that narrows its
-    own loop scope again is not noticed. A queue used only with `put_nowait`/`get_nowait`
-    never binds a loop and is reported all the same. Code under
-    `if __name__ == "__main__":` is not checked: it runs only when the file is run as a
-    script, never when pytest imports it. A SQLAlchemy engine
-    is not reported in a module whose async code awaits some engine's `dispose()`
+    `asyncio_default_test_loop_scope` in the pytest configuration, or, where the suite runs
+    a pytest-asyncio older than 1.0, by a wide `event_loop` override in the module or its
+    conftest.py files; a test that narrows its own loop scope again is not noticed. A
+    queue used only with `put_nowait`/`get_nowait` never binds a loop and is reported all
+    the same. Code under `if __name__ == "__main__":` is not checked: it runs only when the
+    file is run as a script, never when pytest imports it. A SQLAlchemy engine is not
+    reported in a module whose async code awaits some engine's `dispose()`
     (SQLAlchemy's remedy for an engine that serves several loops); whether every test
     disposes it is not checked. A module global or class attribute that a def of the module
     binds to a fresh object again (`global READY; READY = asyncio.Event()`,
