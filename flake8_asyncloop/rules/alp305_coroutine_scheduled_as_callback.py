@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.coroutine_calls import (
@@ -34,6 +34,8 @@ _CALLBACK_METHODS: Dict[str, int] = {
     # futures and tasks (asyncio and concurrent.futures alike)
     "add_done_callback": 0,
 }
+# The event loops' methods among them: another class may offer methods of these names.
+_LOOP_METHODS = frozenset(_CALLBACK_METHODS) - {"add_done_callback"}
 # Tornado's IOLoop has call_later/call_at too, and it does run a coroutine its callback returns.
 _TORNADO_SHARED_METHODS = frozenset({"call_later", "call_at"})
 _CALLBACK_FUNCTIONS: Dict[str, int] = {"atexit.register": 0, "signal.signal": 1}
@@ -99,7 +101,9 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
     other modules (except asyncio's own), methods reached through anything but `self`, and
     callables stored in attributes or containers are not recognised. Tornado's `IOLoop` runs
     coroutines returned by its callbacks, so in a module that imports tornado, `call_later`
-    and `call_at` are only checked on a receiver known to be an asyncio loop. Inside `with
+    and `call_at` are only checked on a receiver known to be an asyncio loop. A receiver
+    that the def (or the module) binds only to an instance of a class that is not a loop
+    (`caller = Caller()`, whose `call_soon` may await what it runs) is left alone. Inside `with
     pytest.raises(...)` or `self.assertRaises(...)` the call is left alone: the test checks
     that the API refuses the coroutine function.
     """
@@ -262,6 +266,20 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
             """,
             reason="tornado's IOLoop awaits a coroutine returned by a callback",
         ),
+        Good(
+            """
+            from jobs import Scheduler
+
+
+            async def test_scheduled_job_runs():
+                async def job():
+                    return 2
+
+                scheduler = Scheduler()
+                assert await scheduler.call_soon(job) == 2
+            """,
+            reason="call_soon of a class that is not a loop may await what it runs",
+        ),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -285,10 +303,25 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
         if self.file.components[ExpectedFailures].blocks:
             return  # the test checks that the API refuses it (add_signal_handler raises)
         method, argument = target
+        if method in _LOOP_METHODS and self._receiver_is_built_by_other_class(node.func):
+            return  # another API of the same name (async-kernel's Caller awaits coroutines)
         question = self._question(argument)
         if question is not None:
             pending, callback = question
             self._pending.append((argument, pending, callback, method))
+
+    def _receiver_is_built_by_other_class(self, func: ast.expr) -> bool:
+        """``caller.call_soon(...)`` where the module binds the name ``caller`` to instances
+        of a class that is not an event loop (``caller = Caller()``, a parameter annotated
+        ``caller: Caller``) and never to a loop."""
+        receiver = getattr(func, "value", None)
+        if not isinstance(receiver, ast.Name) or loop_origin(receiver, self.file) is not None:
+            return False
+        if self._other_objects is None:
+            self._other_objects = _names_of_other_objects(self.file)
+        return receiver.id in self._other_objects
+
+    _other_objects: Optional[Set[str]] = None  # worked out at the module's first loop API
 
     def leave_Module(self, node: ast.Module) -> None:
         # Every binding is known now: an ``async def`` may come after its use.
@@ -363,3 +396,30 @@ def _root_name(expr: ast.expr) -> str:
     while isinstance(expr, ast.Attribute):
         expr = expr.value
     return expr.id if isinstance(expr, ast.Name) else ""
+
+
+def _names_of_other_objects(file: "FileState") -> Set[str]:
+    """Names the module binds to instances of classes that are not event loops, and to
+    nothing else but constants (``caller = None``)."""
+    other: Set[str] = set()
+    elsewhere: Set[str] = set()
+    for node in ast.walk(file.tree):
+        if isinstance(node, ast.Assign) and not isinstance(node.value, ast.Constant):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            (other if _instance_of_other_class(node.value, file) else elsewhere).update(names)
+        elif isinstance(node, ast.arg) and node.annotation is not None:
+            if _names_other_class(node.annotation):
+                other.add(node.arg)
+    return other - elsewhere
+
+
+def _instance_of_other_class(value: ast.expr, file: "FileState") -> bool:
+    return isinstance(value, ast.Call) and _names_other_class(value.func) and not (
+        file.resolve(value.func) or ""
+    ).startswith(("asyncio.", "uvloop."))
+
+
+def _names_other_class(node: ast.expr) -> bool:
+    """A capitalised name (a class, by convention) that does not name a loop class."""
+    name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", "")
+    return name[:1].isupper() and not name.endswith("Loop")
