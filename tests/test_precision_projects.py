@@ -588,6 +588,32 @@ def test_files_a_conftest_keeps_from_collection_are_not_test_code(
     assert sorted(path for path, _, _ in findings(tmp_path, NOT_RUN_CODES)) == reported
 
 
+@pytest.mark.parametrize(
+    ("pin", "reported"),
+    [
+        # aiohttp-csrf2: the plugin of pytest-aiohttp 0.x runs every coroutine test
+        ("pytest-aiohttp==0.1.3", False),
+        ("pytest-aiohttp<1", False),
+        # from 1.0 pytest-asyncio runs them, in strict mode only when marked
+        ("pytest-aiohttp>=1.0", True),
+        ("pytest-aiohttp", True),
+    ],
+)
+def test_alp401_is_silent_where_pytest_aiohttp_before_1_0_runs_the_tests(
+    pin: str, reported: bool, tmp_path: Path
+) -> None:
+    root = lay_out(
+        tmp_path,
+        {
+            "setup.cfg": "[tool:pytest]\naddopts = -q\n",
+            "requirements_dev.txt": f"pytest==8.3.2\n{pin}\n",
+            "tests/test_storage.py": UNMARKED_ASYNC_TEST,
+        },
+    )
+    expected = [("tests/test_storage.py", 1, "ALP401")] if reported else []
+    assert findings(root, NOT_RUN_CODES) == expected
+
+
 def test_alp401_follows_a_runner_fixture_through_the_suite_s_own_fixtures(tmp_path: Path) -> None:
     # aiohttp-cors: pytest-aiohttp before 1.0 runs every coroutine test. A test that reaches
     # its ``loop`` fixture, directly or through fixtures of the suite, says that plugin is

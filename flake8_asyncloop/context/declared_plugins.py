@@ -57,6 +57,8 @@ class _Declared(NamedTuple):
     # They name pytest-aiohttp, and nothing keeps it below 1.0, where it stopped running
     # coroutine tests itself.
     pytest_aiohttp_on_pytest_asyncio: bool = False
+    # They name pytest-aiohttp and keep it below 1.0: its plugin runs every coroutine test.
+    pytest_aiohttp_runs_coroutine_tests: bool = False
     # They name pytest but none of the above, and no lock file resolves pytest-asyncio.
     pytest_without_pytest_asyncio: bool = False
     pytest_ceiling: Optional[Version] = None  # what pins and locks keep pytest below
@@ -97,6 +99,12 @@ def pytest_aiohttp_on_pytest_asyncio(root: Optional[str]) -> bool:
     """Whether the project installs pytest-aiohttp 1.0 or later (named, not pinned below
     it), which leaves its fixtures' tests to pytest-asyncio and its asyncio mode."""
     return _answer(root).pytest_aiohttp_on_pytest_asyncio
+
+
+def pytest_aiohttp_runs_coroutine_tests(root: Optional[str]) -> bool:
+    """Whether the project keeps pytest-aiohttp below 1.0, whose plugin runs every
+    coroutine test of the session, marked or not."""
+    return _answer(root).pytest_aiohttp_runs_coroutine_tests
 
 
 def pinned_pytest_ceiling(root: Optional[str]) -> Optional[Version]:
@@ -156,6 +164,9 @@ def _read(root: str) -> _Declared:
     if names.intersection((PYTEST_ASYNCIO, *BRINGS_PYTEST_ASYNCIO)):
         return _Declared(
             None, tuple(read), True, ceiling, aiohttp_on_pytest_asyncio,
+            pytest_aiohttp_runs_coroutine_tests=(
+                PYTEST_AIOHTTP in names and not aiohttp_on_pytest_asyncio
+            ),
             pytest_ceiling=pytest_ceiling,
         )
     runner = next((name for name in OTHER_RUNNERS if name in names), None)

@@ -114,6 +114,9 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
         declared_runner=runner,
         declares_pytest_asyncio=declared_plugins.names_pytest_asyncio(root),
         pytest_aiohttp_on_pytest_asyncio=declared_plugins.pytest_aiohttp_on_pytest_asyncio(root),
+        pytest_aiohttp_runs_coroutine_tests=(
+            declared_plugins.pytest_aiohttp_runs_coroutine_tests(root)
+        ),
         pinned_pytest_ceiling=declared_plugins.pinned_pytest_ceiling(root),
         pytest_asyncio_undeclared=(
             declared_plugins.tests_without_pytest_asyncio(root)

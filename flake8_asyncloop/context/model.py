@@ -128,6 +128,8 @@ class ProjectContext:
     # The dependency files name pytest-aiohttp 1.0 or later, whose fixtures (``loop``,
     # ``aiohttp_client``) do not run the tests that request them: pytest-asyncio does.
     pytest_aiohttp_on_pytest_asyncio: bool = False
+    # They keep pytest-aiohttp below 1.0, whose plugin runs every coroutine test itself.
+    pytest_aiohttp_runs_coroutine_tests: bool = False
     # Nothing says pytest-asyncio runs here: the dependency files describe a pytest suite
     # but name neither it nor a plugin that brings it (and no lock file resolves it), the
     # config sets none of its options, and no conftest.py of the chain uses it.

@@ -63,9 +63,10 @@ class AsyncTestNotRun(Rule):
     without keeping it below 1.0 gets these findings for its `aiohttp_client` tests too.
     Where they do count, a module with one such test, or below a conftest.py fixture that
     requests one, is left alone as a whole: that plugin runs every coroutine test, the
-    unmarked ones that request nothing of it as well. An `async def test*` that returns a
-    value is a helper named like a test (a token provider handed to a client), not a test:
-    it is not reported.
+    unmarked ones that request nothing of it as well. A project whose dependency files keep
+    pytest-aiohttp below 1.0 gets no findings at all, for the same reason. An
+    `async def test*` that returns a value is a helper named like a test (a token provider
+    handed to a client), not a test: it is not reported.
     """
     why = """
     In strict mode pytest-asyncio only runs coroutine tests that are marked. An unmarked one
