@@ -52,14 +52,13 @@ class ModuleIndex:
         index = cls(statements=statements, imports=imports)
         for statement in tree.body:
             if isinstance(statement, ast.If) and is_main_guard(statement.test):
-                last = statement.body[-1]
-                index.script_blocks.append((statement.lineno, last.end_lineno or last.lineno))
+                index.script_blocks.append(_lines_of(statement.body))
         for statement in statements:
             if isinstance(statement, ast.If):
                 dead = _branch_for_old_python(statement)
                 if dead:
                     index.old_python_blocks.append(_lines_of(dead))
-            if isinstance(statement, FunctionNode):
+            elif isinstance(statement, FunctionNode):
                 index.functions[statement.name] = statement
                 index._add_fixture(statement, imports)
             elif isinstance(statement, ast.ClassDef):

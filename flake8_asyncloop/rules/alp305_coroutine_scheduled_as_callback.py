@@ -102,8 +102,9 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
     callables stored in attributes or containers are not recognised. Tornado's `IOLoop` runs
     coroutines returned by its callbacks, so in a module that imports tornado, `call_later`
     and `call_at` are only checked on a receiver known to be an asyncio loop. A receiver
-    that the def (or the module) binds only to an instance of a class that is not a loop
-    (`caller = Caller()`, whose `call_soon` may await what it runs) is left alone. Inside `with
+    name that the module binds only to instances of a class that is not a loop
+    (`caller = Caller()`, a parameter annotated `caller: Caller`; such a class's `call_soon`
+    may await what it runs) is left alone. Inside `with
     pytest.raises(...)` or `self.assertRaises(...)` the call is left alone: the test checks
     that the API refuses the coroutine function.
     """
