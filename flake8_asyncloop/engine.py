@@ -231,9 +231,6 @@ class Engine:
             # Components hold the file that holds them: left in place, the cycle would keep
             # the whole tree alive until the garbage collector, slow on trees, came for it.
             file.components.clear()
-        if file.module.old_python_blocks:
-            runs_only_on_old_python = file.module.runs_only_on_old_python
-            findings = [f for f in findings if not runs_only_on_old_python(f.line)]
         findings.sort(key=Finding.sort_key)
         return findings, errors
 

@@ -38,9 +38,6 @@ class ModuleIndex:
     # (first line, last line) of each top-level ``if __name__ == "__main__":`` body: code
     # that runs only when the file is run as a script, never when pytest imports it
     script_blocks: List[Tuple[int, int]] = field(default_factory=list)
-    # (first line, last line) of each module-level branch that runs only on Python 3.8 or
-    # older (``if sys.version_info < (3, 8):``): no Python this tool supports runs it
-    old_python_blocks: List[Tuple[int, int]] = field(default_factory=list)
 
     @classmethod
     def build(cls, tree: ast.Module, imports: Optional[ImportTable] = None) -> "ModuleIndex":
@@ -54,11 +51,7 @@ class ModuleIndex:
             if isinstance(statement, ast.If) and is_main_guard(statement.test):
                 index.script_blocks.append(_lines_of(statement.body))
         for statement in statements:
-            if isinstance(statement, ast.If):
-                dead = _branch_for_old_python(statement)
-                if dead:
-                    index.old_python_blocks.append(_lines_of(dead))
-            elif isinstance(statement, FunctionNode):
+            if isinstance(statement, FunctionNode):
                 index.functions[statement.name] = statement
                 index._add_fixture(statement, imports)
             elif isinstance(statement, ast.ClassDef):
@@ -77,10 +70,6 @@ class ModuleIndex:
         line = node.lineno  # type: ignore[attr-defined]
         return any(first <= line <= last for first, last in self.script_blocks)
 
-    def runs_only_on_old_python(self, line: int) -> bool:
-        """Whether ``line`` is in a module-level branch for Python 3.8 or older."""
-        return any(first <= line <= last for first, last in self.old_python_blocks)
-
     def _add_fixture(self, func: ast.AST, imports: ImportTable) -> None:
         spec = self.specs[func] = fixture_spec(func, imports)
         if spec is not None:
@@ -97,54 +86,6 @@ def is_main_guard(test: ast.AST) -> bool:
     has_name = any(isinstance(side, ast.Name) and side.id == "__name__" for side in sides)
     has_main = any(isinstance(side, ast.Constant) and side.value == "__main__" for side in sides)
     return has_name and has_main
-
-
-# The oldest Python this tool runs on: a branch only older ones take is dead code here.
-_OLDEST_SUPPORTED = (3, 9)
-
-
-def _branch_for_old_python(statement: ast.If) -> List[ast.stmt]:
-    """The branch of ``if sys.version_info <op> (3, N):`` that only Pythons older than 3.9
-    take (the body of ``< (3, 8)``, the ``else`` of ``>= (3, 9)``); empty when neither."""
-    test = statement.test
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
-        return []
-    if not _is_version_info(test.left):
-        return []
-    bound = _version_tuple(test.comparators[0])
-    if bound is None:
-        return []
-    op = test.ops[0]
-    if isinstance(op, ast.Lt) and bound <= _OLDEST_SUPPORTED:
-        return statement.body
-    if isinstance(op, ast.LtE) and bound < _OLDEST_SUPPORTED:
-        return statement.body
-    if isinstance(op, ast.GtE) and bound <= _OLDEST_SUPPORTED:
-        return statement.orelse
-    if isinstance(op, ast.Gt) and bound < _OLDEST_SUPPORTED:
-        return statement.orelse
-    return []
-
-
-def _is_version_info(node: ast.AST) -> bool:
-    """``sys.version_info`` or ``sys.version_info[:2]``."""
-    if isinstance(node, ast.Subscript):
-        node = node.value
-    return (
-        isinstance(node, ast.Attribute)
-        and node.attr == "version_info"
-        and isinstance(node.value, ast.Name)
-        and node.value.id == "sys"
-    )
-
-
-def _version_tuple(node: ast.AST) -> Optional[Tuple[int, ...]]:
-    if not isinstance(node, ast.Tuple) or not node.elts:
-        return None
-    parts = [e.value for e in node.elts if isinstance(e, ast.Constant)]
-    if len(parts) != len(node.elts) or not all(type(part) is int for part in parts):
-        return None
-    return tuple(parts)
 
 
 def _lines_of(statements: List[ast.stmt]) -> Tuple[int, int]:

@@ -3,16 +3,18 @@
 Code generated for both a sync and an async flavour keeps the other flavour's branch behind a
 constant: ``if True:  # ASYNC ... else: ...`` (psycopg), or a module flag
 ``_IS_SYNC = False`` and ``if _IS_SYNC: ...`` (pymongo). What such a branch calls never
-happens, so nothing in it is reported. Only what cannot change is read: a literal, or an
+happens, so nothing in it is reported. Only what cannot change is read: a literal, an
 upper-case module name bound once, at module level, to ``True`` or ``False`` (a flag that
-code elsewhere rebinds with ``global`` hides findings here rather than inventing any).
+code elsewhere rebinds with ``global`` hides findings here rather than inventing any), or a
+comparison of ``sys.version_info`` that every supported Python answers alike (a branch for
+Python 3.8 and older, ``if sys.version_info < (3, 8):``).
 """
 
 from __future__ import annotations
 
 import ast
 from collections import Counter
-from typing import TYPE_CHECKING, Dict, Iterable, Optional
+from typing import TYPE_CHECKING, Dict, Iterable, Optional, Tuple
 
 from flake8_asyncloop.analysis.names import module_bindings
 
@@ -53,6 +55,8 @@ def _plain_value(test: ast.AST, file: "FileState") -> Optional[bool]:
         if function is not None and name in function.params:
             return None
         return module_flags(file).get(name)
+    if test_type is ast.Compare:
+        return _version_check(test)  # type: ignore[arg-type]
     if test_type is ast.BoolOp:
         # ``and`` is false if any operand is; ``or`` true if any is. Operands nest only
         # through parentheses, which the parser limits to a few hundred levels.
@@ -63,6 +67,52 @@ def _plain_value(test: ast.AST, file: "FileState") -> Optional[bool]:
         if all(value is not None for value in values):
             return not deciding
     return None
+
+
+# The oldest Python this tool runs on, and the suites it checks with it: a comparison of
+# ``sys.version_info`` that holds, or fails, on every Python from it on is fixed.
+_OLDEST_SUPPORTED = (3, 9)
+
+
+def _version_check(test: ast.Compare) -> Optional[bool]:
+    """The truth of ``sys.version_info <op> (3, N)`` where it is the same on every
+    supported Python: ``< (3, 8)`` is false, ``>= (3, 9)`` true; None for ``< (3, 10)``."""
+    if len(test.ops) != 1 or not _is_version_info(test.left):
+        return None
+    bound = _version_tuple(test.comparators[0])
+    if bound is None:
+        return None
+    op = test.ops[0].__class__
+    if op is ast.Lt and bound <= _OLDEST_SUPPORTED:
+        return False
+    if op is ast.LtE and bound < _OLDEST_SUPPORTED:
+        return False
+    if op is ast.GtE and bound <= _OLDEST_SUPPORTED:
+        return True
+    if op is ast.Gt and bound < _OLDEST_SUPPORTED:
+        return True
+    return None
+
+
+def _is_version_info(node: ast.AST) -> bool:
+    """``sys.version_info`` or ``sys.version_info[:2]``."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "version_info"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "sys"
+    )
+
+
+def _version_tuple(node: ast.AST) -> Optional[Tuple[int, ...]]:
+    if not isinstance(node, ast.Tuple) or not node.elts:
+        return None
+    parts = [e.value for e in node.elts if isinstance(e, ast.Constant)]
+    if len(parts) != len(node.elts) or not all(type(part) is int for part in parts):
+        return None
+    return tuple(parts)
 
 
 def module_flags(file: "FileState") -> Dict[str, bool]:
