@@ -19,7 +19,7 @@ from flake8_asyncloop.analysis.testcode import (
     scope_value,
 )
 from flake8_asyncloop.analysis.text_gates import mentions_async
-from flake8_asyncloop.findings import AwaitArgument, Fix, Safety, Span
+from flake8_asyncloop.findings import AwaitArgument, Edit, Fix, Safety, Span, UnwrapCall
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 if TYPE_CHECKING:
@@ -76,7 +76,8 @@ class NestedLoopRun(Rule):
     """
     fix_notes = """
     Safe: `asyncio.run(x)` and `<loop>.run_until_complete(x)` become `await x` when `x` is the
-    only argument. The original raises, unless nest_asyncio has patched asyncio, where it
+    only argument; `await <loop>.run_until_complete(x)`, whose author meant the coroutine's
+    result, becomes `await x` too. The original raises, unless nest_asyncio has patched asyncio, where it
     runs the coroutine to the same end as `await`: no passing test changes. `run_forever()`,
     `asyncio.Runner` and `getfixturevalue` are reported without a fix: what to await instead
     depends on the code. Request an async fixture as a parameter of the test instead of
@@ -159,6 +160,32 @@ class NestedLoopRun(Rule):
                 loop = asyncio.get_running_loop()
                 result = await asyncio.sleep(0, "done")
                 assert result == "done"
+            """,
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_sleep_result():
+                loop = asyncio.get_running_loop()
+                assert await loop.run_until_complete(asyncio.sleep(0, "done")) == "done"
+            """,
+            (9, 18),
+            fixed="""
+            import asyncio
+
+            import pytest
+
+
+            @pytest.mark.asyncio
+            async def test_sleep_result():
+                loop = asyncio.get_running_loop()
+                assert await asyncio.sleep(0, "done") == "done"
             """,
             runs=True,
         ),
@@ -370,6 +397,15 @@ class NestedLoopRun(Rule):
 
     _allows_nested_runs: Optional[bool] = None  # worked out at the module's first finding
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._awaited: Set[int] = set()  # ids of the run_until_complete calls awaited
+
+    def visit_Await(self, node: ast.Await) -> None:
+        value = node.value
+        if value.__class__ is ast.Call and getattr(value.func, "attr", None) == _RUN_UNTIL_COMPLETE:
+            self._awaited.add(id(value))
+
     def _report(self, node: ast.Call, call: str, awaitable: bool) -> None:
         if self._allows_nested_runs is None:
             self._allows_nested_runs = _patches_asyncio(self.file.tree, _NEST_ASYNCIO_MODULES)
@@ -379,7 +415,12 @@ class NestedLoopRun(Rule):
             return  # the test checks that it fails
         fix = None
         if awaitable and _single_positional(node):
-            fix = Fix(Safety.SAFE, "await the coroutine instead", (AwaitArgument(Span.of(node)),))
+            if id(node) in self._awaited:
+                # ``await loop.run_until_complete(x)``: the await is there already
+                edit: Edit = UnwrapCall(Span.of(node), "{arg}")
+            else:
+                edit = AwaitArgument(Span.of(node))
+            fix = Fix(Safety.SAFE, "await the coroutine instead", (edit,))
         if awaitable:
             advice = "await the coroutine instead"
         elif call.startswith("getfixturevalue"):
