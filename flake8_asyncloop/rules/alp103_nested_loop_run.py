@@ -77,8 +77,9 @@ class NestedLoopRun(Rule):
     fix_notes = """
     Safe: `asyncio.run(x)` and `<loop>.run_until_complete(x)` become `await x` when `x` is the
     only argument; `await <loop>.run_until_complete(x)`, whose author meant the coroutine's
-    result, becomes `await x` too. The original raises, unless nest_asyncio has patched asyncio, where it
-    runs the coroutine to the same end as `await`: no passing test changes. `run_forever()`,
+    result, becomes `await x` too. The original raises, unless nest_asyncio has patched
+    asyncio, where it runs the coroutine to the same end as `await`: no passing test
+    changes. `run_forever()`,
     `asyncio.Runner` and `getfixturevalue` are reported without a fix: what to await instead
     depends on the code. Request an async fixture as a parameter of the test instead of
     fetching it with `getfixturevalue`.
