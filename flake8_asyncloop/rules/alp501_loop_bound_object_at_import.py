@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, FrozenSet, Optional, Set, Tuple
 
+from flake8_asyncloop.analysis.async_runners import assignment
 from flake8_asyncloop.analysis.loop_bound import (
     ENGINE_FACTORIES,
     binds_at_construction,
@@ -445,15 +446,12 @@ def _binding_of(call: ast.Call, file: "FileState") -> Optional[Binding]:
 
 
 def _assigned_name(statement: ast.stmt, value: ast.AST) -> Optional[str]:
-    if isinstance(statement, ast.Assign) and statement.value is value:
-        targets = statement.targets
-    elif isinstance(statement, ast.AnnAssign) and statement.value is value:
-        targets = [statement.target]
-    else:
+    """``NAME`` of ``NAME = value`` or ``NAME: T = value`` (an augmented assignment binds
+    nothing new)."""
+    if isinstance(statement, ast.AugAssign):
         return None
-    if len(targets) == 1 and isinstance(targets[0], ast.Name):
-        return targets[0].id
-    return None
+    name, assigned = assignment(statement)
+    return name if assigned is value else None
 
 
 def _names_remade_in_defs(tree: ast.Module) -> Set[Binding]:
