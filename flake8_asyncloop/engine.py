@@ -329,6 +329,8 @@ class _Plan:
         # Filled as the walks of files meet node types (see ``_Walker``).
         self.steps: Dict[type, _Step] = {}
         self.leave_steps: Dict[type, Optional[_Handlers]] = {}
+        # Types whose step does nothing, filled as they are met (see ``_Walker._step``).
+        self.inert: Set[type] = {type(None)}
 
     @staticmethod
     def _table(rules: Sequence[Type[Listener]], kind: str) -> _Table:
@@ -379,6 +381,8 @@ class _Walker:
             kind, handlers = _CALL, None  # chosen at each call, by its callee (``walk``)
         leaves = node_type in self.plan.leave_types
         step = self.steps[node_type] = (fields, kind, handlers, leaves)
+        if not fields and kind is None and handlers is None and not leaves and not self.failed:
+            self.plan.inert.add(node_type)  # not for a rule failed in this file alone
         return step
 
     def _renamed_callee(self, func: ast.Name, name: str) -> object:
@@ -432,6 +436,9 @@ class _Walker:
         call_steps = self.call_steps  # taken again after a rule fails, as ``steps`` is
         renamed = file.imports.renamed  # bare names some import renamed (filled as it goes)
         Attribute, Name = ast.Attribute, ast.Name
+        # Node types the walk has nothing to do at (a ``Name`` no rule listens to, a
+        # ``Constant``), and None: a single child of these is not pushed at all.
+        inert = self.plan.inert
         while stack:
             node = pop()
             node_type = node.__class__
@@ -489,20 +496,21 @@ class _Walker:
             # Children pushed last-first so they are visited in source order.
             for name in fields:
                 value = getattr(node, name, None)
-                if value.__class__ is list:
+                value_type = value.__class__
+                if value_type is list:
                     if value:
                         extend(reversed(value))
-                elif value is not None:
+                elif value_type not in inert:
                     push(value)
 
     def _leave(self, node: ast.AST) -> None:
         node_type = node.__class__
         leave = self.leave
-        if node_type in leave:
-            handlers = leave[node_type]
-        else:
+        handlers = leave.get(node_type, _UNSEEN)
+        if handlers is _UNSEEN:
             handlers = leave[node_type] = self._active(self.plan.leave.get(node_type))
-        self._dispatch(handlers, node)
+        if handlers is not None:
+            self._dispatch(handlers, node)
         if node_type in _BINDING_TYPES:
             _record_bindings(self.file, node)
         elif node_type in _SCOPE_TYPES:

@@ -16,7 +16,7 @@ import pytest
 from support import check_path, child_environment, parse_flake8, run_flake8
 
 from flake8_asyncloop.context import project_modules
-from flake8_asyncloop.context.discovery import context_for
+from flake8_asyncloop.context.discovery import clear_caches, context_for, set_files_may_change
 
 HELPERS = """\
 async def fetch(key):
@@ -383,6 +383,28 @@ def test_dependencies_are_recorded_and_checked(tmp_path: Path) -> None:
     assert project_modules.dependencies_unchanged(as_json)
     (tmp_path / "missing.py").write_text(HELPERS)
     assert not project_modules.dependencies_unchanged(as_json)
+
+
+def test_answers_kept_for_a_run_still_record_what_they_rest_on(tmp_path: Path) -> None:
+    """A run that trusts its files answers a question once per directory, and every file
+    that asks it still records the paths the answer rests on, for its result cache entry."""
+    lay_out(tmp_path, {"helpers.py": HELPERS})
+    first, second = str(tmp_path / "test_one.py"), str(tmp_path / "test_two.py")
+    previous = set_files_may_change(False)
+    try:
+        project_modules.take_dependencies()
+        context = context_for(first)
+        assert context.async_functions_of("helpers", 0, first) == frozenset({"fetch"})
+        asked_first = project_modules.take_dependencies()
+        _rewrite(tmp_path / "helpers.py", SYNC_HELPERS)  # not seen until the run ends
+        assert context.async_functions_of("helpers", 0, second) == frozenset({"fetch"})
+        asked_second = project_modules.take_dependencies()
+    finally:
+        set_files_may_change(previous)
+        clear_caches()
+    assert str(tmp_path / "helpers.py") in {path for path, _ in asked_first}
+    assert asked_second == asked_first
+    assert context_for(first).async_functions_of("helpers", 0, first) == frozenset()
 
 
 # -- modules whose text never says "async" ------------------------------------------------------

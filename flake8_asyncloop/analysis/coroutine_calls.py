@@ -3,9 +3,9 @@
 A rule mixes ``CoroutineCalls`` in and asks ``coroutine_call(call)`` while walking; the
 answer is a ``PendingCall`` that ``decide`` settles once the module has been walked,
 when every binding of every name is known (a name bound anywhere in a def is local to the
-whole def, and a def or rebinding may come after the call). The names are gathered by
-the ``CoroutineBookkeeping`` component during the engine's one walk, once for every rule
-that asks; nothing here walks the tree again.
+whole def, and a def or rebinding may come after the call). The bindings are gathered
+by the ``CoroutineBookkeeping`` component during the engine's one walk, once for every rule
+that asks; only whether a name is read is looked up later, in the one scope asked about.
 
 A call counts only when every binding of the name it goes through is visible and agrees:
 an ``async def`` bound once in its scope and not a generator, an import of an asyncio
@@ -82,18 +82,18 @@ class Namespace:
 
     __slots__ = (
         "kind", "parent", "bindings", "async_defs", "declared_global", "declared_nonlocal",
-        "uses", "is_generator", "keeps_coroutine", "receiver", "imported",
+        "node", "names_read", "is_generator", "keeps_coroutine", "receiver", "imported",
     )
 
-    def __init__(self, kind: str, parent: Optional["Namespace"]) -> None:
+    def __init__(self, kind: str, parent: Optional["Namespace"], node: ast.AST) -> None:
         self.kind = kind
         self.parent = parent
+        self.node = node  # the module, def, lambda or class
+        self.names_read: Optional[Set[str]] = None  # filled when first asked (``reads``)
         self.bindings: Dict[str, List[str]] = {}
         self.async_defs: Mapping[str, ast.AST] = _NO_ENTRIES
         self.declared_global: AbstractSet[str] = _NOTHING
         self.declared_nonlocal: AbstractSet[str] = _NOTHING
-        # Names read (or deleted) here or in any scope nested here.
-        self.uses: Set[str] = set()
         self.is_generator = False
         # for an async def: its decorators leave it a coroutine function
         self.keeps_coroutine = True
@@ -121,6 +121,19 @@ class Namespace:
 
     def declare_nonlocal(self, names: List[str]) -> None:
         self.declared_nonlocal = self.declared_nonlocal | set(names)
+
+    def reads(self, name: str) -> bool:
+        """Whether ``name`` is read (or deleted) here or in any scope nested here. Asked only
+        of the scopes where a rule is about to report, so the names read are gathered then,
+        in one walk of the scope's node, rather than by the engine's walk at every name."""
+        read = self.names_read
+        if read is None:
+            read = self.names_read = {
+                node.id
+                for node in ast.walk(self.node)
+                if isinstance(node, ast.Name) and node.ctx.__class__ is not ast.Store
+            }
+        return name in read
 
     def module(self) -> "Namespace":
         namespace = self
@@ -175,7 +188,7 @@ class CoroutineBookkeeping(Component):
     """What the walk has learnt about names so far; one per file, shared by the rules.
 
     Bindings are read from the statements that make them (assignments, loops, ``with``,
-    imports, defs...); a ``Name`` only records that it is read.
+    imports, defs...); reads of a name are looked for only when asked (``Namespace.reads``).
     """
 
     # ``visit_Call`` looks for attributes set by name (``setattr``, ``patch.object``...).
@@ -183,7 +196,7 @@ class CoroutineBookkeeping(Component):
 
     def __init__(self, file: "FileState") -> None:
         super().__init__(file)
-        self.namespace = Namespace(scopes.MODULE, None)
+        self.namespace = Namespace(scopes.MODULE, None, file.tree)
         self.def_namespaces: Dict[int, Namespace] = {}
         self.stored_attributes: Set[str] = set()  # attribute names assigned anywhere
         self.star_import = False  # ``from x import *`` may rebind any imported name
@@ -200,7 +213,7 @@ class CoroutineBookkeeping(Component):
         how = ASYNC_DEF if isinstance(node, ast.AsyncFunctionDef) else OTHER
         outer = self.namespace
         outer.bind(node.name, how)  # type: ignore[attr-defined]
-        namespace = Namespace(scopes.FUNCTION, outer)
+        namespace = Namespace(scopes.FUNCTION, outer, node)
         if how == ASYNC_DEF:
             outer.add_async_def(node.name, node)  # type: ignore[attr-defined]
             decorators = node.decorator_list  # type: ignore[attr-defined]
@@ -216,7 +229,7 @@ class CoroutineBookkeeping(Component):
     visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        self.namespace = Namespace(scopes.LAMBDA, self.namespace)
+        self.namespace = Namespace(scopes.LAMBDA, self.namespace, node)
         self._bind_parameters(self.namespace, node)
 
     def _bind_parameters(self, namespace: Namespace, node: ast.AST) -> None:
@@ -230,22 +243,16 @@ class CoroutineBookkeeping(Component):
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.namespace.bind(node.name, OTHER)
-        self.namespace = Namespace(scopes.CLASS, self.namespace)
+        self.namespace = Namespace(scopes.CLASS, self.namespace, node)
 
     def leave_FunctionDef(self, node: ast.AST) -> None:
         namespace = self.namespace
         assert namespace.parent is not None
-        namespace.parent.uses |= namespace.uses  # closures read the enclosing names
         self.namespace = namespace.parent
 
     leave_AsyncFunctionDef = leave_FunctionDef
     leave_Lambda = leave_FunctionDef
     leave_ClassDef = leave_FunctionDef
-
-    def visit_Name(self, node: ast.Name) -> None:
-        # Stores are bound by the statements that make them (below): only reads are left.
-        if node.ctx.__class__ is not ast.Store:
-            self.namespace.uses.add(node.id)
 
     # -- bindings -----------------------------------------------------------------------------
     def visit_Assign(self, node: ast.Assign) -> None:

@@ -69,7 +69,9 @@ def in_hidden_directory(path: str, root: Optional[str]) -> bool:
     not read."""
     if root is None:
         return False
-    return _hidden_between(os.path.dirname(path), root, os.getcwd())
+    directory = os.path.dirname(path)
+    # The working directory matters only to a relative path (asking for it is a system call).
+    return _hidden_between(directory, root, "" if os.path.isabs(directory) else os.getcwd())
 
 
 @lru_cache(maxsize=256)  # asked for every file: once per directory (and working directory)

@@ -50,6 +50,7 @@ def set_files_may_change(may_change: bool) -> bool:
     default: the fixer writes them, an editor saves them); returns the previous setting."""
     global _revalidate
     previous, _revalidate = _revalidate, may_change
+    project_modules.trust_files(not may_change)
     return previous
 
 

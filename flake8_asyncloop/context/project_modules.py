@@ -60,6 +60,19 @@ class ModuleFacts:
 _EMPTY = ModuleFacts()
 _facts_cache: Dict[str, Tuple[Tuple[int, int], ModuleFacts]] = {}
 _dependencies: Dict[str, Probe] = {}
+# While no file changes under the run (``trust_files``): each answer of
+# ``async_functions_of``, with the paths it looked at, by its question. Most files of a suite
+# ask the same questions (``from tests.helpers import make_payload``), and finding a module
+# costs a ``stat`` per directory searched.
+_answers: Dict[Tuple[object, ...], Tuple[FrozenSet[str], Dict[str, Probe]]] = {}
+_trusted = False
+
+
+def trust_files(trusted: bool) -> None:
+    """Whether files may be taken to stay as first seen until ``clear_cache``."""
+    global _trusted
+    _trusted = trusted
+    _answers.clear()
 
 
 # -- the question rules ask, through ProjectContext ---------------------------------------------
@@ -78,8 +91,31 @@ def async_functions_of(
     import (0 for an absolute one). Empty when the module is not a project file or cannot be
     read. Names a module re-exports with ``from x import name`` are followed one step.
     """
-    if _never_the_project(root, module, level):
+    if root is None or _never_the_project(root, module, level):
         return _NOTHING
+    if not _trusted:
+        return _async_functions_of(root, module, level, importer, conftest_dirs)
+    # The importer counts only through its directory (``find_module``).
+    conftest_dirs = tuple(conftest_dirs)
+    key = (root, module, level, os.path.dirname(importer), conftest_dirs)
+    known = _answers.get(key)
+    if known is None:
+        global _dependencies
+        outer, _dependencies = _dependencies, {}
+        try:
+            answer = _async_functions_of(root, module, level, importer, conftest_dirs)
+            known = _answers[key] = (answer, _dependencies)
+        finally:
+            outer.update(_dependencies)
+            _dependencies = outer
+    else:
+        _dependencies.update(known[1])  # what the answer rests on, for a result cache
+    return known[0]
+
+
+def _async_functions_of(
+    root: str, module: str, level: int, importer: str, conftest_dirs: Iterable[str]
+) -> FrozenSet[str]:
     try:
         root = os.path.abspath(root)
         path = find_module(root, module, level, os.path.abspath(importer), conftest_dirs)
@@ -313,6 +349,7 @@ def dependencies_unchanged(recorded: Iterable[Tuple[str, object]]) -> bool:
 def clear_cache() -> None:
     _facts_cache.clear()
     _dependencies.clear()
+    _answers.clear()
 
 
 # -- reading a module -------------------------------------------------------------------------

@@ -581,11 +581,12 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     # -- deciding, once every binding is known ------------------------------------------------
     def leave_Module(self, node: ast.Module) -> None:
         for candidate in self._candidates:
+            # Most candidates make no coroutine: asked first, before the walk of a def that
+            # ``_is_read`` takes (a project module's answer is kept for the run).
+            if not self.decide(candidate.pending):
+                continue
             name = candidate.unused_name
             if name is not None and _is_read(candidate.pending.namespace, name):
-                continue
-            # Last: it may read a project module the file imports.
-            if not self.decide(candidate.pending):
                 continue
             fix = None
             if candidate.in_async:
@@ -629,4 +630,4 @@ def _is_read(namespace: Namespace, name: str) -> bool:
     found = binding_of(namespace, name)
     if found is None or found[0] is not namespace:
         return True  # global or nonlocal: someone else may read it
-    return name in namespace.uses
+    return namespace.reads(name)
