@@ -21,6 +21,9 @@ SCOPES: Tuple[str, ...] = ("function", "class", "module", "package", "session")
 
 PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"})
 ASYNCIO_FIXTURE_DECORATORS = frozenset({"pytest_asyncio.fixture"})
+_FIXTURE_LAST_NAMES = frozenset(
+    name.rpartition(".")[2] for name in PYTEST_FIXTURE_DECORATORS | ASYNCIO_FIXTURE_DECORATORS
+)
 
 # The fixture through which anyio picks a test's backends, and the name of trio's backend.
 ANYIO_BACKEND = "anyio_backend"
@@ -102,7 +105,10 @@ def fixture_spec(func: ast.AST, imports: ImportTable) -> Optional[FixtureSpec]:
     """The fixture declared by one of ``func``'s decorators, if any."""
     for decorator in getattr(func, "decorator_list", ()):
         call = decorator if isinstance(decorator, ast.Call) else None
-        target = imports.resolve(call.func if call else decorator)
+        callee = call.func if call else decorator
+        if callee.__class__ is ast.Attribute and callee.attr not in _FIXTURE_LAST_NAMES:
+            continue  # ``pytest.mark.asyncio``: a dotted name resolves to its own last part
+        target = imports.resolve(callee)
         if target in PYTEST_FIXTURE_DECORATORS:
             provider = "pytest"
         elif target in ASYNCIO_FIXTURE_DECORATORS:
