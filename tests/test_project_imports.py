@@ -407,6 +407,30 @@ def test_answers_kept_for_a_run_still_record_what_they_rest_on(tmp_path: Path) -
     assert context_for(first).async_functions_of("helpers", 0, first) == frozenset()
 
 
+def test_a_run_that_trusts_its_files_looks_at_each_dependency_once(tmp_path, monkeypatch) -> None:
+    lay_out(tmp_path, {"helpers.py": HELPERS})
+    importer = str(tmp_path / "test_it.py")
+    project_modules.take_dependencies()
+    context_for(importer).async_functions_of("helpers", 0, importer)
+    recorded = project_modules.take_dependencies()
+    looked_at = []
+    probe = project_modules._probe
+    monkeypatch.setattr(
+        project_modules, "_probe", lambda path: looked_at.append(path) or probe(path)
+    )
+    previous = set_files_may_change(False)
+    try:
+        assert project_modules.dependencies_unchanged(recorded)
+        assert project_modules.dependencies_unchanged(recorded)  # a second file's entry
+    finally:
+        set_files_may_change(previous)
+        clear_caches()
+    assert sorted(looked_at) == sorted(path for path, _ in recorded)
+    # Files that may change are looked at again each time.
+    assert project_modules.dependencies_unchanged(recorded)
+    assert len(looked_at) == 2 * len(recorded)
+
+
 # -- modules whose text never says "async" ------------------------------------------------------
 
 

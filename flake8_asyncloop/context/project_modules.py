@@ -65,6 +65,9 @@ _dependencies: Dict[str, Probe] = {}
 # ask the same questions (``from tests.helpers import make_payload``), and finding a module
 # costs a ``stat`` per directory searched.
 _answers: Dict[Tuple[object, ...], Tuple[FrozenSet[str], Dict[str, Probe]]] = {}
+# Likewise, what each path a result cache entry rests on held when first looked at.
+_checked_probes: Dict[str, Probe] = {}
+_UNPROBED = object()
 _trusted = False
 
 
@@ -73,6 +76,7 @@ def trust_files(trusted: bool) -> None:
     global _trusted
     _trusted = trusted
     _answers.clear()
+    _checked_probes.clear()
 
 
 # -- the question rules ask, through ProjectContext ---------------------------------------------
@@ -339,7 +343,13 @@ def take_dependencies() -> List[Tuple[str, Probe]]:
 def dependencies_unchanged(recorded: Iterable[Tuple[str, object]]) -> bool:
     """Whether each path still holds what ``take_dependencies`` said (as stored in JSON)."""
     for path, was in recorded:
-        now = _probe(path)
+        if _trusted:
+            # The files of a suite rest on the same few helpers: each is looked at once.
+            now = _checked_probes.get(path, _UNPROBED)
+            if now is _UNPROBED:
+                now = _checked_probes[path] = _probe(path)
+        else:
+            now = _probe(path)
         _dependencies.pop(path, None)
         if (tuple(was) if isinstance(was, list) else was) != now:
             return False
@@ -350,6 +360,7 @@ def clear_cache() -> None:
     _facts_cache.clear()
     _dependencies.clear()
     _answers.clear()
+    _checked_probes.clear()
 
 
 # -- reading a module -------------------------------------------------------------------------
