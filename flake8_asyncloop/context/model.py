@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from typing import FrozenSet, Iterable, Optional, Tuple
 
 from flake8_asyncloop.analysis.testcode import (
@@ -176,8 +177,14 @@ class ProjectContext:
         file. Read from disk on demand, cached per process."""
         from flake8_asyncloop.context import project_modules  # it imports this module
 
-        conftest_dirs = (os.path.dirname(c.path) for c in self.conftests)
-        return project_modules.async_functions_of(self.root, module, level, importer, conftest_dirs)
+        return project_modules.async_functions_of(
+            self.root, module, level, importer, self.conftest_dirs
+        )
+
+    @cached_property
+    def conftest_dirs(self) -> Tuple[str, ...]:
+        """The directories of the conftest.py chain (pytest puts their base dirs on sys.path)."""
+        return tuple(os.path.dirname(c.path) for c in self.conftests)
 
     def imports_possible_coroutines(
         self, imports: Iterable[Tuple[str, int]], importer: str
@@ -186,8 +193,9 @@ class ProjectContext:
         coroutine function (a project package, or a module with one)."""
         from flake8_asyncloop.context import project_modules
 
-        conftest_dirs = [os.path.dirname(c.path) for c in self.conftests]
-        return project_modules.may_define_coroutines(self.root, imports, importer, conftest_dirs)
+        return project_modules.may_define_coroutines(
+            self.root, imports, importer, self.conftest_dirs
+        )
 
 
 DEFAULT_CONTEXT = ProjectContext()
