@@ -43,3 +43,40 @@ def test_a_module_that_allows_nested_runs(
     path = write(tmp_path / "test_a.py", TEMPLATE.format(imports=imports, setup=setup))
     found = [code for _, _, code in check_path(path) if code == "ALP103"]
     assert found == (["ALP103"] if reported else [])
+
+
+FORKING = """\
+import asyncio
+import os
+{imports}
+
+
+async def serve(sockets):
+    {fork}
+    if {child}:
+        asyncio.run(handle(sockets))
+        return
+    await asyncio.sleep(0)
+
+
+async def handle(sockets):
+    await asyncio.sleep(0)
+"""
+
+
+@pytest.mark.parametrize(
+    "imports, fork, child, reported",
+    [
+        ("", "pid = os.fork()", "pid == 0", False),
+        ("from tornado import process", "process.fork_processes(4)", "process.task_id()", False),
+        # no fork: the run nests in the loop that runs ``serve``
+        ("", "pid = os.getpid()", "pid", True),
+    ],
+)
+def test_a_forked_child_may_start_its_own_loop(
+    imports: str, fork: str, child: str, reported: bool, tmp_path: Path
+) -> None:
+    source = FORKING.format(imports=imports, fork=fork, child=child)
+    path = write(tmp_path / "server.py", source)
+    found = [(line, code) for line, _, code in check_path(path) if code == "ALP103"]
+    assert found == ([(9, "ALP103")] if reported else [])

@@ -35,6 +35,8 @@ _RUN_FOREVER = "run_forever"
 # nest_asyncio patches asyncio so that nested runs work; a module using it (or its fork)
 # means them.
 _NEST_ASYNCIO_MODULES = frozenset({"nest_asyncio", "nest_asyncio2"})
+# Calls that fork the process: its child no longer runs the parent's loop.
+_FORKS = frozenset({"fork", "forkpty", "fork_processes"})
 # The last names of the calls looked at.
 _LAST_NAMES = frozenset(
     {q.rpartition(".")[2] for q in _RUNNERS | _RUNNER_CLASSES}
@@ -95,8 +97,10 @@ class NestedLoopRun(Rule):
     conftest.py, or by a library the tests call (ragas's executor applies it), is not seen:
     there a test passes after one that applied it and fails when run alone, and the fix
     makes it pass both ways. A sync `def` or `lambda` nested in a coroutine is sync code and
-    is not checked. `getfixturevalue("name")` is left alone where pytest has set the fixture
-    up before the body runs and hands back its cached value: the test names it in a
+    is not checked, nor is a run after the coroutine forks the process (`os.fork()`,
+    tornado's `fork_processes()`): the child has no running loop and may start its own.
+    `getfixturevalue("name")` is left alone where pytest has set the fixture up before the
+    body runs and hands back its cached value: the test names it in a
     `usefixtures` mark (on the test, its class or its module), the fixture is autouse, a
     fixture the def requests requests it, or the def checks `"name" in request.fixturenames`
     and the fixture is wider-scoped than the def. Calls inside `with` blocks that expect a
@@ -414,6 +418,9 @@ class NestedLoopRun(Rule):
             return
         if self.file.components[ExpectedFailures].may_catch(RuntimeError):
             return  # the test checks that it fails
+        function = self.file.function
+        if function is not None and _forks_before(function.node, node):
+            return  # a forked child has no running loop: the run is its own
         fix = None
         if awaitable and _single_positional(node):
             if id(node) in self._awaited:
@@ -507,6 +514,20 @@ def _usefixtures_names(function: scopes.Scope, file: "FileState") -> Set[str]:
         if mark == "usefixtures" and isinstance(node, ast.Call)
         for argument in node.args
     }
+
+
+def _forks_before(function: ast.AST, call: ast.Call) -> bool:
+    """The def forks the process (``os.fork()``, tornado's ``fork_processes()``) on a line
+    before ``call``: asyncio tells the loop the parent was running from none by the process
+    id, so a child may start a loop of its own there."""
+    line = call.lineno
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and node.lineno < line:
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in _FORKS:
+                return True
+    return False
 
 
 def _single_positional(call: ast.Call) -> bool:
