@@ -5,7 +5,7 @@ no loop-bound object behind for code on other loops to meet (ALP106, ALP304)."""
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, List, Set
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 
@@ -83,3 +83,98 @@ def _base_name(target: ast.AST) -> str:
     while isinstance(target, (ast.Attribute, ast.Subscript)):
         target = target.value
     return target.id if isinstance(target, ast.Name) else ""
+
+
+# Annotations of plain data: values no event loop can own.
+_PLAIN_TYPES = frozenset(
+    {"str", "int", "float", "bool", "bytes", "None", "Path", "PurePath", "tuple", "list",
+     "dict", "set", "frozenset", "Tuple", "List", "Dict", "Set", "FrozenSet", "Optional",
+     "Sequence", "Mapping"}
+)
+
+
+def discards_self_contained_run(run: ast.Call, fixture: ast.AST, file: "FileState") -> bool:
+    """``asyncio.run(main(...))`` as a statement of the fixture ``fixture``, where ``main``
+    is self-contained (``runs_self_contained_coroutine``), reads no module-level name bound
+    to what a call made, and gets only plain data (literals, or parameters annotated as
+    ``str``, ``tuple[str, str]``, ``Path``...): it works on a loop of its own, on nothing a
+    test's loop owns, and hands nothing to the tests (a clean-up of a remote system, a
+    seeded directory)."""
+    if not any(isinstance(node, ast.Expr) and node.value is run for node in ast.walk(fixture)):
+        return False  # its result is kept: it may be an object of that loop's
+    if not runs_self_contained_coroutine(run, file):
+        return False
+    coroutine = run.args[0]
+    assert isinstance(coroutine, ast.Call) and isinstance(coroutine.func, ast.Name)
+    main = file.module.functions[coroutine.func.id]
+    literals, made_by_calls = _module_values(file)
+    if any(
+        isinstance(node, ast.Name) and node.id in made_by_calls for node in ast.walk(main)
+    ):
+        return False
+    annotations = _parameter_annotations(fixture)
+    values = [*coroutine.args, *(k.value for k in coroutine.keywords)]
+    return all(_plain_value(value, annotations, literals) for value in values)
+
+
+def _module_values(file: "FileState") -> Tuple[Set[str], Set[str]]:
+    """The module-level names bound only to literals (``TIMEOUT = 5``), and those bound to
+    what a call made (``ENGINE = create_async_engine(...)``)."""
+    literals: Set[str] = set()
+    made_by_calls: Set[str] = set()
+    other: Set[str] = set()
+    for statement in file.module.statements:
+        if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is None:
+            continue
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        names = {t.id for t in targets if isinstance(t, ast.Name)}
+        if isinstance(statement.value, (ast.Call, ast.Await)):
+            made_by_calls |= names
+        elif _is_literal(statement.value):
+            literals |= names
+        else:
+            other |= names
+    return literals - made_by_calls - other, made_by_calls
+
+
+def _parameter_annotations(function: ast.AST) -> Dict[str, Optional[ast.expr]]:
+    args: ast.arguments = function.args  # type: ignore[attr-defined]
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    return {arg.arg: arg.annotation for arg in every}
+
+
+def _plain_value(
+    value: ast.expr, annotations: Dict[str, Optional[ast.expr]], literals: Set[str]
+) -> bool:
+    if isinstance(value, ast.Starred):
+        value = value.value
+    if isinstance(value, ast.Name):
+        if value.id in annotations:
+            return _plain_annotation(annotations[value.id])
+        return value.id in literals
+    return _is_literal(value)
+
+
+def _is_literal(value: ast.expr) -> bool:
+    try:
+        ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _plain_annotation(annotation: Optional[ast.expr]) -> bool:
+    """``str``, ``pathlib.Path``, ``tuple[str, str]``, ``str | None``; not a missing one."""
+    if isinstance(annotation, ast.Name):
+        return annotation.id in _PLAIN_TYPES
+    if isinstance(annotation, ast.Attribute):
+        return annotation.attr in _PLAIN_TYPES
+    if isinstance(annotation, ast.Constant):
+        return annotation.value is None or annotation.value is Ellipsis
+    if isinstance(annotation, ast.Subscript):
+        inner = annotation.slice
+        parts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+        return _plain_annotation(annotation.value) and all(_plain_annotation(p) for p in parts)
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return _plain_annotation(annotation.left) and _plain_annotation(annotation.right)
+    return False

@@ -20,7 +20,10 @@ from flake8_asyncloop.analysis.loops import (
 from flake8_asyncloop.analysis.module_index import ModuleIndex
 from flake8_asyncloop.analysis.names import dotted_name, may_end_with
 from flake8_asyncloop.analysis.scopes import parameter_names
-from flake8_asyncloop.analysis.self_contained_runs import runs_self_contained_coroutine
+from flake8_asyncloop.analysis.self_contained_runs import (
+    discards_self_contained_run,
+    runs_self_contained_coroutine,
+)
 from flake8_asyncloop.analysis.text_gates import may_make_coroutines
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -134,9 +137,13 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     (the module's own `async def`, storing nothing on objects it did not make, as ALP106
     decides) is left alone in a test module (not a conftest.py) with no async test or
     fixture and no test it may get from elsewhere (a base class, an imported test): what it
-    builds serves sync tests only, which run on no loop of pytest-asyncio's. A run that
-    touches the fixture's other objects (`asyncio.run(server.init())`) may leave them bound
-    to its closed loop for the next run, and is still reported.
+    builds serves sync tests only, which run on no loop of pytest-asyncio's. In any module,
+    such a run is also left alone when the fixture drops its result (a statement of its
+    own) and passes it only plain data (literals, or parameters annotated `str`,
+    `tuple[str, str]`, `Path`...), and `main` reads no module-level name a call made: a
+    clean-up of a remote system, or a directory seeded, after or before the tests. A run
+    that touches the fixture's other objects (`asyncio.run(server.init())`) may leave them
+    bound to its closed loop for the next run, and is still reported.
     Fixtures are left alone when they hand out a loop
     (their name ends in `loop`, or they return or yield a loop), run their loop in another
     thread (`threading.Thread`, `run_forever`, `run_coroutine_threadsafe`), or run on a loop
@@ -396,6 +403,37 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             import pytest
 
 
+            async def reset_remote(host, retries):
+                queue = asyncio.Queue()
+                for attempt in range(retries):
+                    await queue.put(f"reset {host} #{attempt}")
+                while not queue.empty():
+                    await queue.get()
+
+
+            @pytest.fixture(scope="module", autouse=True)
+            def tidy_up(remote_host: str = "test.example"):
+                yield
+                asyncio.run(reset_remote(remote_host, 2))
+
+
+            @pytest.mark.asyncio
+            async def test_sleep():
+                await asyncio.sleep(0)
+            """,
+            reason=(
+                "the clean-up runs on a loop of its own, after the tests, on plain data, and "
+                "hands nothing on"
+            ),
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
             @pytest.fixture(autouse=True)
             def no_lingering_tasks():
                 try:
@@ -446,6 +484,10 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         if function.role == FIXTURE and not _owns_its_loop(function):
             for call, label in function.runs:
                 if self._self_contained_for_sync_tests(call):
+                    continue
+                if self.file.resolve(call.func) in _ASYNCIO_RUN and discards_self_contained_run(
+                    call, node, self.file
+                ):
                     continue
                 self._add(call, function, f"runs {label}: {_RUN_IN_FIXTURE}")
         elif function.role in (TEST, SETUP):

@@ -1,0 +1,90 @@
+"""ALP304 leaves alone, in any module, a fixture's ``asyncio.run(main(...))`` whose result
+the fixture drops, of a self-contained ``main`` that gets plain data and reads no
+module-level object a call made: a clean-up of a remote system after the tests
+(evohome-async's conftest). Both kinds of run pass under pytest-asyncio (see the rule's
+examples); kept results, shared objects and unannotated fixture values are still reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import check_path, write
+
+TEMPLATE = """\
+import asyncio
+
+import pytest
+
+ENGINE = make_engine()
+LIMIT = 3
+
+
+async def reset(*parts):
+    await asyncio.sleep(0)
+    return {reads}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tidy_up({params}):
+    yield
+    {statement}
+
+
+async def test_uses_the_loop():
+    await asyncio.sleep(0)
+"""
+
+
+@pytest.mark.parametrize(
+    "params, statement, reads, reported",
+    [
+        ("", "asyncio.run(reset())", "LIMIT", False),
+        ("", "asyncio.run(reset('host', 2, retries=LIMIT))", "parts", False),
+        ("credentials: tuple[str, str]", "asyncio.run(reset(*credentials))", "parts", False),
+        ("root: 'Path'", "asyncio.run(reset(root))", "parts", True),  # a string annotation
+        ("root: Optional[Path]", "asyncio.run(reset(root))", "parts", False),
+        ("host: str | None", "asyncio.run(reset(host))", "parts", False),
+        # the result is kept: it may be an object of the closed loop
+        ("", "state = asyncio.run(reset())", "parts", True),
+        # a fixture's value of unknown kind (an engine another fixture built)
+        ("engine", "asyncio.run(reset(engine))", "parts", True),
+        ("engine: AsyncEngine", "asyncio.run(reset(engine))", "parts", True),
+        # an object the module made, used on the run's loop
+        ("", "asyncio.run(reset())", "ENGINE", True),
+    ],
+)
+def test_a_dropped_run_on_plain_data(
+    params: str, statement: str, reads: str, reported: bool, tmp_path: Path
+) -> None:
+    source = TEMPLATE.format(params=params, statement=statement, reads=reads)
+    path = write(tmp_path / "conftest.py", source)
+    found = [(line, code) for line, _, code in check_path(path) if code == "ALP304"]
+    assert found == ([(17, "ALP304")] if reported else [])
+
+
+def test_a_run_of_a_nested_coroutine_is_still_reported(tmp_path: Path) -> None:
+    source = """\
+import asyncio
+
+import pytest
+
+
+@pytest.fixture
+def engine(make_engine):
+    engine = make_engine()
+    yield engine
+
+    async def drop():
+        await engine.dispose()
+
+    asyncio.run(drop())
+
+
+async def test_uses_the_loop(engine):
+    await asyncio.sleep(0)
+"""
+    path = write(tmp_path / "test_engine.py", source)
+    assert [(line, code) for line, _, code in check_path(path) if code == "ALP304"] == [
+        (14, "ALP304")
+    ]
