@@ -727,3 +727,41 @@ def test_alp401_on_pytest_aiohttp_fixtures_by_its_release(
     )
     expected = [("tests/test_web.py", 1, "ALP401")] if reported else []
     assert findings(root, NOT_RUN_CODES) == expected
+
+
+@pytest.mark.parametrize(
+    ("script", "reported"),
+    [
+        # ldf-framework: the module awaits its own tests when run as a script
+        (
+            """
+            async def main():
+                for test in [test_rest_api]:
+                    await test()
+
+            if __name__ == "__main__":
+                asyncio.run(main())
+            """,
+            False,
+        ),
+        # run through pytest itself: the mark is still missing
+        (
+            """
+            if __name__ == "__main__":
+                pytest.main([__file__])
+            """,
+            True,
+        ),
+        ("", True),
+    ],
+)
+def test_alp401_is_silent_on_tests_a_script_runs_itself(
+    tmp_path: Path, script: str, reported: bool
+) -> None:
+    test = "import asyncio\n\nimport pytest\n\n\nasync def test_rest_api():\n    pass\n"
+    root = lay_out(
+        tmp_path,
+        {"pytest.ini": "[pytest]\n", "tests/test_api.py": test + textwrap.dedent(script)},
+    )
+    expected = [("tests/test_api.py", 6, "ALP401")] if reported else []
+    assert findings(root, NOT_RUN_CODES) == expected

@@ -91,6 +91,8 @@ class AsyncTestNotRun(Rule):
     tree: pytest 8.1 and later take it as their config file. A mode set only on the command
     line (`-o asyncio_mode=auto` in a CI script) is not seen.
     Silence is the rule wherever a test might be run some other way, so a test is missed when
+    the module is also a script (`if __name__ == "__main__":`) whose code names the test (a
+    runner of its own that awaits each test in a list), when
     the module imports anyio or trio and has no asyncio mark at all, when any decorator the
     linter does not know wraps it (only pytest marks, `staticmethod`, `mock.patch` and
     hypothesis's decorators are known), when its class has a base the linter cannot see
@@ -506,8 +508,10 @@ class AsyncTestNotRun(Rule):
     def leave_Module(self, node: ast.Module) -> None:
         if not self._unrun or self._aiohttp_runs_module or _conftest_uses_aiohttp(self.file):
             return
+        run_by_script = _run_by_the_module_itself(self.file)
         for test, fix in self._unrun:
-            self.report(test, fix, test=test.name)
+            if test.name not in run_by_script:
+                self.report(test, fix, test=test.name)
 
     def _fix(self, node: ast.AsyncFunctionDef):
         spelled = spelling(self.file.imports, ASYNCIO_MARK)
@@ -520,6 +524,19 @@ class AsyncTestNotRun(Rule):
 
 def _is_none(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
+
+
+def _run_by_the_module_itself(file: "FileState") -> Set[str]:
+    """In a module that is also a script (``if __name__ == "__main__":``), the names its
+    code reads: test functions it calls or lists for a runner of its own (``tests =
+    [("rest_api", test_rest_api), ...]``), which it runs when executed, pytest or not."""
+    if not file.module.script_blocks:
+        return set()
+    return {
+        node.id
+        for node in ast.walk(file.tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
 
 
 def _conftest_uses_aiohttp(file: "FileState") -> bool:
