@@ -317,6 +317,7 @@ def test_a_parameter_the_body_also_asks_for_by_name_is_not_dropped(tmp_path: Pat
     [
         ("pytest-asyncio==0.21.1\n", None),  # dbus-next, python-telegram-bot: silent
         ("pytest<8\npytest-asyncio\n", "deprecated"),  # faust-streaming: at most 0.23
+        ("pytest-asyncio>=0.23.7,<1.0.0\n", "deprecated"),  # biar: 1.0.0 in full
         ("pytest-asyncio>=0.23\n", "removed"),
     ],
 )

@@ -26,6 +26,9 @@ UP_TO_0_21_1 = (0, 21, 1, 10**9)  # 0.21.1 and its post-releases, nothing above
         ("pytest-asyncio~=0.21.0\n", (0, 22)),
         ("pytest-asyncio==0.21.*\n", (0, 22)),
         ("pytest-asyncio[testing] <1.0\n", (1, 0)),
+        # the same bound written in full (biar): not above 1.0 as a tuple would be
+        ('"pytest-asyncio>=0.23.7,<1.0.0",\n', (1, 0)),
+        ("pytest-asyncio<0.24.0\n", (0, 24)),
         ("pytest-asyncio<=0.23.8\n", (0, 23, 8, 10**9)),
         # 0.22.0 is yanked: below 0.23 pip installs 0.21 (asyncord)
         ('"pytest-asyncio>=0.19.0,<0.23.0",\n', (0, 22)),

@@ -147,6 +147,9 @@ def _exclusive_bound(specifiers: str) -> Optional[Version]:
         if version is None:
             continue
         if operator == "<":
+            # ``<1.0.0`` is ``<1.0``: as tuples (1, 0, 0) would sort above (1, 0)
+            while len(version) > 2 and version[-1] == 0:
+                version = version[:-1]
             bounds.append(version)
         elif operator in ("<=", "==", "==="):
             if version_text.endswith(".*"):
