@@ -169,6 +169,8 @@ def keeps_no_connections(call: ast.Call, qualified: Optional[str]) -> bool:
     if qualified not in ENGINE_FACTORIES:
         return False
     url = call.args[0] if call.args else getattr(keyword(call, "url"), "value", None)
+    if isinstance(url, ast.JoinedStr) and url.values:
+        url = url.values[0]  # f"sqlite+aiosqlite:///{path}": the scheme is written out
     if isinstance(url, ast.Constant) and str(url.value).startswith("sqlite+aiosqlite:"):
         return True
     poolclass = keyword(call, "poolclass")

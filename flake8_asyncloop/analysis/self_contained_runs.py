@@ -8,6 +8,8 @@ import ast
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.loop_bound import keeps_no_connections
+from flake8_asyncloop.context.conftest_facts import own_body_nodes
 
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
@@ -178,3 +180,70 @@ def _plain_annotation(annotation: Optional[ast.expr]) -> bool:
     if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
         return _plain_annotation(annotation.left) and _plain_annotation(annotation.right)
     return False
+
+
+def runs_on_loop_free_engines(run: ast.Call, fixture: ast.AST, file: "FileState") -> bool:
+    """A fixture's ``asyncio.run(engine.dispose())``, or ``asyncio.run(setup())`` of an
+    ``async def`` nested in it, where every name of the fixture's the run reaches is an
+    engine bound to no loop (``create_async_engine("sqlite+aiosqlite://...")``, or with
+    ``poolclass=NullPool``, as ALP501 decides): such an engine serves the tests' loops as
+    well as the run's. Anything else the run reaches, or a binding of another kind, and
+    the answer is no."""
+    if len(run.args) != 1 or not isinstance(run.args[0], ast.Call):
+        return False
+    coroutine = run.args[0]
+    func = coroutine.func
+    bindings = _own_bindings(fixture)
+    reached: Set[str] = set()
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        reached.add(func.value.id)
+    elif isinstance(func, ast.Name) and isinstance(bindings.get(func.id), ast.AsyncFunctionDef):
+        nested = bindings[func.id]
+        for node in ast.walk(nested):
+            if isinstance(node, (ast.Global, ast.Nonlocal)):
+                return False
+            if isinstance(node, ast.Name) and node.id in bindings and node.id != func.id:
+                reached.add(node.id)
+    else:
+        return False
+    for argument in [*coroutine.args, *(k.value for k in coroutine.keywords)]:
+        if isinstance(argument, ast.Name):
+            reached.add(argument.id)
+        elif not _is_literal(argument):
+            return False
+    if not reached:
+        return False
+    for name in reached:
+        value = bindings.get(name)
+        if not isinstance(value, ast.Call):
+            return False  # a parameter, a name bound twice or otherwise: not known
+        if not keeps_no_connections(value, file.resolve(value.func)):
+            return False
+    return True
+
+
+def _own_bindings(function: ast.AST) -> Dict[str, Optional[ast.AST]]:
+    """The names ``function`` binds in its own body: to the value of its one plain
+    assignment (``engine = create_async_engine(...)``), to the def of a nested def, or to
+    None (a parameter, a second binding, any other way of binding)."""
+    bindings: Dict[str, Optional[ast.AST]] = {name: None for name in scopes.parameter_names(
+        function.args  # type: ignore[attr-defined]
+    )}
+
+    def bind(name: str, value: Optional[ast.AST]) -> None:
+        bindings[name] = None if name in bindings else value
+
+    assigned: Set[int] = set()  # the targets of the plain assignments bound above
+    for node in own_body_nodes(function):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                bind(target.id, node.value)
+                assigned.add(id(target))
+                continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bind(node.name, node)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            if id(node) not in assigned:
+                bind(node.id, None)
+    return bindings

@@ -22,6 +22,7 @@ from flake8_asyncloop.analysis.names import dotted_name, may_end_with
 from flake8_asyncloop.analysis.scopes import parameter_names
 from flake8_asyncloop.analysis.self_contained_runs import (
     discards_self_contained_run,
+    runs_on_loop_free_engines,
     runs_self_contained_coroutine,
 )
 from flake8_asyncloop.analysis.text_gates import may_make_coroutines
@@ -141,9 +142,12 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     such a run is also left alone when the fixture drops its result (a statement of its
     own) and passes it only plain data (literals, or parameters annotated `str`,
     `tuple[str, str]`, `Path`...), and `main` reads no module-level name a call made: a
-    clean-up of a remote system, or a directory seeded, after or before the tests. A run
-    that touches the fixture's other objects (`asyncio.run(server.init())`) may leave them
-    bound to its closed loop for the next run, and is still reported.
+    clean-up of a remote system, or a directory seeded, after or before the tests. So is a
+    run that reaches, of the fixture's own objects, only an engine bound to no loop (an
+    aiosqlite URL, or `poolclass=NullPool`, as ALP501 decides): `asyncio.run(setup())`
+    creating its tables, `asyncio.run(engine.dispose())`. A run that touches the fixture's
+    other objects (`asyncio.run(server.init())`) may leave them bound to its closed loop
+    for the next run, and is still reported.
     Fixtures are left alone when they hand out a loop
     (their name ends in `loop`, or they return or yield a loop), run their loop in another
     thread (`threading.Thread`, `run_forever`, `run_coroutine_threadsafe`), or run on a loop
@@ -485,8 +489,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             for call, label in function.runs:
                 if self._self_contained_for_sync_tests(call):
                     continue
-                if self.file.resolve(call.func) in _ASYNCIO_RUN and discards_self_contained_run(
-                    call, node, self.file
+                if self.file.resolve(call.func) in _ASYNCIO_RUN and (
+                    discards_self_contained_run(call, node, self.file)
+                    or runs_on_loop_free_engines(call, node, self.file)
                 ):
                     continue
                 self._add(call, function, f"runs {label}: {_RUN_IN_FIXTURE}")
