@@ -275,17 +275,37 @@ JUPYTER_SERVER_PLUGIN = {
     "tests/test_client.py": JUPYTER_TEST,
 }
 
+# punkreq's: tonio's pytest plugin runs the tests and fixtures of a module marked for it.
+TONIO_MARKED_MODULE = {
+    "pyproject.toml": '[tool.pytest.ini_options]\nasyncio_mode = "strict"\n',
+    "tests/test_e2e_tonio.py": """
+        import pytest
+
+        pytestmark = pytest.mark.tonio
+
+
+        @pytest.fixture
+        async def echo_server():
+            yield 8080
+
+
+        async def test_get(echo_server):
+            assert echo_server
+        """,
+}
+
 
 @pytest.mark.parametrize(
     "files",
     [
         ANYIO_SUITE, ANYIO_MARKED_TESTS, TRIO_SUITE, TRIO_MODE_ONLY, AIOHTTP_PLUGIN,
         JUPYTER_PLUGIN, JUPYTER_SERVER_PLUGIN, ANYIO_AUTO_MODE, ANYIO_AUTO_MODE_IN_ADDOPTS,
+        TONIO_MARKED_MODULE,
     ],
     ids=[
         "anyio-backend-fixture", "anyio-marked-tests", "pytest-trio", "trio-mode", "aiohttp",
         "pytest-jupyter", "pytest-jupyter-through-a-project-plugin", "anyio-auto-mode",
-        "anyio-auto-mode-in-addopts",
+        "anyio-auto-mode-in-addopts", "tonio-marked-module",
     ],
 )
 def test_suites_run_by_other_plugins_give_no_401_or_402(files, tmp_path: Path) -> None:

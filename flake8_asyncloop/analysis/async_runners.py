@@ -48,14 +48,17 @@ ASYNCIO_MARK = "pytest.mark.asyncio"
 MARK_PREFIX = "pytest.mark."
 
 # Marks through which other plugins run async tests.
-RUNNER_MARKS = frozenset({"anyio", "trio", "curio", "gen_test", "asyncio_cooperative", "twisted"})
+RUNNER_MARKS = frozenset(
+    {"anyio", "trio", "curio", "gen_test", "asyncio_cooperative", "twisted", "tonio"}
+)
 # Modules that run async tests themselves, or whose tests are run by their plugins.
 RUNNER_MODULES = frozenset(
-    {"anyio", "trio", "pytest_trio", "trio_asyncio", "curio", "pytest_curio"}
+    {"anyio", "trio", "pytest_trio", "trio_asyncio", "curio", "pytest_curio", "tonio"}
 )
 # Words in plugin names (pytest_plugins, -p) of plugins that run async tests.
 RUNNER_PLUGIN_WORDS = (
     "anyio", "trio", "curio", "aiohttp", "tornasync", "tornado", "twisted", "asyncio_cooperative",
+    "tonio",
     "pytest_jupyter", "pytest_sanic",
 )
 # pytest-aiohttp's fixtures (``loop`` is its historical name): before 1.0 the plugin ran

@@ -52,7 +52,7 @@ class AsyncTestNotRun(Rule):
     In strict mode (pytest-asyncio's default), flags an `async def test*` that carries no
     asyncio mark: none on the function, on its class (decorator or class-body `pytestmark`)
     or in the module's `pytestmark`. It stays silent wherever something else may run the
-    test: auto mode; anyio or trio marks, `anyio_backend` parametrization or fixtures, and
+    test: auto mode; anyio, trio or tonio marks, `anyio_backend` parametrization or fixtures, and
     plugins such as pytest-trio, pytest-aiohttp, pytest-tornasync, pytest-jupyter or
     pytest-sanic (loaded through `pytest_plugins`, or the project's own plugin modules, or a
     fixture of theirs the test requests, also through fixtures of the module or conftest
