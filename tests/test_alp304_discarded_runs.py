@@ -88,3 +88,51 @@ async def test_uses_the_loop(engine):
     assert [(line, code) for line, _, code in check_path(path) if code == "ALP304"] == [
         (14, "ALP304")
     ]
+
+
+NESTED = """\
+import asyncio
+
+import pytest
+
+
+@pytest.fixture
+def db({params}):
+    path = tmp_path / "agent.db"
+    {local}
+
+    async def seed():
+        store = Store(path)
+        async with Engine(store=store) as engine:
+            await engine.run({reads})
+
+    {statement}
+    return path
+
+
+async def test_reads_the_file(db):
+    await asyncio.sleep(0)
+"""
+
+
+@pytest.mark.parametrize(
+    "params, local, reads, statement, reported",
+    [
+        # autonomous-agent-algos: a database file seeded on a loop of the fixture's own
+        ("tmp_path", "url = f'sqlite:///{path}'", "url", "asyncio.run(seed())", False),
+        ("tmp_path, name: str", "pass", "name", "asyncio.run(seed())", False),
+        # the result is kept
+        ("tmp_path", "pass", "path", "kept = asyncio.run(seed())", True),
+        # a fixture value of unknown kind, or an object a call made, reached by the run
+        ("tmp_path, server", "pass", "server", "asyncio.run(seed())", True),
+        ("tmp_path", "client = make_client()", "client", "asyncio.run(seed())", True),
+        ("tmp_path", "url = make_url(path)", "url", "asyncio.run(seed())", True),
+    ],
+)
+def test_a_dropped_run_of_a_nested_coroutine(
+    params: str, local: str, reads: str, statement: str, reported: bool, tmp_path: Path
+) -> None:
+    source = NESTED.format(params=params, local=local, reads=reads, statement=statement)
+    path = write(tmp_path / "test_db.py", source)
+    found = [(line, code) for line, _, code in check_path(path) if code == "ALP304"]
+    assert found == ([(16, "ALP304")] if reported else [])

@@ -25,8 +25,12 @@ def runs_self_contained_coroutine(run: ast.Call, file: "FileState") -> bool:
     if not isinstance(callee, ast.Name):
         return False
     function = file.module.functions.get(callee.id)
-    if not isinstance(function, ast.AsyncFunctionDef):
-        return False
+    return isinstance(function, ast.AsyncFunctionDef) and _keeps_to_itself(function)
+
+
+def _keeps_to_itself(function: ast.AsyncFunctionDef) -> bool:
+    """No ``global`` or ``nonlocal``, and no assignment to an attribute or an item of
+    anything but an object the function made itself."""
     stored_on: List[ast.AST] = []
     for node in ast.walk(function):
         if isinstance(node, (ast.Global, ast.Nonlocal)):
@@ -97,26 +101,84 @@ _PLAIN_TYPES = frozenset(
 
 def discards_self_contained_run(run: ast.Call, fixture: ast.AST, file: "FileState") -> bool:
     """``asyncio.run(main(...))`` as a statement of the fixture ``fixture``, where ``main``
-    is self-contained (``runs_self_contained_coroutine``), reads no module-level name bound
-    to what a call made, and gets only plain data (literals, or parameters annotated as
-    ``str``, ``tuple[str, str]``, ``Path``...): it works on a loop of its own, on nothing a
-    test's loop owns, and hands nothing to the tests (a clean-up of a remote system, a
-    seeded directory)."""
+    keeps what it makes to itself (the module's own ``async def``, as in
+    ``runs_self_contained_coroutine``, or one nested in the fixture that reads, of the
+    fixture's names, only plain data), reads no module-level name bound to what a call
+    made, and gets only plain data (literals, parameters annotated as ``str``,
+    ``tuple[str, str]``, ``Path``..., pytest's ``tmp_path``): it works on a loop of its own,
+    on nothing a test's loop owns, and hands nothing to the tests (a clean-up of a remote
+    system, a seeded database file)."""
     if not any(isinstance(node, ast.Expr) and node.value is run for node in ast.walk(fixture)):
         return False  # its result is kept: it may be an object of that loop's
-    if not runs_self_contained_coroutine(run, file):
+    if len(run.args) != 1 or not isinstance(run.args[0], ast.Call):
         return False
     coroutine = run.args[0]
-    assert isinstance(coroutine, ast.Call) and isinstance(coroutine.func, ast.Name)
-    main = file.module.functions[coroutine.func.id]
+    if not isinstance(coroutine.func, ast.Name):
+        return False
+    name = coroutine.func.id
+    bindings = _own_bindings(fixture)
+    annotations = _parameter_annotations(fixture)
     literals, made_by_calls = _module_values(file)
+    main = bindings.get(name)
+    if isinstance(main, ast.AsyncFunctionDef):
+        if not _keeps_to_itself(main):
+            return False
+        for node in ast.walk(main):
+            if isinstance(node, ast.Name) and node.id in bindings and node.id != name:
+                if not _plain_local(node.id, bindings, annotations, literals):
+                    return False
+    elif name in bindings or not runs_self_contained_coroutine(run, file):
+        return False
+    else:
+        main = file.module.functions[name]
     if any(
         isinstance(node, ast.Name) and node.id in made_by_calls for node in ast.walk(main)
     ):
         return False
-    annotations = _parameter_annotations(fixture)
     values = [*coroutine.args, *(k.value for k in coroutine.keywords)]
     return all(_plain_value(value, annotations, literals) for value in values)
+
+
+# pytest's own fixtures that hand out a path.
+_PATH_FIXTURES = frozenset({"tmp_path", "tmpdir"})
+
+
+def _plain_local(
+    name: str,
+    bindings: Dict[str, Optional[ast.AST]],
+    annotations: Dict[str, Optional[ast.expr]],
+    literals: Set[str],
+    depth: int = 0,
+) -> bool:
+    """Whether the fixture's name ``name`` holds plain data: a parameter annotated so, one
+    of pytest's path fixtures, or a name bound once to an expression of plain parts
+    (``path = tmp_path / "agent.db"``, ``url = f"sqlite:///{path}"``)."""
+    value = bindings.get(name)
+    if value is None:
+        if name in annotations:
+            return name in _PATH_FIXTURES or _plain_annotation(annotations[name])
+        return False
+    if depth > 8 or not isinstance(value, ast.expr):
+        return False
+    for node in ast.walk(value):
+        if isinstance(node, ast.Name):
+            if node.id in bindings:
+                if not _plain_local(node.id, bindings, annotations, literals, depth + 1):
+                    return False
+            elif node.id not in literals and node.id not in _PLAIN_BUILDERS:
+                return False
+        elif not isinstance(node, _PLAIN_PARTS):
+            return False
+    return True
+
+
+# What a plain expression may be made of: literals, arithmetic and ``/`` on paths,
+# f-strings, and calls of the builders below.
+_PLAIN_PARTS = (
+    ast.Constant, ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Load, ast.operator,
+    ast.Call, ast.Attribute, ast.Tuple, ast.List, ast.keyword,
+)
+_PLAIN_BUILDERS = frozenset({"str", "int", "Path", "os", "len"})
 
 
 def _module_values(file: "FileState") -> Tuple[Set[str], Set[str]]:

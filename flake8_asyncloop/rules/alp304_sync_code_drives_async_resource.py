@@ -142,7 +142,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     such a run is also left alone when the fixture drops its result (a statement of its
     own) and passes it only plain data (literals, or parameters annotated `str`,
     `tuple[str, str]`, `Path`...), and `main` reads no module-level name a call made: a
-    clean-up of a remote system, or a directory seeded, after or before the tests. So is a
+    clean-up of a remote system, or a directory seeded, after or before the tests. The
+    same holds for an `async def` nested in the fixture that reads, of the fixture's names,
+    only plain data (pytest's `tmp_path`, a path or URL built from it). So is a
     run that reaches, of the fixture's own objects, only an engine bound to no loop (an
     aiosqlite URL, or `poolclass=NullPool`, as ALP501 decides): `asyncio.run(setup())`
     creating its tables, `asyncio.run(engine.dispose())`. A run that touches the fixture's
