@@ -45,6 +45,7 @@ async def test_uses_the_loop():
         ("root: 'Path'", "asyncio.run(reset(root))", "parts", True),  # a string annotation
         ("root: Optional[Path]", "asyncio.run(reset(root))", "parts", False),
         ("host: str | None", "asyncio.run(reset(host))", "parts", False),
+        ("tmp_path", "asyncio.run(reset(tmp_path))", "parts", False),  # pytest's own path
         # the result is kept: it may be an object of the closed loop
         ("", "state = asyncio.run(reset())", "parts", True),
         # a fixture's value of unknown kind (an engine another fixture built)

@@ -1,6 +1,8 @@
-"""Whether ``asyncio.run(main())`` keeps what it makes to itself: ``main`` is the module's
-own ``async def`` and stores nothing on objects that outlive the run. A run like that leaves
-no loop-bound object behind for code on other loops to meet (ALP106, ALP304)."""
+"""Whether a loop run keeps what it makes to itself, so that no loop-bound object is left
+behind for code on other loops to meet (ALP106, ALP304): ``asyncio.run(main())`` of the
+module's own ``async def`` that stores nothing on objects that outlive the run; a fixture's
+run whose result is dropped and that gets only plain data; a fixture's run that reaches
+only an engine bound to no loop."""
 
 from __future__ import annotations
 
@@ -136,7 +138,7 @@ def discards_self_contained_run(run: ast.Call, fixture: ast.AST, file: "FileStat
     ):
         return False
     values = [*coroutine.args, *(k.value for k in coroutine.keywords)]
-    return all(_plain_value(value, annotations, literals) for value in values)
+    return all(_plain_value(value, bindings, annotations, literals) for value in values)
 
 
 # pytest's own fixtures that hand out a path.
@@ -173,7 +175,7 @@ def _plain_local(
 
 
 # What a plain expression may be made of: literals, arithmetic and ``/`` on paths,
-# f-strings, and calls of the builders below.
+# f-strings, and calls of the builders below or of methods of plain values.
 _PLAIN_PARTS = (
     ast.Constant, ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Load, ast.operator,
     ast.Call, ast.Attribute, ast.Tuple, ast.List, ast.keyword,
@@ -208,13 +210,18 @@ def _parameter_annotations(function: ast.AST) -> Dict[str, Optional[ast.expr]]:
 
 
 def _plain_value(
-    value: ast.expr, annotations: Dict[str, Optional[ast.expr]], literals: Set[str]
+    value: ast.expr,
+    bindings: Dict[str, Optional[ast.AST]],
+    annotations: Dict[str, Optional[ast.expr]],
+    literals: Set[str],
 ) -> bool:
+    """An argument of plain data: a literal, a module-level name bound to one, or a name of
+    the fixture's that ``_plain_local`` accepts."""
     if isinstance(value, ast.Starred):
         value = value.value
     if isinstance(value, ast.Name):
-        if value.id in annotations:
-            return _plain_annotation(annotations[value.id])
+        if value.id in bindings:
+            return _plain_local(value.id, bindings, annotations, literals)
         return value.id in literals
     return _is_literal(value)
 
