@@ -80,3 +80,38 @@ def test_a_forked_child_may_start_its_own_loop(
     path = write(tmp_path / "server.py", source)
     found = [(line, code) for line, _, code in check_path(path) if code == "ALP103"]
     assert found == ([(9, "ALP103")] if reported else [])
+
+
+GUARDED = """\
+import asyncio
+
+
+async def execute(request):
+    await asyncio.sleep(0)
+
+
+async def wrapped(request):
+    try:
+        {probe}
+    except {caught}:
+        return asyncio.run(execute(request))
+    return await execute(request)
+"""
+
+
+@pytest.mark.parametrize(
+    "probe, caught, reported",
+    [
+        # hypern: a handler some other runtime drives, where no loop runs
+        ("asyncio.get_running_loop()", "RuntimeError", False),
+        ("loop = asyncio.get_running_loop()", "(RuntimeError, AttributeError)", False),
+        ("asyncio.get_running_loop()", "Exception", False),
+        # a handler that does not catch the no-loop error, or a try that never asks
+        ("asyncio.get_running_loop()", "ValueError", True),
+        ("request.validate()", "RuntimeError", True),
+    ],
+)
+def test_a_run_where_no_loop_runs(probe: str, caught: str, reported: bool, tmp_path: Path) -> None:
+    path = write(tmp_path / "app.py", GUARDED.format(probe=probe, caught=caught))
+    found = [(line, code) for line, _, code in check_path(path) if code == "ALP103"]
+    assert found == ([(12, "ALP103")] if reported else [])

@@ -35,3 +35,20 @@ def loop_origin(expr: ast.AST, file: "FileState") -> Optional[str]:
         if origin in LOOP_GETTERS or origin == FIXTURE_ORIGIN:
             return origin
     return None
+
+
+# What asyncio raises when no loop runs (``get_running_loop()``, a deprecated
+# ``get_event_loop()``), and the handlers wide enough to catch it.
+_CATCHES_NO_LOOP = frozenset({"RuntimeError", "Exception", "BaseException"})
+
+
+def catches_no_loop(handler: ast.ExceptHandler) -> bool:
+    """Whether the handler catches the RuntimeError asyncio raises when no loop runs."""
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    for kind in types:
+        name = kind.attr if isinstance(kind, ast.Attribute) else getattr(kind, "id", "")
+        if name in _CATCHES_NO_LOOP:
+            return True
+    return False

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, FrozenSet, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
 from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
+from flake8_asyncloop.analysis.loops import catches_no_loop
 from flake8_asyncloop.analysis.loop_scopes import SCOPE_RANK, wider
 from flake8_asyncloop.analysis.names import may_end_with
 from flake8_asyncloop.analysis import scopes
@@ -99,6 +100,8 @@ class NestedLoopRun(Rule):
     makes it pass both ways. A sync `def` or `lambda` nested in a coroutine is sync code and
     is not checked, nor is a run after the coroutine forks the process (`os.fork()`,
     tornado's `fork_processes()`): the child has no running loop and may start its own.
+    Nor is a run in the handler of a `try` that asks for `asyncio.get_running_loop()` and
+    catches the RuntimeError of none: the coroutine is then driven by some other runtime.
     `getfixturevalue("name")` is left alone where pytest has set the fixture up before the
     body runs and hands back its cached value: the test names it in a
     `usefixtures` mark (on the test, its class or its module), the fixture is autouse, a
@@ -421,6 +424,8 @@ class NestedLoopRun(Rule):
         function = self.file.function
         if function is not None and _forks_before(function.node, node):
             return  # a forked child has no running loop: the run is its own
+        if function is not None and _runs_only_without_a_loop(function.node, node):
+            return  # driven by something other than asyncio, the coroutine has no loop
         fix = None
         if awaitable and _single_positional(node):
             if id(node) in self._awaited:
@@ -523,11 +528,32 @@ def _forks_before(function: ast.AST, call: ast.Call) -> bool:
     line = call.lineno
     for node in ast.walk(function):
         if isinstance(node, ast.Call) and node.lineno < line:
-            func = node.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name in _FORKS:
+            if _last_name(node.func) in _FORKS:
                 return True
     return False
+
+
+def _runs_only_without_a_loop(function: ast.AST, call: ast.Call) -> bool:
+    """``call`` sits in the handler of a ``try`` whose body asks for the running loop
+    (``asyncio.get_running_loop()``) and which catches the RuntimeError of none: code
+    written for a coroutine some other runtime drives, where no loop runs."""
+    line = call.lineno
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Try) or not any(
+            isinstance(inner, ast.Call) and _last_name(inner.func) == "get_running_loop"
+            for statement in node.body
+            for inner in ast.walk(statement)
+        ):
+            continue
+        for handler in node.handlers:
+            last = handler.end_lineno or handler.lineno
+            if handler.lineno <= line <= last and catches_no_loop(handler):
+                return True
+    return False
+
+
+def _last_name(func: ast.AST) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 def _single_positional(call: ast.Call) -> bool:

@@ -11,7 +11,7 @@ from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import spell
 from flake8_asyncloop.analysis.current_loop import pytest_asyncio_loop_may_be_current
 from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
-from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, GET_EVENT_LOOP
+from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, GET_EVENT_LOOP, catches_no_loop
 from flake8_asyncloop.findings import DeleteStatement, Edit, Fix, Safety, Span, UnwrapCall
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -36,8 +36,6 @@ _FUTURE_BUILDERS = frozenset(
 _FUTURE_METHODS = frozenset(
     {"create_task", "create_future", "run_in_executor", "ensure_future", "gather", "shield"}
 )
-# Exceptions whose handler means "no current loop" was expected and dealt with.
-_HANDLES_NO_LOOP = frozenset({"RuntimeError", "Exception", "BaseException"})
 # Setup and teardown methods pytest calls itself, outside any loop.
 _XUNIT_HOOKS = frozenset(
     {
@@ -527,11 +525,11 @@ class GetEventLoopInSyncTest(Rule):
             counts[node.id] += 1
 
     def visit_Try(self, node: ast.Try) -> None:
-        if node.body and any(_handles_no_loop(handler) for handler in node.handlers):
+        if node.body and any(catches_no_loop(handler) for handler in node.handlers):
             self._guarded.append((node.body[0].lineno, node.body[-1].end_lineno or node.lineno))
 
     def leave_Try(self, node: ast.Try) -> None:
-        if node.body and any(_handles_no_loop(handler) for handler in node.handlers):
+        if node.body and any(catches_no_loop(handler) for handler in node.handlers):
             self._guarded.pop()
 
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -617,17 +615,6 @@ def _runnable_argument(run: ast.Call, resolve) -> bool:
     if resolve(argument.func) in _FUTURE_BUILDERS:
         return False
     return not (isinstance(argument.func, ast.Attribute) and argument.func.attr in _FUTURE_METHODS)
-
-
-def _handles_no_loop(handler: ast.ExceptHandler) -> bool:
-    if handler.type is None:
-        return True
-    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    for kind in types:
-        name = kind.attr if isinstance(kind, ast.Attribute) else getattr(kind, "id", "")
-        if name in _HANDLES_NO_LOOP:
-            return True
-    return False
 
 
 def _is_none(node: ast.AST) -> bool:
