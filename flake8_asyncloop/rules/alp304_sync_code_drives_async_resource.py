@@ -489,14 +489,8 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             parent.threaded = parent.threaded or function.threaded
         if function.role == FIXTURE and not _owns_its_loop(function):
             for call, label in function.runs:
-                if self._self_contained_for_sync_tests(call):
-                    continue
-                if self.file.resolve(call.func) in _ASYNCIO_RUN and (
-                    discards_self_contained_run(call, node, self.file)
-                    or runs_on_loop_free_engines(call, node, self.file)
-                ):
-                    continue
-                self._add(call, function, f"runs {label}: {_RUN_IN_FIXTURE}")
+                if not self._leaves_nothing_behind(call, node):
+                    self._add(call, function, f"runs {label}: {_RUN_IN_FIXTURE}")
         elif function.role in (TEST, SETUP):
             for call, label in function.escaping_runs:
                 self._add(call, function, f"keeps what {label} built after that loop closed")
@@ -506,13 +500,17 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
 
     _no_test_loop: Optional[bool] = None  # worked out at the module's first fixture run
 
-    def _self_contained_for_sync_tests(self, call: ast.Call) -> bool:
-        """``asyncio.run(main())`` of a self-contained ``main``, in a module whose tests all
-        run without a loop: nothing it builds can meet a loop of pytest-asyncio's."""
+    def _leaves_nothing_behind(self, call: ast.Call, fixture: ast.AST) -> bool:
+        """A fixture's ``asyncio.run(...)`` that no test's loop can meet the work of: a
+        self-contained ``main`` in a module whose tests all run without a loop, a dropped
+        run on plain data, or a run that reaches only engines bound to no loop."""
+        file = self.file
+        if file.resolve(call.func) not in _ASYNCIO_RUN:
+            return False
         return (
-            self.file.resolve(call.func) in _ASYNCIO_RUN
-            and runs_self_contained_coroutine(call, self.file)
-            and self._module_runs_no_loop_for_tests()
+            (runs_self_contained_coroutine(call, file) and self._module_runs_no_loop_for_tests())
+            or discards_self_contained_run(call, fixture, file)
+            or runs_on_loop_free_engines(call, fixture, file)
         )
 
     def _module_runs_no_loop_for_tests(self) -> bool:
