@@ -17,6 +17,7 @@ import ast
 import builtins
 from typing import TYPE_CHECKING, List, Optional
 
+from flake8_asyncloop.analysis.names import last_name
 from flake8_asyncloop.rule import Component
 
 if TYPE_CHECKING:
@@ -30,19 +31,14 @@ def expects_failure(expr: ast.AST) -> bool:
     """Whether ``expr``, a ``with`` item's context manager, expects an exception or warning."""
     if not isinstance(expr, ast.Call):
         return False
-    lowered = _callee_name(expr).lower()
+    lowered = last_name(expr.func).lower()
     return lowered in _EXPECTING_NAMES or any(word in lowered for word in _EXPECTING_WORDS)
-
-
-def _callee_name(call: ast.Call) -> str:
-    func = call.func
-    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 def _expected_types(call: ast.Call) -> Optional[List[ast.AST]]:
     """The exception types ``pytest.raises(...)``, ``assertRaises(...)`` or ``suppress(...)``
     expects (a tuple spread out); None for a warning check or a form not read here."""
-    name = _callee_name(call).lower()
+    name = last_name(call.func).lower()
     if "raise" in name:
         first = call.args[0] if call.args else next(
             (k.value for k in call.keywords if k.arg == "expected_exception"), None

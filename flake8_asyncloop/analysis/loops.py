@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Optional
 
+from flake8_asyncloop.analysis.names import last_name
+
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
 
@@ -47,8 +49,4 @@ def catches_no_loop(handler: ast.ExceptHandler) -> bool:
     if handler.type is None:
         return True
     types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    for kind in types:
-        name = kind.attr if isinstance(kind, ast.Attribute) else getattr(kind, "id", "")
-        if name in _CATCHES_NO_LOOP:
-            return True
-    return False
+    return any(last_name(kind) in _CATCHES_NO_LOOP for kind in types)

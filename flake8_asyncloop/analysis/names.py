@@ -22,6 +22,11 @@ def dotted_name(node: ast.AST) -> Optional[str]:
     return ".".join(reversed(parts))
 
 
+def last_name(node: ast.AST) -> str:
+    """``fetch`` for ``helpers.fetch`` and for ``fetch``; empty for anything else."""
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+
+
 def may_end_with(func: ast.AST, last_names: AbstractSet[str]) -> bool:
     """False when ``func`` cannot resolve to a qualified name ending in one of
     ``last_names``: ``a.b.c`` resolves to a name that ends in ``c``. A bare name may be an

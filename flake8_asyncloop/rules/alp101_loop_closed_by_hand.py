@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Optional
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.loops import FIXTURE_ORIGIN, NEW_EVENT_LOOP, loop_origin
+from flake8_asyncloop.analysis.names import last_name
 from flake8_asyncloop.analysis.text_gates import may_hold_known_loop
 from flake8_asyncloop.findings import DeleteStatement, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -278,9 +279,7 @@ def _handed_to_a_thread(where: ast.AST, name: str, as_attribute: bool) -> bool:
     for node in ast.walk(where):
         if not isinstance(node, ast.Call):
             continue
-        func = node.func
-        callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if callee not in _THREAD_RUNNERS:
+        if last_name(node.func) not in _THREAD_RUNNERS:
             continue
         for value in [*node.args, *(keyword.value for keyword in node.keywords)]:
             if as_attribute and isinstance(value, ast.Attribute) and value.attr == name:

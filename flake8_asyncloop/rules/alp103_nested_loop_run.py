@@ -9,7 +9,7 @@ from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
 from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
 from flake8_asyncloop.analysis.loops import catches_no_loop
 from flake8_asyncloop.analysis.loop_scopes import SCOPE_RANK, wider
-from flake8_asyncloop.analysis.names import may_end_with
+from flake8_asyncloop.analysis.names import last_name, may_end_with
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import enclosing_classes
 from flake8_asyncloop.analysis.fixture_lookup import fixture_definitions, requests_beyond
@@ -528,7 +528,7 @@ def _forks_before(function: ast.AST, call: ast.Call) -> bool:
     line = call.lineno
     for node in ast.walk(function):
         if isinstance(node, ast.Call) and node.lineno < line:
-            if _last_name(node.func) in _FORKS:
+            if last_name(node.func) in _FORKS:
                 return True
     return False
 
@@ -540,7 +540,7 @@ def _runs_only_without_a_loop(function: ast.AST, call: ast.Call) -> bool:
     line = call.lineno
     for node in ast.walk(function):
         if not isinstance(node, ast.Try) or not any(
-            isinstance(inner, ast.Call) and _last_name(inner.func) == "get_running_loop"
+            isinstance(inner, ast.Call) and last_name(inner.func) == "get_running_loop"
             for statement in node.body
             for inner in ast.walk(statement)
         ):
@@ -550,10 +550,6 @@ def _runs_only_without_a_loop(function: ast.AST, call: ast.Call) -> bool:
             if handler.lineno <= line <= last and catches_no_loop(handler):
                 return True
     return False
-
-
-def _last_name(func: ast.AST) -> str:
-    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 def _single_positional(call: ast.Call) -> bool:

@@ -13,6 +13,7 @@ from flake8_asyncloop.analysis.event_loop_migration import (
 )
 from flake8_asyncloop.analysis.loop_scopes import is_scope
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE
+from flake8_asyncloop.analysis.names import last_name
 from flake8_asyncloop.analysis.scopes import MODULE
 from flake8_asyncloop.context.model import ProjectContext
 from flake8_asyncloop.findings import ConfigSetting, DeleteStatement, Fix, Safety, Span
@@ -527,8 +528,7 @@ def _only_makes_a_loop(node: ast.AST) -> bool:
     body = node.body  # type: ignore[attr-defined]
     for inner in (n for statement in body for n in ast.walk(statement)):
         if isinstance(inner, ast.Call):
-            func = inner.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            name = last_name(inner.func)
             if name not in LOOP_FACTORY_CALLS:
                 return False
             makes_loop = makes_loop or name == "new_event_loop"

@@ -15,7 +15,7 @@ from flake8_asyncloop.analysis.coroutine_calls import (
     binding_of,
 )
 from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
-from flake8_asyncloop.analysis.names import dotted_name
+from flake8_asyncloop.analysis.names import dotted_name, last_name
 from flake8_asyncloop.analysis.text_gates import imports_project_coroutines, may_make_coroutines
 from flake8_asyncloop.findings import AwaitExpression, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -602,9 +602,7 @@ def _callees_checked_for_coroutines(test: ast.AST) -> Iterator[str]:
     ``and`` and ``or``), ``f`` a dotted name."""
     for value in _tested_values(test):
         if isinstance(value, ast.Call) and len(value.args) == 1:
-            func = value.func
-            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if name == "iscoroutinefunction":
+            if last_name(value.func) == "iscoroutinefunction":
                 callee = dotted_name(value.args[0])
                 if callee is not None:
                     yield callee

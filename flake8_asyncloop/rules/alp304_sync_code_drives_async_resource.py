@@ -18,7 +18,7 @@ from flake8_asyncloop.analysis.loops import (
     loop_origin,
 )
 from flake8_asyncloop.analysis.module_index import ModuleIndex
-from flake8_asyncloop.analysis.names import dotted_name, may_end_with
+from flake8_asyncloop.analysis.names import dotted_name, last_name, may_end_with
 from flake8_asyncloop.analysis.scopes import parameter_names
 from flake8_asyncloop.analysis.self_contained_runs import (
     discards_self_contained_run,
@@ -739,8 +739,7 @@ def _role(node: ast.AST, scope: scopes.Scope) -> str:
 def _uses_another_thread(call: ast.Call) -> bool:
     """``Thread(...)``, ``loop.call_soon_threadsafe(...)``, ``submit(loop.run_forever)``..."""
     func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    if name in _THREADED_LOOP_NAMES:
+    if last_name(func) in _THREADED_LOOP_NAMES:
         return True
     # Runs on every call in a def: plain loops, no list built.
     for value in call.args:
