@@ -23,7 +23,11 @@ from flake8_asyncloop.analysis.testcode import (
     is_test_file,
     is_test_name,
 )
-from flake8_asyncloop.context.collection_ignores import ignored_by_conftest, in_hidden_directory
+from flake8_asyncloop.context.collection_ignores import (
+    ignored_by_conftest,
+    in_hidden_directory,
+    outside_testpaths,
+)
 from flake8_asyncloop.context.model import DEFAULT_CONTEXT, ProjectContext
 from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.options import DEFAULT_OPTIONS, Options
@@ -78,6 +82,7 @@ class FileState:
             is_test_file(filename, project.config.python_files)
             and not ignored_by_conftest(filename, project.conftests)
             and not in_hidden_directory(filename, project.root)
+            and (self.is_conftest or not outside_testpaths(filename, project.config))
         )
         self.tree = tree
         self.scope = Scope(scopes.MODULE, tree)

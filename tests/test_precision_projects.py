@@ -785,3 +785,52 @@ def test_alp401_is_silent_on_tests_a_script_runs_itself(
     )
     expected = [("tests/test_api.py", 6, "ALP401")] if reported else []
     assert findings(root, NOT_RUN_CODES) == expected
+
+
+# A script named like a test module beside the suite (dot-inference's
+# ``scripts/test_all_models.py``, run as ``python scripts/test_all_models.py``).
+SCRIPT_LIKE_A_TEST = """
+import asyncio
+
+SEM = asyncio.Semaphore(6)
+
+
+async def test_route(name):
+    async with SEM:
+        return name
+"""
+
+
+@pytest.mark.parametrize(
+    ("config", "reported"),
+    [
+        ("[pytest]\ntestpaths = tests\n", ["tests/test_route.py"]),
+        ("[pytest]\ntestpaths = tests scripts\n", ["scripts/test_route.py", "tests/test_route.py"]),
+        ("[pytest]\ntestpaths = test*\n", ["tests/test_route.py"]),  # globbed as pytest does
+        # no entry exists: pytest searches the whole directory, and so does the linter
+        ("[pytest]\ntestpaths = missing\n", ["scripts/test_route.py", "tests/test_route.py"]),
+        ("[pytest]\n", ["scripts/test_route.py", "tests/test_route.py"]),
+    ],
+)
+def test_test_modules_outside_testpaths_are_scripts(
+    tmp_path: Path, config: str, reported: List[str]
+) -> None:
+    root = lay_out(
+        tmp_path,
+        {
+            "pytest.ini": config,
+            "scripts/test_route.py": SCRIPT_LIKE_A_TEST,
+            "tests/test_route.py": SCRIPT_LIKE_A_TEST,
+        },
+    )
+    assert findings(root, ("ALP501",)) == [(path, 3, "ALP501") for path in reported]
+
+
+def test_a_conftest_outside_testpaths_is_still_read_as_test_code(tmp_path: Path) -> None:
+    # pytest loads the rootdir's conftest.py for the tests under ``tests/``.
+    conftest = "import asyncio\n\nimport pytest\n\nLOCK = asyncio.Lock()\n"
+    root = lay_out(
+        tmp_path,
+        {"pytest.ini": "[pytest]\ntestpaths = tests\n", "conftest.py": conftest, "tests/x.py": ""},
+    )
+    assert findings(root, ("ALP501",)) == [("conftest.py", 5, "ALP501")]

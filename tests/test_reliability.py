@@ -484,11 +484,11 @@ def _plugin_lines(source: str, filename: str) -> List[str]:
     return [f"{line}:{col + 1}: {text}" for line, col, text, _ in checker.run()]
 
 
-def test_plugin_reports_a_broken_rule_as_alp000(monkeypatch) -> None:
+def test_plugin_reports_a_broken_rule_as_alp000(monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setattr(
         plugin_module.AsyncLoopChecker, "_engine", Engine(ALL_RULES + (_FailsOnSecondFile,))
     )
-    lines = _plugin_lines(CLOSING, "test_bad.py")
+    lines = _plugin_lines(CLOSING, str(tmp_path / "test_bad.py"))
     assert f"6:5: ALP101 {ALP101}" in lines
     assert lines[-1] == (
         "5:1: ALP000 internal error in ALP990: ValueError: cannot handle this; "

@@ -1,6 +1,7 @@
 """Whether pytest leaves a file uncollected because a conftest.py's ``collect_ignore`` or
-``collect_ignore_glob`` names it or a directory above it, or because it sits in a hidden
-directory, which pytest's default ``norecursedirs`` (``.*``) never enters.
+``collect_ignore_glob`` names it or a directory above it, because it sits in a hidden
+directory, which pytest's default ``norecursedirs`` (``.*``) never enters, or because it
+lies outside the config's ``testpaths``.
 
 pytest asks, for each path it is about to collect (directories on the way included), the
 nearest conftest.py that defines each list: an entry of ``collect_ignore`` is a path
@@ -11,11 +12,12 @@ pattern, also relative to it, matched against the whole path (so ``*`` crosses `
 from __future__ import annotations
 
 import fnmatch
+import glob
 import os
 from functools import lru_cache
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
-from flake8_asyncloop.context.model import ConftestFacts
+from flake8_asyncloop.context.model import ConftestFacts, PytestConfig
 
 
 def ignored_by_conftest(path: str, conftests: Sequence[ConftestFacts]) -> bool:
@@ -80,3 +82,31 @@ def _hidden_between(directory: str, root: str, cwd: str) -> bool:
     if relative == "." or relative.startswith(".."):
         return False
     return any(part.startswith(".") for part in relative.split(os.sep))
+
+
+def outside_testpaths(path: str, config: PytestConfig) -> bool:
+    """Whether a test module lies outside every path of the config's ``testpaths``: a run
+    of ``pytest`` with no paths given never collects it (``scripts/test_models.py``, a
+    script run by hand). When no entry exists on disk pytest searches the whole directory
+    instead, and so does this answer."""
+    if not config.testpaths or config.path is None:
+        return False
+    roots = _existing_testpaths(os.path.dirname(os.path.abspath(config.path)), config.testpaths)
+    if not roots:
+        return False
+    candidate = os.path.abspath(path)
+    return not any(candidate == root or candidate.startswith(root + os.sep) for root in roots)
+
+
+@lru_cache(maxsize=64)  # asked for every file: once per config
+def _existing_testpaths(rootdir: str, entries: Tuple[str, ...]) -> Tuple[str, ...]:
+    """The paths ``entries`` name under ``rootdir`` that exist, globs expanded as pytest
+    expands them."""
+    found = []
+    for entry in entries:
+        pattern = os.path.join(rootdir, entry)
+        if any(character in entry for character in "*?["):
+            found.extend(glob.glob(pattern, recursive=True))
+        elif os.path.exists(pattern):
+            found.append(pattern)
+    return tuple(os.path.normpath(os.path.abspath(item)) for item in found)

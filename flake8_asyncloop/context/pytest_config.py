@@ -17,7 +17,8 @@ with no settings; ``locate`` reports that file separately.
 Only the settings pytest-asyncio reads are interpreted: ``asyncio_mode`` (``--asyncio-mode``
 and ``-o asyncio_mode=`` in ``addopts`` win, as on the command line),
 ``asyncio_default_fixture_loop_scope``, ``asyncio_default_test_loop_scope``, and pytest's
-``python_files``, ``python_classes`` and ``python_functions``. ``PYTEST_ADDOPTS`` is not
+``python_files``, ``python_classes``, ``python_functions``, ``testpaths``, ``addopts`` and
+``filterwarnings``. ``PYTEST_ADDOPTS`` is not
 read: the environment the linter runs in says nothing about the one the tests run in.
 """
 
@@ -335,6 +336,9 @@ def interpret(section: Section) -> PytestConfig:
     if functions_setting is not None:
         python_functions = tuple(_as_args(functions_setting.value))
 
+    testpaths_setting = settings.get("testpaths")
+    testpaths = tuple(_as_args(testpaths_setting.value)) if testpaths_setting is not None else ()
+
     filters: List[str] = []
     filters_setting = settings.get("filterwarnings")
     if filters_setting is not None:
@@ -353,6 +357,7 @@ def interpret(section: Section) -> PytestConfig:
         python_files=python_files,
         python_classes=python_classes,
         python_functions=python_functions,
+        testpaths=testpaths,
         problems=tuple(problems),
         fixture_loop_scope_line=fixture_setting.line if fixture_setting is not None else None,
         section_line=section.line,
