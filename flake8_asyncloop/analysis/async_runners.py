@@ -26,6 +26,7 @@ from typing import (
     Tuple,
 )
 
+from flake8_asyncloop.analysis.children import own_body_nodes
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.scopes import CLASS, FUNCTION, MODULE, Scope, parameter_names
 from flake8_asyncloop.analysis.testcode import (
@@ -37,7 +38,7 @@ from flake8_asyncloop.analysis.testcode import (
     pytestmark_value,
 )
 from flake8_asyncloop.context import pytest_config
-from flake8_asyncloop.context.conftest_facts import conftest_facts, own_body_nodes
+from flake8_asyncloop.context.conftest_facts import conftest_facts
 from flake8_asyncloop.context.model import ProjectContext, PytestConfig
 from flake8_asyncloop.findings import AddImport
 

@@ -8,7 +8,7 @@ these fields instead is the cheap way through a tree.
 from __future__ import annotations
 
 import ast
-from typing import Dict, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 # Fields that never hold a node a rule listens to: names, flags, and the Load/Store contexts
 # and operator singletons.
@@ -30,3 +30,27 @@ def child_fields(node_type: type) -> Tuple[str, ...]:
             names = []
         fields = CHILD_FIELDS[node_type] = tuple(reversed(names))
     return fields
+
+
+_NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def own_body_nodes(func: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of a function's body in source order, not entering nested defs or classes."""
+    stack: List[ast.AST] = list(reversed(func.body))  # type: ignore[attr-defined]
+    pop, push, AST = stack.pop, stack.append, ast.AST
+    while stack:
+        node = pop()
+        yield node
+        if isinstance(node, _NEW_SCOPES):
+            continue
+        # ast.iter_child_nodes, inlined (it is most of the cost), pushed last child first.
+        for name in child_fields(type(node)):
+            value = getattr(node, name, None)
+            if isinstance(value, AST):
+                push(value)
+            elif value.__class__ is list:
+                for index in range(len(value) - 1, -1, -1):
+                    item = value[index]
+                    if isinstance(item, AST):
+                        push(item)

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import ast
 import sys
-from typing import TYPE_CHECKING, FrozenSet, Iterable, Optional
+from functools import partial
+from typing import TYPE_CHECKING, Callable, FrozenSet, Iterable, Optional
 
 from flake8_asyncloop.analysis.loop_scopes import overridden_function_loop_scope
 from flake8_asyncloop.analysis.loops import loop_origin
+from flake8_asyncloop.analysis.named_values import named_value
 from flake8_asyncloop.analysis.testcode import SCOPES, keyword, scope_value
 
 if TYPE_CHECKING:
@@ -162,13 +164,28 @@ ENGINE_FACTORIES = frozenset(
 )
 
 
-def keeps_no_connections(call: ast.Call, qualified: Optional[str]) -> bool:
-    """An engine bound to no loop: ``create_async_engine(url, poolclass=NullPool)`` keeps no
-    connection, and an aiosqlite one (``"sqlite+aiosqlite://..."``) keeps connections that
-    run in their own threads and answer on whichever loop awaits them."""
+# httpx clients whose transport runs the app in the caller's task (``ASGITransport``) or
+# answers from a function (``MockTransport``): no connection pool, no socket, no loop.
+_HTTPX_CLIENTS = frozenset({"httpx.AsyncClient", "httpx._client.AsyncClient"})
+_IN_PROCESS_TRANSPORTS = frozenset({"ASGITransport", "MockTransport"})
+ValueOf = Callable[[ast.Name], Optional[ast.AST]]
+
+
+def keeps_no_connections(
+    call: ast.Call, qualified: Optional[str], value_of: Optional[ValueOf] = None
+) -> bool:
+    """An engine or client bound to no loop: ``create_async_engine(url, poolclass=NullPool)``
+    keeps no connection, an aiosqlite one (``"sqlite+aiosqlite://..."``) keeps connections
+    that run in their own threads and answer on whichever loop awaits them, and an
+    ``httpx.AsyncClient`` on an in-process transport opens none. ``value_of`` tells what a
+    bare name passed as the URL or the transport stands for, where that is known."""
+    if qualified in _HTTPX_CLIENTS:
+        return _in_process_transport(call, value_of)
     if qualified not in ENGINE_FACTORIES:
         return False
     url = call.args[0] if call.args else getattr(keyword(call, "url"), "value", None)
+    if isinstance(url, ast.Name) and value_of is not None:
+        url = value_of(url)
     if isinstance(url, ast.JoinedStr) and url.values:
         url = url.values[0]  # f"sqlite+aiosqlite:///{path}": the scheme is written out
     if isinstance(url, ast.Constant) and str(url.value).startswith("sqlite+aiosqlite:"):
@@ -176,9 +193,22 @@ def keeps_no_connections(call: ast.Call, qualified: Optional[str]) -> bool:
     poolclass = keyword(call, "poolclass")
     if poolclass is None:
         return False
-    value = poolclass.value
-    last = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", None)
-    return last == "NullPool"
+    return _last_name(poolclass.value) == "NullPool"
+
+
+def _in_process_transport(client: ast.Call, value_of: Optional[ValueOf]) -> bool:
+    """``AsyncClient(transport=ASGITransport(app=app))``, or ``AsyncClient(app=app)``
+    (httpx before 0.28 wraps the app in an ``ASGITransport`` itself)."""
+    if keyword(client, "app") is not None:
+        return True
+    transport = getattr(keyword(client, "transport"), "value", None)
+    if isinstance(transport, ast.Name) and value_of is not None:
+        transport = value_of(transport)
+    return isinstance(transport, ast.Call) and _last_name(transport.func) in _IN_PROCESS_TRANSPORTS
+
+
+def _last_name(value: ast.AST) -> Optional[str]:
+    return value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", None)
 
 
 def loop_bound_call(call: ast.Call, file: "FileState") -> Optional[str]:
@@ -186,13 +216,21 @@ def loop_bound_call(call: ast.Call, file: "FileState") -> Optional[str]:
     func = call.func
     qualified = file.resolve(func)
     if qualified:
-        if keeps_no_connections(call, qualified):
+        if keeps_no_connections(call, qualified, partial(_value_in_scope, file=file)):
             return None
         return loop_bound_constructor(qualified, file.options.loop_bound_names)
     if isinstance(func, ast.Attribute) and func.attr == "create_future":
         if loop_origin(func.value, file) is not None:
             return CREATE_FUTURE
     return None
+
+
+def _value_in_scope(name: ast.Name, file: "FileState") -> Optional[ast.AST]:
+    """What ``name`` stands for at the walk's position in ``file``."""
+    function = file.function
+    if function is not None and function.parent is not None and function.parent.is_function:
+        return None  # the enclosing def's names are not looked up
+    return named_value(name, function.node if function is not None else None, file)
 
 
 # -- which loops an object meets ------------------------------------------------------------

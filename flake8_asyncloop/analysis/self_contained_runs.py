@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.loop_bound import keeps_no_connections
-from flake8_asyncloop.context.conftest_facts import own_body_nodes
+from flake8_asyncloop.analysis.named_values import own_bindings
 
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
@@ -118,7 +118,7 @@ def discards_self_contained_run(run: ast.Call, fixture: ast.AST, file: "FileStat
     if not isinstance(coroutine.func, ast.Name):
         return False
     name = coroutine.func.id
-    bindings = _own_bindings(fixture)
+    bindings = own_bindings(fixture)
     annotations = _parameter_annotations(fixture)
     literals, made_by_calls = _module_values(file)
     main = bindings.get(name)
@@ -262,7 +262,7 @@ def runs_on_loop_free_engines(run: ast.Call, fixture: ast.AST, file: "FileState"
         return False
     coroutine = run.args[0]
     func = coroutine.func
-    bindings = _own_bindings(fixture)
+    bindings = own_bindings(fixture)
     reached: Set[str] = set()
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
         reached.add(func.value.id)
@@ -289,30 +289,3 @@ def runs_on_loop_free_engines(run: ast.Call, fixture: ast.AST, file: "FileState"
         if not keeps_no_connections(value, file.resolve(value.func)):
             return False
     return True
-
-
-def _own_bindings(function: ast.AST) -> Dict[str, Optional[ast.AST]]:
-    """The names ``function`` binds in its own body: to the value of its one plain
-    assignment (``engine = create_async_engine(...)``), to the def of a nested def, or to
-    None (a parameter, a second binding, any other way of binding)."""
-    bindings: Dict[str, Optional[ast.AST]] = {name: None for name in scopes.parameter_names(
-        function.args  # type: ignore[attr-defined]
-    )}
-
-    def bind(name: str, value: Optional[ast.AST]) -> None:
-        bindings[name] = None if name in bindings else value
-
-    assigned: Set[int] = set()  # the targets of the plain assignments bound above
-    for node in own_body_nodes(function):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            if isinstance(target, ast.Name):
-                bind(target.id, node.value)
-                assigned.add(id(target))
-                continue
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bind(node.name, node)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            if id(node) not in assigned:
-                bind(node.id, None)
-    return bindings

@@ -10,8 +10,8 @@ import ast
 import os
 from typing import Dict, Iterator, List, Optional, Tuple
 
-from flake8_asyncloop.analysis.children import child_fields
-from flake8_asyncloop.analysis.loop_bound import keeps_no_connections
+from flake8_asyncloop.analysis.children import own_body_nodes
+from flake8_asyncloop.analysis.loop_bound import ValueOf, keeps_no_connections
 from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
 from flake8_asyncloop.analysis.testcode import (
     ANYIO_BACKEND,
@@ -42,7 +42,6 @@ OTHER_RUNNER_MARKS = frozenset({"pytest.mark.anyio", "pytest.mark.trio"})
 OTHER_RUNNER_PLUGIN_WORDS = ("anyio", "trio")
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 _cache: Dict[str, Tuple[Tuple[int, int], Optional[ConftestFacts]]] = {}
 
@@ -198,6 +197,11 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
     builds: Optional[str] = None
     yields_async: Optional[bool] = None  # decided at the first ``yield``
     bound: Dict[str, Optional[str]] = {}  # local name -> the call it was last bound to
+    values: Dict[str, ast.AST] = {}  # local name -> the value it was last assigned
+
+    def value_of(name: ast.Name) -> Optional[ast.AST]:
+        return values.get(name.id)
+
     made_by_async: Dict[str, bool] = {}  # local name -> whether async code made its value
     imports.push()
     try:
@@ -206,14 +210,15 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
             if kind is ast.Assign:
                 value = node.value  # type: ignore[attr-defined]
                 for target in node.targets:  # type: ignore[attr-defined]
-                    _bind(bound, target, _constructor(value, imports))
+                    _bind(bound, target, _constructor(value, imports, value_of))
                     if target.__class__ is ast.Name:
                         made_by_async[target.id] = value.__class__ is ast.Await
+                        values[target.id] = value
             elif kind is ast.Yield:
                 is_generator = True
                 value = node.value  # type: ignore[attr-defined]
                 if builds is None:
-                    builds = _value_constructor(value, bound, imports)
+                    builds = _value_constructor(value, bound, imports, value_of)
                 if yields_async is None:
                     # ``yield client``, or a tuple that holds it (``yield client, tmp_dir``)
                     parts = value.elts if value.__class__ is ast.Tuple else (value,)
@@ -224,17 +229,22 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
                     )
             elif kind is ast.Return:
                 if builds is None:
-                    builds = _value_constructor(node.value, bound, imports)  # type: ignore
+                    value = node.value  # type: ignore[attr-defined]
+                    builds = _value_constructor(value, bound, imports, value_of)
             elif kind is ast.With or kind is ast.AsyncWith:
                 for item in node.items:  # type: ignore[attr-defined]
                     target = item.optional_vars
                     if target is not None:
-                        _bind(bound, target, _constructor(item.context_expr, imports))
+                        _bind(bound, target, _constructor(item.context_expr, imports, value_of))
                         if target.__class__ is ast.Name:
                             made_by_async[target.id] = kind is ast.AsyncWith
+                            values.pop(target.id, None)
             elif kind is ast.AnnAssign:
                 if node.value is not None:  # type: ignore[attr-defined]
-                    _bind(bound, node.target, _constructor(node.value, imports))  # type: ignore
+                    target, value = node.target, node.value  # type: ignore[attr-defined]
+                    _bind(bound, target, _constructor(value, imports, value_of))
+                    if target.__class__ is ast.Name:
+                        values[target.id] = value
             elif kind is ast.Await:
                 # ``await client.connect()``: the object went through async set-up
                 call = node.value  # type: ignore[attr-defined]
@@ -250,46 +260,30 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
     return is_generator, builds, bool(yields_async)
 
 
-def own_body_nodes(func: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of a function's body in source order, not entering nested defs or classes."""
-    stack: List[ast.AST] = list(reversed(func.body))  # type: ignore[attr-defined]
-    pop, push, AST = stack.pop, stack.append, ast.AST
-    while stack:
-        node = pop()
-        yield node
-        if isinstance(node, _NEW_SCOPES):
-            continue
-        # ast.iter_child_nodes, inlined (it is most of the cost), pushed last child first.
-        for name in child_fields(type(node)):
-            value = getattr(node, name, None)
-            if isinstance(value, AST):
-                push(value)
-            elif value.__class__ is list:
-                for index in range(len(value) - 1, -1, -1):
-                    item = value[index]
-                    if isinstance(item, AST):
-                        push(item)
-
-
-def _constructor(expr: ast.AST, imports: ImportTable) -> Optional[str]:
+def _constructor(
+    expr: ast.AST, imports: ImportTable, value_of: Optional[ValueOf] = None
+) -> Optional[str]:
     """``aiohttp.ClientSession`` for ``aiohttp.ClientSession(...)`` (awaited or not)."""
     if isinstance(expr, ast.Await):
         expr = expr.value
     if isinstance(expr, ast.Call):
         qualified = imports.resolve(expr.func)
-        return None if keeps_no_connections(expr, qualified) else qualified
+        return None if keeps_no_connections(expr, qualified, value_of) else qualified
     return None
 
 
 def _value_constructor(
-    value: Optional[ast.AST], bound: Dict[str, Optional[str]], imports: ImportTable
+    value: Optional[ast.AST],
+    bound: Dict[str, Optional[str]],
+    imports: ImportTable,
+    value_of: ValueOf,
 ) -> Optional[str]:
     """The constructor behind a returned or yielded value: a call, or a name bound to one."""
     if value is None:
         return None
     if isinstance(value, ast.Name):
         return bound.get(value.id)
-    return _constructor(value, imports)
+    return _constructor(value, imports, value_of)
 
 
 def _bind(bound: Dict[str, Optional[str]], target: ast.AST, constructor: Optional[str]) -> None:

@@ -23,13 +23,13 @@ import tokenize
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
+from flake8_asyncloop.analysis.children import own_body_nodes
 from flake8_asyncloop.analysis.coroutine_functions import (
     ASYNCIO_COROUTINE_FUNCTIONS,
     keeps_coroutine,
 )
 from flake8_asyncloop.analysis.names import ImportTable, module_bindings
 from flake8_asyncloop.analysis.text_gates import from_imports
-from flake8_asyncloop.context.conftest_facts import own_body_nodes
 from flake8_asyncloop.stdlib_modules import standard_library
 
 # A module larger than this is generated code or data, not a helper worth reading.

@@ -11,8 +11,8 @@ from flake8_asyncloop.analysis.async_runners import (
     decorator_marks,
     enclosing_classes,
 )
+from flake8_asyncloop.analysis.children import own_body_nodes
 from flake8_asyncloop.analysis.names import ImportTable
-from flake8_asyncloop.context.conftest_facts import own_body_nodes
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.rule import Bad, Good, Rule
 

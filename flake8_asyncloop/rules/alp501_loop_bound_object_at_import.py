@@ -48,10 +48,14 @@ class LoopBoundObjectAtImport(Rule):
     asyncio's `Future`, `<loop>.create_future()`, locks, events, conditions, semaphores,
     barriers and queues, and the async clients of aiohttp, httpx, redis.asyncio, asyncpg,
     motor, SQLAlchemy's asyncio engine and aiokafka. An engine made with
-    `poolclass=NullPool` keeps no connection and opens each on the loop that uses it, and an
-    aiosqlite engine (a `"sqlite+aiosqlite:..."` URL) keeps connections that run in threads
-    of their own and answer on whichever loop awaits them: neither is on the list. The option
-    `--asyncloop-loop-bound-names` adds your own constructors to the list.
+    `poolclass=NullPool` keeps no connection and opens each on the loop that uses it, an
+    aiosqlite engine (a `"sqlite+aiosqlite:..."` URL, written out, in a module constant, or
+    returned by a fixture of the module the engine's fixture requests) keeps connections
+    that run in threads of their own and answer on whichever loop awaits them, and an
+    `httpx.AsyncClient` on an `ASGITransport` or a `MockTransport` (or given `app=`) opens
+    no connection at all: the transport runs the app in the awaiting task. None of them is
+    on the list. The option `--asyncloop-loop-bound-names` adds your own constructors to
+    the list.
     """
     why = """
     A test module is imported once, during collection, and its module and class attributes
