@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Callable, FrozenSet, Iterable, Optional
 from flake8_asyncloop.analysis.loop_scopes import overridden_function_loop_scope
 from flake8_asyncloop.analysis.loops import loop_origin
 from flake8_asyncloop.analysis.named_values import named_value
+from flake8_asyncloop.analysis.names import last_name
 from flake8_asyncloop.analysis.testcode import SCOPES, keyword, scope_value
 
 if TYPE_CHECKING:
@@ -193,7 +194,7 @@ def keeps_no_connections(
     poolclass = keyword(call, "poolclass")
     if poolclass is None:
         return False
-    return _last_name(poolclass.value) == "NullPool"
+    return last_name(poolclass.value) == "NullPool"
 
 
 def _in_process_transport(client: ast.Call, value_of: Optional[ValueOf]) -> bool:
@@ -204,11 +205,7 @@ def _in_process_transport(client: ast.Call, value_of: Optional[ValueOf]) -> bool
     transport = getattr(keyword(client, "transport"), "value", None)
     if isinstance(transport, ast.Name) and value_of is not None:
         transport = value_of(transport)
-    return isinstance(transport, ast.Call) and _last_name(transport.func) in _IN_PROCESS_TRANSPORTS
-
-
-def _last_name(value: ast.AST) -> Optional[str]:
-    return value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", None)
+    return isinstance(transport, ast.Call) and last_name(transport.func) in _IN_PROCESS_TRANSPORTS
 
 
 def loop_bound_call(call: ast.Call, file: "FileState") -> Optional[str]:
