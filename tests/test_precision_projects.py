@@ -764,6 +764,26 @@ def test_alp401_on_pytest_aiohttp_fixtures_by_its_release(
             """,
             False,
         ),
+        # socket-netty: a loop run at the module's top level awaits its tests
+        (
+            """
+            async def main():
+                await test_rest_api()
+
+            asyncio.run(main())
+            """,
+            False,
+        ),
+        # a module-level run of something else: the test is not run by the module
+        (
+            """
+            async def create_tables():
+                pass
+
+            asyncio.get_event_loop().run_until_complete(create_tables())
+            """,
+            True,
+        ),
         # run through pytest itself: the mark is still missing
         (
             """

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 GET_EVENT_LOOP = "asyncio.get_event_loop"
 GET_RUNNING_LOOP = "asyncio.get_running_loop"
 NEW_EVENT_LOOP = "asyncio.new_event_loop"
+# ``asyncio.run`` under the names it resolves to
+ASYNCIO_RUN = frozenset({"asyncio.run", "asyncio.runners.run"})
 LOOP_GETTERS = frozenset(
     {GET_EVENT_LOOP, GET_RUNNING_LOOP, NEW_EVENT_LOOP, "asyncio.events.get_event_loop"}
 )

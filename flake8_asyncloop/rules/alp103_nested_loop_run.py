@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, FrozenSet, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
 from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
-from flake8_asyncloop.analysis.loops import catches_no_loop
+from flake8_asyncloop.analysis.loops import ASYNCIO_RUN, catches_no_loop
 from flake8_asyncloop.analysis.loop_scopes import SCOPE_RANK, wider
 from flake8_asyncloop.analysis.names import last_name, may_end_with
 from flake8_asyncloop.analysis import scopes
@@ -26,8 +26,6 @@ from flake8_asyncloop.rule import Bad, Good, Rule
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
 
-# Functions that start a loop of their own and run a coroutine to completion on it.
-_RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run"})
 # Constructors of an object whose only job is running loops (Python 3.11+).
 _RUNNER_CLASSES = frozenset({"asyncio.Runner", "asyncio.runners.Runner"})
 # Loop methods that block until the loop stops: only callable when no loop runs.
@@ -40,7 +38,7 @@ _NEST_ASYNCIO_MODULES = frozenset({"nest_asyncio", "nest_asyncio2"})
 _FORKS = frozenset({"fork", "forkpty", "fork_processes"})
 # The last names of the calls looked at.
 _LAST_NAMES = frozenset(
-    {q.rpartition(".")[2] for q in _RUNNERS | _RUNNER_CLASSES}
+    {q.rpartition(".")[2] for q in ASYNCIO_RUN | _RUNNER_CLASSES}
     | {_RUN_UNTIL_COMPLETE, _RUN_FOREVER, "getfixturevalue"}
 )
 
@@ -389,7 +387,7 @@ class NestedLoopRun(Rule):
         if not may_end_with(func, _LAST_NAMES):
             return
         qualified = self.file.resolve(func)
-        if qualified in _RUNNERS:
+        if qualified in ASYNCIO_RUN:
             self._report(node, "asyncio.run()", awaitable=True)
         elif qualified in _RUNNER_CLASSES:
             self._report(node, "asyncio.Runner()", awaitable=False)

@@ -12,6 +12,7 @@ from flake8_asyncloop.analysis.coroutine_calls import CoroutineCalls, PendingCal
 from flake8_asyncloop.analysis.current_loop import pytest_asyncio_loop_may_be_current
 from flake8_asyncloop.analysis.event_loop_migration import module_defs
 from flake8_asyncloop.analysis.loops import (
+    ASYNCIO_RUN,
     GET_EVENT_LOOP,
     GET_RUNNING_LOOP,
     LOOP_GETTERS,
@@ -31,7 +32,6 @@ from flake8_asyncloop.rule import Bad, Good, Rule
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
 
-_ASYNCIO_RUN = frozenset({"asyncio.run", "asyncio.runners.run"})
 _RUN_UNTIL_COMPLETE = "run_until_complete"
 # The last names of the calls looked at.
 _LAST_NAMES = frozenset({"run", _RUN_UNTIL_COMPLETE})
@@ -505,7 +505,7 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         self-contained ``main`` in a module whose tests all run without a loop, a dropped
         run on plain data, or a run that reaches only engines bound to no loop."""
         file = self.file
-        if file.resolve(call.func) not in _ASYNCIO_RUN:
+        if file.resolve(call.func) not in ASYNCIO_RUN:
             return False
         return (
             (runs_self_contained_coroutine(call, file) and self._module_runs_no_loop_for_tests())
@@ -606,7 +606,7 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         func = call.func
         if not may_end_with(func, _LAST_NAMES):
             return None
-        if self.file.resolve(func) in _ASYNCIO_RUN:
+        if self.file.resolve(func) in ASYNCIO_RUN:
             return "asyncio.run()"
         if not (isinstance(func, ast.Attribute) and func.attr == _RUN_UNTIL_COMPLETE):
             return None

@@ -22,6 +22,8 @@ from flake8_asyncloop.analysis.async_runners import (
     strict_mode_known,
 )
 from flake8_asyncloop.analysis.fixture_lookup import requests_beyond
+from flake8_asyncloop.analysis.loops import ASYNCIO_RUN
+from flake8_asyncloop.analysis.names import last_name
 from flake8_asyncloop.analysis.testcode import mark_name
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import AddDecorator, Finding, Fix, Safety, Span
@@ -91,8 +93,9 @@ class AsyncTestNotRun(Rule):
     tree: pytest 8.1 and later take it as their config file. A mode set only on the command
     line (`-o asyncio_mode=auto` in a CI script) is not seen.
     Silence is the rule wherever a test might be run some other way, so a test is missed when
-    the module is also a script (`if __name__ == "__main__":`) whose code names the test (a
-    runner of its own that awaits each test in a list), when
+    the module is also a script (`if __name__ == "__main__":`, or an `asyncio.run(...)` or
+    `run_until_complete(...)` at its top level) whose code names the test (a runner of its
+    own that awaits each test in a list), when
     the module imports anyio or trio and has no asyncio mark at all, when any decorator the
     linter does not know wraps it (only pytest marks, `staticmethod`, `mock.patch` and
     hypothesis's decorators are known), when its class has a base the linter cannot see
@@ -527,16 +530,28 @@ def _is_none(node: ast.AST) -> bool:
 
 
 def _run_by_the_module_itself(file: "FileState") -> Set[str]:
-    """In a module that is also a script (``if __name__ == "__main__":``), the names its
-    code reads: test functions it calls or lists for a runner of its own (``tests =
+    """In a module that is also a script (``if __name__ == "__main__":``, or a loop run at
+    its top level, such as socket-netty's ``asyncio.run(main())``), the names its code
+    reads: test functions it calls or lists for a runner of its own (``tests =
     [("rest_api", test_rest_api), ...]``), which it runs when executed, pytest or not."""
-    if not file.module.script_blocks:
+    if not (file.module.script_blocks or _runs_a_loop_at_import(file)):
         return set()
     return {
         node.id
         for node in ast.walk(file.tree)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
     }
+
+
+def _runs_a_loop_at_import(file: "FileState") -> bool:
+    """A module-level statement that runs a loop: ``asyncio.run(...)``, or
+    ``<loop>.run_until_complete(...)``."""
+    for statement in file.module.statements:
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            func = statement.value.func
+            if last_name(func) == "run_until_complete" or file.resolve(func) in ASYNCIO_RUN:
+                return True
+    return False
 
 
 def _conftest_uses_aiohttp(file: "FileState") -> bool:
