@@ -556,7 +556,8 @@ _FUNCTION, _CLASS, _LAMBDA, _IMPORT = "function", "class", "lambda", "import"
 # A call whose handlers depend on its callee (see ``_Plan.by_callee``).
 _CALL = "call"
 _UNSEEN = object()
-# An ``if`` whose test the source fixes (see ``static_branches``): its other branch is skipped.
+# An ``if`` (or ``a if test else b``) whose test the source fixes (see ``static_branches``):
+# its other branch is skipped.
 _IF = "if"
 _LIVE_IF_FIELDS = {BODY: ("orelse", "test"), ORELSE: ("body", "test")}
 # A ``try`` that probes for asyncio names every supported Python has: its handlers are skipped.
@@ -570,6 +571,7 @@ _ENTERING = {
     ast.Import: _IMPORT,
     ast.ImportFrom: _IMPORT,
     ast.If: _IF,
+    ast.IfExp: _IF,
     ast.Try: _TRY,
 }
 _Step = Tuple[Tuple[str, ...], Optional[str], Optional[_Handlers], bool]

@@ -77,6 +77,29 @@ def test_a_branch_that_never_runs_reports_nothing(
     assert _alp301_lines(HEADER.format(flag=flag, test=test)) == reported
 
 
+@pytest.mark.parametrize(
+    ("test", "reported"), [("False", [8]), ("True", [6]), ("connect", [6, 8])]
+)
+def test_the_dead_side_of_a_conditional_expression_is_not_walked(
+    test: str, reported: List[int]
+) -> None:
+    # djanorm: ``loop.run_until_complete(run()) if False else asyncio.run(run())``
+    source = f"""\
+import asyncio
+
+
+def test_sync():
+    loop = (
+        asyncio.get_event_loop()
+        if {test}
+        else asyncio.get_event_loop()
+    )
+"""
+    findings, errors = ENGINE.check(ast.parse(source), "tests/test_x.py", source=source)
+    assert not errors, errors
+    assert [f.line for f in findings if f.code == "ALP105"] == reported
+
+
 def test_a_parameter_named_like_the_flag_is_not_the_flag() -> None:
     source = """\
         _IS_SYNC = False

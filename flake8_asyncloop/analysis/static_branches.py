@@ -1,4 +1,5 @@
-"""Branches of an ``if`` (and ``except`` clauses) that can never run, as the source says.
+"""Branches of an ``if`` or a conditional expression (and ``except`` clauses) that can never
+run, as the source says.
 
 Code generated for both a sync and an async flavour keeps the other flavour's branch behind a
 constant: ``if True:  # ASYNC ... else: ...`` (psycopg), or a module flag
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from typing import TYPE_CHECKING, Dict, Iterable, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, Optional, Tuple, Union
 
 from flake8_asyncloop.analysis.names import module_bindings
 
@@ -25,7 +26,7 @@ BODY, ORELSE = "body", "orelse"
 _FLAGS = "static_branches.flags"
 
 
-def dead_branch(node: ast.If, file: "FileState") -> Optional[str]:
+def dead_branch(node: Union[ast.If, ast.IfExp], file: "FileState") -> Optional[str]:
     """``"body"`` or ``"orelse"``: the branch of ``node`` that never runs; None: either may."""
     value = _static_value(node.test, file)
     if value is None:
