@@ -11,13 +11,18 @@ a real network transport is still reported.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import pytest
 from support import check_path, write
 
+from flake8_asyncloop.analysis.named_values import named_value
 from flake8_asyncloop.context.discovery import clear_caches
+from flake8_asyncloop.context.model import ProjectContext
+from flake8_asyncloop.engine import FileState
+from flake8_asyncloop.options import Options
 
 ENGINE_CONFTEST = """\
 import pytest
@@ -55,6 +60,56 @@ def test_alp502_follows_the_url_through_a_constant_or_a_fixture(
     path = write(tmp_path / "conftest.py", source)
     clear_caches()
     assert [line for line, _, code in check_path(path) if code == "ALP502"] == reported
+
+
+NAMES = """\
+import pytest
+
+URL = "sqlite+aiosqlite://"
+TWICE = "a"
+TWICE = "b"
+
+
+@pytest.fixture
+def url():
+    return URL
+
+
+def helper(url):
+    local = "local"
+    return url
+
+
+@pytest.fixture
+def engine(url):
+    return url
+
+
+def test_engine(url, unknown):
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "where", "value"),
+    [
+        ("URL", None, "sqlite+aiosqlite://"),
+        ("TWICE", None, None),  # bound twice: not known
+        ("url", "engine", "sqlite+aiosqlite://"),  # a fixture's parameter: the fixture's value
+        ("url", "test_engine", "sqlite+aiosqlite://"),
+        ("unknown", "test_engine", None),  # no fixture of the module answers for it
+        ("url", "helper", None),  # a plain function's parameter is whatever its callers pass
+        ("local", "helper", "local"),
+        ("URL", "helper", "sqlite+aiosqlite://"),
+    ],
+)
+def test_what_a_name_stands_for(name: str, where: Optional[str], value: Optional[str]) -> None:
+    tree = ast.parse(NAMES)
+    file = FileState(tree, "conftest.py", ProjectContext(), Options())
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    function = functions[where] if where is not None else None
+    found = named_value(ast.Name(id=name, ctx=ast.Load()), function, file)
+    assert (found.value if isinstance(found, ast.Constant) else found) == value
 
 
 def test_a_url_bound_twice_at_module_level_is_not_known(tmp_path: Path) -> None:

@@ -23,15 +23,23 @@ def named_value(
 ) -> Optional[ast.AST]:
     """The expression ``name`` stands for in ``function`` (None: at module level), or None
     when it is bound more than once, in another way, or nowhere the module shows. A
-    parameter stands for the value of the module's fixture of that name."""
+    parameter of a fixture or a test stands for the value of the module's fixture of that
+    name."""
     if function is not None:
         if name.id in scopes.parameter_names(function.args):  # type: ignore[attr-defined]
-            return None if isinstance(function, ast.Lambda) else _fixture_value(name.id, file)
+            return _fixture_value(name.id, file) if _gets_fixtures(function, file) else None
         if not isinstance(function, ast.Lambda):
             bindings = own_bindings(function)
             if name.id in bindings:
                 return bindings[name.id]
     return module_values(file).get(name.id)
+
+
+def _gets_fixtures(function: ast.AST, file: "FileState") -> bool:
+    """Whether pytest fills ``function``'s parameters with fixtures: a fixture or a test."""
+    if file.module.specs.get(function) is not None:
+        return True
+    return isinstance(function, _DEFINITIONS[:2]) and function.name.startswith("test")
 
 
 def _fixture_value(fixture: str, file: "FileState") -> Optional[ast.AST]:
