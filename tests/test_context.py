@@ -765,3 +765,23 @@ def test_pytest_does_not_collect_from_hidden_directories(
     root = tmp_path / ".work" / "project"  # hidden directories above the root do not count
     assert in_hidden_directory(str(root / relative), str(root)) is hidden
     assert not in_hidden_directory(str(root / relative), None)
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ('testpaths = ["tests", "integration"]', ["tests"]),  # only what exists
+        ('testpaths = ["tes*"]', ["tests"]),
+        ('testpaths = "tests scripts"', ["scripts", "tests"]),
+        ('testpaths = ["missing"]', []),  # pytest then searches the whole directory
+        ("", []),
+    ],
+)
+def test_testpaths_are_the_existing_paths_they_name(
+    tmp_path: Path, setting: str, expected: list
+) -> None:
+    pyproject = f"[tool.pytest.ini_options]\n{setting}\n"
+    test_file = project(tmp_path, {"pyproject.toml": pyproject, "scripts/run.py": ""})
+    root = tmp_path / "proj"
+    config = context_for(str(test_file)).config
+    assert sorted(config.testpaths) == [str(root / name) for name in expected]

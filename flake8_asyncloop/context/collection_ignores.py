@@ -12,10 +12,9 @@ pattern, also relative to it, matched against the whole path (so ``*`` crosses `
 from __future__ import annotations
 
 import fnmatch
-import glob
 import os
 from functools import lru_cache
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence
 
 from flake8_asyncloop.context.model import ConftestFacts, PytestConfig
 
@@ -89,24 +88,8 @@ def outside_testpaths(path: str, config: PytestConfig) -> bool:
     of ``pytest`` with no paths given never collects it (``scripts/test_models.py``, a
     script run by hand). When no entry exists on disk pytest searches the whole directory
     instead, and so does this answer."""
-    if not config.testpaths or config.path is None:
-        return False
-    roots = _existing_testpaths(os.path.dirname(os.path.abspath(config.path)), config.testpaths)
+    roots = config.testpaths
     if not roots:
         return False
     candidate = os.path.abspath(path)
     return not any(candidate == root or candidate.startswith(root + os.sep) for root in roots)
-
-
-@lru_cache(maxsize=64)  # asked for every file: once per config
-def _existing_testpaths(rootdir: str, entries: Tuple[str, ...]) -> Tuple[str, ...]:
-    """The paths ``entries`` name under ``rootdir`` that exist, globs expanded as pytest
-    expands them."""
-    found = []
-    for entry in entries:
-        pattern = os.path.join(rootdir, entry)
-        if any(character in entry for character in "*?["):
-            found.extend(glob.glob(pattern, recursive=True))
-        elif os.path.exists(pattern):
-            found.append(pattern)
-    return tuple(os.path.normpath(os.path.abspath(item)) for item in found)

@@ -35,8 +35,8 @@ class PytestConfig:
     python_files: Tuple[str, ...] = DEFAULT_PYTHON_FILES
     python_classes: Tuple[str, ...] = DEFAULT_PYTHON_CLASSES
     python_functions: Tuple[str, ...] = DEFAULT_PYTHON_FUNCTIONS
-    # ``testpaths`` as written (relative to the config file's directory, globs allowed):
-    # where a run with no paths given looks for tests
+    # The paths ``testpaths`` names that exist, absolute (globs expanded): where a run
+    # with no paths given looks for tests; empty when it names none that exists
     testpaths: Tuple[str, ...] = ()
     problems: Tuple[ConfigProblem, ...] = ()
     # Line of the asyncio_default_fixture_loop_scope key; None when the key is unset, which

@@ -25,6 +25,7 @@ read: the environment the linter runs in says nothing about the one the tests ru
 from __future__ import annotations
 
 import configparser
+import glob
 import os
 import re
 import shlex
@@ -336,8 +337,11 @@ def interpret(section: Section) -> PytestConfig:
     if functions_setting is not None:
         python_functions = tuple(_as_args(functions_setting.value))
 
+    testpaths: Tuple[str, ...] = ()
     testpaths_setting = settings.get("testpaths")
-    testpaths = tuple(_as_args(testpaths_setting.value)) if testpaths_setting is not None else ()
+    if testpaths_setting is not None:
+        rootdir = os.path.dirname(os.path.abspath(section.path))
+        testpaths = existing_testpaths(rootdir, _as_args(testpaths_setting.value))
 
     filters: List[str] = []
     filters_setting = settings.get("filterwarnings")
@@ -396,6 +400,19 @@ def _invalid(
 ) -> ConfigProblem:
     message = f"{setting.value!r} is not a valid {meaning} (valid: {', '.join(valid)})"
     return ConfigProblem(path, setting.line, key, message)
+
+
+def existing_testpaths(rootdir: str, entries: List[str]) -> Tuple[str, ...]:
+    """The paths ``testpaths`` entries name under ``rootdir`` that exist, absolute, globs
+    expanded as pytest expands them. None existing: pytest searches the whole directory."""
+    found: List[str] = []
+    for entry in entries:
+        pattern = os.path.join(rootdir, entry)
+        if any(character in entry for character in "*?["):
+            found.extend(sorted(glob.glob(pattern, recursive=True)))
+        elif os.path.exists(pattern):
+            found.append(pattern)
+    return tuple(os.path.normpath(item) for item in found)
 
 
 def _as_args(value: Any) -> List[str]:
