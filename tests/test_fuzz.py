@@ -50,6 +50,8 @@ ALL_IMPORTS = (
     "import unittest",
     "import contextlib",
     "import aiohttp",
+    "import httpx",
+    "from sqlalchemy.ext.asyncio import create_async_engine",
 )
 DECORATORS = st.sampled_from(
     [
@@ -96,6 +98,13 @@ STATEMENTS = st.sampled_from(
         "event_loop.close()",
         "request.getfixturevalue('event_loop')",
         "session = aiohttp.ClientSession()",
+        # Engines and clients bound to no loop, through names (named_values).
+        "engine = create_async_engine(DATABASE_URL)",
+        "engine = create_async_engine(event_loop)",
+        "transport = httpx.ASGITransport(app=None)",
+        "client = httpx.AsyncClient(transport=transport)",
+        "return httpx.AsyncClient(transport=request)",
+        "loop = asyncio.get_event_loop() if _IS_SYNC else asyncio.new_event_loop()",
         "async with asyncio.TaskGroup() as tg:\n        tg.create_task(helper())",
         "with contextlib.suppress(Exception):\n        loop.close()",
         "def inner():\n        asyncio.get_event_loop()",
@@ -131,6 +140,7 @@ def suite_modules(draw) -> str:
     # not be what makes an unresolved name (and so a new finding) appear.
     parts: List[str] = ["\n".join(draw(st.permutations(ALL_IMPORTS))) + "\n"]
     parts.append(draw(st.sampled_from(["", "_IS_SYNC = False", "_IS_SYNC = True"])))
+    parts.append(draw(st.sampled_from(["", 'DATABASE_URL = "sqlite+aiosqlite://"'])))
     module_level = STATEMENTS.filter(
         lambda s: "await" not in s
         and "yield" not in s
