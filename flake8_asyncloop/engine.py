@@ -6,7 +6,18 @@ import ast
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type
+from typing import (
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Type,
+    TypeVar,
+)
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.children import child_fields
@@ -295,6 +306,20 @@ _Handlers = Tuple[Tuple[Callable[[Listener, ast.AST], None], int], ...]
 _Table = Dict[type, _Handlers]
 
 
+# Plans are kept for the run, one per list of rules some file triggers: hundreds on real
+# suites. Their tables are made of few distinct tuples, kept once here and shared by every
+# plan: a full collection of the garbage collector visits every tuple left in the process
+# (under flake8, after each few hundred files), and a plan of its own copies would triple
+# the time flake8 spends in those collections.
+_SHARED: Dict[object, object] = {}
+_T = TypeVar("_T")
+
+
+def _shared(value: _T) -> _T:
+    """The one kept tuple equal to ``value`` (``value`` itself the first time)."""
+    return _SHARED.setdefault(value, value)  # type: ignore[return-value]
+
+
 class _Plan:
     """Which handler of which rule runs on which node type, for one list of rule classes.
 
@@ -318,11 +343,12 @@ class _Plan:
         # called on those calls only: most calls of a module concern none of the rules.
         calls = self.visit.get(ast.Call, ())
         names_of = {index: listeners[index].callees(options) for _, index in calls}
-        self.every_call = tuple(entry for entry in calls if names_of[entry[1]] is None)
-        self.by_callee: Dict[str, List[Tuple[Callable[[Listener, ast.AST], None], int]]] = {}
+        self.every_call = _shared(tuple(entry for entry in calls if names_of[entry[1]] is None))
+        by_callee: Dict[str, List[Tuple[Callable[[Listener, ast.AST], None], int]]] = {}
         for entry in calls:
             for name in names_of[entry[1]] or ():
-                self.by_callee.setdefault(name, []).append(entry)
+                by_callee.setdefault(name, []).append(entry)
+        self.by_callee = {name: _shared(tuple(entries)) for name, entries in by_callee.items()}
         self.calls_by_callee = len(self.every_call) < len(calls)
         # Filled as the walks of files meet callee names (see ``_Walker.walk``).
         self.call_steps: Dict[object, Optional[_Handlers]] = {}
@@ -343,8 +369,8 @@ class _Plan:
         for index, rule in enumerate(rules):
             for node_type in rule.handlers()[kind]:
                 function = getattr(rule, f"{kind}_{node_type}")
-                by_type.setdefault(getattr(ast, node_type), []).append((function, index))
-        return {t: tuple(entries) for t, entries in by_type.items()}
+                by_type.setdefault(getattr(ast, node_type), []).append(_shared((function, index)))
+        return {t: _shared(tuple(entries)) for t, entries in by_type.items()}
 
     def call_handlers(self, names: Tuple[str, ...]) -> _Handlers:
         """The ``visit_Call`` handlers for a call whose callee goes by ``names``, in the
@@ -352,7 +378,7 @@ class _Plan:
         entries = set(self.every_call)
         for name in names:
             entries.update(self.by_callee.get(name, ()))
-        return tuple(sorted(entries, key=lambda entry: entry[1]))
+        return _shared(tuple(sorted(entries, key=lambda entry: entry[1])))
 
 
 class _Walker:
@@ -385,7 +411,7 @@ class _Walker:
         if node_type is ast.Call and self.plan.calls_by_callee:
             kind, handlers = _CALL, None  # chosen at each call, by its callee (``walk``)
         leaves = node_type in self.plan.leave_types
-        step = self.steps[node_type] = (fields, kind, handlers, leaves)
+        step = self.steps[node_type] = _shared((fields, kind, handlers, leaves))
         if not fields and kind is None and handlers is None and not leaves and not self.failed:
             self.plan.inert.add(node_type)  # not for a rule failed in this file alone
         return step
