@@ -66,6 +66,30 @@ def kill(process: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     process.wait()
+    # The run's workers share its process group and may still be running for a moment (a
+    # SIGKILL takes effect at their next entry to the kernel): until they are gone, one may
+    # still rename its temporary file under the test's feet.
+    deadline = time.monotonic() + 10
+    while _group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def _group_alive(group: int) -> bool:
+    """Whether a process of ``group`` still runs (zombies waiting to be reaped do not)."""
+    if not os.path.isdir("/proc"):
+        time.sleep(0.1)  # no process table to read: give the kill time to land
+        return False
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False
 
 
 def lay_out(directory: Path, texts: Dict[str, bytes]) -> None:
