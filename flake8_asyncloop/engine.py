@@ -301,18 +301,34 @@ _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _BINDING_NODES = (ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith)
 
 # An unbound handler, called with its listener and the node.
-_Handlers = Tuple[Tuple[Callable[[Listener, ast.AST], None], int], ...]
-# node type -> ((handler function, index of its listener), ...) for visit_ or leave_ handlers.
+_Function = Callable[[Listener, ast.AST], None]
+# A handler as (its place in ``_FUNCTIONS``, index of its listener in the plan).
+_Entry = Tuple[int, int]
+_Handlers = Tuple[_Entry, ...]
+# node type -> the entries of its visit_ or leave_ handlers
 _Table = Dict[type, _Handlers]
 
 
 # Plans are kept for the run, one per list of rules some file triggers: hundreds on real
-# suites. Their tables are made of few distinct tuples, kept once here and shared by every
-# plan: a full collection of the garbage collector visits every tuple left in the process
-# (under flake8, about once every 15 files of a real suite), and plans with copies of
-# their own nearly tripled the time flake8 spent in those (benchmarks/flake8_gc.py).
+# suites. A full collection of the garbage collector visits every object it tracks (under
+# flake8, about once every 15 files of a real suite), so what plans keep is made to be
+# invisible to it: handlers are named by number, and a tuple of numbers and strings is one
+# the collector stops tracking. Equal tuples are also kept once here and shared by every
+# plan. Plans holding their own tuples of functions nearly tripled the time flake8 spent
+# in full collections (benchmarks/flake8_gc.py).
+_FUNCTIONS: List[_Function] = []
+_FUNCTION_IDS: Dict[_Function, int] = {}
 _SHARED: Dict[object, object] = {}
 _T = TypeVar("_T")
+
+
+def _function_id(function: _Function) -> int:
+    """The handler's place in ``_FUNCTIONS``, given on first use."""
+    number = _FUNCTION_IDS.get(function)
+    if number is None:
+        number = _FUNCTION_IDS[function] = len(_FUNCTIONS)
+        _FUNCTIONS.append(function)
+    return number
 
 
 def _shared(value: _T) -> _T:
@@ -323,9 +339,9 @@ def _shared(value: _T) -> _T:
 class _Plan:
     """Which handler of which rule runs on which node type, for one list of rule classes.
 
-    Handlers are kept unbound, as (function, index of the listener): the walk calls
-    ``function(listeners[index], node)``, so what it does at each node type is worked out
-    once per list of rules, not once per file.
+    Handlers are kept unbound, as (number of the function, index of the listener): the walk
+    calls ``_FUNCTIONS[number](listeners[index], node)``, so what it does at each node type
+    is worked out once per list of rules, not once per file.
     """
 
     def __init__(self, rules: Sequence[Type[Rule]], options: Options = DEFAULT_OPTIONS) -> None:
@@ -344,7 +360,7 @@ class _Plan:
         calls = self.visit.get(ast.Call, ())
         names_of = {index: listeners[index].callees(options) for _, index in calls}
         self.every_call = _shared(tuple(entry for entry in calls if names_of[entry[1]] is None))
-        by_callee: Dict[str, List[Tuple[Callable[[Listener, ast.AST], None], int]]] = {}
+        by_callee: Dict[str, List[_Entry]] = {}
         for entry in calls:
             for name in names_of[entry[1]] or ():
                 by_callee.setdefault(name, []).append(entry)
@@ -365,11 +381,12 @@ class _Plan:
 
     @staticmethod
     def _table(rules: Sequence[Type[Listener]], kind: str) -> _Table:
-        by_type: Dict[type, List[Tuple[Callable[[Listener, ast.AST], None], int]]] = {}
+        by_type: Dict[type, List[_Entry]] = {}
         for index, rule in enumerate(rules):
             for node_type in rule.handlers()[kind]:
                 function = getattr(rule, f"{kind}_{node_type}")
-                by_type.setdefault(getattr(ast, node_type), []).append(_shared((function, index)))
+                entry = _shared((_function_id(function), index))
+                by_type.setdefault(getattr(ast, node_type), []).append(entry)
         return {t: _shared(tuple(entries)) for t, entries in by_type.items()}
 
     def call_handlers(self, names: Tuple[str, ...]) -> _Handlers:
@@ -456,7 +473,7 @@ class _Walker:
             self._leave(tree)
             return
         file = self.file
-        rules = self.rules
+        rules, functions = self.rules, _FUNCTIONS
         steps = self.steps  # taken again after a rule fails (``_forget_handlers``)
         AST = ast.AST
         # An explicit stack instead of recursion: deeply nested code cannot exhaust the C stack.
@@ -516,9 +533,9 @@ class _Walker:
                     if dead_handlers(node, file):  # type: ignore[arg-type]
                         fields = _LIVE_TRY_FIELDS
             if handlers is not None:
-                for handler, index in handlers:
+                for function, index in handlers:
                     try:
-                        handler(rules[index], node)
+                        functions[function](rules[index], node)
                     except Exception as error:  # one rule's bug must not stop the others
                         self._failed(index, node, error)
                         steps, call_steps = self.steps, self.call_steps
@@ -549,10 +566,10 @@ class _Walker:
 
     def _dispatch(self, handlers: Optional[_Handlers], node: ast.AST) -> None:
         """Call each handler on ``node`` (the walk's loop does the same inline)."""
-        rules = self.rules
-        for handler, index in handlers or ():
+        rules, functions = self.rules, _FUNCTIONS
+        for function, index in handlers or ():
             try:
-                handler(rules[index], node)
+                functions[function](rules[index], node)
             except Exception as error:  # one rule's bug must not stop the others
                 self._failed(index, node, error)
 
