@@ -87,7 +87,9 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     default import mode would find it: in the test file's base directory (the first one up
     without an `__init__.py`), in that of each conftest.py above it, in the project root and
     in `<root>/src`, and only under the root; it is read, never imported. It runs on any
-    code, not only tests.
+    code, not only tests. A plain def nested in a function, undecorated, whose name the
+    function never reads but to ask `callable()` of it never runs, and is left alone (a
+    block of calls kept for a type checker).
     """
     why = """
     Calling a coroutine function runs none of its body: it builds a coroutine object, and the
@@ -512,6 +514,22 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
             reason="called only where it is not a coroutine function",
             runs=True,
         ),
+        Good(
+            """
+            async def crawl(url):
+                return url
+
+
+            def test_crawl_accepts_a_url():
+                # Never called: a type checker reads these calls.
+                def type_check_only():
+                    crawl("https://example.org")
+
+                assert callable(type_check_only)
+            """,
+            reason="the nested def never runs: its name is only given to callable()",
+            runs=True,
+        ),
     )
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -588,6 +606,8 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
             name = candidate.unused_name
             if name is not None and _is_read(candidate.pending.namespace, name):
                 continue
+            if _never_runs(candidate.pending.namespace):
+                continue
             fix = None
             if candidate.in_async:
                 edit = AwaitExpression(Span.of(candidate.call))
@@ -629,3 +649,22 @@ def _is_read(namespace: Namespace, name: str) -> bool:
     if found is None or found[0] is not namespace:
         return True  # global or nonlocal: someone else may read it
     return namespace.reads(name)
+
+
+def _never_runs(namespace: Namespace) -> bool:
+    """A plain def nested in a def, undecorated, whose name the enclosing def never reads
+    but to ask ``callable()`` of it: its body never runs (calls kept for a type checker)."""
+    node, parent = namespace.node, namespace.parent
+    if node.__class__ is not ast.FunctionDef or node.decorator_list:  # type: ignore[attr-defined]
+        return False
+    if parent is None or parent.kind != scopes.FUNCTION:
+        return False
+    name = node.name  # type: ignore[attr-defined]
+    asked = set()
+    for inner in ast.walk(parent.node):
+        if inner.__class__ is ast.Call and last_name(inner.func) == "callable":  # type: ignore
+            asked.update(id(argument) for argument in inner.args)  # type: ignore[attr-defined]
+    return not any(
+        inner.__class__ is ast.Name and inner.id == name and id(inner) not in asked  # type: ignore
+        for inner in ast.walk(parent.node)
+    )

@@ -1,0 +1,64 @@
+"""Modules that are scripts: pytest may import them, but collects nothing from them.
+
+A suite often keeps a small server or tool beside its tests, started by a test as
+``python tests/upstream_app.py``. When ``python_files`` matches it (``*.py``), pytest imports
+it during collection and finds no test in it: its code runs, at import, in no test's loop,
+and its ``main()`` runs in a process of its own. Such a module is not test code.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Sequence
+
+from flake8_asyncloop.analysis.module_index import is_main_guard
+from flake8_asyncloop.analysis.names import last_name, module_level_statements
+from flake8_asyncloop.analysis.testcode import is_test_class_name, is_test_name
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Module-level names through which a module gives pytest tests, fixtures or plugins.
+_PYTEST_NAMES = frozenset({"pytest_plugins", "pytestmark"})
+
+
+def is_script_without_tests(
+    tree: ast.Module, python_functions: Sequence[str], python_classes: Sequence[str]
+) -> bool:
+    """A module with a top-level ``if __name__ == "__main__":`` block that defines, imports
+    and inherits no test, no test class and no fixture. Cheap when there is no such block:
+    only the module's own statements are looked at."""
+    guards = [s for s in tree.body if isinstance(s, ast.If) and is_main_guard(s.test)]
+    if not guards:
+        return False
+    guarded = {id(statement) for guard in guards for statement in guard.body}
+    for statement in module_level_statements(tree.body):
+        if id(statement) in guarded:
+            continue  # run by the script alone: pytest never sees what it defines
+        if isinstance(statement, _FUNCTIONS):
+            if is_test_name(statement.name, python_functions) or _fixture(statement):
+                return False
+        elif isinstance(statement, ast.ClassDef):
+            if is_test_class_name(statement.name, python_classes) or any(
+                "Test" in last_name(base) for base in statement.bases
+            ):
+                return False  # a unittest class is collected whatever its name
+        elif isinstance(statement, ast.ImportFrom):
+            for alias in statement.names:
+                name = alias.asname or alias.name
+                if name == "*" or is_test_name(name, python_functions) or name.startswith("Test"):
+                    return False
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            if any(isinstance(t, ast.Name) and t.id in _PYTEST_NAMES for t in targets):
+                return False
+    return True
+
+
+def _fixture(function: ast.AST) -> bool:
+    """Whether a decorator names a fixture (``pytest.fixture``, ``pytest_asyncio.fixture``,
+    ``fixture(scope=...)``) or a hook."""
+    for decorator in function.decorator_list:  # type: ignore[attr-defined]
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = last_name(target)
+        if "fixture" in name or name == "hookimpl":
+            return True
+    return function.name.startswith("pytest_")  # type: ignore[attr-defined]
