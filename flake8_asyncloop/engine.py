@@ -382,8 +382,8 @@ class _Plan:
         # Filled as the walks of files meet node types (see ``_Walker``).
         self.steps: Dict[type, _Step] = {}
         self.leave_steps: Dict[type, Optional[_Handlers]] = {}
-        # Types whose step does nothing, filled as they are met (see ``_Walker._step``).
-        self.inert: Set[type] = {type(None)}
+        # Types whose step does nothing: a single child of these is not pushed at all.
+        self.inert = _shared(_LEAF_TYPES - frozenset(self.visit) - self.leave_types)
 
     @staticmethod
     def _table(rules: Sequence[Type[Listener]], kind: str) -> _Table:
@@ -435,8 +435,6 @@ class _Walker:
             kind, handlers = _CALL, None  # chosen at each call, by its callee (``walk``)
         leaves = node_type in self.plan.leave_types
         step = self.steps[node_type] = _shared((fields, kind, handlers, leaves))
-        if not fields and kind is None and handlers is None and not leaves and not self.failed:
-            self.plan.inert.add(node_type)  # not for a rule failed in this file alone
         return step
 
     def _renamed_callee(self, func: ast.Name, name: str) -> object:
@@ -627,6 +625,19 @@ _Step = Tuple[Tuple[str, ...], Optional[str], Optional[_Handlers], bool]
 # The walk's own copy of the child fields: only ast node types are ever keys, so a miss
 # also tells the leave entries (tuples) and stray values (None, str) apart.
 _FIELDS: Dict[type, Tuple[str, ...]] = {}
+# Node types with no child to walk and nothing done on entering them (``Name``,
+# ``Constant``, ``alias``), and None: inert in a plan whose rules do not listen to them.
+_LEAF_TYPES = frozenset(
+    [type(None)]
+    + [
+        value
+        for value in vars(ast).values()
+        if isinstance(value, type)
+        and issubclass(value, ast.AST)
+        and value not in _ENTERING
+        and not child_fields(value)
+    ]
+)
 
 
 def _record_bindings(file: FileState, node: ast.AST) -> None:
