@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import check_path, write
+from support import check_path, run_pytest_isolated, write
 
 TEMPLATE = """\
 import asyncio
@@ -137,3 +137,82 @@ def test_a_dropped_run_of_a_nested_coroutine(
     path = write(tmp_path / "test_db.py", source)
     found = [(line, code) for line, _, code in check_path(path) if code == "ALP304"]
     assert found == ([(16, "ALP304")] if reported else [])
+
+
+OWN_OBJECT = """\
+import asyncio
+
+import pytest
+
+
+class Store:
+    def __init__(self, path):
+        self.path = path
+        self.lock = asyncio.Lock()
+
+    async def append(self, line):
+        async with self.lock:
+            await asyncio.sleep(0)
+            with open(self.path, "a") as handle:
+                handle.write(line + "\\n")
+
+
+@pytest.fixture
+def seeded(tmp_path):
+    path = tmp_path / "log.txt"
+    store = {made}
+    for step in range(3):
+        {statement}
+    return {returned}
+
+
+def test_reads_the_seeded_lines(seeded):
+    assert seeded.read_text().splitlines() == ["0", "1", "2"]
+{extra}"""
+
+
+@pytest.mark.parametrize(
+    "made, statement, returned, extra, reported",
+    [
+        # flow-atelier: records seeded by a store of the fixture's own, tests all sync
+        ("Store(path)", "asyncio.run(store.append(str(step)))", "path", "", False),
+        # the store itself goes to the tests
+        ("Store(path)", "asyncio.run(store.append(str(step)))", "store.path", "", True),
+        # the result is kept
+        ("Store(path)", "done = asyncio.run(store.append(str(step)))", "path", "", True),
+        # made by a function, which may hand out a shared object
+        ("make_store(path)", "asyncio.run(store.append(str(step)))", "path", "", True),
+        # an async test in the module runs on a loop of pytest-asyncio's
+        (
+            "Store(path)",
+            "asyncio.run(store.append(str(step)))",
+            "path",
+            "\n\nasync def test_sleeps():\n    await asyncio.sleep(0)\n",
+            True,
+        ),
+    ],
+)
+def test_a_dropped_run_on_an_object_of_the_fixture_own(
+    made: str, statement: str, returned: str, extra: str, reported: bool, tmp_path: Path
+) -> None:
+    source = OWN_OBJECT.format(made=made, statement=statement, returned=returned, extra=extra)
+    path = write(tmp_path / "test_seeded.py", source)
+    found = [(line, code) for line, _, code in check_path(path) if code == "ALP304"]
+    assert found == ([(23, "ALP304")] if reported else [])
+
+
+def test_a_dropped_run_on_an_object_of_the_fixture_own_passes_under_pytest(
+    tmp_path: Path,
+) -> None:
+    source = OWN_OBJECT.format(
+        made="Store(path)",
+        statement="asyncio.run(store.append(str(step)))",
+        returned="path",
+        extra="",
+    )
+    write(tmp_path / "test_seeded.py", source)
+    write(tmp_path / "pytest.ini", "[pytest]\nasyncio_mode = auto\n"
+          "asyncio_default_fixture_loop_scope = function\n")
+    result = run_pytest_isolated(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

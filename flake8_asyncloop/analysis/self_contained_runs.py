@@ -1,8 +1,9 @@
 """Whether a loop run keeps what it makes to itself, so that no loop-bound object is left
 behind for code on other loops to meet (ALP106, ALP304): ``asyncio.run(main())`` of the
 module's own ``async def`` that stores nothing on objects that outlive the run; a fixture's
-run whose result is dropped and that gets only plain data; a fixture's run that reaches
-only an engine bound to no loop."""
+run whose result is dropped and that gets only plain data, or that works on an object of
+the fixture's own that nothing else reads; a fixture's run that reaches only an engine
+bound to no loop."""
 
 from __future__ import annotations
 
@@ -91,6 +92,44 @@ def _base_name(target: ast.AST) -> str:
     while isinstance(target, (ast.Attribute, ast.Subscript)):
         target = target.value
     return target.id if isinstance(target, ast.Name) else ""
+
+
+def drops_run_on_fixture_object(run: ast.Call, fixture: ast.AST) -> bool:
+    """``asyncio.run(store.append(...))`` as a statement of the fixture ``fixture``, where
+    ``store`` (the root of ``store.db.append``) is bound once in the fixture to a new
+    instance of a class (``store = Store()``) that the fixture reads nowhere but in such
+    dropped runs: whatever a run ties to its loop stays with an object no test gets."""
+    if len(run.args) != 1 or not isinstance(run.args[0], ast.Call):
+        return False
+    callee = run.args[0].func
+    if not isinstance(callee, ast.Attribute):
+        return False
+    root = _base_name(callee)
+    value = own_bindings(fixture).get(root)
+    if value is None or not _makes_new_object(value):
+        return False
+    in_dropped_runs: Set[int] = set()
+    for node in ast.walk(fixture):
+        if isinstance(node, ast.Expr) and _is_run_of_a_call(node.value):
+            in_dropped_runs.update(id(inner) for inner in ast.walk(node.value))
+    if id(run) not in in_dropped_runs:
+        return False  # its result is kept: it may be an object of that loop's
+    return all(
+        id(node) in in_dropped_runs
+        for node in ast.walk(fixture)
+        if isinstance(node, ast.Name) and node.id == root and isinstance(node.ctx, ast.Load)
+    )
+
+
+def _is_run_of_a_call(value: ast.AST) -> bool:
+    """``asyncio.run(coroutine(...))``, or ``run(...)`` imported from asyncio, by its last
+    name (the caller has resolved the one being judged)."""
+    return (
+        isinstance(value, ast.Call)
+        and getattr(value.func, "attr", getattr(value.func, "id", "")) == "run"
+        and len(value.args) == 1
+        and isinstance(value.args[0], ast.Call)
+    )
 
 
 # Annotations of plain data: values no event loop can own.

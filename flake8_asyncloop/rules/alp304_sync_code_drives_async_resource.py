@@ -23,6 +23,7 @@ from flake8_asyncloop.analysis.names import dotted_name, last_name, may_end_with
 from flake8_asyncloop.analysis.scopes import parameter_names
 from flake8_asyncloop.analysis.self_contained_runs import (
     discards_self_contained_run,
+    drops_run_on_fixture_object,
     runs_on_loop_free_engines,
     runs_self_contained_coroutine,
 )
@@ -138,7 +139,10 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     (the module's own `async def`, storing nothing on objects it did not make, as ALP106
     decides) is left alone in a test module (not a conftest.py) with no async test or
     fixture and no test it may get from elsewhere (a base class, an imported test): what it
-    builds serves sync tests only, which run on no loop of pytest-asyncio's. In any module,
+    builds serves sync tests only, which run on no loop of pytest-asyncio's. So is, in such
+    a module, a dropped `asyncio.run(store.append(...))` on a new instance of a class the
+    fixture made (`store = Store()`) and reads nowhere but in such runs; whether the class
+    keeps a connection on some shared object is not checked. In any module,
     such a run is also left alone when the fixture drops its result (a statement of its
     own) and passes it only plain data (literals, or parameters annotated `str`,
     `tuple[str, str]`, `Path`...), and `main` reads no module-level name a call made: a
@@ -501,14 +505,19 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     _no_test_loop: Optional[bool] = None  # worked out at the module's first fixture run
 
     def _leaves_nothing_behind(self, call: ast.Call, fixture: ast.AST) -> bool:
-        """A fixture's ``asyncio.run(...)`` that no test's loop can meet the work of: a
-        self-contained ``main`` in a module whose tests all run without a loop, a dropped
-        run on plain data, or a run that reaches only engines bound to no loop."""
+        """A fixture's ``asyncio.run(...)`` that no test's loop can meet the work of: in a
+        module whose tests all run without a loop, a self-contained ``main`` or a dropped
+        run on an object of the fixture's own; anywhere, a dropped run on plain data, or a
+        run that reaches only engines bound to no loop."""
         file = self.file
         if file.resolve(call.func) not in ASYNCIO_RUN:
             return False
         return (
-            (runs_self_contained_coroutine(call, file) and self._module_runs_no_loop_for_tests())
+            (
+                runs_self_contained_coroutine(call, file)
+                or drops_run_on_fixture_object(call, fixture)
+            )
+            and self._module_runs_no_loop_for_tests()
             or discards_self_contained_run(call, fixture, file)
             or runs_on_loop_free_engines(call, fixture, file)
         )
