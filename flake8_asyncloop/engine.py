@@ -316,12 +316,12 @@ _Table = Dict[type, _Handlers]
 
 
 # Plans are kept for the run, one per list of rules some file triggers: hundreds on real
-# suites. A full collection of the garbage collector visits every object it tracks (under
-# flake8, about once every 15 files of a real suite), so what plans keep is made to be
-# invisible to it: handlers are named by number, and a tuple of numbers and strings is one
-# the collector stops tracking. Equal tuples are also kept once here and shared by every
-# plan. Plans holding their own tuples of functions nearly tripled the time flake8 spent
-# in full collections (benchmarks/flake8_gc.py).
+# suites, and every full collection of the garbage collector (under flake8, about one per
+# 15 files of a real suite) visits every object they keep (benchmarks/flake8_gc.py). So
+# they keep little the collector tracks: equal tuples are kept once here, shared by every
+# plan, and handlers are named by number, so that those tuples hold only numbers, strings
+# and other such tuples, which the collector stops tracking. Over 41 projects' tests (334
+# plans) that leaves 4,700 tracked objects, against 100,000 with tuples of their own.
 _FUNCTIONS: List[_Function] = []
 _FUNCTION_IDS: Dict[_Function, int] = {}
 _SHARED: Dict[object, object] = {}
