@@ -46,8 +46,8 @@ async def test_uses_the_loop():
         ("root: Optional[Path]", "asyncio.run(reset(root))", "parts", False),
         ("host: str | None", "asyncio.run(reset(host))", "parts", False),
         ("tmp_path", "asyncio.run(reset(tmp_path))", "parts", False),  # pytest's own path
-        # the result is kept: it may be an object of the closed loop
-        ("", "state = asyncio.run(reset())", "parts", True),
+        # the result is kept in a local that goes nowhere: as good as dropped
+        ("", "state = asyncio.run(reset())", "parts", False),
         # a fixture's value of unknown kind (an engine another fixture built)
         ("engine", "asyncio.run(reset(engine))", "parts", True),
         ("engine: AsyncEngine", "asyncio.run(reset(engine))", "parts", True),
@@ -216,3 +216,130 @@ def test_a_dropped_run_on_an_object_of_the_fixture_own_passes_under_pytest(
     result = run_pytest_isolated(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+TEXT_ONLY = """\
+import asyncio
+import json
+
+import pytest
+
+SESSION = make_session()
+
+
+async def login(base_url, user):
+    await asyncio.sleep(0)
+    return json.loads('{{"token": "t", "token_type": "Bearer"}}')
+
+
+@pytest.fixture(scope="session")
+def auth_headers({params}):
+    user = "admin"
+    payload = asyncio.run(login({arguments}))
+    scheme = payload.get("token_type") or "Bearer"
+    {statement}
+
+
+async def test_reads_the_headers(auth_headers):
+    await asyncio.sleep(0)
+"""
+
+
+@pytest.mark.parametrize(
+    "params, arguments, statement, reported",
+    [
+        # querysource: a token fetched on a loop of the fixture's own, handed out as text
+        (
+            "live_server: str",
+            "live_server, user",
+            "return {'Authorization': f\"{scheme} {payload['token']}\"}",
+            False,
+        ),
+        ("", "'http://test', user", "return f\"{scheme} {payload['token']}\"", False),
+        ("", "'http://test', user", "yield [f'{scheme}', 'x']", False),
+        # the run's own result goes to the tests
+        ("", "'http://test', user", "return payload", True),
+        ("", "'http://test', user", "return {'payload': payload}", True),
+        # kept on an object the tests may reach
+        ("request", "'http://test', user", "request.config.token = payload", True),
+        # a fixture's value of unknown kind given to the run
+        ("live_server", "live_server, user", "return f'{scheme}'", True),
+        # an object the module made, given to the run
+        ("", "SESSION, user", "return f'{scheme}'", True),
+    ],
+)
+def test_a_run_whose_result_only_becomes_text(
+    params: str, arguments: str, statement: str, reported: bool, tmp_path: Path
+) -> None:
+    source = TEXT_ONLY.format(params=params, arguments=arguments, statement=statement)
+    path = write(tmp_path / "conftest.py", source)
+    found = [(line, code) for line, _, code in check_path(path) if code == "ALP304"]
+    assert found == ([(17, "ALP304")] if reported else [])
+
+
+def test_a_run_whose_result_only_becomes_text_passes_under_pytest(tmp_path: Path) -> None:
+    source = TEXT_ONLY.replace("SESSION = make_session()\n", "").format(
+        params="",
+        arguments="'http://test', user",
+        statement="return {'Authorization': f\"{scheme} {payload['token']}\"}",
+    )
+    write(tmp_path / "conftest.py", source.split("\n\nasync def test_reads")[0] + "\n")
+    write(
+        tmp_path / "test_headers.py",
+        "import asyncio\n\n\n"
+        "async def test_first(auth_headers):\n"
+        "    await asyncio.sleep(0)\n"
+        "    assert auth_headers == {'Authorization': 'Bearer t'}\n\n\n"
+        "async def test_second(auth_headers):\n"
+        "    await asyncio.sleep(0)\n"
+        "    assert auth_headers['Authorization'].startswith('Bearer')\n",
+    )
+    write(tmp_path / "pytest.ini", "[pytest]\nasyncio_mode = auto\n"
+          "asyncio_default_fixture_loop_scope = function\n")
+    result = run_pytest_isolated(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
+
+
+RECORD = """\
+import asyncio
+from dataclasses import dataclass
+
+import pytest
+
+
+@dataclass
+class Seed:
+    schema: str
+    {field}
+
+
+async def create(seed):
+    await asyncio.sleep(0)
+
+
+@pytest.fixture(scope="session")
+def seed():
+    data = Seed(schema=f"live_{{len('x')}}")
+    asyncio.run(create(data))
+    yield data
+
+
+async def test_uses_the_seed(seed):
+    await asyncio.sleep(0)
+"""
+
+
+@pytest.mark.parametrize(
+    "field, reported",
+    [
+        ("slugs: list[tuple[int, str]] = None", False),
+        ("engine: AsyncEngine = None", True),
+    ],
+)
+def test_a_dropped_run_given_a_record_of_plain_fields(
+    field: str, reported: bool, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "conftest.py", RECORD.format(field=field))
+    found = [(line, code) for line, _, code in check_path(path) if code == "ALP304"]
+    assert found == ([(20, "ALP304")] if reported else [])

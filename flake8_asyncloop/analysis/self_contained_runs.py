@@ -2,8 +2,9 @@
 behind for code on other loops to meet (ALP106, ALP304): ``asyncio.run(main())`` of the
 module's own ``async def`` that stores nothing on objects that outlive the run; a fixture's
 run whose result is dropped and that gets only plain data, or that works on an object of
-the fixture's own that nothing else reads; a fixture's run that reaches only an engine
-bound to no loop."""
+the fixture's own that nothing else reads; a fixture's run whose result serves only to
+build the text it hands out; a fixture's run that reaches only an engine bound to no
+loop."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import ast
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.children import own_body_nodes
 from flake8_asyncloop.analysis.loop_bound import keeps_no_connections
 from flake8_asyncloop.analysis.named_values import own_bindings
+from flake8_asyncloop.analysis.names import last_name
 
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
@@ -121,6 +124,54 @@ def drops_run_on_fixture_object(run: ast.Call, fixture: ast.AST) -> bool:
     )
 
 
+def hands_out_only_text(run: ast.Call, fixture: ast.AST, file: "FileState") -> bool:
+    """``payload = asyncio.run(login(url, user))`` of a self-contained ``main`` (as in
+    ``runs_self_contained_coroutine``) that reads no module-level name a call made, given
+    no parameter of the fixture's but plain ones, in a fixture that stores nothing
+    (no ``global``, no attribute or item assigned) and returns or yields only text built
+    from literals and f-strings (``{"Authorization": f"Bearer {payload['token']}"}``):
+    whatever the run made stays in the fixture, and the tests get strings."""
+    if not runs_self_contained_coroutine(run, file):
+        return False
+    main = file.module.functions[run.args[0].func.id]  # type: ignore[attr-defined]
+    literals, made_by_calls = _module_values(file)
+    if any(isinstance(node, ast.Name) and node.id in made_by_calls for node in ast.walk(main)):
+        return False
+    annotations = _parameter_annotations(fixture)
+    coroutine = run.args[0]
+    for value in [*coroutine.args, *(k.value for k in coroutine.keywords)]:  # type: ignore
+        for node in ast.walk(value):
+            if isinstance(node, ast.Name) and node.id in annotations:
+                if not (node.id in _PATH_FIXTURES or _plain_annotation(annotations[node.id])):
+                    return False  # a fixture's value of unknown kind, given to the run
+            elif isinstance(node, ast.Name) and node.id in made_by_calls:
+                return False
+    handed_out: List[ast.AST] = []
+    for node in own_body_nodes(fixture):
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            return False
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(not isinstance(t, (ast.Name, ast.Tuple, ast.List)) for t in targets):
+                return False  # stored on an object the tests may reach
+        elif isinstance(node, (ast.Return, ast.Yield)) and node.value is not None:
+            handed_out.append(node.value)
+    return all(_is_text(value) for value in handed_out)
+
+
+def _is_text(value: ast.AST) -> bool:
+    """A string or number literal, an f-string, or a literal container of those."""
+    if isinstance(value, (ast.Constant, ast.JoinedStr)):
+        return True
+    if isinstance(value, ast.Dict):
+        return all(k is not None and _is_text(k) for k in value.keys) and all(
+            _is_text(v) for v in value.values
+        )
+    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        return all(_is_text(element) for element in value.elts)
+    return False
+
+
 def _is_run_of_a_call(value: ast.AST) -> bool:
     """``asyncio.run(coroutine(...))``, or ``run(...)`` imported from asyncio, by its last
     name (the caller has resolved the one being judged)."""
@@ -219,13 +270,19 @@ _PLAIN_PARTS = (
     ast.Constant, ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Load, ast.operator,
     ast.Call, ast.Attribute, ast.Tuple, ast.List, ast.keyword,
 )
-_PLAIN_BUILDERS = frozenset({"str", "int", "Path", "os", "len"})
+_PLAIN_BUILDERS = frozenset(
+    {"str", "int", "float", "bool", "len", "tuple", "list", "dict", "Path", "os", "secrets",
+     "uuid", "json", "time", "random", "string", "datetime"}
+)
 
 
 def _module_values(file: "FileState") -> Tuple[Set[str], Set[str]]:
-    """The module-level names bound only to literals (``TIMEOUT = 5``), and those bound to
-    what a call made (``ENGINE = create_async_engine(...)``)."""
-    literals: Set[str] = set()
+    """The module-level names bound only to literals (``TIMEOUT = 5``) or naming a class
+    of plain fields (``_plain_record``), and those bound to what a call made (``ENGINE =
+    create_async_engine(...)``)."""
+    literals: Set[str] = {
+        name for name, node in file.module.classes.items() if _plain_record(node)
+    }
     made_by_calls: Set[str] = set()
     other: Set[str] = set()
     for statement in file.module.statements:
@@ -240,6 +297,18 @@ def _module_values(file: "FileState") -> Tuple[Set[str], Set[str]]:
         else:
             other |= names
     return literals - made_by_calls - other, made_by_calls
+
+
+def _plain_record(node: ast.ClassDef) -> bool:
+    """A dataclass or a ``NamedTuple`` whose fields are all annotated as plain data
+    (``schema: str``, ``rows: list[tuple[int, str]]``): an instance holds nothing a loop
+    owns."""
+    record = any(last_name(b) == "NamedTuple" for b in node.bases) or any(
+        last_name(d.func if isinstance(d, ast.Call) else d) == "dataclass"
+        for d in node.decorator_list
+    )
+    fields = [s for s in node.body if isinstance(s, ast.AnnAssign)]
+    return record and bool(fields) and all(_plain_annotation(f.annotation) for f in fields)
 
 
 def _parameter_annotations(function: ast.AST) -> Dict[str, Optional[ast.expr]]:

@@ -24,6 +24,7 @@ from flake8_asyncloop.analysis.scopes import parameter_names
 from flake8_asyncloop.analysis.self_contained_runs import (
     discards_self_contained_run,
     drops_run_on_fixture_object,
+    hands_out_only_text,
     runs_on_loop_free_engines,
     runs_self_contained_coroutine,
 )
@@ -146,9 +147,15 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     such a run is also left alone when the fixture drops its result (a statement of its
     own) and passes it only plain data (literals, or parameters annotated `str`,
     `tuple[str, str]`, `Path`...), and `main` reads no module-level name a call made: a
-    clean-up of a remote system, or a directory seeded, after or before the tests. The
+    clean-up of a remote system, or a directory seeded, after or before the tests. An
+    instance of a dataclass or `NamedTuple` of the module whose fields are all annotated as
+    plain data counts as plain data. The
     same holds for an `async def` nested in the fixture that reads, of the fixture's names,
-    only plain data (pytest's `tmp_path`, a path or URL built from it). So is a
+    only plain data (pytest's `tmp_path`, a path or URL built from it). A run of such a
+    `main` whose result only becomes the text the fixture hands out (every return and
+    yield a literal, an f-string or a literal container of those: `return
+    {"Authorization": f"Bearer {payload['token']}"}`), given no parameter of the fixture's
+    but plain ones, in a fixture that stores nothing on any object, is left alone too. So is a
     run that reaches, of the fixture's own objects, only an engine bound to no loop (an
     aiosqlite URL, or `poolclass=NullPool`, as ALP501 decides): `asyncio.run(setup())`
     creating its tables, `asyncio.run(engine.dispose())`. A run that touches the fixture's
@@ -507,8 +514,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     def _leaves_nothing_behind(self, call: ast.Call, fixture: ast.AST) -> bool:
         """A fixture's ``asyncio.run(...)`` that no test's loop can meet the work of: in a
         module whose tests all run without a loop, a self-contained ``main`` or a dropped
-        run on an object of the fixture's own; anywhere, a dropped run on plain data, or a
-        run that reaches only engines bound to no loop."""
+        run on an object of the fixture's own; anywhere, a dropped run on plain data, a run
+        whose result only becomes the text the fixture hands out, or a run that reaches
+        only engines bound to no loop."""
         file = self.file
         if file.resolve(call.func) not in ASYNCIO_RUN:
             return False
@@ -519,6 +527,7 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             )
             and self._module_runs_no_loop_for_tests()
             or discards_self_contained_run(call, fixture, file)
+            or hands_out_only_text(call, fixture, file)
             or runs_on_loop_free_engines(call, fixture, file)
         )
 
