@@ -9,7 +9,7 @@ loop."""
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Dict, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.children import own_body_nodes
@@ -88,6 +88,13 @@ def _makes_new_object(value: ast.AST) -> bool:
         func = func.value  # ``Proxy.__new__(Proxy)``
     name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
     return name[:1].isupper()
+
+
+def _root(target: ast.AST) -> ast.AST:
+    """``helpers`` for ``helpers.bench.compare``; the call for ``Server().start``."""
+    while isinstance(target, (ast.Attribute, ast.Subscript)):
+        target = target.value
+    return target
 
 
 def _base_name(target: ast.AST) -> str:
@@ -187,7 +194,7 @@ def _is_run_of_a_call(value: ast.AST) -> bool:
 _PLAIN_TYPES = frozenset(
     {"str", "int", "float", "bool", "bytes", "None", "Path", "PurePath", "tuple", "list",
      "dict", "set", "frozenset", "Tuple", "List", "Dict", "Set", "FrozenSet", "Optional",
-     "Sequence", "Mapping"}
+     "Sequence", "Mapping", "ndarray", "DataFrame", "Series", "Decimal", "datetime", "date"}
 )
 
 
@@ -231,8 +238,8 @@ def discards_self_contained_run(run: ast.Call, fixture: ast.AST, file: "FileStat
     return all(_plain_value(value, bindings, annotations, literals) for value in values)
 
 
-# pytest's own fixtures that hand out a path.
-_PATH_FIXTURES = frozenset({"tmp_path", "tmpdir"})
+# pytest's own fixtures that hand out a path, or make them (``mktemp``).
+_PATH_FIXTURES = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
 
 
 def _plain_local(
@@ -299,6 +306,54 @@ def _module_values(file: "FileState") -> Tuple[Set[str], Set[str]]:
     return literals - made_by_calls - other, made_by_calls
 
 
+def runs_on_no_fixture_object(run: ast.Call, fixture: ast.AST) -> bool:
+    """``asyncio.run(compare(100, SEED))``: a run of a function (a name, or a dotted name
+    rooted in none of the fixture's names), whose arguments, and whose body for an ``async
+    def`` nested in the fixture, read none of the fixture's names but plain parameters
+    (annotated so, or pytest's path fixtures) and names bound to plain expressions."""
+    if len(run.args) != 1 or not isinstance(run.args[0], ast.Call):
+        return False
+    coroutine = run.args[0]
+    bindings = own_bindings(fixture)
+    annotations = _parameter_annotations(fixture)
+    callee = coroutine.func
+    read: List[ast.AST] = [*coroutine.args, *(k.value for k in coroutine.keywords)]
+    if isinstance(callee, ast.Name):
+        nested = bindings.get(callee.id)
+        if isinstance(nested, ast.AsyncFunctionDef):
+            read.extend(nested.body)
+        elif callee.id in bindings:
+            return False  # a callable the fixture was given or made
+    elif not isinstance(callee, ast.Attribute) or _base_name(callee) in bindings:
+        return False  # a method of an object the fixture holds
+    elif not isinstance(_root(callee), ast.Name):
+        return False  # a method of an object made there (``Server().start()``)
+    for value in read:
+        for node in ast.walk(value):
+            if isinstance(node, ast.Name) and node.id in bindings:
+                if not _plain_local(node.id, bindings, annotations, set()):
+                    if not isinstance(bindings[node.id], ast.AsyncFunctionDef):
+                        return False
+    return True
+
+
+def returns_plain_data(fixture: ast.AST, file: "FileState") -> bool:
+    """The fixture's return annotation says it hands out plain data (``-> dict[str, int]``,
+    ``-> tuple[np.ndarray, int]``, ``-> Iterator[Path]``, a plain record of the module)."""
+    annotation = fixture.returns  # type: ignore[attr-defined]
+    if isinstance(annotation, ast.Subscript) and last_name(annotation.value) in _GENERATORS:
+        inner = annotation.slice
+        annotation = inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
+    if annotation is None:
+        return False
+    records = _module_values(file)[0]
+    return _plain_annotation(annotation, records)
+
+
+# Return annotations of generator fixtures: the first argument is what they yield.
+_GENERATORS = frozenset({"Iterator", "Generator", "Iterable"})
+
+
 def _plain_record(node: ast.ClassDef) -> bool:
     """A dataclass or a ``NamedTuple`` whose fields are all annotated as plain data
     (``schema: str``, ``rows: list[tuple[int, str]]``): an instance holds nothing a loop
@@ -342,10 +397,13 @@ def _is_literal(value: ast.expr) -> bool:
     return True
 
 
-def _plain_annotation(annotation: Optional[ast.expr]) -> bool:
-    """``str``, ``pathlib.Path``, ``tuple[str, str]``, ``str | None``; not a missing one."""
+def _plain_annotation(
+    annotation: Optional[ast.expr], records: AbstractSet[str] = frozenset()
+) -> bool:
+    """``str``, ``pathlib.Path``, ``tuple[str, str]``, ``str | None``, one of ``records``
+    (names of the module's plain records); not a missing one."""
     if isinstance(annotation, ast.Name):
-        return annotation.id in _PLAIN_TYPES
+        return annotation.id in _PLAIN_TYPES or annotation.id in records
     if isinstance(annotation, ast.Attribute):
         return annotation.attr in _PLAIN_TYPES
     if isinstance(annotation, ast.Constant):
@@ -353,9 +411,13 @@ def _plain_annotation(annotation: Optional[ast.expr]) -> bool:
     if isinstance(annotation, ast.Subscript):
         inner = annotation.slice
         parts = inner.elts if isinstance(inner, ast.Tuple) else [inner]
-        return _plain_annotation(annotation.value) and all(_plain_annotation(p) for p in parts)
+        return _plain_annotation(annotation.value, records) and all(
+            _plain_annotation(p, records) for p in parts
+        )
     if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
-        return _plain_annotation(annotation.left) and _plain_annotation(annotation.right)
+        return _plain_annotation(annotation.left, records) and _plain_annotation(
+            annotation.right, records
+        )
     return False
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
@@ -25,9 +25,12 @@ from flake8_asyncloop.analysis.self_contained_runs import (
     discards_self_contained_run,
     drops_run_on_fixture_object,
     hands_out_only_text,
+    returns_plain_data,
+    runs_on_no_fixture_object,
     runs_on_loop_free_engines,
     runs_self_contained_coroutine,
 )
+from flake8_asyncloop.analysis.testcode import is_test_class_name, is_test_name
 from flake8_asyncloop.analysis.text_gates import may_make_coroutines
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -134,17 +137,25 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     none is left unawaited.
     """
     limitations = """
-    A fixture that runs a coroutine for plain data (a value read from a file, a number) is
-    reported too: the work is cheap to move into an async fixture, and the rule cannot tell
-    plain data from a loop-bound object. `asyncio.run(main())` of a self-contained `main`
+    Outside the cases below, a fixture that runs a coroutine for plain data (a value read
+    from a file, a number) is reported too: the work is cheap to move into an async
+    fixture, and the rule cannot tell plain data from a loop-bound object.
+    `asyncio.run(main())` of a self-contained `main`
     (the module's own `async def`, storing nothing on objects it did not make, as ALP106
     decides) is left alone in a test module (not a conftest.py) with no async test or
-    fixture and no test it may get from elsewhere (a base class, an imported test): what it
-    builds serves sync tests only, which run on no loop of pytest-asyncio's. So is, in such
-    a module, a dropped `asyncio.run(store.append(...))` on a new instance of a class the
-    fixture made (`store = Store()`) and reads nowhere but in such runs; whether the class
-    keeps a connection on some shared object is not checked. In any module,
-    such a run is also left alone when the fixture drops its result (a statement of its
+    fixture and no test it may get from elsewhere (a test class with a base, an imported
+    test): what it builds serves sync tests only, which run on no loop of pytest-asyncio's.
+    So is, in such a module, a dropped `asyncio.run(store.append(...))` on a new instance of
+    a class the fixture made (`store = Store()`) and reads nowhere but in such runs
+    (whether the class keeps a connection on some shared object is not checked), and a
+    run of a function on plain data (`asyncio.run(compare(100, SEED))`, no object the
+    fixture was given or made) in a fixture whose return annotation says it hands out
+    plain data (`-> dict[str, float]`, `-> tuple[np.ndarray, int]`, `-> Iterator[Path]`),
+    or whose value no test (directly or through fixtures of the module) runs a loop with,
+    when no helper of the module runs one and nothing starts one in a thread
+    (`TestClient`, an anyio portal). A test that drives the value through a sync wrapper
+    running a loop inside it (a CLI runner) is not seen. In any module, a run of a
+    self-contained `main` is also left alone when the fixture drops its result (a statement of its
     own) and passes it only plain data (literals, or parameters annotated `str`,
     `tuple[str, str]`, `Path`...), and `main` reads no module-level name a call made: a
     clean-up of a remote system, or a directory seeded, after or before the tests. An
@@ -513,8 +524,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
 
     def _leaves_nothing_behind(self, call: ast.Call, fixture: ast.AST) -> bool:
         """A fixture's ``asyncio.run(...)`` that no test's loop can meet the work of: in a
-        module whose tests all run without a loop, a self-contained ``main`` or a dropped
-        run on an object of the fixture's own; anywhere, a dropped run on plain data, a run
+        module whose tests all run without a loop, a self-contained ``main``, a dropped
+        run on an object of the fixture's own, or a run on no object of the fixture's whose
+        value is plain data or meets no loop again; anywhere, a dropped run on plain data, a run
         whose result only becomes the text the fixture hands out, or a run that reaches
         only engines bound to no loop."""
         file = self.file
@@ -524,11 +536,38 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             (
                 runs_self_contained_coroutine(call, file)
                 or drops_run_on_fixture_object(call, fixture)
+                or (
+                    runs_on_no_fixture_object(call, fixture)
+                    and (returns_plain_data(fixture, file) or self._no_test_drives_a_loop(fixture))
+                )
             )
             and self._module_runs_no_loop_for_tests()
             or discards_self_contained_run(call, fixture, file)
             or hands_out_only_text(call, fixture, file)
             or runs_on_loop_free_engines(call, fixture, file)
+        )
+
+    def _no_test_drives_a_loop(self, fixture: ast.AST) -> bool:
+        """No test that gets the fixture's value (directly or through fixtures of the
+        module) runs a loop (``asyncio.run``, ``run_until_complete``, ``anyio.run``...), no
+        helper of the module does, and nothing in the module starts one in a thread
+        (Starlette's ``TestClient``, an anyio portal): whatever the fixture's run leaves
+        behind meets no loop again."""
+        module = self.file.module
+        users = _users_of(module, fixture.name)  # type: ignore[attr-defined]
+        for func in module_defs(module):
+            spec = module.specs.get(func)
+            name = func.name  # type: ignore[attr-defined]
+            functions = self.file.project.config.python_functions
+            runs_count = spec is None and (name in users or not is_test_name(name, functions))
+            for node in ast.walk(func):
+                if node.__class__ is ast.Call and _drives_a_loop(node, self.file, runs_count):
+                    return False
+        return not any(
+            node.__class__ is ast.Call and last_name(node.func) in _THREADED_LOOPS
+            for statement in module.statements
+            if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
+            for node in ast.walk(statement)
         )
 
     def _module_runs_no_loop_for_tests(self) -> bool:
@@ -540,7 +579,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             self._no_test_loop = not (
                 file.is_conftest
                 or _async_tests_or_fixtures(file.module)
-                or _may_get_tests_from_elsewhere(file.module)
+                or _may_get_tests_from_elsewhere(
+                    file.module, file.project.config.python_classes
+                )
             )
         return self._no_test_loop
 
@@ -689,6 +730,47 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             self.report(call, role=role, function=function, problem=problem, advice=advice)
 
 
+# Calls that run a loop in a thread of their own, wherever they are made.
+_THREADED_LOOPS = frozenset({"TestClient", "start_blocking_portal", "BlockingPortal"})
+# Calls that run a loop in the calling thread, by qualified name or by method name.
+_LOOP_RUNS = frozenset({"asyncio.run", "anyio.run", "trio.run"})
+_LOOP_RUN_METHODS = frozenset({"run_until_complete", "run_forever"})
+
+
+def _drives_a_loop(call: ast.Call, file: "FileState", runs_count: bool) -> bool:
+    """A loop started in a thread, or, where ``runs_count``, one run in this thread."""
+    name = last_name(call.func)
+    if name in _THREADED_LOOPS:
+        return True
+    if not runs_count:
+        return False
+    return name in _LOOP_RUN_METHODS or (
+        name == "run" and file.resolve(call.func) in _LOOP_RUNS
+    )
+
+
+def _users_of(module: ModuleIndex, fixture: str) -> Set[str]:
+    """The defs of the module that get ``fixture``'s value: those that request it, and
+    those that request a fixture of the module that does, as far as it goes."""
+    requests = {
+        func: set(parameter_names(func.args))  # type: ignore[attr-defined]
+        for func in module_defs(module)
+    }
+    wanted, users = {fixture}, set()
+    changed = True
+    while changed:
+        changed = False
+        for func, names in requests.items():
+            name = func.name  # type: ignore[attr-defined]
+            if name not in users and names & wanted:
+                users.add(name)
+                spec = module.specs.get(func)
+                if spec is not None and spec.name not in wanted:
+                    wanted.add(spec.name)
+                changed = True
+    return users
+
+
 def _async_tests_or_fixtures(module: ModuleIndex) -> bool:
     """Whether the module defines an async test or an async fixture, at module level or in
     a class."""
@@ -700,11 +782,16 @@ def _async_tests_or_fixtures(module: ModuleIndex) -> bool:
     return False
 
 
-def _may_get_tests_from_elsewhere(module: ModuleIndex) -> bool:
-    """Whether a class of the module has a base (whose tests it inherits), or the module
-    imports a name pytest would collect as a test (``from base import test_ping``, ``*``)."""
+def _may_get_tests_from_elsewhere(module: ModuleIndex, python_classes: Sequence[str]) -> bool:
+    """Whether a class pytest collects (by its name, or a unittest class by a base named
+    ``...Test...``) has a base whose tests it inherits, or the module imports a name pytest
+    would collect as a test (``from base import test_ping``, ``*``)."""
     for cls in module.classes.values():
-        if any(not (isinstance(b, ast.Name) and b.id == "object") for b in cls.bases):
+        bases = [b for b in cls.bases if not (isinstance(b, ast.Name) and b.id == "object")]
+        if bases and (
+            is_test_class_name(cls.name, python_classes)
+            or any("Test" in last_name(b) for b in bases)
+        ):
             return True
     for statement in module.statements:
         if isinstance(statement, ast.ImportFrom):
