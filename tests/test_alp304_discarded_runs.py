@@ -350,3 +350,47 @@ def test_a_dropped_run_given_a_record_of_plain_fields(
     path = write(tmp_path / "conftest.py", RECORD.format(field=field))
     found = [(line, code) for line, _, code in check_path(path) if code == "ALP304"]
     assert found == ([(20, "ALP304")] if reported else [])
+
+
+TEXT_RESULT = """\
+import asyncio
+
+import pytest
+
+
+async def main(name):
+    await asyncio.sleep(0)
+    {body}
+
+
+def test_returns_the_result():
+    return asyncio.run(main("x"))
+
+
+@pytest.fixture
+def greeting():
+    return asyncio.run(main("x"))
+
+
+async def test_uses_the_greeting(greeting):
+    await asyncio.sleep(0)
+"""
+
+
+@pytest.mark.parametrize(
+    "body, reported",
+    [
+        # covet: a test returns the text its coroutine made
+        ("return f'Full integration: {name}'", []),
+        ("if name:\n        return ['a', f'{name}']\n    return None", []),
+        # an object made on the run's loop outlives it
+        ("return Client(name)", [12, 17]),
+        ("return name", [12, 17]),
+    ],
+)
+def test_a_run_whose_coroutine_returns_only_text(
+    body: str, reported: list, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "test_text.py", TEXT_RESULT.format(body=body))
+    found = [line for line, _, code in check_path(path) if code == "ALP304"]
+    assert found == reported

@@ -166,6 +166,25 @@ def hands_out_only_text(run: ast.Call, fixture: ast.AST, file: "FileState") -> b
     return all(_is_text(value) for value in handed_out)
 
 
+def runs_for_text(run: ast.Call, file: "FileState") -> bool:
+    """``asyncio.run(main())`` of the module's own ``async def`` whose every ``return``
+    gives nothing or text (a literal, an f-string or a literal container of those): the
+    run's result holds nothing of its loop's."""
+    if len(run.args) != 1 or not isinstance(run.args[0], ast.Call):
+        return False
+    callee = run.args[0].func
+    main = file.module.functions.get(callee.id) if isinstance(callee, ast.Name) else None
+    if not isinstance(main, ast.AsyncFunctionDef):
+        return False
+    returned = []
+    for node in own_body_nodes(main):
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return False  # an async generator: the call makes no coroutine to run
+        if isinstance(node, ast.Return) and node.value is not None:
+            returned.append(node.value)
+    return all(_is_text(value) for value in returned)
+
+
 def _is_text(value: ast.AST) -> bool:
     """A string or number literal, an f-string, or a literal container of those."""
     if isinstance(value, (ast.Constant, ast.JoinedStr)):

@@ -26,6 +26,7 @@ from flake8_asyncloop.analysis.self_contained_runs import (
     drops_run_on_fixture_object,
     hands_out_only_text,
     returns_plain_data,
+    runs_for_text,
     runs_on_no_fixture_object,
     runs_on_loop_free_engines,
     runs_self_contained_coroutine,
@@ -183,7 +184,11 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     A unittest-style class that keeps its own loop on `self` (`self.loop.run_until_complete`)
     runs its tests on that loop as well, so it is left alone. Sync tests may run coroutines
     with `asyncio.run` (testing a command-line entry point is
-    a common, sound use): they are reported only when the run's result outlives the run.
+    a common, sound use): they are reported only when the run's result outlives the run,
+    and not when the coroutine is the module's own `async def` whose every `return` gives
+    text (a literal, an f-string or a literal container of those). A fixture's run of such
+    a coroutine is left alone too when the coroutine is self-contained and gets no object
+    of the fixture's.
     Loops run in helpers, nested functions and finalizers (`request.addfinalizer`), and with
     `asyncio.Runner`, are not seen. Which calls make coroutines is decided as in ALP301.
     `asyncio.get_event_loop().run_until_complete(...)` in a sync fixture is also ALP105 (the
@@ -515,6 +520,8 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
                     self._add(call, function, f"runs {label}: {_RUN_IN_FIXTURE}")
         elif function.role in (TEST, SETUP):
             for call, label in function.escaping_runs:
+                if runs_for_text(call, self.file):
+                    continue  # a string or a number outlives its loop harmlessly
                 self._add(call, function, f"keeps what {label} built after that loop closed")
 
     leave_AsyncFunctionDef = leave_FunctionDef
@@ -526,9 +533,10 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         """A fixture's ``asyncio.run(...)`` that no test's loop can meet the work of: in a
         module whose tests all run without a loop, a self-contained ``main``, a dropped
         run on an object of the fixture's own, or a run on no object of the fixture's whose
-        value is plain data or meets no loop again; anywhere, a dropped run on plain data, a run
-        whose result only becomes the text the fixture hands out, or a run that reaches
-        only engines bound to no loop."""
+        value is plain data or meets no loop again; anywhere, a self-contained ``main``
+        that returns only text and gets no object of the fixture's, a dropped run on plain
+        data, a run whose result only becomes the text the fixture hands out, or a run that
+        reaches only engines bound to no loop."""
         file = self.file
         if file.resolve(call.func) not in ASYNCIO_RUN:
             return False
@@ -544,6 +552,11 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             and self._module_runs_no_loop_for_tests()
             or discards_self_contained_run(call, fixture, file)
             or hands_out_only_text(call, fixture, file)
+            or (
+                runs_for_text(call, file)
+                and runs_self_contained_coroutine(call, file)
+                and runs_on_no_fixture_object(call, fixture)
+            )
             or runs_on_loop_free_engines(call, fixture, file)
         )
 
