@@ -540,17 +540,17 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         file = self.file
         if file.resolve(call.func) not in ASYNCIO_RUN:
             return False
-        return (
-            (
-                runs_self_contained_coroutine(call, file)
-                or drops_run_on_fixture_object(call, fixture)
-                or (
-                    runs_on_no_fixture_object(call, fixture)
-                    and (returns_plain_data(fixture, file) or self._no_test_drives_a_loop(fixture))
-                )
+        if self._module_runs_no_loop_for_tests() and (
+            runs_self_contained_coroutine(call, file)
+            or drops_run_on_fixture_object(call, fixture)
+            or (
+                runs_on_no_fixture_object(call, fixture)
+                and (returns_plain_data(fixture, file) or self._no_test_drives_a_loop(fixture))
             )
-            and self._module_runs_no_loop_for_tests()
-            or discards_self_contained_run(call, fixture, file)
+        ):
+            return True
+        return (
+            discards_self_contained_run(call, fixture, file)
             or hands_out_only_text(call, fixture, file)
             or (
                 runs_for_text(call, file)
@@ -568,10 +568,10 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         behind meets no loop again."""
         module = self.file.module
         users = _users_of(module, fixture.name)  # type: ignore[attr-defined]
+        functions = self.file.project.config.python_functions
         for func in module_defs(module):
             spec = module.specs.get(func)
             name = func.name  # type: ignore[attr-defined]
-            functions = self.file.project.config.python_functions
             runs_count = spec is None and (name in users or not is_test_name(name, functions))
             for node in ast.walk(func):
                 if node.__class__ is ast.Call and _drives_a_loop(node, self.file, runs_count):
