@@ -82,6 +82,7 @@ def test_tests_under_the_main_block_do_not_count() -> None:
         "def pytest_configure(config):\n    pass\n",
         "from base import test_ping\n",
         "pytest_plugins = ['helpers']\n",
+        "test_ping = make_test('ping')\n",
         "if True:\n    def test_ping():\n        pass\n",
     ],
 )

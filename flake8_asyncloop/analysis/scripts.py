@@ -48,8 +48,12 @@ def is_script_without_tests(
                     return False
         elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-            if any(isinstance(t, ast.Name) and t.id in _PYTEST_NAMES for t in targets):
-                return False
+            if any(
+                isinstance(t, ast.Name)
+                and (t.id in _PYTEST_NAMES or is_test_name(t.id, python_functions))
+                for t in targets
+            ):
+                return False  # pytest's names, or a test bound by assignment
     return True
 
 
