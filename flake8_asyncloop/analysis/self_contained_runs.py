@@ -90,13 +90,6 @@ def _makes_new_object(value: ast.AST) -> bool:
     return name[:1].isupper()
 
 
-def _root(target: ast.AST) -> ast.AST:
-    """``helpers`` for ``helpers.bench.compare``; the call for ``Server().start``."""
-    while isinstance(target, (ast.Attribute, ast.Subscript)):
-        target = target.value
-    return target
-
-
 def _base_name(target: ast.AST) -> str:
     """``proxy`` for ``proxy.a.b = ...`` and ``proxy["k"] = ...``; empty for anything else."""
     while isinstance(target, (ast.Attribute, ast.Subscript)):
@@ -141,7 +134,7 @@ def hands_out_only_text(run: ast.Call, fixture: ast.AST, file: "FileState") -> b
     if not runs_self_contained_coroutine(run, file):
         return False
     main = file.module.functions[run.args[0].func.id]  # type: ignore[attr-defined]
-    literals, made_by_calls = _module_values(file)
+    made_by_calls = _module_values(file)[1]
     if any(isinstance(node, ast.Name) and node.id in made_by_calls for node in ast.walk(main)):
         return False
     annotations = _parameter_annotations(fixture)
@@ -345,7 +338,7 @@ def runs_on_no_fixture_object(run: ast.Call, fixture: ast.AST) -> bool:
             return False  # a callable the fixture was given or made
     elif not isinstance(callee, ast.Attribute) or _base_name(callee) in bindings:
         return False  # a method of an object the fixture holds
-    elif not isinstance(_root(callee), ast.Name):
+    elif not _base_name(callee):
         return False  # a method of an object made there (``Server().start()``)
     for value in read:
         for node in ast.walk(value):
