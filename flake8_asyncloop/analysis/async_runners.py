@@ -537,8 +537,9 @@ def strict_mode_known(project: ProjectContext) -> bool:
     pyproject.toml without one, which pytest (8.1 and later) takes as its config file when
     no other is found up the tree, and so runs with the defaults. With neither in sight (an
     sdist often ships without its pytest.ini and has no pyproject.toml) the mode is unknown,
-    and the rules that report something only strict mode gets wrong stay silent."""
-    if not strict_mode(project):
+    and the rules that report something only strict mode gets wrong stay silent. So it is
+    where a file of the project starts pytest with ``--asyncio-mode=auto``."""
+    if not strict_mode(project) or project.asyncio_mode_on_command_line:
         return False
     config = project.config
     pyproject = os.path.basename(config.path or "") == pytest_config.PYPROJECT

@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from flake8_asyncloop.context import conftest_facts as conftest_module
-from flake8_asyncloop.context import declared_plugins, project_modules, pytest_config, versions
+from flake8_asyncloop.context import (
+    command_lines,
+    declared_plugins,
+    project_modules,
+    pytest_config,
+    versions,
+)
 from flake8_asyncloop.context.conftest_facts import conftest_facts
 from flake8_asyncloop.context.model import ConftestFacts, ProjectContext
 
@@ -95,6 +101,7 @@ def clear_caches() -> None:
     conftest_module.clear_cache()
     project_modules.clear_cache()
     declared_plugins.clear_cache()
+    command_lines.clear_cache()
 
 
 def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
@@ -119,6 +126,7 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
             declared_plugins.pytest_aiohttp_runs_coroutine_tests(root)
         ),
         pinned_pytest_ceiling=declared_plugins.pinned_pytest_ceiling(root),
+        asyncio_mode_on_command_line=command_lines.asyncio_mode_on_command_line(root),
         pytest_asyncio_undeclared=(
             declared_plugins.tests_without_pytest_asyncio(root)
             and not config.sets_asyncio_options

@@ -140,6 +140,9 @@ class ProjectContext:
     pytest_asyncio_undeclared: bool = False
     # What the dependency and lock files keep pytest itself below (``pytest==9.1.1``).
     pinned_pytest_ceiling: Optional[Tuple[int, ...]] = None
+    # A file of the project starts pytest with ``--asyncio-mode=auto`` (a Makefile, a CI
+    # workflow, the README): the mode its runs use is not the config's alone.
+    asyncio_mode_on_command_line: bool = False
 
     @property
     def without_pytest_asyncio(self) -> bool:

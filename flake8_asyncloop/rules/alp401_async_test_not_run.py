@@ -90,8 +90,12 @@ class AsyncTestNotRun(Rule):
     is silent; a project that really has no config runs in strict mode, so add one (an
     empty `[pytest]` section will do) to get these findings. A `pyproject.toml` without a
     pytest table counts as a config with the defaults when no other config is found up the
-    tree: pytest 8.1 and later take it as their config file. A mode set only on the command
-    line (`-o asyncio_mode=auto` in a CI script) is not seen.
+    tree: pytest 8.1 and later take it as their config file. The mode is also unknown, and
+    the rule silent, where a file of the project starts pytest with `--asyncio-mode=auto`
+    or `-o asyncio_mode=auto`: a Makefile, justfile, tox, nox or task file,
+    `pyproject.toml`, `setup.cfg`, a shell script, a CI workflow, or the README or a
+    contributor guide, at the project root or above it up to the repository's top. A mode
+    passed only where none of these says so (a CI setting kept elsewhere) is not seen.
     Silence is the rule wherever a test might be run some other way, so a test is missed when
     the module is also a script (`if __name__ == "__main__":`, or an `asyncio.run(...)` or
     `run_until_complete(...)` at its top level) whose code names the test (a runner of its
