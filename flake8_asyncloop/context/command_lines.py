@@ -7,12 +7,12 @@ mode, while every run the project describes is in auto mode, and the rules that 
 what only strict mode gets wrong would flag each unmarked async test. Where such a command
 line is found, the asyncio mode counts as unknown.
 
-The files looked at are the usual homes of test commands, at the project root and, when a
-``.git`` up to three levels above marks the repository's top, in the directories up to it
-(a monorepo keeps its CI at the top):
-make, just, tox, nox and task files, ``pyproject.toml`` and ``setup.cfg`` (script tables),
-shell scripts, CI workflows, and the README and contributor guides. Each is read once per
-run, and at most its first megabyte.
+The files looked at are the usual homes of test commands: make, just, tox, nox and task
+files, ``pyproject.toml`` and ``setup.cfg`` (script tables), shell scripts, CI workflows,
+and the README and contributor guides. They are looked for at the project root and, when
+a ``.git`` up to three levels above marks the repository's top, in the directories up to
+it (a monorepo keeps its CI at the top). Each is read once per run, and at most its first
+megabyte.
 """
 
 from __future__ import annotations
