@@ -532,6 +532,23 @@ def strict_mode(project: ProjectContext) -> bool:
     return project.config.asyncio_mode == "strict"
 
 
+# What a rule that reports only what strict mode gets wrong cannot know, as its docs page
+# says it (ALP401, ALP402: their own limitations follow).
+STRICT_MODE_UNKNOWN = """
+    With no pytest config file in sight the asyncio mode is unknown (a project checked out
+    without its `pytest.ini`, as many sdists are, may well run in auto mode), and the rule
+    is silent; a project that really has no config runs in strict mode, so add one (an
+    empty `[pytest]` section will do) to get these findings. A `pyproject.toml` without a
+    pytest table counts as a config with the defaults when no other config is found up the
+    tree: pytest 8.1 and later take it as their config file. The mode is also unknown, and
+    the rule silent, where a file of the project starts pytest with `--asyncio-mode=auto`
+    or `-o asyncio_mode=auto`: a Makefile, justfile, tox, nox or task file,
+    `pyproject.toml`, `setup.cfg`, a shell script, a CI workflow, or the README or a
+    contributor guide, at the project root or above it up to the repository's top. A mode
+    passed only where none of these says so (a CI setting kept elsewhere) is not seen.
+"""
+
+
 def strict_mode_known(project: ProjectContext) -> bool:
     """Strict mode, in a project whose pytest settings were found: a pytest section, or a
     pyproject.toml without one, which pytest (8.1 and later) takes as its config file when

@@ -19,6 +19,7 @@ from flake8_asyncloop.analysis.async_runners import (
     project_test_runner,
     requests_runner_fixture,
     spelling,
+    STRICT_MODE_UNKNOWN,
     strict_mode_known,
 )
 from flake8_asyncloop.analysis.fixture_lookup import requests_beyond
@@ -84,18 +85,7 @@ class AsyncTestNotRun(Rule):
     Switching the suite to `asyncio_mode = auto` is the other remedy when most tests are
     async.
     """
-    limitations = """
-    With no pytest config file in sight the asyncio mode is unknown (a project checked out
-    without its `pytest.ini`, as many sdists are, may well run in auto mode), and the rule
-    is silent; a project that really has no config runs in strict mode, so add one (an
-    empty `[pytest]` section will do) to get these findings. A `pyproject.toml` without a
-    pytest table counts as a config with the defaults when no other config is found up the
-    tree: pytest 8.1 and later take it as their config file. The mode is also unknown, and
-    the rule silent, where a file of the project starts pytest with `--asyncio-mode=auto`
-    or `-o asyncio_mode=auto`: a Makefile, justfile, tox, nox or task file,
-    `pyproject.toml`, `setup.cfg`, a shell script, a CI workflow, or the README or a
-    contributor guide, at the project root or above it up to the repository's top. A mode
-    passed only where none of these says so (a CI setting kept elsewhere) is not seen.
+    limitations = STRICT_MODE_UNKNOWN + """\
     Silence is the rule wherever a test might be run some other way, so a test is missed when
     the module is also a script (`if __name__ == "__main__":`, or an `asyncio.run(...)` or
     `run_until_complete(...)` at its top level) whose code names the test (a runner of its

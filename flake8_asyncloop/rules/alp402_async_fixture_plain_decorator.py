@@ -12,6 +12,7 @@ from flake8_asyncloop.analysis.async_runners import (
     project_fixture_runner,
     requests_runner_fixture,
     spelling,
+    STRICT_MODE_UNKNOWN,
     strict_mode_known,
 )
 from flake8_asyncloop.analysis.text_gates import mentions_async
@@ -64,18 +65,7 @@ class AsyncFixturePlainDecorator(Rule):
     depends on it. No fix for a fixture given positional arguments. A fixture scoped wider
     than the default fixture loop scope then also needs `loop_scope=` (ALP205 says which).
     """
-    limitations = """
-    With no pytest config file in sight the asyncio mode is unknown (a project checked out
-    without its `pytest.ini`, as many sdists are, may well run in auto mode), and the rule
-    is silent; a project that really has no config runs in strict mode, so add one (an
-    empty `[pytest]` section will do) to get these findings. A `pyproject.toml` without a
-    pytest table counts as a config with the defaults when no other config is found up the
-    tree: pytest 8.1 and later take it as their config file. The mode is also unknown, and
-    the rule silent, where a file of the project starts pytest with `--asyncio-mode=auto`
-    or `-o asyncio_mode=auto`: a Makefile, justfile, tox, nox or task file,
-    `pyproject.toml`, `setup.cfg`, a shell script, a CI workflow, or the README or a
-    contributor guide, at the project root or above it up to the repository's top. A mode
-    passed only where none of these says so (a CI setting kept elsewhere) is not seen.
+    limitations = STRICT_MODE_UNKNOWN + """\
     A fixture in a module that imports anyio or trio is left alone, even when only
     pytest-asyncio tests use it, and so is one in a `conftest.py` that shows no sign of
     pytest-asyncio. Fixtures set up by a project plugin that is not named in `pytest_plugins`
