@@ -70,3 +70,20 @@ def test_outside_a_repository_only_the_root_is_read(tmp_path: Path) -> None:
     write(project / "pytest.ini", "[pytest]\n")
     command_lines.clear_cache()
     assert not command_lines.asyncio_mode_on_command_line(str(project))
+
+
+def test_a_sub_project_without_a_pytest_table_takes_the_root_config(tmp_path: Path) -> None:
+    """A monorepo package whose own pyproject.toml has no pytest table runs under the
+    repository's config, as pytest finds it: its sdist alone would not show that."""
+    repository = tmp_path / "repository"
+    (repository / ".git").mkdir(parents=True)
+    write(repository / "pyproject.toml", '[tool.pytest.ini_options]\nasyncio_mode = "auto"\n')
+    write(repository / "packages" / "client" / "pyproject.toml", '[project]\nname = "client"\n')
+    test = write(repository / "packages" / "client" / "tests" / "test_reads.py", TEST)
+    clear_caches()
+    assert [code for _, _, code in check_path(test) if code == "ALP401"] == []
+    alone = tmp_path / "sdist" / "client-1.0"
+    write(alone / "pyproject.toml", '[project]\nname = "client"\n')
+    test = write(alone / "tests" / "test_reads.py", TEST)
+    clear_caches()
+    assert [code for _, _, code in check_path(test) if code == "ALP401"] == ["ALP401"]
