@@ -298,7 +298,18 @@ _PLAIN_BUILDERS = frozenset(
 def _module_values(file: "FileState") -> Tuple[Set[str], Set[str]]:
     """The module-level names bound only to literals (``TIMEOUT = 5``) or naming a class
     of plain fields (``_plain_record``), and those bound to what a call made (``ENGINE =
-    create_async_engine(...)``)."""
+    create_async_engine(...)``); worked out once per file."""
+    derived = file.module.derived
+    values = derived.get(_MODULE_VALUES)
+    if values is None:
+        values = derived[_MODULE_VALUES] = _read_module_values(file)
+    return values  # type: ignore[no-any-return]
+
+
+_MODULE_VALUES = "self_contained_runs.module_values"
+
+
+def _read_module_values(file: "FileState") -> Tuple[Set[str], Set[str]]:
     literals: Set[str] = {
         name for name, node in file.module.classes.items() if _plain_record(node)
     }

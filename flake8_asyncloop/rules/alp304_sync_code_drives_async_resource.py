@@ -746,7 +746,7 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
 # Calls that run a loop in a thread of their own, wherever they are made.
 _THREADED_LOOPS = frozenset({"TestClient", "start_blocking_portal", "BlockingPortal"})
 # Calls that run a loop in the calling thread, by qualified name or by method name.
-_LOOP_RUNS = frozenset({"asyncio.run", "anyio.run", "trio.run"})
+_LOOP_RUNS = ASYNCIO_RUN | {"anyio.run", "trio.run"}
 _LOOP_RUN_METHODS = frozenset({"run_until_complete", "run_forever"})
 
 
