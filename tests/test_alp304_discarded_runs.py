@@ -1,8 +1,10 @@
 """ALP304 leaves alone, in any module, a fixture's ``asyncio.run(main(...))`` whose result
 the fixture drops, of a self-contained ``main`` that gets plain data and reads no
 module-level object a call made: a clean-up of a remote system after the tests
-(evohome-async's conftest). Both kinds of run pass under pytest-asyncio (see the rule's
-examples); kept results, shared objects and unannotated fixture values are still reported."""
+(evohome-async's conftest). It also leaves alone a run whose coroutine returns only what it
+awaited from a resource it opened with ``async with`` (agent-comfy-ui-api-workflow). These
+runs pass under pytest-asyncio (see the rule's examples); kept results, shared objects and
+unannotated fixture values are still reported."""
 
 from __future__ import annotations
 
@@ -394,3 +396,89 @@ def test_a_run_whose_coroutine_returns_only_text(
     path = write(tmp_path / "test_text.py", TEXT_RESULT.format(body=body))
     found = [line for line, _, code in check_path(path) if code == "ALP304"]
     assert found == reported
+
+
+CLOSED_RESOURCE = """\
+import asyncio
+
+import pytest
+
+POOL = make_pool()
+
+
+class Catalog:
+    async def __aenter__(self):
+        self.lock = asyncio.Lock()
+        return self
+
+    async def __aexit__(self, *exc_info):
+        return None
+
+    async def models(self):
+        async with self.lock:
+            return {{"sdxl": ["base", "refiner"]}}
+
+
+@pytest.fixture(scope="module")
+def models({params}):
+    async def fetch():
+        {body}
+
+    return asyncio.run(fetch())
+
+
+async def test_models(models):
+    await asyncio.sleep(0)
+    assert models["sdxl"] == ["base", "refiner"]
+"""
+
+
+@pytest.mark.parametrize(
+    "params, body, reported",
+    [
+        # agent-comfy-ui-api-workflow: data fetched through a client the run opens and closes
+        ("", "async with Catalog() as catalog:\n            return await catalog.models()",
+         False),
+        ("", "async with Catalog() as catalog:\n            found = await catalog.models()\n"
+             "        return found", False),
+        ("", "async with Catalog() as catalog:\n            return 'ready'", False),
+        # the resource itself, or a value of unknown kind, goes to the tests
+        ("", "async with Catalog() as catalog:\n            return catalog", True),
+        ("", "catalog = Catalog()\n        return await catalog.models()", True),
+        ("", "async with Catalog() as catalog:\n            found = await catalog.models()\n"
+             "            found = catalog\n        return found", True),
+        # an object the fixture was given, or the module made, reaches the run
+        ("client", "async with client as catalog:\n            return await catalog.models()",
+         True),
+        ("", "async with POOL.acquire() as catalog:\n            return await catalog.models()",
+         True),
+        # stored on an object that outlives the run
+        ("", "async with Catalog() as catalog:\n            Catalog.last = catalog\n"
+             "            return await catalog.models()", True),
+    ],
+)
+def test_a_run_that_returns_what_it_fetched_through_a_closed_resource(
+    params: str, body: str, reported: bool, tmp_path: Path
+) -> None:
+    source = CLOSED_RESOURCE.format(params=params, body=body)
+    path = write(tmp_path / "test_catalog.py", source)
+    run_line = source.splitlines().index("    return asyncio.run(fetch())") + 1
+    found = [(line, code) for line, _, code in check_path(path) if code == "ALP304"]
+    assert found == ([(run_line, "ALP304")] if reported else [])
+
+
+def test_a_run_that_returns_what_it_fetched_passes_under_pytest(tmp_path: Path) -> None:
+    source = CLOSED_RESOURCE.replace("POOL = make_pool()\n", "").format(
+        params="",
+        body="async with Catalog() as catalog:\n            return await catalog.models()",
+    )
+    write(tmp_path / "test_catalog.py", source + (
+        "\n\nasync def test_models_again(models):\n"
+        "    async with asyncio.Lock():\n"
+        "        assert models['sdxl'][0] == 'base'\n"
+    ))
+    write(tmp_path / "pytest.ini", "[pytest]\nasyncio_mode = auto\n"
+          "asyncio_default_fixture_loop_scope = function\n")
+    result = run_pytest_isolated(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout

@@ -178,6 +178,59 @@ def runs_for_text(run: ast.Call, file: "FileState") -> bool:
     return all(_is_text(value) for value in returned)
 
 
+def returns_from_closed_resources(run: ast.Call, fixture: ast.AST, file: "FileState") -> bool:
+    """``asyncio.run(discover())`` of an ``async def`` nested in the fixture, or of the
+    module's own, that keeps what it makes to itself, reads no module-level name a call
+    made and no object of the fixture's, and returns only text or what it awaited from a
+    resource it opened with ``async with`` (``async with Client() as client: return await
+    client.inventory()``, or a name bound once to such an await): the resource closes
+    before the run ends, and the tests get what was fetched through it."""
+    if len(run.args) != 1 or not isinstance(run.args[0], ast.Call):
+        return False
+    callee = run.args[0].func
+    if not isinstance(callee, ast.Name):
+        return False
+    bindings = own_bindings(fixture)
+    main = bindings.get(callee.id)
+    if main is None and callee.id not in bindings:
+        main = file.module.functions.get(callee.id)
+    if not isinstance(main, ast.AsyncFunctionDef) or not _keeps_to_itself(main):
+        return False
+    if not runs_on_no_fixture_object(run, fixture):
+        return False
+    made_by_calls = _module_values(file)[1]
+    if any(isinstance(node, ast.Name) and node.id in made_by_calls for node in ast.walk(main)):
+        return False
+    opened: Set[str] = set()
+    returned: List[ast.AST] = []
+    for node in own_body_nodes(main):
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return False  # an async generator: the call makes no coroutine to run
+        if isinstance(node, ast.AsyncWith):
+            opened.update(
+                item.optional_vars.id
+                for item in node.items
+                if isinstance(item.optional_vars, ast.Name)
+            )
+        elif isinstance(node, ast.Return) and node.value is not None:
+            returned.append(node.value)
+    if not opened or not returned:
+        return False
+    main_bindings = own_bindings(main)
+
+    def fetched(value: ast.AST) -> bool:
+        if isinstance(value, ast.Name):
+            value = main_bindings.get(value.id)  # type: ignore[assignment]
+        return (
+            isinstance(value, ast.Await)
+            and isinstance(value.value, ast.Call)
+            and isinstance(value.value.func, ast.Attribute)
+            and _base_name(value.value.func) in opened
+        )
+
+    return all(_is_text(value) or fetched(value) for value in returned)
+
+
 def _is_text(value: ast.AST) -> bool:
     """A string or number literal, an f-string, or a literal container of those."""
     if isinstance(value, (ast.Constant, ast.JoinedStr)):

@@ -25,6 +25,7 @@ from flake8_asyncloop.analysis.self_contained_runs import (
     discards_self_contained_run,
     drops_run_on_fixture_object,
     hands_out_only_text,
+    returns_from_closed_resources,
     returns_plain_data,
     runs_for_text,
     runs_on_no_fixture_object,
@@ -170,9 +171,14 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     but plain ones, in a fixture that stores nothing on any object, is left alone too. So is a
     run that reaches, of the fixture's own objects, only an engine bound to no loop (an
     aiosqlite URL, or `poolclass=NullPool`, as ALP501 decides): `asyncio.run(setup())`
-    creating its tables, `asyncio.run(engine.dispose())`. A run that touches the fixture's
-    other objects (`asyncio.run(server.init())`) may leave them bound to its closed loop
-    for the next run, and is still reported.
+    creating its tables, `asyncio.run(engine.dispose())`. So is a run of an `async def`
+    (nested in the fixture, or the module's own) that gets no object of the fixture's and
+    returns only text or what it awaited from a resource it opened with `async with`
+    (`async with Client() as client: return await client.inventory()`): the resource
+    closes before the run ends. Whether that awaited result still holds something of the
+    closed loop's (a response tied to its closed session) is not checked. A run that
+    touches the fixture's other objects (`asyncio.run(server.init())`) may leave them bound
+    to its closed loop for the next run, and is still reported.
     Fixtures are left alone when they hand out a loop
     (their name ends in `loop`, or they return or yield a loop), run their loop in another
     thread (`threading.Thread`, `run_forever`, `run_coroutine_threadsafe`), or run on a loop
@@ -488,6 +494,46 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             reason="the running loop get_running_loop() returns is no loop of the fixture's own",
             runs=True,
         ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            class Catalog:
+                async def __aenter__(self):
+                    self.lock = asyncio.Lock()
+                    return self
+
+                async def __aexit__(self, *exc_info):
+                    return None
+
+                async def models(self):
+                    async with self.lock:
+                        return {"sdxl": ["base", "refiner"]}
+
+
+            @pytest.fixture(scope="module")
+            def models():
+                async def fetch():
+                    async with Catalog() as catalog:
+                        return await catalog.models()
+
+                return asyncio.run(fetch())
+
+
+            @pytest.mark.asyncio
+            async def test_models(models):
+                async with asyncio.Lock():
+                    assert models["sdxl"] == ["base", "refiner"]
+            """,
+            reason=(
+                "the run returns what it fetched through a client it opened and closed: "
+                "the tests get data, not the client"
+            ),
+            runs=True,
+        ),
     )
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -558,6 +604,7 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
                 and runs_on_no_fixture_object(call, fixture)
             )
             or runs_on_loop_free_engines(call, fixture, file)
+            or returns_from_closed_resources(call, fixture, file)
         )
 
     def _no_test_drives_a_loop(self, fixture: ast.AST) -> bool:
