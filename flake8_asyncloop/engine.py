@@ -25,7 +25,7 @@ from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE, FIXTURE_ORIGIN, 
 from flake8_asyncloop.analysis.module_index import ModuleIndex
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.scopes import Scope, parameter_names
-from flake8_asyncloop.analysis.scripts import is_script_without_tests
+from flake8_asyncloop.analysis.scripts import is_script
 from flake8_asyncloop.analysis.static_branches import BODY, ORELSE, dead_branch, dead_handlers
 from flake8_asyncloop.analysis.text_gates import mentions_async, mentions_pytest_asyncio
 from flake8_asyncloop.analysis.testcode import (
@@ -98,7 +98,7 @@ class FileState:
         )
         if self.is_test_file and not self.is_conftest:
             config = project.config
-            self.is_test_file = not is_script_without_tests(
+            self.is_test_file = not is_script(
                 tree, config.python_functions, config.python_classes
             )
         self.tree = tree

@@ -3,7 +3,9 @@
 woodglue collects ``*.py`` and keeps ``tests/ui_upstream_app.py``, a tornado server a test
 starts as ``python ui_upstream_app.py``: pytest imports it and finds no test, and the
 ``asyncio.Event()`` it builds at import serves only the server's own loop. A module with
-tests, a fixture or a unittest class stays test code, whatever its ``__main__`` block does.
+tests, a fixture or a unittest class stays test code, whatever its ``__main__`` block does,
+unless its import-time code runs one of its tests itself (rusium-async's
+``test_ssl_local.py``, which ends with ``run(test())``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import List
 import pytest
 from support import check_path, write
 
-from flake8_asyncloop.analysis.scripts import is_script_without_tests
+from flake8_asyncloop.analysis.scripts import is_script_without_tests, runs_its_own_tests
 from flake8_asyncloop.analysis.testcode import DEFAULT_PYTHON_CLASSES, DEFAULT_PYTHON_FUNCTIONS
 from flake8_asyncloop.context.discovery import clear_caches
 
@@ -97,3 +99,54 @@ def test_classes_and_decorated_functions_of_a_server_leave_it_a_script() -> None
         'if __name__ == "__main__":\n    app.run()\n'
     )
     assert _script(source)
+
+
+HAND_RUN = """\
+import asyncio
+
+
+async def test():
+    await asyncio.sleep(0)
+{ending}
+"""
+
+
+@pytest.mark.parametrize(
+    ("ending", "reported"),
+    [
+        # rusium-async: run by hand, its test never meant for pytest
+        ("\n\ntry:\n    asyncio.run(test())\nfinally:\n    print('done')", []),
+        ("\n\nresult = asyncio.run(test())", []),
+        ("\n\nasyncio.get_event_loop().run_until_complete(test())", []),
+        # under a main block the module stays test code (ALP401 itself leaves alone a test
+        # the block runs, not one it does not name)
+        ('\n\nif __name__ == "__main__":\n    asyncio.run(test())', []),
+        ('\n\nif __name__ == "__main__":\n    print("hello")', [4]),
+        ("", [4]),
+        # a call of something else, or the test only named
+        ("\n\nasyncio.run(main())", [4]),
+        ("\n\nprint(test)", [4]),
+    ],
+)
+def test_alp401_is_silent_in_a_script_that_runs_its_own_test(
+    tmp_path: Path, ending: str, reported: List[int]
+) -> None:
+    write(tmp_path / "pytest.ini", "[pytest]\nasyncio_mode = strict\n")
+    path = write(tmp_path / "test_ssl_local.py", HAND_RUN.format(ending=ending))
+    clear_caches()
+    assert [line for line, _, code in check_path(path) if code == "ALP401"] == reported
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("def test_x():\n    pass\n\ntest_x()\n", True),
+        ("def helper():\n    pass\n\nhelper()\n", False),
+        # a nested call of a test is not looked for: only the statement's call and its arguments
+        ("def test_x():\n    pass\n\nprint(len([test_x()]))\n", False),
+        ("class TestX:\n    def test_x(self):\n        pass\n\ntest_x()\n", False),
+        ('def test_x():\n    pass\n\nif __name__ == "__main__":\n    test_x()\n', False),
+    ],
+)
+def test_runs_its_own_tests(source: str, expected: bool) -> None:
+    assert runs_its_own_tests(ast.parse(source), DEFAULT_PYTHON_FUNCTIONS) is expected

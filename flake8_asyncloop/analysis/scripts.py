@@ -1,9 +1,10 @@
-"""Modules that are scripts: pytest may import them, but collects nothing from them.
+"""Modules that are scripts, not test code, though pytest may import them.
 
 A suite often keeps a small server or tool beside its tests, started by a test as
 ``python tests/upstream_app.py``. When ``python_files`` matches it (``*.py``), pytest imports
 it during collection and finds no test in it: its code runs, at import, in no test's loop,
-and its ``main()`` runs in a process of its own. Such a module is not test code.
+and its ``main()`` runs in a process of its own. A hand-run check named ``test_*.py`` that
+ends with ``asyncio.run(test())`` is a script too: its author runs its tests, not pytest.
 """
 
 from __future__ import annotations
@@ -18,6 +19,48 @@ from flake8_asyncloop.analysis.testcode import is_test_class_name, is_test_name
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Module-level names through which a module gives pytest tests, fixtures or plugins.
 _PYTEST_NAMES = frozenset({"pytest_plugins", "pytestmark"})
+
+
+def is_script(
+    tree: ast.Module, python_functions: Sequence[str], python_classes: Sequence[str]
+) -> bool:
+    """A script without tests (``is_script_without_tests``), or one that runs its own
+    (``runs_its_own_tests``)."""
+    return is_script_without_tests(tree, python_functions, python_classes) or (
+        runs_its_own_tests(tree, python_functions)
+    )
+
+
+def runs_its_own_tests(tree: ast.Module, python_functions: Sequence[str]) -> bool:
+    """A module whose import-time code, outside any ``if __name__ == "__main__":`` block,
+    calls one of its own test functions (``run(test())``, ``result =
+    asyncio.run(test_ssl())``, ``test_login()``) as a statement: run by hand, its tests
+    were written for the script, not for pytest. Only the module's own statements are
+    looked at, and in them only the call a statement makes and that call's arguments."""
+    tests = {
+        statement.name
+        for statement in tree.body
+        if isinstance(statement, _FUNCTIONS) and is_test_name(statement.name, python_functions)
+    }
+    if not tests:
+        return False
+    guarded = {
+        id(statement)
+        for guard in tree.body
+        if isinstance(guard, ast.If) and is_main_guard(guard.test)
+        for statement in module_level_statements(guard.body)
+    }
+    for statement in module_level_statements(tree.body):
+        if isinstance(statement, (ast.Expr, ast.Assign)) and id(statement) not in guarded:
+            call = statement.value
+            if isinstance(call, ast.Call) and any(
+                isinstance(part, ast.Call)
+                and isinstance(part.func, ast.Name)
+                and part.func.id in tests
+                for part in (call, *call.args)
+            ):
+                return True
+    return False
 
 
 def is_script_without_tests(
