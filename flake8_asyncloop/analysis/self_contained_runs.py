@@ -134,9 +134,9 @@ def hands_out_only_text(run: ast.Call, fixture: ast.AST, file: "FileState") -> b
     if not runs_self_contained_coroutine(run, file):
         return False
     main = file.module.functions[run.args[0].func.id]  # type: ignore[attr-defined]
-    made_by_calls = _module_values(file)[1]
-    if any(isinstance(node, ast.Name) and node.id in made_by_calls for node in ast.walk(main)):
+    if _reads_module_objects(main, file):
         return False
+    made_by_calls = _module_values(file)[1]
     annotations = _parameter_annotations(fixture)
     coroutine = run.args[0]
     for value in [*coroutine.args, *(k.value for k in coroutine.keywords)]:  # type: ignore
@@ -196,10 +196,7 @@ def returns_from_closed_resources(run: ast.Call, fixture: ast.AST, file: "FileSt
         main = file.module.functions.get(callee.id)
     if not isinstance(main, ast.AsyncFunctionDef) or not _keeps_to_itself(main):
         return False
-    if not runs_on_no_fixture_object(run, fixture):
-        return False
-    made_by_calls = _module_values(file)[1]
-    if any(isinstance(node, ast.Name) and node.id in made_by_calls for node in ast.walk(main)):
+    if not runs_on_no_fixture_object(run, fixture) or _reads_module_objects(main, file):
         return False
     opened: Set[str] = set()
     returned: List[ast.AST] = []
@@ -229,6 +226,15 @@ def returns_from_closed_resources(run: ast.Call, fixture: ast.AST, file: "FileSt
         )
 
     return all(_is_text(value) or fetched(value) for value in returned)
+
+
+def _reads_module_objects(function: ast.AST, file: "FileState") -> bool:
+    """Whether ``function`` reads a module-level name bound to what a call made (``ENGINE =
+    create_async_engine(...)``): an object the module shares with other loops."""
+    made_by_calls = _module_values(file)[1]
+    return any(
+        isinstance(node, ast.Name) and node.id in made_by_calls for node in ast.walk(function)
+    )
 
 
 def _is_text(value: ast.AST) -> bool:
@@ -282,7 +288,7 @@ def discards_self_contained_run(run: ast.Call, fixture: ast.AST, file: "FileStat
     name = coroutine.func.id
     bindings = own_bindings(fixture)
     annotations = _parameter_annotations(fixture)
-    literals, made_by_calls = _module_values(file)
+    literals = _module_values(file)[0]
     main = bindings.get(name)
     if isinstance(main, ast.AsyncFunctionDef):
         if not _keeps_to_itself(main):
@@ -295,9 +301,7 @@ def discards_self_contained_run(run: ast.Call, fixture: ast.AST, file: "FileStat
         return False
     else:
         main = file.module.functions[name]
-    if any(
-        isinstance(node, ast.Name) and node.id in made_by_calls for node in ast.walk(main)
-    ):
+    if _reads_module_objects(main, file):
         return False
     values = [*coroutine.args, *(k.value for k in coroutine.keywords)]
     return all(_plain_value(value, bindings, annotations, literals) for value in values)
