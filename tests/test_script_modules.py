@@ -150,3 +150,12 @@ def test_alp401_is_silent_in_a_script_that_runs_its_own_test(
 )
 def test_runs_its_own_tests(source: str, expected: bool) -> None:
     assert runs_its_own_tests(ast.parse(source), DEFAULT_PYTHON_FUNCTIONS) is expected
+
+
+def test_a_call_under_the_main_block_does_not_hide_one_outside_it() -> None:
+    source = (
+        "def test_x():\n    pass\n\n"
+        'if __name__ == "__main__":\n    test_x()\n\n'
+        "test_x()\n"
+    )
+    assert runs_its_own_tests(ast.parse(source), DEFAULT_PYTHON_FUNCTIONS)

@@ -167,16 +167,28 @@ def module_level_statements(statements: Iterable[ast.stmt]) -> Iterator[ast.stmt
     while stack:
         statement = stack.pop()
         yield statement
-        nested: List[ast.stmt] = []
-        if isinstance(statement, (ast.If, ast.For, ast.While)):
-            nested = statement.body + statement.orelse
-        elif isinstance(statement, (ast.With, ast.AsyncWith)):
-            nested = statement.body
-        elif isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
-            nested = statement.body + statement.orelse + statement.finalbody
-            for handler in statement.handlers:
-                nested = nested + handler.body
-        stack.extend(reversed(nested))
+        blocks = _BLOCKS.get(statement.__class__)
+        if blocks is not None:
+            nested: List[ast.stmt] = []
+            for block in blocks:
+                nested += getattr(statement, block)
+            for handler in getattr(statement, "handlers", ()):
+                nested += handler.body
+            stack.extend(reversed(nested))
+
+
+# The statement lists of a block statement, in the order they are listed (a try's handlers
+# come last); looked up by type, since most statements are none of these.
+_BLOCKS = {
+    ast.If: ("body", "orelse"),
+    ast.For: ("body", "orelse"),
+    ast.While: ("body", "orelse"),
+    ast.With: ("body",),
+    ast.AsyncWith: ("body",),
+    ast.Try: ("body", "orelse", "finalbody"),
+}
+if hasattr(ast, "TryStar"):  # Python 3.11+
+    _BLOCKS[ast.TryStar] = _BLOCKS[ast.Try]  # type: ignore[attr-defined]
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)

@@ -10,7 +10,7 @@ ends with ``asyncio.run(test())`` is a script too: its author runs its tests, no
 from __future__ import annotations
 
 import ast
-from typing import Sequence
+from typing import Dict, List, Sequence
 
 from flake8_asyncloop.analysis.module_index import is_main_guard
 from flake8_asyncloop.analysis.names import last_name, module_level_statements
@@ -37,12 +37,17 @@ def runs_its_own_tests(tree: ast.Module, python_functions: Sequence[str]) -> boo
     asyncio.run(test_ssl())``, ``test_login()``) as a statement: run by hand, its tests
     were written for the script, not for pytest. Only the module's own statements are
     looked at, and in them only the call a statement makes and that call's arguments."""
-    tests = {
-        statement.name
-        for statement in tree.body
-        if isinstance(statement, _FUNCTIONS) and is_test_name(statement.name, python_functions)
-    }
-    if not tests:
+    # a name called by import-time statements -> those statements; most modules have none
+    called: Dict[str, List[ast.stmt]] = {}
+    for statement in module_level_statements(tree.body):
+        kind = statement.__class__
+        if kind is ast.Expr or kind is ast.Assign:
+            call = statement.value  # type: ignore[attr-defined]
+            if call.__class__ is ast.Call:
+                for part in (call, *call.args):
+                    if part.__class__ is ast.Call and part.func.__class__ is ast.Name:
+                        called.setdefault(part.func.id, []).append(statement)
+    if not called:
         return False
     guarded = {
         id(statement)
@@ -50,17 +55,12 @@ def runs_its_own_tests(tree: ast.Module, python_functions: Sequence[str]) -> boo
         if isinstance(guard, ast.If) and is_main_guard(guard.test)
         for statement in module_level_statements(guard.body)
     }
-    for statement in module_level_statements(tree.body):
-        if isinstance(statement, (ast.Expr, ast.Assign)) and id(statement) not in guarded:
-            call = statement.value
-            if isinstance(call, ast.Call) and any(
-                isinstance(part, ast.Call)
-                and isinstance(part.func, ast.Name)
-                and part.func.id in tests
-                for part in (call, *call.args)
-            ):
-                return True
-    return False
+    return any(
+        isinstance(definition, _FUNCTIONS)
+        and any(id(statement) not in guarded for statement in called.get(definition.name, ()))
+        and is_test_name(definition.name, python_functions)
+        for definition in tree.body
+    )
 
 
 def is_script_without_tests(
