@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Set, Tuple
 
 import pytest
-from support import ENGINE, check_path, parse_flake8, run_flake8
+from support import ENGINE, check_path, parse_flake8, run_flake8, run_pytest_isolated
 
 from flake8_asyncloop.context.discovery import clear_caches, context_for
 
@@ -432,3 +432,65 @@ def test_alp206_takes_an_object_whose_methods_were_awaited_as_set_up_by_async_co
     module.write_text(SET_UP_BY_ITS_METHODS)
     clear_caches()
     assert [row for row in check_path(module) if row[2] == "ALP206"] == [(30, 26, "ALP206")]
+
+
+FETCHED_THROUGH_A_FIXTURE = '''\
+import asyncio
+
+import pytest
+import pytest_asyncio
+
+
+class Client:
+    async def open(self):
+        self.loop = asyncio.get_running_loop()
+
+    async def create_space(self, name):
+        assert asyncio.get_running_loop() is self.loop
+        return {"id": 7, "name": name}
+
+
+@pytest_asyncio.fixture(scope="module")
+async def client():
+    client = Client()
+    await client.open()
+    yield client
+
+
+@pytest_asyncio.fixture(scope="module")
+async def space(client):
+    space = await client.create_space("tests")
+    yield space
+
+
+async def open_client():
+    client = Client()
+    await client.open()
+    return client
+
+
+@pytest_asyncio.fixture(scope="module")
+async def own_client():
+    yield await open_client()
+
+
+@pytest.mark.asyncio
+async def test_space(space, own_client):
+    assert space["id"] == 7
+'''
+
+
+def test_alp206_leaves_alone_what_a_requested_fixture_gave(tmp_path: Path) -> None:
+    # clickup-async: ``space`` is data a method of the ``client`` fixture returned; the
+    # client is what is bound to the module's loop, reported where a test requests it.
+    # What the fixture's own awaited call made still counts (``own_client``, line 41).
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = module\n"
+    )
+    module = tmp_path / "test_space.py"
+    module.write_text(FETCHED_THROUGH_A_FIXTURE)
+    clear_caches()
+    assert [row for row in check_path(module) if row[2] == "ALP206"] == [(41, 29, "ALP206")]
+    result = run_pytest_isolated(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

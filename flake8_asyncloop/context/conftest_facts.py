@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis.children import own_body_nodes
 from flake8_asyncloop.analysis.loop_bound import ValueOf, keeps_no_connections
@@ -150,6 +150,20 @@ def _unconditional_strings(body: List[ast.stmt], name: str) -> Tuple[str, ...]:
     return tuple(found)
 
 
+def _awaits_own_work(value: ast.AST, requested: Set[str]) -> bool:
+    """``await x``, unless ``x`` calls a method of a fixture the fixture requests
+    (``await client.spaces.create_space()``, ``client`` among ``requested``)."""
+    if value.__class__ is not ast.Await:
+        return False
+    call = value.value  # type: ignore[attr-defined]
+    if call.__class__ is ast.Call and call.func.__class__ is ast.Attribute:
+        root = call.func
+        while root.__class__ is ast.Attribute:
+            root = root.value
+        return not (root.__class__ is ast.Name and root.id in requested)
+    return True
+
+
 def _wraps_test_function(hook: ast.AST) -> bool:
     """The hook replaces a test's function (``item.obj = ...``) or checks for coroutines."""
     for node in ast.walk(hook):
@@ -191,7 +205,10 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
       of a name last bound to one (``imports`` resolves the call, with the body's own);
     - whether its first ``yield`` hands out the result of async code: ``yield await x``, or
       a name last bound by ``name = await x`` or ``async with x as name``, or whose method
-      was awaited (``await name.connect()``), before it; alone or in a tuple.
+      was awaited (``await name.connect()``), before it; alone or in a tuple. What a method
+      of a fixture it requests gave (``space = await client.create_space()``) does not
+      count: that fixture's own object is the one bound to its loop, and is judged where a
+      test requests it.
     """
     is_generator = False
     builds: Optional[str] = None
@@ -203,6 +220,7 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
         return values.get(name.id)
 
     made_by_async: Dict[str, bool] = {}  # local name -> whether async code made its value
+    requested = set(requested_fixtures(func))
     imports.push()
     try:
         for node in own_body_nodes(func):
@@ -212,7 +230,7 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
                 for target in node.targets:  # type: ignore[attr-defined]
                     _bind(bound, target, _constructor(value, imports, value_of))
                     if target.__class__ is ast.Name:
-                        made_by_async[target.id] = value.__class__ is ast.Await
+                        made_by_async[target.id] = _awaits_own_work(value, requested)
                         values[target.id] = value
             elif kind is ast.Yield:
                 is_generator = True
@@ -223,7 +241,7 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
                     # ``yield client``, or a tuple that holds it (``yield client, tmp_dir``)
                     parts = value.elts if value.__class__ is ast.Tuple else (value,)
                     yields_async = any(
-                        part.__class__ is ast.Await
+                        _awaits_own_work(part, requested)
                         or (part.__class__ is ast.Name and made_by_async.get(part.id, False))
                         for part in parts
                     )

@@ -108,7 +108,11 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     building its value in a helper, is not recognised; fixtures that return plain data are
     never reported. A function-scoped fixture on a wider loop is reported only for a listed
     constructor: what `async with client() as c: yield c` makes may bind to no loop until
-    the test first uses it (aiobotocore's clients), and the linter cannot tell which. A
+    the test first uses it (aiobotocore's clients), and the linter cannot tell which. What
+    a method of a fixture the fixture requests gave (`space = await client.create_space()`;
+    `yield space`) is taken for data: the requested fixture's own object is the loop-bound
+    one, reported where a test requests it. A resource handed out that way (`conn = await
+    pool.acquire()`) is missed unless it comes from a listed constructor. A
     `loop_scope=` given by a variable in a conftest.py is read as absent.
     Tests run by anyio, trio, a decorator or a conftest hook are left alone.
     """
