@@ -494,3 +494,117 @@ def test_alp206_leaves_alone_what_a_requested_fixture_gave(tmp_path: Path) -> No
     result = run_pytest_isolated(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+ENGINE_AND_SESSION = '''\
+import asyncio
+
+import pytest_asyncio
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def engine():
+    engine = asyncio.Future()
+    yield engine
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def settings():
+    yield {"url": "postgres://"}
+
+
+@pytest_asyncio.fixture{session_decorator}
+async def session(engine, settings):
+    yield await engine
+
+
+@pytest_asyncio.fixture
+async def handed_on(engine, settings):
+    url = settings["url"]
+    await asyncio.sleep(0)
+    yield engine, url
+'''
+
+OVERRIDE = '''\
+import pytest_asyncio
+
+
+@pytest_asyncio.fixture
+async def engine(engine):
+    yield engine
+'''
+
+
+@pytest.mark.parametrize(
+    ("session_decorator", "expected"),
+    [
+        # the function-scoped session awaits on its own loop what the session's loop owns;
+        # ``handed_on`` awaits nothing of the engine's, and gives it to the test as it is
+        ("", [(18, 19)]),
+        ('(loop_scope="session")', []),
+        # a scope computed at run time: the loop is not known
+        ("(loop_scope=LOOP_SCOPE)", []),
+    ],
+)
+def test_alp206_follows_a_loop_bound_fixture_into_an_async_fixture_on_another_loop(
+    tmp_path: Path, session_decorator: str, expected: List[Tuple[int, int]]
+) -> None:
+    ini = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+    (tmp_path / "pytest.ini").write_text(ini)
+    conftest = tmp_path / "conftest.py"
+    conftest.write_text(ENGINE_AND_SESSION.replace("{session_decorator}", session_decorator))
+    # A module's ``engine`` that requests the conftest's by its own name: pytest gives it
+    # the outer definition, which the lookup from the module would not find.
+    module = tmp_path / "test_engine.py"
+    module.write_text(OVERRIDE)
+    clear_caches()
+    found = [(line, col) for line, col, code in check_path(conftest) if code == "ALP206"]
+    assert found == expected
+    assert [row for row in check_path(module) if row[2] == "ALP206"] == []
+
+
+WRAPPED_ENGINE = '''\
+import pytest
+import pytest_asyncio
+
+from myapp.db import Database
+
+
+@pytest_asyncio.fixture(scope="module")
+async def db():
+    {body}
+
+
+@pytest.mark.asyncio
+async def test_insert(db):
+    await db.execute("insert into posts values (1)")
+'''
+
+
+@pytest.mark.parametrize(
+    ("body", "reported"),
+    [
+        # pyforge-framework: a wrapper on an aiosqlite URL, set up by awaiting its methods
+        ('database = Database("sqlite+aiosqlite:///:memory:")\n'
+         "    await database.create_all()\n    yield database", False),
+        ('async with Database(f"sqlite+aiosqlite:///{1}") as database:\n'
+         "        yield database", False),
+        # any other URL: its connections belong to the loop that opened them
+        ('database = Database("postgresql+asyncpg://db/test")\n'
+         "    await database.create_all()\n    yield database", True),
+        ('async with Database(url="postgresql+asyncpg://db/test") as database:\n'
+         "        yield database", True),
+    ],
+)
+def test_alp206_leaves_alone_a_wrapper_on_an_aiosqlite_url(
+    tmp_path: Path, body: str, reported: bool
+) -> None:
+    ini = "[pytest]\nasyncio_default_fixture_loop_scope = module\n"
+    (tmp_path / "pytest.ini").write_text(ini)
+    module = tmp_path / "test_posts.py"
+    source = WRAPPED_ENGINE.replace("{body}", body)
+    module.write_text(source)
+    test_line = source.splitlines().index("async def test_insert(db):") + 1
+    clear_caches()
+    found = [(line, col) for line, col, code in check_path(module) if code == "ALP206"]
+    assert found == ([(test_line, 23)] if reported else [])

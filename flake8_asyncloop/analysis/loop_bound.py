@@ -184,17 +184,24 @@ def keeps_no_connections(
         return _in_process_transport(call, value_of)
     if qualified not in ENGINE_FACTORIES:
         return False
-    url = call.args[0] if call.args else getattr(keyword(call, "url"), "value", None)
-    if isinstance(url, ast.Name) and value_of is not None:
-        url = value_of(url)
-    if isinstance(url, ast.JoinedStr) and url.values:
-        url = url.values[0]  # f"sqlite+aiosqlite:///{path}": the scheme is written out
-    if isinstance(url, ast.Constant) and str(url.value).startswith("sqlite+aiosqlite:"):
+    if opens_aiosqlite(call, value_of):
         return True
     poolclass = keyword(call, "poolclass")
     if poolclass is None:
         return False
     return last_name(poolclass.value) == "NullPool"
+
+
+def opens_aiosqlite(call: ast.Call, value_of: Optional[ValueOf] = None) -> bool:
+    """A call whose URL (its first argument, or ``url=``) is an aiosqlite one:
+    ``create_async_engine("sqlite+aiosqlite:///:memory:")``, or a project's own wrapper
+    given one (``Database(f"sqlite+aiosqlite:///{path}")``)."""
+    url = call.args[0] if call.args else getattr(keyword(call, "url"), "value", None)
+    if isinstance(url, ast.Name) and value_of is not None:
+        url = value_of(url)
+    if isinstance(url, ast.JoinedStr) and url.values:
+        url = url.values[0]  # f"sqlite+aiosqlite:///{path}": the scheme is written out
+    return isinstance(url, ast.Constant) and str(url.value).startswith("sqlite+aiosqlite:")
 
 
 def _in_process_transport(client: ast.Call, value_of: Optional[ValueOf]) -> bool:

@@ -11,7 +11,7 @@ import os
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis.children import own_body_nodes
-from flake8_asyncloop.analysis.loop_bound import ValueOf, keeps_no_connections
+from flake8_asyncloop.analysis.loop_bound import ValueOf, keeps_no_connections, opens_aiosqlite
 from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
 from flake8_asyncloop.analysis.testcode import (
     ANYIO_BACKEND,
@@ -205,10 +205,11 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
       of a name last bound to one (``imports`` resolves the call, with the body's own);
     - whether its first ``yield`` hands out the result of async code: ``yield await x``, or
       a name last bound by ``name = await x`` or ``async with x as name``, or whose method
-      was awaited (``await name.connect()``), before it; alone or in a tuple. What a method
-      of a fixture it requests gave (``space = await client.create_space()``) does not
-      count: that fixture's own object is the one bound to its loop, and is judged where a
-      test requests it.
+      was awaited (``await name.connect()``), before it; alone or in a tuple. An object
+      built on an aiosqlite URL (``Database("sqlite+aiosqlite://")``) does not count: its
+      connections answer on whichever loop awaits them. Nor does what a method of a fixture
+      it requests gave (``space = await client.create_space()``): that fixture's own object
+      is the one bound to its loop, and is judged where a test requests it.
     """
     is_generator = False
     builds: Optional[str] = None
@@ -255,7 +256,10 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
                     if target is not None:
                         _bind(bound, target, _constructor(item.context_expr, imports, value_of))
                         if target.__class__ is ast.Name:
-                            made_by_async[target.id] = kind is ast.AsyncWith
+                            opened = item.context_expr
+                            made_by_async[target.id] = kind is ast.AsyncWith and not (
+                                opened.__class__ is ast.Call and opens_aiosqlite(opened, value_of)
+                            )
                             values.pop(target.id, None)
             elif kind is ast.AnnAssign:
                 if node.value is not None:  # type: ignore[attr-defined]
@@ -264,11 +268,14 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
                     if target.__class__ is ast.Name:
                         values[target.id] = value
             elif kind is ast.Await:
-                # ``await client.connect()``: the object went through async set-up
+                # ``await client.connect()``: the object went through async set-up, unless
+                # it was built on an aiosqlite URL, whose connections serve any loop
                 call = node.value  # type: ignore[attr-defined]
                 func = call.func if call.__class__ is ast.Call else None
                 if func.__class__ is ast.Attribute and func.value.__class__ is ast.Name:
-                    made_by_async[func.value.id] = True  # type: ignore[union-attr]
+                    made = values.get(func.value.id)  # type: ignore[union-attr]
+                    if not (made.__class__ is ast.Call and opens_aiosqlite(made, value_of)):
+                        made_by_async[func.value.id] = True  # type: ignore[union-attr]
             elif kind is ast.YieldFrom:
                 is_generator = True
             elif kind is ast.Import or kind is ast.ImportFrom:

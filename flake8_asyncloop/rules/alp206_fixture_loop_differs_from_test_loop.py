@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
@@ -18,6 +18,7 @@ from flake8_asyncloop.analysis.async_runners import (
     strict_mode,
     yields,
 )
+from flake8_asyncloop.analysis.children import own_body_nodes
 from flake8_asyncloop.analysis.loop_bound import loop_bound_constructor
 from flake8_asyncloop.analysis.loop_scopes import (
     Unknown,
@@ -63,7 +64,7 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     name = "fixture-loop-differs-from-test-loop"
     message = (
         'fixture `{fixture}` ({where}) gives {value}, bound to its "{fixture_loop}"-scoped event '
-        'loop, but this test runs on a "{test_loop}"-scoped one; give the test '
+        'loop, but this {user} runs on a "{test_loop}"-scoped one; give the {user} '
         'loop_scope="{fixture_loop}"'
     )
 
@@ -76,7 +77,11 @@ class FixtureLoopDiffersFromTestLoop(Rule):
 
     what = """
     Flags a fixture parameter of an async test when the fixture is set up by pytest-asyncio
-    on one event loop, its value is bound to that loop, and the test runs on another. A value
+    on one event loop, its value is bound to that loop, and the test runs on another; and
+    the same parameter of an async fixture that pytest-asyncio runs on another loop and
+    whose body awaits something that reads it (a function-scoped `session` fixture doing
+    `async with AsyncSession(engine)` on a session-scoped engine): its own code meets the
+    value there. A value
     is loop-bound when it comes from a loop-bound constructor (asyncio futures, streams,
     locks and queues, async clients: the list ALP501 uses, extended by
     `--asyncloop-loop-bound-names`), or when an async generator fixture whose value several
@@ -103,16 +108,21 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     other tests and fixtures share that loop.
     """
     limitations = """
-    Only the test's own parameters are followed, not fixtures requested through other
-    fixtures or `usefixtures`. A fixture returning (rather than yielding) an awaited value, or
-    building its value in a helper, is not recognised; fixtures that return plain data are
+    Only the parameters of tests and async fixtures are followed: not `usefixtures`, and
+    not a fixture that hands another fixture's value on to the test (a sync one, or an
+    async one that awaits nothing that reads it). A fixture
+    returning (rather than yielding) an awaited value, or building its value in a helper,
+    is not recognised; fixtures that return plain data are
     never reported. A function-scoped fixture on a wider loop is reported only for a listed
     constructor: what `async with client() as c: yield c` makes may bind to no loop until
     the test first uses it (aiobotocore's clients), and the linter cannot tell which. What
     a method of a fixture the fixture requests gave (`space = await client.create_space()`;
     `yield space`) is taken for data: the requested fixture's own object is the loop-bound
     one, reported where a test requests it. A resource handed out that way (`conn = await
-    pool.acquire()`) is missed unless it comes from a listed constructor. A
+    pool.acquire()`) is missed unless it comes from a listed constructor. An object built
+    on an aiosqlite URL (a project's `Database("sqlite+aiosqlite:///:memory:")`) counts as
+    bound to no loop, as ALP501's aiosqlite engines do; whatever else it holds is not
+    looked at. A
     `loop_scope=` given by a variable in a conftest.py is read as absent.
     Tests run by anyio, trio, a decorator or a conftest hook are left alone.
     """
@@ -160,6 +170,34 @@ class FixtureLoopDiffersFromTestLoop(Rule):
                 assert await reader.read(4) == b"ping"
             """,
             (15, 21),
+            files={"pytest.ini": FUNCTION_DEFAULT_INI},
+            runs=True,
+        ),
+        Bad(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture(scope="module", loop_scope="module")
+            async def greeting():
+                future = asyncio.Future()
+                asyncio.get_running_loop().call_later(0.01, future.set_result, "hello")
+                yield future
+
+
+            @pytest_asyncio.fixture
+            async def shout(greeting):
+                return (await greeting).upper()
+
+
+            @pytest.mark.asyncio
+            async def test_shout(shout):
+                assert shout == "HELLO"
+            """,
+            (15, 17),
             files={"pytest.ini": FUNCTION_DEFAULT_INI},
             runs=True,
         ),
@@ -218,6 +256,37 @@ class FixtureLoopDiffersFromTestLoop(Rule):
                 assert await greeting == "hello"
             """,
             reason="the test runs on the loop the future belongs to",
+            files={"pytest.ini": FUNCTION_DEFAULT_INI},
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+            import pytest_asyncio
+
+
+            @pytest_asyncio.fixture(scope="module", loop_scope="module")
+            async def greeting():
+                future = asyncio.Future()
+                asyncio.get_running_loop().call_later(0.01, future.set_result, "hello")
+                yield future
+
+
+            @pytest_asyncio.fixture(loop_scope="module")
+            async def shout(greeting):
+                return (await greeting).upper()
+
+
+            @pytest.mark.asyncio
+            async def test_shout(shout):
+                assert shout == "HELLO"
+            """,
+            reason=(
+                "the fixture awaits the future on the loop it belongs to, and hands the test "
+                "a string"
+            ),
             files={"pytest.ini": FUNCTION_DEFAULT_INI},
             runs=True,
         ),
@@ -384,7 +453,12 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         file = self.file
         scope = file.scope
-        if scope.node is not node or scope.role != scopes.TEST or file.is_conftest:
+        if scope.node is not node:
+            return
+        if scope.role == scopes.FIXTURE:
+            self._check_fixture(node, scope)
+            return
+        if scope.role != scopes.TEST or file.is_conftest:
             return
         # Cheap first: the requested fixtures that hold loop-bound state. Only when there are
         # some is the test's own loop scope worked out.
@@ -413,7 +487,41 @@ class FixtureLoopDiffersFromTestLoop(Rule):
                 continue  # ScopeMismatch before any test runs: ALP205's business
             self.report(
                 param, fixture=fixture.name, where=self._where(fixture), value=value,
-                fixture_loop=fixture_loop, test_loop=test_loop,
+                fixture_loop=fixture_loop, test_loop=test_loop, user="test",
+            )
+
+    def _check_fixture(self, node: ast.AsyncFunctionDef, scope: scopes.Scope) -> None:
+        """An async fixture pytest-asyncio runs on one loop that requests a fixture whose
+        value is bound to another: its own code meets that value on the wrong loop."""
+        spec = scope.fixture
+        if spec is None or not self._runs_under_pytest_asyncio(
+            True, spec.provider, spec.name, local=True
+        ):
+            return
+        call = spec.decorator if isinstance(spec.decorator, ast.Call) else None
+        if call is not None and keyword(call, "loop_scope") is not None and not spec.loop_scope:
+            return  # a loop scope the source does not tell
+        config = self.file.project.config
+        own_loop = fixture_loop_scope(spec.scope, spec.loop_scope, config)
+        if own_loop is None or spec.scope is None or wider(spec.scope, own_loop):
+            return  # unknown, or a ScopeMismatch before any test runs (ALP205)
+        for param in requested_parameters(node, in_class=scope.enclosing_class() is not None):
+            if param.arg == spec.name:
+                continue  # the definition it overrides, which the lookup would not find
+            found = self._loop_bound_fixture(param.arg, scope)
+            if found is None:
+                continue
+            fixture, value = found
+            fixture_loop = fixture_loop_scope(fixture.scope, fixture.loop_scope, config)
+            if fixture_loop is None or fixture_loop == own_loop:
+                continue
+            if fixture.scope is None or wider(fixture.scope, fixture_loop):
+                continue
+            if not _awaits_with(node, param.arg):
+                continue  # handed on, or only part of it read (``_, path = pair``)
+            self.report(
+                param, fixture=fixture.name, where=self._where(fixture), value=value,
+                fixture_loop=fixture_loop, test_loop=own_loop, user="fixture",
             )
 
     # -- the test's loop ------------------------------------------------------------------------
@@ -566,6 +674,33 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         # As seen from the test's directory: ``conftest.py``, ``../conftest.py``.
         shown = os.path.relpath(fixture.path, os.path.dirname(os.path.abspath(self.file.filename)))
         return f"{shown}:{fixture.line}"
+
+
+def _awaits_with(fixture: ast.AST, name: str) -> bool:
+    """Whether the fixture's own body awaits something that reads ``name``, or a name bound
+    from it (``async with AsyncSession(engine) as s``, ``await greeting``, ``client =
+    pair[0]; await client.get()``): its code meets the value on its own loop."""
+    aliases = {name}
+    for node in own_body_nodes(fixture):
+        kind = node.__class__
+        if kind is ast.Assign and _reads(node.value, aliases):  # type: ignore[attr-defined]
+            for target in node.targets:  # type: ignore[attr-defined]
+                aliases.update(
+                    t.id for t in ast.walk(target) if isinstance(t, ast.Name)
+                )
+        elif kind is ast.Await and _reads(node.value, aliases):  # type: ignore[attr-defined]
+            return True
+        elif kind is ast.AsyncWith and any(
+            _reads(item.context_expr, aliases) for item in node.items  # type: ignore[attr-defined]
+        ):
+            return True
+        elif kind is ast.AsyncFor and _reads(node.iter, aliases):  # type: ignore[attr-defined]
+            return True
+    return False
+
+
+def _reads(value: ast.AST, names: Set[str]) -> bool:
+    return any(isinstance(node, ast.Name) and node.id in names for node in ast.walk(value))
 
 
 def _shared_by_tests(fixture: FixtureDef) -> bool:
