@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
@@ -32,7 +32,8 @@ from flake8_asyncloop.analysis.self_contained_runs import (
     runs_on_loop_free_engines,
     runs_self_contained_coroutine,
 )
-from flake8_asyncloop.analysis.testcode import is_test_class_name, is_test_name
+from flake8_asyncloop.analysis.sync_modules import runs_no_loop_for_tests
+from flake8_asyncloop.analysis.testcode import is_test_name
 from flake8_asyncloop.analysis.text_gates import may_make_coroutines
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -573,8 +574,6 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     leave_AsyncFunctionDef = leave_FunctionDef
     leave_Lambda = leave_FunctionDef
 
-    _no_test_loop: Optional[bool] = None  # worked out at the module's first fixture run
-
     def _leaves_nothing_behind(self, call: ast.Call, fixture: ast.AST) -> bool:
         """A fixture's ``asyncio.run(...)`` that no test's loop can meet the work of: in a
         module whose tests all run without a loop, a self-contained ``main``, a dropped
@@ -586,7 +585,7 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         file = self.file
         if file.resolve(call.func) not in ASYNCIO_RUN:
             return False
-        if self._module_runs_no_loop_for_tests() and (
+        if runs_no_loop_for_tests(file) and (
             runs_self_contained_coroutine(call, file)
             or drops_run_on_fixture_object(call, fixture)
             or (
@@ -629,21 +628,6 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
             for node in ast.walk(statement)
         )
-
-    def _module_runs_no_loop_for_tests(self) -> bool:
-        """A test module (not a conftest.py) with no async test or fixture, and no test it
-        may get from elsewhere (a base class, an imported test): what its fixtures build is
-        used only by its sync tests, on no loop of pytest-asyncio's."""
-        if self._no_test_loop is None:
-            file = self.file
-            self._no_test_loop = not (
-                file.is_conftest
-                or _async_tests_or_fixtures(file.module)
-                or _may_get_tests_from_elsewhere(
-                    file.module, file.project.config.python_classes
-                )
-            )
-        return self._no_test_loop
 
     def _add(
         self,
@@ -829,37 +813,6 @@ def _users_of(module: ModuleIndex, fixture: str) -> Set[str]:
                     wanted.add(spec.name)
                 changed = True
     return users
-
-
-def _async_tests_or_fixtures(module: ModuleIndex) -> bool:
-    """Whether the module defines an async test or an async fixture, at module level or in
-    a class."""
-    for func, spec in module.specs.items():
-        if isinstance(func, ast.AsyncFunctionDef) and (
-            spec is not None or func.name.startswith("test")
-        ):
-            return True
-    return False
-
-
-def _may_get_tests_from_elsewhere(module: ModuleIndex, python_classes: Sequence[str]) -> bool:
-    """Whether a class pytest collects (by its name, or a unittest class by a base named
-    ``...Test...``) has a base whose tests it inherits, or the module imports a name pytest
-    would collect as a test (``from base import test_ping``, ``*``)."""
-    for cls in module.classes.values():
-        bases = [b for b in cls.bases if not (isinstance(b, ast.Name) and b.id == "object")]
-        if bases and (
-            is_test_class_name(cls.name, python_classes)
-            or any("Test" in last_name(b) for b in bases)
-        ):
-            return True
-    for statement in module.statements:
-        if isinstance(statement, ast.ImportFrom):
-            for alias in statement.names:
-                name = alias.asname or alias.name
-                if name == "*" or name.startswith(("test", "Test")):
-                    return True
-    return False
 
 
 def _tests_await(module: ModuleIndex, fixture: str) -> bool:
