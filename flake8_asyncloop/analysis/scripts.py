@@ -14,7 +14,11 @@ from typing import Dict, List, Sequence
 
 from flake8_asyncloop.analysis.module_index import is_main_guard
 from flake8_asyncloop.analysis.names import last_name, module_level_statements
-from flake8_asyncloop.analysis.testcode import is_test_class_name, is_test_name
+from flake8_asyncloop.analysis.testcode import (
+    LIBRARY_TEST_HELPERS,
+    is_test_class_name,
+    is_test_name,
+)
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Module-level names through which a module gives pytest tests, fixtures or plugins.
@@ -87,7 +91,9 @@ def is_script_without_tests(
         elif isinstance(statement, ast.ImportFrom):
             for alias in statement.names:
                 name = alias.asname or alias.name
-                if name == "*" or is_test_name(name, python_functions) or name.startswith("Test"):
+                if name == "*" or is_test_name(name, python_functions) or (
+                    name.startswith("Test") and name not in LIBRARY_TEST_HELPERS
+                ):
                     return False
         elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]

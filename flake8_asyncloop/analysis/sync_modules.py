@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from flake8_asyncloop.analysis.module_index import ModuleIndex
 from flake8_asyncloop.analysis.names import last_name
-from flake8_asyncloop.analysis.testcode import is_test_class_name
+from flake8_asyncloop.analysis.testcode import LIBRARY_TEST_HELPERS, is_test_class_name
 
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
@@ -47,7 +47,8 @@ def _async_tests_or_fixtures(module: ModuleIndex) -> bool:
 def _may_get_tests_from_elsewhere(module: ModuleIndex, python_classes: Sequence[str]) -> bool:
     """Whether a class pytest collects (by its name, or a unittest class by a base named
     ``...Test...``) has a base whose tests it inherits, or the module imports a name pytest
-    would collect as a test (``from base import test_ping``, ``*``)."""
+    would collect as a test (``from base import test_ping``, ``*``; not a library's test
+    helper such as ``TestClient``)."""
     for cls in module.classes.values():
         bases = [b for b in cls.bases if not (isinstance(b, ast.Name) and b.id == "object")]
         if bases and (
@@ -59,6 +60,8 @@ def _may_get_tests_from_elsewhere(module: ModuleIndex, python_classes: Sequence[
         if isinstance(statement, ast.ImportFrom):
             for alias in statement.names:
                 name = alias.asname or alias.name
-                if name == "*" or name.startswith(("test", "Test")):
+                if name == "*" or (
+                    name.startswith(("test", "Test")) and name not in LIBRARY_TEST_HELPERS
+                ):
                     return True
     return False

@@ -17,6 +17,12 @@ from flake8_asyncloop.analysis.names import ImportTable
 DEFAULT_PYTHON_FILES: Tuple[str, ...] = ("test_*.py", "*_test.py")
 DEFAULT_PYTHON_CLASSES: Tuple[str, ...] = ("Test",)
 DEFAULT_PYTHON_FUNCTIONS: Tuple[str, ...] = ("test",)
+# Libraries' test helpers whose names pytest's default ``Test`` prefix matches, imported
+# into test modules by the thousand (``from fastapi.testclient import TestClient``): pytest
+# collects no test from them (they have an ``__init__``, or no test method).
+LIBRARY_TEST_HELPERS = frozenset(
+    {"TestClient", "TestServer", "TestCase", "TestApp", "TestLoader", "TestSuite", "TestResult"}
+)
 SCOPES: Tuple[str, ...] = ("function", "class", "module", "package", "session")
 
 PYTEST_FIXTURE_DECORATORS = frozenset({"pytest.fixture", "pytest.yield_fixture"})

@@ -5,8 +5,10 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Set
 
+from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
 from flake8_asyncloop.analysis.self_contained_runs import runs_self_contained_coroutine
+from flake8_asyncloop.analysis.sync_modules import runs_no_loop_for_tests
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -69,7 +71,11 @@ class LoopAtImportTime(Rule):
     list or dict), is left alone: nothing it makes outlives the run (a coroutine that
     appends to a module-level list, or a class whose every instance is one shared object,
     is not seen). An object from any other call (`make_proxy()`) may be shared, and a
-    store on it is reported.
+    store on it is reported. `LOOP = asyncio.new_event_loop()` is left alone in a test
+    module (not a conftest.py) whose tests and fixtures are all sync and come from nowhere
+    else, when the module binds `LOOP` once and only runs it (`LOOP.run_until_complete`,
+    `close`, `is_closed`, `is_running`): that loop is the one its tests run on. Whether
+    such a test also requests an async fixture from a conftest.py is not looked at.
     """
     examples = (
         Bad(
@@ -255,6 +261,20 @@ class LoopAtImportTime(Rule):
         ):
             self._covered.add(id(call))
 
+    def visit_Assign(self, node: ast.Assign) -> None:
+        # ``LOOP = asyncio.new_event_loop()`` that only the module's sync tests run
+        value, file = node.value, self.file
+        if (
+            len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(value, ast.Call)
+            and file.scope.kind == scopes.MODULE
+            and _LOOP_CALLS.get(file.resolve(value.func) or "") == "new_event_loop()"
+            and runs_no_loop_for_tests(file)
+            and _only_run_and_closed(file.tree, node.targets[0].id)
+        ):
+            self._covered.add(id(value))
+
     def visit_Call(self, node: ast.Call) -> None:
         if not self.file.scope.at_import_time or id(node) in self._covered:
             return
@@ -268,3 +288,27 @@ class LoopAtImportTime(Rule):
                 self._covered.add(id(func.value))  # one finding for get_event_loop().run_...()
         if call is not None:
             self.report(node, call=call)
+
+
+# What a loop of the module's own may be asked, and still serve only its sync tests.
+_OWN_LOOP_METHODS = frozenset({_RUN_UNTIL_COMPLETE, "close", "is_closed", "is_running"})
+
+
+def _only_run_and_closed(tree: ast.Module, name: str) -> bool:
+    """Whether ``name`` is bound once in the module, and read, but only as
+    ``name.run_until_complete`` (or ``close``, ``is_closed``, ``is_running``): a loop kept
+    for the module's own use."""
+    receivers: Set[int] = set()
+    stores = 0
+    loads = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in _OWN_LOOP_METHODS:
+            receivers.add(id(node.value))
+        elif isinstance(node, ast.Name) and node.id == name:
+            if isinstance(node.ctx, ast.Load):
+                loads.append(node)
+            else:
+                stores += 1
+        elif isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+            return False
+    return stores == 1 and bool(loads) and all(id(load) in receivers for load in loads)
