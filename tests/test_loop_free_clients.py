@@ -18,6 +18,7 @@ from typing import List, Optional
 import pytest
 from support import check_path, write
 
+from flake8_asyncloop.analysis.loop_bound import opens_aiosqlite
 from flake8_asyncloop.analysis.named_values import named_value
 from flake8_asyncloop.context.discovery import clear_caches
 from flake8_asyncloop.context.model import ProjectContext
@@ -197,3 +198,22 @@ def test_alp206_leaves_alone_a_client_on_an_in_process_transport(
     clear_caches()
     found = [code for _, _, code in check_path(path) if code == "ALP206"]
     assert found == (["ALP206"] if reported else [])
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ('create_async_engine("sqlite+aiosqlite:///:memory:")', True),
+        ('Database(url=f"sqlite+aiosqlite:///{path}")', True),
+        # arodonata: the suite's default, unless the environment names another database
+        ('create_async_engine(os.environ.get("DATABASE_URL", "sqlite+aiosqlite:///t.db"))', True),
+        ('create_async_engine(os.getenv("DB", default="sqlite+aiosqlite://"))', True),
+        ('create_async_engine(os.environ.get("DATABASE_URL", "postgresql+asyncpg://db"))', False),
+        ('create_async_engine(os.environ["DATABASE_URL"])', False),
+        ('create_async_engine("postgresql+asyncpg://db")', False),
+    ],
+)
+def test_an_aiosqlite_url(call: str, expected: bool) -> None:
+    node = ast.parse(call, mode="eval").body
+    assert isinstance(node, ast.Call)
+    assert opens_aiosqlite(node) is expected

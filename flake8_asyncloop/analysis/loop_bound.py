@@ -195,13 +195,22 @@ def keeps_no_connections(
 def opens_aiosqlite(call: ast.Call, value_of: Optional[ValueOf] = None) -> bool:
     """A call whose URL (its first argument, or ``url=``) is an aiosqlite one:
     ``create_async_engine("sqlite+aiosqlite:///:memory:")``, or a project's own wrapper
-    given one (``Database(f"sqlite+aiosqlite:///{path}")``)."""
+    given one (``Database(f"sqlite+aiosqlite:///{path}")``); a URL looked up with an
+    aiosqlite default (``os.environ.get("DATABASE_URL", "sqlite+aiosqlite://")``) counts
+    as one, the suite's own setting."""
     url = call.args[0] if call.args else getattr(keyword(call, "url"), "value", None)
     if isinstance(url, ast.Name) and value_of is not None:
         url = value_of(url)
+    if isinstance(url, ast.Call) and last_name(url.func) in _ENVIRONMENT_LOOKUPS:
+        # ``os.environ.get("DATABASE_URL", "sqlite+aiosqlite://...")``: the suite's default
+        url = url.args[1] if len(url.args) > 1 else getattr(keyword(url, "default"), "value", None)
     if isinstance(url, ast.JoinedStr) and url.values:
         url = url.values[0]  # f"sqlite+aiosqlite:///{path}": the scheme is written out
     return isinstance(url, ast.Constant) and str(url.value).startswith("sqlite+aiosqlite:")
+
+
+# ``os.environ.get(name, default)`` and ``os.getenv(name, default)``, by their last names.
+_ENVIRONMENT_LOOKUPS = frozenset({"get", "getenv"})
 
 
 def _in_process_transport(client: ast.Call, value_of: Optional[ValueOf]) -> bool:
