@@ -38,7 +38,7 @@ from flake8_asyncloop.analysis.testcode import (
 )
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.context.conftest_facts import fixture_def
-from flake8_asyncloop.context.model import FixtureDef
+from flake8_asyncloop.context.model import FixtureDef, PytestConfig
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 if TYPE_CHECKING:
@@ -478,13 +478,9 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         if test_loop is None:
             return
         for param, fixture, value in candidates:
-            fixture_loop = fixture_loop_scope(
-                fixture.scope, fixture.loop_scope, file.project.config
-            )
-            if fixture_loop is None or fixture_loop == test_loop:
+            fixture_loop = _other_loop(fixture, test_loop, file.project.config)
+            if fixture_loop is None:
                 continue
-            if fixture.scope is None or wider(fixture.scope, fixture_loop):
-                continue  # ScopeMismatch before any test runs: ALP205's business
             self.report(
                 param, fixture=fixture.name, where=self._where(fixture), value=value,
                 fixture_loop=fixture_loop, test_loop=test_loop, user="test",
@@ -498,9 +494,8 @@ class FixtureLoopDiffersFromTestLoop(Rule):
             True, spec.provider, spec.name, local=True
         ):
             return
-        call = spec.decorator if isinstance(spec.decorator, ast.Call) else None
-        if call is not None and keyword(call, "loop_scope") is not None and not spec.loop_scope:
-            return  # a loop scope the source does not tell
+        if not _tells_loop_scope(spec):
+            return
         config = self.file.project.config
         own_loop = fixture_loop_scope(spec.scope, spec.loop_scope, config)
         if own_loop is None or spec.scope is None or wider(spec.scope, own_loop):
@@ -512,13 +507,9 @@ class FixtureLoopDiffersFromTestLoop(Rule):
             if found is None:
                 continue
             fixture, value = found
-            fixture_loop = fixture_loop_scope(fixture.scope, fixture.loop_scope, config)
-            if fixture_loop is None or fixture_loop == own_loop:
-                continue
-            if fixture.scope is None or wider(fixture.scope, fixture_loop):
-                continue
-            if not _awaits_with(node, param.arg):
-                continue  # handed on, or only part of it read (``_, path = pair``)
+            fixture_loop = _other_loop(fixture, own_loop, config)
+            if fixture_loop is None or not _awaits_with(node, param.arg):
+                continue  # the same loop, or handed on without being awaited on here
             self.report(
                 param, fixture=fixture.name, where=self._where(fixture), value=value,
                 fixture_loop=fixture_loop, test_loop=own_loop, user="fixture",
@@ -614,10 +605,8 @@ class FixtureLoopDiffersFromTestLoop(Rule):
             spec = specs[func] if func in specs else fixture_spec(func, imports)
             if spec is None or spec.name != name:
                 continue
-            call = spec.decorator if isinstance(spec.decorator, ast.Call) else None
-            explicit = call is not None and keyword(call, "loop_scope") is not None
-            if explicit and spec.loop_scope is None:
-                return None  # a loop scope the source does not tell
+            if not _tells_loop_scope(spec):
+                return None
             found = (func, spec)
         return found
 
@@ -674,6 +663,24 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         # As seen from the test's directory: ``conftest.py``, ``../conftest.py``.
         shown = os.path.relpath(fixture.path, os.path.dirname(os.path.abspath(self.file.filename)))
         return f"{shown}:{fixture.line}"
+
+
+def _tells_loop_scope(spec: FixtureSpec) -> bool:
+    """False for a ``loop_scope=`` the source does not tell (a variable)."""
+    call = spec.decorator if isinstance(spec.decorator, ast.Call) else None
+    return call is None or keyword(call, "loop_scope") is None or spec.loop_scope is not None
+
+
+def _other_loop(fixture: FixtureDef, loop: str, config: PytestConfig) -> Optional[str]:
+    """The fixture's loop scope when it differs from ``loop``; None when it is the same, is
+    not known, or is narrower than the fixture's scope (a ScopeMismatch before any test
+    runs: ALP205's business)."""
+    fixture_loop = fixture_loop_scope(fixture.scope, fixture.loop_scope, config)
+    if fixture_loop is None or fixture_loop == loop:
+        return None
+    if fixture.scope is None or wider(fixture.scope, fixture_loop):
+        return None
+    return fixture_loop
 
 
 def _awaits_with(fixture: ast.AST, name: str) -> bool:
