@@ -15,9 +15,9 @@ from typing import Dict, List, Sequence
 from flake8_asyncloop.analysis.module_index import is_main_guard
 from flake8_asyncloop.analysis.names import last_name, module_level_statements
 from flake8_asyncloop.analysis.testcode import (
-    LIBRARY_TEST_HELPERS,
     is_test_class_name,
     is_test_name,
+    may_import_tests,
 )
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -89,12 +89,11 @@ def is_script_without_tests(
             ):
                 return False  # a unittest class is collected whatever its name
         elif isinstance(statement, ast.ImportFrom):
-            for alias in statement.names:
-                name = alias.asname or alias.name
-                if name == "*" or is_test_name(name, python_functions) or (
-                    name.startswith("Test") and name not in LIBRARY_TEST_HELPERS
-                ):
-                    return False
+            if any(
+                may_import_tests(alias.asname or alias.name, python_functions)
+                for alias in statement.names
+            ):
+                return False
         elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
             if any(

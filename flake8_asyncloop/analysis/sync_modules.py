@@ -6,11 +6,12 @@ own sync tests (ALP106, ALP304)."""
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from flake8_asyncloop.analysis.module_index import ModuleIndex
 from flake8_asyncloop.analysis.names import last_name
-from flake8_asyncloop.analysis.testcode import LIBRARY_TEST_HELPERS, is_test_class_name
+from flake8_asyncloop.context.model import PytestConfig
+from flake8_asyncloop.analysis.testcode import is_test_class_name, may_import_tests
 
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
@@ -25,7 +26,7 @@ def runs_no_loop_for_tests(file: "FileState") -> bool:
         answer = derived[_KEY] = not (
             file.is_conftest
             or _async_tests_or_fixtures(file.module)
-            or _may_get_tests_from_elsewhere(file.module, file.project.config.python_classes)
+            or _may_get_tests_from_elsewhere(file.module, file.project.config)
         )
     return answer  # type: ignore[return-value]
 
@@ -44,7 +45,7 @@ def _async_tests_or_fixtures(module: ModuleIndex) -> bool:
     return False
 
 
-def _may_get_tests_from_elsewhere(module: ModuleIndex, python_classes: Sequence[str]) -> bool:
+def _may_get_tests_from_elsewhere(module: ModuleIndex, config: PytestConfig) -> bool:
     """Whether a class pytest collects (by its name, or a unittest class by a base named
     ``...Test...``) has a base whose tests it inherits, or the module imports a name pytest
     would collect as a test (``from base import test_ping``, ``*``; not a library's test
@@ -52,16 +53,13 @@ def _may_get_tests_from_elsewhere(module: ModuleIndex, python_classes: Sequence[
     for cls in module.classes.values():
         bases = [b for b in cls.bases if not (isinstance(b, ast.Name) and b.id == "object")]
         if bases and (
-            is_test_class_name(cls.name, python_classes)
+            is_test_class_name(cls.name, config.python_classes)
             or any("Test" in last_name(b) for b in bases)
         ):
             return True
-    for statement in module.statements:
-        if isinstance(statement, ast.ImportFrom):
-            for alias in statement.names:
-                name = alias.asname or alias.name
-                if name == "*" or (
-                    name.startswith(("test", "Test")) and name not in LIBRARY_TEST_HELPERS
-                ):
-                    return True
-    return False
+    return any(
+        may_import_tests(alias.asname or alias.name, config.python_functions)
+        for statement in module.statements
+        if isinstance(statement, ast.ImportFrom)
+        for alias in statement.names
+    )

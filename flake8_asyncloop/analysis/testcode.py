@@ -66,6 +66,17 @@ def is_test_name(name: str, python_functions: Sequence[str] = DEFAULT_PYTHON_FUN
     return _matches_prefix_or_glob(name, python_functions)
 
 
+def may_import_tests(name: str, python_functions: Sequence[str]) -> bool:
+    """Whether ``from x import <name>`` may bring pytest a test: ``*``, a test function's
+    name, or a ``Test...`` class (unittest classes are collected whatever
+    ``python_classes`` says), but not a library's test helper (``TestClient``)."""
+    return (
+        name == "*"
+        or is_test_name(name, python_functions)
+        or (name.startswith("Test") and name not in LIBRARY_TEST_HELPERS)
+    )
+
+
 def is_test_class_name(name: str, python_classes: Sequence[str] = DEFAULT_PYTHON_CLASSES) -> bool:
     """Whether pytest collects a class of this name (``python_classes``)."""
     return _matches_prefix_or_glob(name, python_classes)
