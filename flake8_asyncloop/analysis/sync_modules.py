@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from flake8_asyncloop.analysis.module_index import ModuleIndex
 from flake8_asyncloop.analysis.names import last_name
-from flake8_asyncloop.context.model import PytestConfig
 from flake8_asyncloop.analysis.testcode import is_test_class_name, may_import_tests
+from flake8_asyncloop.context.model import PytestConfig
 
 if TYPE_CHECKING:
     from flake8_asyncloop.engine import FileState
