@@ -169,13 +169,8 @@ def runs_for_text(run: ast.Call, file: "FileState") -> bool:
     main = file.module.functions.get(callee.id) if isinstance(callee, ast.Name) else None
     if not isinstance(main, ast.AsyncFunctionDef):
         return False
-    returned = []
-    for node in own_body_nodes(main):
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return False  # an async generator: the call makes no coroutine to run
-        if isinstance(node, ast.Return) and node.value is not None:
-            returned.append(node.value)
-    return all(_is_text(value) for value in returned)
+    returned = _returned_values(main)
+    return returned is not None and all(_is_text(value) for value in returned)
 
 
 def returns_from_closed_resources(run: ast.Call, fixture: ast.AST, file: "FileState") -> bool:
@@ -198,19 +193,14 @@ def returns_from_closed_resources(run: ast.Call, fixture: ast.AST, file: "FileSt
         return False
     if not runs_on_no_fixture_object(run, fixture) or _reads_module_objects(main, file):
         return False
-    opened: Set[str] = set()
-    returned: List[ast.AST] = []
-    for node in own_body_nodes(main):
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return False  # an async generator: the call makes no coroutine to run
-        if isinstance(node, ast.AsyncWith):
-            opened.update(
-                item.optional_vars.id
-                for item in node.items
-                if isinstance(item.optional_vars, ast.Name)
-            )
-        elif isinstance(node, ast.Return) and node.value is not None:
-            returned.append(node.value)
+    returned = _returned_values(main)
+    opened = {
+        item.optional_vars.id
+        for node in own_body_nodes(main)
+        if isinstance(node, ast.AsyncWith)
+        for item in node.items
+        if isinstance(item.optional_vars, ast.Name)
+    }
     if not opened or not returned:
         return False
     main_bindings = own_bindings(main)
@@ -226,6 +216,18 @@ def returns_from_closed_resources(run: ast.Call, fixture: ast.AST, file: "FileSt
         )
 
     return all(_is_text(value) or fetched(value) for value in returned)
+
+
+def _returned_values(function: ast.AsyncFunctionDef) -> Optional[List[ast.expr]]:
+    """The values ``function``'s own ``return`` statements give; None for an async
+    generator, whose call makes no coroutine to run."""
+    returned = []
+    for node in own_body_nodes(function):
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return None
+        if isinstance(node, ast.Return) and node.value is not None:
+            returned.append(node.value)
+    return returned
 
 
 def _reads_module_objects(function: ast.AST, file: "FileState") -> bool:
