@@ -220,6 +220,9 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
     def value_of(name: ast.Name) -> Optional[ast.AST]:
         return values.get(name.id)
 
+    def built_on_aiosqlite(value: Optional[ast.AST]) -> bool:
+        return value.__class__ is ast.Call and opens_aiosqlite(value, value_of)  # type: ignore
+
     made_by_async: Dict[str, bool] = {}  # local name -> whether async code made its value
     requested = set(requested_fixtures(func))
     imports.push()
@@ -257,8 +260,8 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
                         _bind(bound, target, _constructor(item.context_expr, imports, value_of))
                         if target.__class__ is ast.Name:
                             opened = item.context_expr
-                            made_by_async[target.id] = kind is ast.AsyncWith and not (
-                                opened.__class__ is ast.Call and opens_aiosqlite(opened, value_of)
+                            made_by_async[target.id] = (
+                                kind is ast.AsyncWith and not built_on_aiosqlite(opened)
                             )
                             values.pop(target.id, None)
             elif kind is ast.AnnAssign:
@@ -273,8 +276,7 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
                 call = node.value  # type: ignore[attr-defined]
                 func = call.func if call.__class__ is ast.Call else None
                 if func.__class__ is ast.Attribute and func.value.__class__ is ast.Name:
-                    made = values.get(func.value.id)  # type: ignore[union-attr]
-                    if not (made.__class__ is ast.Call and opens_aiosqlite(made, value_of)):
+                    if not built_on_aiosqlite(values.get(func.value.id)):  # type: ignore
                         made_by_async[func.value.id] = True  # type: ignore[union-attr]
             elif kind is ast.YieldFrom:
                 is_generator = True
