@@ -385,15 +385,56 @@ async def test_uses_the_greeting(greeting):
         # covet: a test returns the text its coroutine made
         ("return f'Full integration: {name}'", []),
         ("if name:\n        return ['a', f'{name}']\n    return None", []),
-        # an object made on the run's loop outlives it
-        ("return Client(name)", [12, 17]),
-        ("return name", [12, 17]),
+        # an object made on the run's loop outlives it in the fixture; what the test
+        # returns, pytest drops
+        ("return Client(name)", [17]),
+        ("return name", [17]),
     ],
 )
 def test_a_run_whose_coroutine_returns_only_text(
     body: str, reported: list, tmp_path: Path
 ) -> None:
     path = write(tmp_path / "test_text.py", TEXT_RESULT.format(body=body))
+    found = [line for line, _, code in check_path(path) if code == "ALP304"]
+    assert found == reported
+
+
+KEPT_BY_A_TEST = """\
+import asyncio
+
+import pytest
+
+
+async def connect():
+    await asyncio.sleep(0)
+    return asyncio.Event()
+
+
+{test}
+"""
+
+
+@pytest.mark.parametrize(
+    "test, reported",
+    [
+        # pywssocks: the sync test hands its run's result to pytest, which drops it
+        ("def test_connects():\n    return asyncio.run(asyncio.wait_for(connect(), 30))", []),
+        ("def test_connects():\n    event = asyncio.run(connect())\n    return event", []),
+        # kept where the next test finds it
+        (
+            "def test_connects():\n    global EVENT\n    EVENT = asyncio.run(connect())",
+            [13],
+        ),
+        (
+            "class TestClient:\n    def setup_method(self):\n"
+            "        self.event = asyncio.run(connect())\n\n"
+            "    def test_connects(self):\n        assert self.event",
+            [13],
+        ),
+    ],
+)
+def test_a_sync_test_that_returns_its_run(test: str, reported: list, tmp_path: Path) -> None:
+    path = write(tmp_path / "test_kept.py", KEPT_BY_A_TEST.format(test=test))
     found = [line for line, _, code in check_path(path) if code == "ALP304"]
     assert found == reported
 

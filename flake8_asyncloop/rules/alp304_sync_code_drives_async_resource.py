@@ -121,8 +121,8 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     Flags sync fixtures that run an event loop of their own, with `asyncio.run(...)` or
     `<loop>.run_until_complete(...)` (`asyncio.get_event_loop().run_until_complete(...)`
     included), to build or tear down what they provide; sync tests and xunit setup methods
-    (`setup_method`, `setUp`, ...) that keep the result of such a run after it returns (return
-    or yield it, store it on `self` / `cls` or in a global); and sync fixtures and tests that
+    (`setup_method`, `setUp`, ...) that keep the result of such a run after it returns (store
+    it on `self` / `cls` or in a global); and sync fixtures and tests that
     return or yield a coroutine object, made by calling a known coroutine function without
     `await`.
     """
@@ -191,8 +191,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     A unittest-style class that keeps its own loop on `self` (`self.loop.run_until_complete`)
     runs its tests on that loop as well, so it is left alone. Sync tests may run coroutines
     with `asyncio.run` (testing a command-line entry point is
-    a common, sound use): they are reported only when the run's result outlives the run,
-    and not when the coroutine is the module's own `async def` whose every `return` gives
+    a common, sound use): they are reported only when the run's result outlives the test,
+    stored on `self`, `cls` or a global (what a test returns, pytest drops), and not when
+    the coroutine is the module's own `async def` whose every `return` gives
     text (a literal, an f-string or a literal container of those). A fixture's run of such
     a coroutine is left alone too when the coroutine is self-contained and gets no object
     of the fixture's.
@@ -689,9 +690,8 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             return
         if _is_loop(value, self):
             function.hands_out_loop = True
-        run = self._run_in(value, function)
-        if run is not None:
-            function.escaping_runs.append(run)
+        # A test's or setup method's own run handed out here is dropped by pytest or
+        # unittest at once: only one stored on ``self`` or a global outlives them.
         if function.role == SETUP:
             return
         if isinstance(value, ast.Name) and value.id in function.coroutine_names:
