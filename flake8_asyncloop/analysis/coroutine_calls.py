@@ -43,7 +43,7 @@ from flake8_asyncloop.analysis.coroutine_functions import (
     keeps_coroutine,
 )
 from flake8_asyncloop.analysis.loops import FIXTURE_ORIGIN, LOOP_GETTERS, loop_origin
-from flake8_asyncloop.analysis.names import dotted_name
+from flake8_asyncloop.analysis.names import dotted_name, last_name
 from flake8_asyncloop.rule import Component
 
 if TYPE_CHECKING:
@@ -502,6 +502,22 @@ class CoroutineCalls:
             return all(kind == MOCK for kind in kinds)
         return all(kind == pending.expect for kind in kinds)
 
+    def does_nothing(self, pending: PendingCall) -> bool:
+        """The call is of an ``async def`` of the module (or nested) whose body does nothing
+        (``pass``, ``...``, a docstring): a coroutine made only for the warning it gives
+        when dropped, as tests of that warning make one."""
+        if pending.expect != _CALLABLE:
+            return False
+        found = binding_of(pending.namespace, pending.name)
+        if found is None or found[1] != [ASYNC_DEF]:
+            return False
+        definition = found[0].async_defs[pending.name]
+        return all(
+            statement.__class__ is ast.Pass
+            or (statement.__class__ is ast.Expr and statement.value.__class__ is ast.Constant)
+            for statement in definition.body  # type: ignore[attr-defined]
+        )
+
     def _decide_receiver(self, pending: PendingCall, owner: Namespace, kinds: List[str]) -> bool:
         method = pending.method
         if kinds == [IMPORT]:  # ``helpers.fetch()``, ``pkg.helpers.fetch()``
@@ -517,8 +533,10 @@ class CoroutineCalls:
             if cls.bindings.get(method) != [ASYNC_DEF]:
                 return False
             definition = cls.async_defs[method]
-            return self._is_coroutine_function(definition) and (
-                not pending.arguments_known or may_accept(pending.call, definition, True)
+            return (
+                self._is_coroutine_function(definition)
+                and (not pending.arguments_known or may_accept(pending.call, definition, True))
+                and not _may_be_overridden(cls.node, method, self.file)
             )
         # ``queue.put()`` on a name bound once to ``asyncio.Queue()``
         if len(kinds) == 1 and kinds[0] in ASYNCIO_OBJECT_METHODS:
@@ -607,3 +625,26 @@ def _method_receiver(node: ast.AST) -> Optional[str]:
     args = node.args
     positional = args.posonlyargs + args.args
     return positional[0].arg if positional else None
+
+
+def _may_be_overridden(cls: ast.AST, method: str, file: "FileState") -> bool:
+    """Whether ``self.method()`` may reach a subclass's sync ``method``: the class calls
+    its own ``Class.method(self)`` by name somewhere (so ``self.method`` is meant to be
+    overridable), or a class of the module derives from it and defines ``method`` as a
+    plain def (fasttcpapi's sync ``Client`` over its async ``_ClientCore``)."""
+    name = cls.name  # type: ignore[attr-defined]
+    for node in ast.walk(cls):
+        func = getattr(node, "func", None)
+        if (
+            func.__class__ is ast.Attribute
+            and func.attr == method  # type: ignore[union-attr]
+            and func.value.__class__ is ast.Name  # type: ignore[union-attr]
+            and func.value.id == name  # type: ignore[union-attr]
+        ):
+            return True
+    for other in file.module.classes.values():
+        if any(last_name(base) == name for base in other.bases):  # type: ignore[attr-defined]
+            for statement in other.body:  # type: ignore[attr-defined]
+                if isinstance(statement, ast.FunctionDef) and statement.name == method:
+                    return True
+    return False
