@@ -96,3 +96,51 @@ def test_alp502_reads_an_aiosqlite_url_written_as_an_f_string(
     path = write(tmp_path / "conftest.py", ALP502_SOURCE.format(url=url))
     found = [line for line, _, code in check_path(path) if code == "ALP502"]
     assert found == reported
+
+
+URL_IN_THE_MODULE = """\
+import asyncio
+
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app.models import Base
+
+URL = {url}
+
+
+@pytest.fixture
+def async_engine({params}):
+    engine = create_async_engine(URL, echo=False)
+
+    async def setup():
+        async with engine.begin() as connection:
+            await connection.run_sync(Base.metadata.create_all)
+
+    asyncio.run(setup())
+    yield engine
+
+
+async def test_uses_the_engine(async_engine):
+    await asyncio.sleep(0)
+"""
+
+
+@pytest.mark.parametrize(
+    "url, params, reported",
+    [
+        # fastapi-viewsets: the URL is a module-level f-string
+        ('f"sqlite+aiosqlite:///{Base.__name__}.db"', "", []),
+        ('"sqlite+aiosqlite:///:memory:"', "", []),
+        ('"postgresql+asyncpg://db/test"', "", [19]),
+        # a parameter of the same name is another fixture's value, of any kind
+        ('"sqlite+aiosqlite:///:memory:"', "URL", [19]),
+    ],
+)
+def test_an_aiosqlite_url_named_at_module_level(
+    url: str, params: str, reported: list, tmp_path: Path
+) -> None:
+    source = URL_IN_THE_MODULE.format(url=url, params=params)
+    path = write(tmp_path / "conftest.py", source)
+    found = [line for line, _, code in check_path(path) if code == "ALP304"]
+    assert found == reported

@@ -293,6 +293,7 @@ def test_rules_about_pytest_asyncio_are_silent_where_it_is_blocked(
     assert blocked_test_rows(tmp_path) == expected
 
 
+
 # -- a project that declares another runner ------------------------------------------------------
 
 PYTEST_ASYNCIO_RUNS = {
@@ -605,6 +606,60 @@ def test_alp206_leaves_alone_a_wrapper_on_an_aiosqlite_url(
     source = WRAPPED_ENGINE.replace("{body}", body)
     module.write_text(source)
     test_line = source.splitlines().index("async def test_insert(db):") + 1
+    clear_caches()
+    found = [(line, col) for line, col, code in check_path(module) if code == "ALP206"]
+    assert found == ([(test_line, 23)] if reported else [])
+
+
+ENGINE_ON_A_NAMED_URL = '''\
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import create_async_engine
+
+DATABASE_URL = {url}
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def engine():
+    engine = create_async_engine(DATABASE_URL)
+    async with engine.begin() as conn:
+        await conn.run_sync(print)
+    yield engine
+    await engine.dispose()
+'''
+USES_THE_ENGINE = '''\
+import pytest
+
+
+@pytest.mark.asyncio
+async def test_insert(engine):
+    await engine.dispose()
+'''
+
+
+@pytest.mark.parametrize("where", ["conftest", "module"])
+@pytest.mark.parametrize(
+    ("url", "reported"),
+    [
+        # app-generator-cli's template: an in-memory aiosqlite URL named at module level
+        ('"sqlite+aiosqlite:///:memory:"', False),
+        ('f"sqlite+aiosqlite:///{__name__}.db"', False),
+        ('"postgresql+asyncpg://db/test"', True),
+    ],
+)
+def test_alp206_reads_a_url_named_at_module_level(
+    tmp_path: Path, where: str, url: str, reported: bool
+) -> None:
+    ini = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+    (tmp_path / "pytest.ini").write_text(ini)
+    engine = ENGINE_ON_A_NAMED_URL.replace("{url}", url)
+    if where == "conftest":
+        (tmp_path / "conftest.py").write_text(engine)
+        source = USES_THE_ENGINE
+    else:
+        source = engine + "\n\n" + USES_THE_ENGINE
+    module = tmp_path / "test_posts.py"
+    module.write_text(source)
+    test_line = source.splitlines().index("async def test_insert(engine):") + 1
     clear_caches()
     found = [(line, col) for line, col, code in check_path(module) if code == "ALP206"]
     assert found == ([(test_line, 23)] if reported else [])

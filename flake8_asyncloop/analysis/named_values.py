@@ -6,7 +6,7 @@ about a name, never on the walk's way."""
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, Optional, Set
+from typing import TYPE_CHECKING, Dict, Iterable, Optional, Set
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.children import own_body_nodes
@@ -72,14 +72,22 @@ def module_values(file: "FileState") -> Dict[str, Optional[ast.AST]]:
 
 
 def _module_bindings(file: "FileState") -> Dict[str, Optional[ast.AST]]:
+    return values_of_module_names(file.tree, file.module.statements)
+
+
+def values_of_module_names(
+    tree: ast.Module, statements: Iterable[ast.stmt]
+) -> Dict[str, Optional[ast.AST]]:
+    """``module_values`` of a module not being walked; ``statements`` are its module-level
+    statements (``names.module_level_statements``)."""
     assigned: Dict[int, ast.AST] = {}  # target of a plain assignment -> its value
-    for statement in file.module.statements:
+    for statement in statements:
         if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
             assigned[id(statement.targets[0])] = statement.value
         elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
             assigned[id(statement.target)] = statement.value
     values: Dict[str, Optional[ast.AST]] = {}
-    for name, node, _ in module_bindings(file.tree):
+    for name, node, _ in module_bindings(tree):
         value = node if isinstance(node, _DEFINITIONS) else assigned.get(id(node))
         values[name] = None if name in values else value
     return values

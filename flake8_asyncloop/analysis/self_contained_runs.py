@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, AbstractSet, Dict, List, Optional, Set, Tuple
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.children import own_body_nodes
 from flake8_asyncloop.analysis.loop_bound import keeps_no_connections
-from flake8_asyncloop.analysis.named_values import own_bindings
+from flake8_asyncloop.analysis.named_values import named_value, own_bindings
 from flake8_asyncloop.analysis.names import last_name
 
 if TYPE_CHECKING:
@@ -534,10 +534,14 @@ def runs_on_loop_free_engines(run: ast.Call, fixture: ast.AST, file: "FileState"
             return False
     if not reached:
         return False
+
+    def url_of(name: ast.Name) -> Optional[ast.AST]:
+        return named_value(name, fixture, file)  # ``URL = f"sqlite+aiosqlite:///{path}"``
+
     for name in reached:
         value = bindings.get(name)
         if not isinstance(value, ast.Call):
             return False  # a parameter, a name bound twice or otherwise: not known
-        if not keeps_no_connections(value, file.resolve(value.func)):
+        if not keeps_no_connections(value, file.resolve(value.func), url_of):
             return False
     return True

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis.children import own_body_nodes
 from flake8_asyncloop.analysis.loop_bound import ValueOf, keeps_no_connections, opens_aiosqlite
+from flake8_asyncloop.analysis.named_values import values_of_module_names
 from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
+from flake8_asyncloop.analysis.scopes import parameter_names
 from flake8_asyncloop.analysis.testcode import (
     ANYIO_BACKEND,
     FixtureSpec,
@@ -42,6 +44,8 @@ OTHER_RUNNER_MARKS = frozenset({"pytest.mark.anyio", "pytest.mark.trio"})
 OTHER_RUNNER_PLUGIN_WORDS = ("anyio", "trio")
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# The value a module-level name was bound to, by its name.
+ModuleValue = Callable[[str], Optional[ast.AST]]
 
 _cache: Dict[str, Tuple[Tuple[int, int], Optional[ConftestFacts]]] = {}
 
@@ -88,7 +92,9 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
     wraps_coroutines = False
     async_functions: List[str] = []
     imported: List[str] = []
-    for statement in module_level_statements(tree.body):
+    statements = list(module_level_statements(tree.body))
+    module_values = values_of_module_names(tree, statements)
+    for statement in statements:
         if isinstance(statement, (ast.Import, ast.ImportFrom)):
             imported.extend(
                 (alias.asname or alias.name).partition(".")[0] for alias in statement.names
@@ -97,7 +103,7 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
         if isinstance(statement, _FUNCTIONS):
             spec = fixture_spec(statement, imports)
             if spec is not None:
-                fixtures.append(fixture_def(statement, spec, imports, path))
+                fixtures.append(fixture_def(statement, spec, imports, path, module_values.get))
             elif statement.name.startswith("pytest_"):
                 hooks.append(statement.name)
                 if statement.name in ITEM_HOOKS and _wraps_test_function(statement):
@@ -177,8 +183,16 @@ def _wraps_test_function(hook: ast.AST) -> bool:
     return False
 
 
-def fixture_def(func: ast.AST, spec: FixtureSpec, imports: ImportTable, path: str) -> FixtureDef:
-    is_generator, builds, yields_async = _body_facts(func, imports)
+def fixture_def(
+    func: ast.AST,
+    spec: FixtureSpec,
+    imports: ImportTable,
+    path: str,
+    module_value: Optional[ModuleValue] = None,
+) -> FixtureDef:
+    """What pytest and the rules need to know of a fixture; ``module_value`` gives the value
+    a module-level name was bound to (``URL = "sqlite+aiosqlite://"``), where known."""
+    is_generator, builds, yields_async = _body_facts(func, imports, module_value)
     return FixtureDef(
         name=spec.name,
         path=path,
@@ -197,7 +211,9 @@ def fixture_def(func: ast.AST, spec: FixtureSpec, imports: ImportTable, path: st
     )
 
 
-def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str], bool]:
+def _body_facts(
+    func: ast.AST, imports: ImportTable, module_value: Optional[ModuleValue] = None
+) -> Tuple[bool, Optional[str], bool]:
     """What a fixture's own body says, read in one pass over it in source order:
 
     - whether it yields (a generator fixture);
@@ -217,8 +233,12 @@ def _body_facts(func: ast.AST, imports: ImportTable) -> Tuple[bool, Optional[str
     bound: Dict[str, Optional[str]] = {}  # local name -> the call it was last bound to
     values: Dict[str, ast.AST] = {}  # local name -> the value it was last assigned
 
+    parameters = set(parameter_names(func.args))  # type: ignore[attr-defined]
+
     def value_of(name: ast.Name) -> Optional[ast.AST]:
-        return values.get(name.id)
+        if name.id in values or name.id in parameters or module_value is None:
+            return values.get(name.id)
+        return module_value(name.id)
 
     def built_on_aiosqlite(value: Optional[ast.AST]) -> bool:
         return value.__class__ is ast.Call and opens_aiosqlite(value, value_of)  # type: ignore

@@ -28,6 +28,7 @@ from flake8_asyncloop.analysis.loop_scopes import (
     fixture_loop_scope,
     wider,
 )
+from flake8_asyncloop.analysis.named_values import module_values
 from flake8_asyncloop.analysis.names import ImportTable
 from flake8_asyncloop.analysis.testcode import (
     FixtureSpec,
@@ -622,7 +623,7 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         if definition is None:
             imports = self._imports or self.file.imports
             definition = self._definitions[func] = fixture_def(
-                func, spec, imports, self.file.filename
+                func, spec, imports, self.file.filename, module_values(self.file).get
             )
         return definition
 
