@@ -293,6 +293,20 @@ def test_rules_about_pytest_asyncio_are_silent_where_it_is_blocked(
     assert blocked_test_rows(tmp_path) == expected
 
 
+def test_a_config_pytest_cannot_parse_leaves_the_mode_unknown(tmp_path: Path) -> None:
+    """A project template's pyproject.toml (ovinnik's cookiecutter) is not TOML until it is
+    rendered: ALP208 reports the file, and what only strict mode gets wrong is not said."""
+    clear_caches()
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\n{%- if cookiecutter.auto %}\nasyncio_mode = "auto"\n'
+        "{%- endif %}\n"
+    )
+    assert blocked_test_rows(tmp_path) == {
+        ("pyproject.toml", 2, 1, "ALP208"),
+        ("tests/test_it.py", 4, 27, "ALP203"),
+        ("tests/test_it.py", 5, 12, "ALP104"),
+    }
+
 
 # -- a project that declares another runner ------------------------------------------------------
 

@@ -546,6 +546,8 @@ STRICT_MODE_UNKNOWN = """
     `pyproject.toml`, `setup.cfg`, a shell script, a CI workflow, or the README or a
     contributor guide, at the project root or above it up to the repository's top. A mode
     passed only where none of these says so (a CI setting kept elsewhere) is not seen.
+    A config file that cannot be parsed (a project template's `pyproject.toml` with `{%
+    if %}` lines in it) leaves the mode unknown too; ALP208 reports the file.
 """
 
 
@@ -559,6 +561,8 @@ def strict_mode_known(project: ProjectContext) -> bool:
     if not strict_mode(project) or project.asyncio_mode_on_command_line:
         return False
     config = project.config
+    if config.unreadable:
+        return False  # a config pytest cannot parse says nothing of the mode
     pyproject = os.path.basename(config.path or "") == pytest_config.PYPROJECT
     return config.section_line is not None or pyproject
 

@@ -39,6 +39,9 @@ class PytestConfig:
     # with no paths given looks for tests; empty when it names none that exists
     testpaths: Tuple[str, ...] = ()
     problems: Tuple[ConfigProblem, ...] = ()
+    # The file cannot be parsed (a template's ``{% if %}`` lines, a typo): pytest stops
+    # before collecting, and what its settings would say is unknown.
+    unreadable: bool = False
     # Line of the asyncio_default_fixture_loop_scope key; None when the key is unset, which
     # pytest-asyncio warns about on every run. A value of "fixture-scope" (the fixture's own
     # scope, as when unset) is stored as fixture_loop_scope None with this line set.

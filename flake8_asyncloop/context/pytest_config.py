@@ -527,7 +527,7 @@ def config_from(loaded: Loaded, path: Optional[str]) -> PytestConfig:
     if loaded.error is not None:
         error = loaded.error
         problem = ConfigProblem(error.path, error.line, "", error.message)
-        return PytestConfig(path=path, problems=(problem,))
+        return PytestConfig(path=path, problems=(problem,), unreadable=True)
     if loaded.section is None:
         return PytestConfig(path=path)
     return interpret(loaded.section)
