@@ -308,6 +308,7 @@ def test_a_config_pytest_cannot_parse_leaves_the_mode_unknown(tmp_path: Path) ->
     }
 
 
+
 # -- a project that declares another runner ------------------------------------------------------
 
 PYTEST_ASYNCIO_RUNS = {
@@ -579,9 +580,11 @@ def test_alp206_follows_a_loop_bound_fixture_into_an_async_fixture_on_another_lo
 
 
 WRAPPED_ENGINE = '''\
+import httpx
 import pytest
 import pytest_asyncio
 
+from myapp import app
 from myapp.db import Database
 
 
@@ -609,9 +612,14 @@ async def test_insert(db):
          "    await database.create_all()\n    yield database", True),
         ('async with Database(url="postgresql+asyncpg://db/test") as database:\n'
          "        yield database", True),
+        # fastapi-mongo-base: an in-process client keeps no connection
+        ("async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as database:\n"
+         "        yield database", False),
+        ("async with httpx.AsyncClient(base_url='http://db') as database:\n"
+         "        yield database", True),
     ],
 )
-def test_alp206_leaves_alone_a_wrapper_on_an_aiosqlite_url(
+def test_alp206_leaves_alone_a_value_bound_to_no_loop(
     tmp_path: Path, body: str, reported: bool
 ) -> None:
     ini = "[pytest]\nasyncio_default_fixture_loop_scope = module\n"

@@ -223,9 +223,11 @@ def _body_facts(
       a name last bound by ``name = await x`` or ``async with x as name``, or whose method
       was awaited (``await name.connect()``), before it; alone or in a tuple. An object
       built on an aiosqlite URL (``Database("sqlite+aiosqlite://")``) does not count: its
-      connections answer on whichever loop awaits them. Nor does what a method of a fixture
-      it requests gave (``space = await client.create_space()``): that fixture's own object
-      is the one bound to its loop, and is judged where a test requests it.
+      connections answer on whichever loop awaits them; nor does a client that keeps no
+      connection (``httpx.AsyncClient`` on an ``ASGITransport``, as ALP501 decides). Nor
+      does what a method of a fixture it requests gave (``space = await
+      client.create_space()``): that fixture's own object is the one bound to its loop, and
+      is judged where a test requests it.
     """
     is_generator = False
     builds: Optional[str] = None
@@ -240,8 +242,15 @@ def _body_facts(
             return values.get(name.id)
         return module_value(name.id)
 
-    def built_on_aiosqlite(value: Optional[ast.AST]) -> bool:
-        return value.__class__ is ast.Call and opens_aiosqlite(value, value_of)  # type: ignore
+    def bound_to_no_loop(value: Optional[ast.AST]) -> bool:
+        """Built on an aiosqlite URL, or a client or engine that keeps no connection
+        (``httpx.AsyncClient(transport=ASGITransport(app=app))``)."""
+        if value.__class__ is not ast.Call:
+            return False
+        qualified = imports.resolve(value.func)  # type: ignore[union-attr]
+        return opens_aiosqlite(value, value_of) or keeps_no_connections(  # type: ignore
+            value, qualified, value_of  # type: ignore[arg-type]
+        )
 
     made_by_async: Dict[str, bool] = {}  # local name -> whether async code made its value
     requested = set(requested_fixtures(func))
@@ -281,7 +290,7 @@ def _body_facts(
                         if target.__class__ is ast.Name:
                             opened = item.context_expr
                             made_by_async[target.id] = (
-                                kind is ast.AsyncWith and not built_on_aiosqlite(opened)
+                                kind is ast.AsyncWith and not bound_to_no_loop(opened)
                             )
                             values.pop(target.id, None)
             elif kind is ast.AnnAssign:
@@ -292,11 +301,12 @@ def _body_facts(
                         values[target.id] = value
             elif kind is ast.Await:
                 # ``await client.connect()``: the object went through async set-up, unless
-                # it was built on an aiosqlite URL, whose connections serve any loop
+                # it was built bound to no loop (on an aiosqlite URL, whose connections
+                # serve any loop)
                 call = node.value  # type: ignore[attr-defined]
                 func = call.func if call.__class__ is ast.Call else None
                 if func.__class__ is ast.Attribute and func.value.__class__ is ast.Name:
-                    if not built_on_aiosqlite(values.get(func.value.id)):  # type: ignore
+                    if not bound_to_no_loop(values.get(func.value.id)):  # type: ignore
                         made_by_async[func.value.id] = True  # type: ignore[union-attr]
             elif kind is ast.YieldFrom:
                 is_generator = True

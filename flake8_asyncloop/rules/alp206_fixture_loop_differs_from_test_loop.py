@@ -123,7 +123,9 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     pool.acquire()`) is missed unless it comes from a listed constructor. An object built
     on an aiosqlite URL (a project's `Database("sqlite+aiosqlite:///:memory:")`) counts as
     bound to no loop, as ALP501's aiosqlite engines do; whatever else it holds is not
-    looked at. A
+    looked at. So does an `httpx.AsyncClient` on an in-process `ASGITransport` opened with
+    `async with`: it keeps no connection. What the app it serves made on the fixture's
+    loop (a pool its lifespan opened in the same fixture) is not looked at. A
     `loop_scope=` given by a variable in a conftest.py is read as absent.
     Tests run by anyio, trio, a decorator or a conftest hook are left alone.
     """
