@@ -308,6 +308,31 @@ def test_a_config_pytest_cannot_parse_leaves_the_mode_unknown(tmp_path: Path) ->
     }
 
 
+@pytest.mark.parametrize(
+    ("sources", "expected"),
+    [
+        # fastapi-fabric-audit's sdist: a uv workspace member without its workspace root
+        ('[tool.uv.sources]\ncore = { workspace = true }\n', {
+            ("tests/test_it.py", 4, 27, "ALP203"),
+            ("tests/test_it.py", 5, 12, "ALP104"),
+        }),
+        # a source of another kind: the pyproject.toml is the config, with the defaults
+        ('[tool.uv.sources]\ncore = { path = "../core" }\n', {
+            ("tests/test_it.py", 4, 1, "ALP401"),
+            ("tests/test_it.py", 4, 27, "ALP203"),
+            ("tests/test_it.py", 5, 12, "ALP104"),
+        }),
+    ],
+)
+def test_a_workspace_member_out_of_its_workspace_leaves_the_mode_unknown(
+    tmp_path: Path, sources: str, expected: Set[Row]
+) -> None:
+    clear_caches()
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "member"\ndependencies = ["core", "pytest-asyncio"]\n\n' + sources
+    )
+    assert blocked_test_rows(tmp_path) == expected
+
 
 # -- a project that declares another runner ------------------------------------------------------
 

@@ -547,7 +547,10 @@ STRICT_MODE_UNKNOWN = """
     contributor guide, at the project root or above it up to the repository's top. A mode
     passed only where none of these says so (a CI setting kept elsewhere) is not seen.
     A config file that cannot be parsed (a project template's `pyproject.toml` with `{%
-    if %}` lines in it) leaves the mode unknown too; ALP208 reports the file.
+    if %}` lines in it) leaves the mode unknown too; ALP208 reports the file. So does a
+    `pyproject.toml` without pytest settings of a uv workspace member (one that takes a
+    sibling with `{ workspace = true }`) found with no config above it: pytest runs such a
+    member from the workspace's root, with that root's config.
 """
 
 
@@ -563,6 +566,8 @@ def strict_mode_known(project: ProjectContext) -> bool:
     config = project.config
     if config.unreadable:
         return False  # a config pytest cannot parse says nothing of the mode
+    if config.workspace_member and config.section_line is None:
+        return False  # the workspace root's config is not in sight
     pyproject = os.path.basename(config.path or "") == pytest_config.PYPROJECT
     return config.section_line is not None or pyproject
 

@@ -542,9 +542,26 @@ def config_for_directory(directory: str) -> Tuple[Optional[str], PytestConfig]:
     config_file = location.config_file
     if config_file is not None:
         return config_file, config_from(load_file(config_file), config_file)
-    if location.nearest_pyproject is not None:
-        return location.nearest_pyproject, PytestConfig(path=location.nearest_pyproject)
+    pyproject = location.nearest_pyproject
+    if pyproject is not None:
+        member = _workspace_member(pyproject)
+        return pyproject, PytestConfig(path=pyproject, workspace_member=member)
     return None, PytestConfig()
+
+
+def _workspace_member(pyproject: str) -> bool:
+    """Whether the project takes a sibling from its uv workspace (``[tool.uv.sources]``,
+    ``name = { workspace = true }``): pytest then runs from the workspace's root, whose
+    config a checkout of the member alone (an sdist) lacks."""
+    try:
+        document = _parse_toml(pyproject, _read_text(pyproject))
+    except ConfigError:
+        return False
+    sources = document.get("tool", {}).get("uv", {}).get("sources", {})
+    return isinstance(sources, dict) and any(
+        isinstance(source, dict) and source.get("workspace") is True
+        for source in sources.values()
+    )
 
 
 def load_pytest_config(path: str) -> PytestConfig:

@@ -138,7 +138,9 @@ class LoopScopeConfig(Rule):
     `@pytest.fixture`) in a conftest.py of a checked file's chain, or in a checked test module
     that mentions `pytest_asyncio` (or, in auto mode, `async def`). Fixtures from plugins do not
     count. A project with no pytest config file at all is not reported (there is no file to
-    put the finding in). Under flake8 the rule is silent: a finding in a Python file would be
+    put the finding in), nor a uv workspace member whose `pyproject.toml` has no pytest
+    settings and no config above it (pytest runs it with its workspace root's config,
+    out of sight). Under flake8 the rule is silent: a finding in a Python file would be
     repeated in every file sharing the config, or land in a file that does not hold the
     mistake. When the target pytest-asyncio version is known to be older than 0.24 the unset
     setting is not reported, nor when the project's dependency files pin pytest-asyncio below
@@ -364,6 +366,8 @@ def config_results(
         project = context_for(path, pytest_asyncio_version)
         if project.config.path is None or project.without_pytest_asyncio:
             continue
+        if project.config.workspace_member and project.config.section_line is None:
+            continue  # pytest runs a uv workspace member with its workspace root's config
         groups.setdefault(project.config.path, (project, []))[1].append(path)
     results = []
     for config_path, (project, members) in groups.items():
