@@ -159,3 +159,36 @@ def test_a_call_under_the_main_block_does_not_hide_one_outside_it() -> None:
         "test_x()\n"
     )
     assert runs_its_own_tests(ast.parse(source), DEFAULT_PYTHON_FUNCTIONS)
+
+
+WORKER_BLOCK = """\
+import asyncio
+import sys
+
+
+async def test_erasure():
+    await asyncio.sleep(0)
+
+
+if {guard}:
+    WORKER_LOOP = asyncio.new_event_loop()
+"""
+
+
+@pytest.mark.parametrize(
+    ("guard", "reported"),
+    [
+        # spaps-server-quickstart: a test module that is also a worker script
+        ('__name__ == "__main__" and "--worker" in sys.argv', []),
+        ('"--worker" in sys.argv and "__main__" == __name__', []),
+        ('__name__ == "__main__"', []),
+        # run on import whenever the flag is given
+        ('__name__ == "__main__" or "--worker" in sys.argv', [10]),
+        ('"--worker" in sys.argv', [10]),
+    ],
+)
+def test_alp106_is_silent_in_a_block_only_a_script_runs(
+    tmp_path: Path, guard: str, reported: List[int]
+) -> None:
+    path = write(tmp_path / "test_worker.py", WORKER_BLOCK.format(guard=guard))
+    assert [line for line, _, code in check_path(path) if code == "ALP106"] == reported

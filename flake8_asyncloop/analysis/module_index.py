@@ -77,7 +77,10 @@ class ModuleIndex:
 
 
 def is_main_guard(test: ast.AST) -> bool:
-    """``__name__ == "__main__"``, either way round."""
+    """``__name__ == "__main__"``, either way round, alone or as a part of an ``and``
+    (``__name__ == "__main__" and "--worker" in sys.argv``): the body runs only in a script."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(is_main_guard(value) for value in test.values)
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
         return False
     if not isinstance(test.ops[0], ast.Eq):
