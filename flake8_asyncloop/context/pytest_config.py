@@ -96,6 +96,8 @@ class Loaded:
 
     section: Optional[Section]
     error: Optional[ConfigError] = None
+    # a pyproject.toml that takes a sibling from its uv workspace (``_takes_workspace_sources``)
+    workspace_member: bool = False
 
     @property
     def counts(self) -> bool:
@@ -119,7 +121,8 @@ def load_file(path: str) -> Loaded:
     if cached is not None and cached[0] == signature:
         return cached[1]
     try:
-        loaded = Loaded(read_section(path))
+        section, workspace_member = _section_of(path, _read_text(path))
+        loaded = Loaded(section, workspace_member=workspace_member)
     except ConfigError as error:
         loaded = Loaded(None, error)
     _loaded[path] = (signature, loaded)
@@ -128,19 +131,39 @@ def load_file(path: str) -> Loaded:
 
 def read_section(path: str) -> Optional[Section]:
     """The pytest section of a config file, None when it has none. Raises ConfigError."""
+    return _section_of(path, _read_text(path))[0]
+
+
+def _section_of(path: str, text: str) -> Tuple[Optional[Section], bool]:
+    """The pytest section of the file's text, and whether it is a pyproject.toml of a uv
+    workspace member. Raises ConfigError."""
     name = os.path.basename(path)
-    text = _read_text(path)
     if name in PYTEST_TOML_NAMES:
         table = _parse_toml(path, text).get("pytest")
-        return _toml_section(path, text, table if isinstance(table, dict) else {}, _PYTEST_TABLE)
+        section = _toml_section(path, text, table if isinstance(table, dict) else {}, _PYTEST_TABLE)
+        return section, False
     if name == PYPROJECT:
-        return _pyproject_section(path, text, _parse_toml(path, text))
+        document = _parse_toml(path, text)
+        return _pyproject_section(path, text, document), _takes_workspace_sources(document)
     if name == "setup.cfg":
-        return _ini_section(path, text, "tool:pytest")
+        return _ini_section(path, text, "tool:pytest"), False
     section = _ini_section(path, text, "pytest")
     if section is None and name in PYTEST_INI_NAMES:
-        return Section(path, None, {})
-    return section
+        return Section(path, None, {}), False
+    return section, False
+
+
+def _takes_workspace_sources(document: Dict[str, Any]) -> bool:
+    """Whether the project takes a sibling from its uv workspace (``[tool.uv.sources]``,
+    ``name = { workspace = true }``): pytest then runs from the workspace's root, whose
+    config a checkout of the member alone (an sdist) lacks."""
+    tool = document.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    sources = uv.get("sources") if isinstance(uv, dict) else None
+    return isinstance(sources, dict) and any(
+        isinstance(source, dict) and source.get("workspace") is True
+        for source in sources.values()
+    )
 
 
 def _read_text(path: str) -> str:
@@ -544,24 +567,9 @@ def config_for_directory(directory: str) -> Tuple[Optional[str], PytestConfig]:
         return config_file, config_from(load_file(config_file), config_file)
     pyproject = location.nearest_pyproject
     if pyproject is not None:
-        member = _workspace_member(pyproject)
+        member = load_file(pyproject).workspace_member
         return pyproject, PytestConfig(path=pyproject, workspace_member=member)
     return None, PytestConfig()
-
-
-def _workspace_member(pyproject: str) -> bool:
-    """Whether the project takes a sibling from its uv workspace (``[tool.uv.sources]``,
-    ``name = { workspace = true }``): pytest then runs from the workspace's root, whose
-    config a checkout of the member alone (an sdist) lacks."""
-    try:
-        document = _parse_toml(pyproject, _read_text(pyproject))
-    except ConfigError:
-        return False
-    sources = document.get("tool", {}).get("uv", {}).get("sources", {})
-    return isinstance(sources, dict) and any(
-        isinstance(source, dict) and source.get("workspace") is True
-        for source in sources.values()
-    )
 
 
 def load_pytest_config(path: str) -> PytestConfig:
