@@ -93,7 +93,13 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
     async_functions: List[str] = []
     imported: List[str] = []
     statements = list(module_level_statements(tree.body))
-    module_values = values_of_module_names(tree, statements)
+    module_values: List[Dict[str, Optional[ast.AST]]] = []  # worked out on first use
+
+    def module_value(name: str) -> Optional[ast.AST]:
+        if not module_values:
+            module_values.append(values_of_module_names(tree, statements))
+        return module_values[0].get(name)
+
     for statement in statements:
         if isinstance(statement, (ast.Import, ast.ImportFrom)):
             imported.extend(
@@ -103,7 +109,7 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
         if isinstance(statement, _FUNCTIONS):
             spec = fixture_spec(statement, imports)
             if spec is not None:
-                fixtures.append(fixture_def(statement, spec, imports, path, module_values.get))
+                fixtures.append(fixture_def(statement, spec, imports, path, module_value))
             elif statement.name.startswith("pytest_"):
                 hooks.append(statement.name)
                 if statement.name in ITEM_HOOKS and _wraps_test_function(statement):
@@ -235,11 +241,13 @@ def _body_facts(
     bound: Dict[str, Optional[str]] = {}  # local name -> the call it was last bound to
     values: Dict[str, ast.AST] = {}  # local name -> the value it was last assigned
 
-    parameters = set(parameter_names(func.args))  # type: ignore[attr-defined]
+    arguments = func.args  # type: ignore[attr-defined]
 
     def value_of(name: ast.Name) -> Optional[ast.AST]:
-        if name.id in values or name.id in parameters or module_value is None:
+        if name.id in values or module_value is None:
             return values.get(name.id)
+        if name.id in parameter_names(arguments):
+            return None  # another fixture's value
         return module_value(name.id)
 
     def bound_to_no_loop(value: Optional[ast.AST]) -> bool:

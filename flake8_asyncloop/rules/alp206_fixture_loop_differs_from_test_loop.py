@@ -625,9 +625,14 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         if definition is None:
             imports = self._imports or self.file.imports
             definition = self._definitions[func] = fixture_def(
-                func, spec, imports, self.file.filename, module_values(self.file).get
+                func, spec, imports, self.file.filename, self._module_value
             )
         return definition
+
+    def _module_value(self, name: str) -> Optional[ast.AST]:
+        """What a module-level name of the file was bound to: worked out only when a
+        fixture's body asks (most never do)."""
+        return module_values(self.file).get(name)
 
     def _set_up_by_pytest_asyncio(self, fixture: FixtureDef) -> bool:
         local = fixture.path == self.file.filename
