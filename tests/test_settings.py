@@ -143,8 +143,8 @@ def test_config_file_select_applies_to_a_run(project: Path, capsys: pytest.Captu
     assert (code, out) == (0, [])
     code, out, err = run(capsys, "check", "--select=ALP101", "--extend-ignore=ALP2", "test_x.py")
     assert code == 1 and out == [
-        "test_x.py:6:5: ALP101 event loop closed by hand: pytest-asyncio owns this loop; "
-        "remove the close()"
+        "test_x.py:6:5: ALP101 event loop closed by hand: it stays the current loop, closed, "
+        "for the next code that gets it; remove the close()"
     ]
 
 

@@ -6,7 +6,12 @@ import ast
 from typing import TYPE_CHECKING, Optional
 
 from flake8_asyncloop.analysis import scopes
-from flake8_asyncloop.analysis.loops import FIXTURE_ORIGIN, NEW_EVENT_LOOP, loop_origin
+from flake8_asyncloop.analysis.loops import (
+    FIXTURE_ORIGIN,
+    GET_EVENT_LOOP,
+    NEW_EVENT_LOOP,
+    loop_origin,
+)
 from flake8_asyncloop.analysis.names import last_name
 from flake8_asyncloop.analysis.text_gates import may_hold_known_loop
 from flake8_asyncloop.findings import DeleteStatement, Fix, Safety, Span
@@ -22,12 +27,17 @@ _THREAD_RUNNERS = frozenset(
 )
 
 
+# Who the closed loop belongs to, as the message says it.
+_PYTEST_ASYNCIO_OWNS_IT = "pytest-asyncio owns this loop"
+_CURRENT_LOOP_LEFT_CLOSED = "it stays the current loop, closed, for the next code that gets it"
+
+
 class LoopClosedByHand(Rule):
     code = "ALP101"
     name = "loop-closed-by-hand"
     # Needed in the text for a finding: only ``<loop>.close()`` is reported
     trigger_words = ("close",)
-    message = "event loop closed by hand: pytest-asyncio owns this loop; remove the close()"
+    message = "event loop closed by hand: {owner}; remove the close()"
     fix_safety = Safety.SAFE
 
     @classmethod
@@ -46,7 +56,9 @@ class LoopClosedByHand(Rule):
     session-scoped loop fails with `RuntimeError: Event loop is closed`, and closing the
     running loop from async code fails at once with `Cannot close a running event loop`.
     The failure shows up in a different test from the one that caused it, and often only
-    when the whole suite runs.
+    when the whole suite runs. In sync code `asyncio.get_event_loop()` gives the thread's
+    current loop, whoever made it: closed, it stays current, and the next test that gets it
+    fails the same way.
     """
     fix_notes = """
     Safe: the statement holding the `close()` call is deleted. The loop is still closed,
@@ -233,7 +245,11 @@ class LoopClosedByHand(Rule):
         if _replaced_afterwards(self.file.function, node):
             return  # sync code that closes the current loop and sets a new one in its place
         fix = Fix(Safety.SAFE, "remove the close() call", (DeleteStatement(Span.of(node)),))
-        self.report(call, fix)
+        if origin == GET_EVENT_LOOP and not self.file.in_async_function:
+            # Sync code's current loop: pytest-asyncio made it only if a fixture did.
+            self.report(call, fix, owner=_CURRENT_LOOP_LEFT_CLOSED)
+        else:
+            self.report(call, fix, owner=_PYTEST_ASYNCIO_OWNS_IT)
 
 
 def _replaced_afterwards(function: Optional[scopes.Scope], statement: ast.stmt) -> bool:
