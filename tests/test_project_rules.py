@@ -316,6 +316,22 @@ def test_a_config_pytest_cannot_parse_leaves_the_mode_unknown(tmp_path: Path) ->
             ("tests/test_it.py", 4, 27, "ALP203"),
             ("tests/test_it.py", 5, 12, "ALP104"),
         }),
+        # crawl4ai's: the project names itself, for its dev group; it is the root
+        ('[tool.uv.sources]\nMember = { workspace = true }\n', {
+            ("tests/test_it.py", 4, 1, "ALP401"),
+            ("tests/test_it.py", 4, 27, "ALP203"),
+            ("tests/test_it.py", 5, 12, "ALP104"),
+        }),
+        # the workspace's root
+        (
+            '[tool.uv.workspace]\nmembers = ["core"]\n\n[tool.uv.sources]\n'
+            'core = { workspace = true }\n',
+            {
+                ("tests/test_it.py", 4, 1, "ALP401"),
+                ("tests/test_it.py", 4, 27, "ALP203"),
+                ("tests/test_it.py", 5, 12, "ALP104"),
+            },
+        ),
         # a source of another kind: the pyproject.toml is the config, with the defaults
         ('[tool.uv.sources]\ncore = { path = "../core" }\n', {
             ("tests/test_it.py", 4, 1, "ALP401"),

@@ -549,8 +549,9 @@ STRICT_MODE_UNKNOWN = """
     A config file that cannot be parsed (a project template's `pyproject.toml` with `{%
     if %}` lines in it) leaves the mode unknown too; ALP208 reports the file. So does a
     `pyproject.toml` without pytest settings of a uv workspace member (one that takes a
-    sibling with `{ workspace = true }`) found with no config above it: pytest runs such a
-    member from the workspace's root, with that root's config.
+    sibling with `{ workspace = true }` and has no `[tool.uv.workspace]` table of its own)
+    found with no config above it: pytest runs such a member from the workspace's root,
+    with that root's config.
 """
 
 

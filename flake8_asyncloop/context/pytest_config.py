@@ -156,14 +156,27 @@ def _section_of(path: str, text: str) -> Tuple[Optional[Section], bool]:
 def _takes_workspace_sources(document: Dict[str, Any]) -> bool:
     """Whether the project takes a sibling from its uv workspace (``[tool.uv.sources]``,
     ``name = { workspace = true }``): pytest then runs from the workspace's root, whose
-    config a checkout of the member alone (an sdist) lacks."""
+    config a checkout of the member alone (an sdist) lacks. A project that is the root
+    itself (a ``[tool.uv.workspace]`` table, or a source naming the project itself, as
+    crawl4ai's does for its dev group) is not a member."""
     tool = document.get("tool")
     uv = tool.get("uv") if isinstance(tool, dict) else None
-    sources = uv.get("sources") if isinstance(uv, dict) else None
+    if not isinstance(uv, dict) or "workspace" in uv:
+        return False
+    sources = uv.get("sources")
+    project = document.get("project")
+    own_name = _normalized(project.get("name", "")) if isinstance(project, dict) else ""
     return isinstance(sources, dict) and any(
-        isinstance(source, dict) and source.get("workspace") is True
-        for source in sources.values()
+        isinstance(source, dict)
+        and source.get("workspace") is True
+        and _normalized(str(name)) != own_name
+        for name, source in sources.items()
     )
+
+
+def _normalized(name: str) -> str:
+    """A distribution name as packaging compares them (``Foo_Bar`` is ``foo-bar``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _read_text(path: str) -> str:
