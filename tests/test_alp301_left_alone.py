@@ -94,3 +94,11 @@ def test_alp301_leaves_alone_a_coroutine_that_does_nothing(
     path = write(tmp_path / "test_warning.py", EMPTY_BODIES.format(body=body))
     found = [line for line, _, code in check_path(path) if code == "ALP301"]
     assert found == reported
+
+
+def test_alp301_reports_a_coroutine_that_does_nothing_outside_test_code(
+    tmp_path: Path,
+) -> None:
+    # library code that drops one gives its users the "never awaited" warning
+    path = write(tmp_path / "warning.py", EMPTY_BODIES.format(body="pass"))
+    assert [line for line, _, code in check_path(path) if code == "ALP301"] == [8]

@@ -143,13 +143,14 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     call inside an `if` that asks `iscoroutinefunction()` of the same callee is left alone
     (code written for both kinds), and so is any branch the source fixes: `if True: ...
     else: ...`, or a test of an upper-case module flag bound once to `True` or `False`
-    (`_IS_SYNC = False`), as code generated in a sync and an async flavour has. A call of
-    an `async def` of the module whose body does nothing (`pass`, `...`, a docstring) is
-    left alone: such a coroutine is made for the warning dropping it gives, as tests of that
-    warning do, and no code of it is lost (a method is still reported: a subclass may give it
-    a body). A coroutine returned or yielded by a sync fixture or test is ALP304's. A
-    `self.method()` whose class calls `Class.method(self)` by name, or has a subclass in the
-    module with a plain `def method`, is left alone: a subclass may make it sync.
+    (`_IS_SYNC = False`), as code generated in a sync and an async flavour has. In test
+    code, a call of an `async def` of the module whose body does nothing (`pass`, `...`, a
+    docstring) is left alone: such a coroutine is made for the warning dropping it gives,
+    as tests of that warning do, and no code of it is lost (a method is still reported: a
+    subclass may give it a body). Elsewhere the warning it gives is the bug. A coroutine
+    returned or yielded by a sync fixture or test is ALP304's. A `self.method()` whose
+    class calls `Class.method(self)` by name, or has a subclass in the module with a plain
+    `def method`, is left alone: a subclass may make it sync.
     """
     examples = (
         Bad(
@@ -606,8 +607,10 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
         for candidate in self._candidates:
             # Most candidates make no coroutine: asked first, before the walk of a def that
             # ``_is_read`` takes (a project module's answer is kept for the run).
-            if not self.decide(candidate.pending) or self.does_nothing(candidate.pending):
+            if not self.decide(candidate.pending):
                 continue
+            if self.file.is_test_file and self.does_nothing(candidate.pending):
+                continue  # a test of the "never awaited" warning makes one on purpose
             name = candidate.unused_name
             if name is not None and _is_read(candidate.pending.namespace, name):
                 continue
