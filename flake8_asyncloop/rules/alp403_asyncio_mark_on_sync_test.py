@@ -10,6 +10,7 @@ from flake8_asyncloop.analysis.async_runners import (
     def_marks,
     enclosing_classes,
     owner_marks,
+    yields,
 )
 from flake8_asyncloop.findings import Fix, RemoveDecorator, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -54,6 +55,9 @@ class AsyncioMarkOnSyncTest(Rule):
     limitations = """
     Marks given through `pytest.param(..., marks=...)` are not followed. A test wrapped by a
     decorator the linter does not know is left alone, since the decorator may make it async.
+    A generator test (`yield from client.get()`, a coroutine of Python 3.4's kind) is left
+    alone too: pytest refuses to collect its module at all ("'yield' keyword is allowed in
+    fixtures, but not in tests"), and removing the mark would not make it run.
     """
     examples = (
         Bad(
@@ -178,6 +182,8 @@ class AsyncioMarkOnSyncTest(Rule):
         gives_a_loop = file.project.targets_pytest_asyncio_below(FIRST_VERSION_ONLY_WARNING)
         effect = GIVES_A_LOOP if gives_a_loop else ONLY_WARNS
         if own.asyncio:
+            if yields(node) is not None:
+                return  # a generator test: see below
             for decorator in own.asyncio:
                 edit = RemoveDecorator(Span.of(decorator))
                 safety = Safety.UNSAFE if gives_a_loop else Safety.SAFE
@@ -188,7 +194,10 @@ class AsyncioMarkOnSyncTest(Rule):
                 )
             return
         inherited = self._inherited_mark(classes)
-        if inherited is not None:
+        if inherited is not None and yields(node) is None:
+            # A generator test (``yield from client.get()``, a coroutine of Python 3.4's
+            # kind) is one pytest refuses to collect at all: the mark is the least of its
+            # problems (aipfs, aiodcard).
             source, owner = inherited
             # A class with no coroutine method has no test the mark serves (chainlit); an
             # ``async def`` nested in a sync test is a helper, not a test (ydb).
