@@ -1,4 +1,5 @@
-"""ALP106 leaves ``asyncio.run(main())`` alone when ``main`` stores only on objects it made."""
+"""ALP106 leaves ``asyncio.run(main())`` alone when ``main`` stores only on objects it made, or
+only literals elsewhere (nothing of its loop outlives it there)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ def alp106_lines(tmp_path: Path, body: str) -> tuple:
         "proxy = Proxy.__new__(Proxy)\nproxy.version = '1.0'",
         "seen = {}\nseen['a'] = asyncio.Queue()",
         "proxy = Proxy()\nproxy.child = Proxy()\nproxy.child.version = '1.0'",
+        # a literal on a shared object keeps nothing of the run's loop there
+        "SHARED.version = '1.0'",
+        "SHARED.engine = None",
     ],
 )
 def test_stores_on_objects_made_here_are_silent(tmp_path: Path, body: str) -> None:
@@ -52,10 +56,10 @@ def test_stores_on_objects_made_here_are_silent(tmp_path: Path, body: str) -> No
     "body",
     [
         "proxy = SHARED\nproxy.version = asyncio.Queue()",  # an alias of a module object
-        "proxy = make_proxy()\nproxy.version = '1.0'",  # a factory may return a shared one
-        "SHARED.version = '1.0'",
-        "proxy = Proxy()\nfor proxy in [SHARED]:\n    proxy.version = '1.0'",  # bound again
-        "def helper(proxy):\n    proxy.version = '1.0'\nhelper(SHARED)",  # a parameter
+        "proxy = make_proxy()\nproxy.queue = asyncio.Queue()",  # a factory may share one
+        "SHARED.queue = asyncio.Queue()",
+        "proxy = Proxy()\nfor proxy in [SHARED]:\n    proxy.queue = asyncio.Queue()",  # rebound
+        "def helper(proxy):\n    proxy.queue = asyncio.Queue()\nhelper(SHARED)",  # a parameter
     ],
 )
 def test_stores_on_other_objects_are_reported(tmp_path: Path, body: str) -> None:

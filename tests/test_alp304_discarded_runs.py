@@ -523,3 +523,46 @@ def test_a_run_that_returns_what_it_fetched_passes_under_pytest(tmp_path: Path) 
     result = run_pytest_isolated(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+RESETS_A_SHARED_OBJECT = """\
+import asyncio
+
+import pytest
+
+from app import context, make_engine
+
+
+@pytest.fixture(autouse=True)
+def fresh_schema():
+    async def setup():
+        engine = make_engine()
+        async with engine.begin() as connection:
+            await connection.run_sync(print)
+        await engine.dispose()
+        {store}
+
+    asyncio.run(setup())
+    yield
+
+
+async def test_uses_the_loop():
+    await asyncio.sleep(0)
+"""
+
+
+@pytest.mark.parametrize(
+    "store, reported",
+    [
+        # peaky-peek-server: the run resets what the app built lazily on a test's loop
+        ("context.engine = None", []),
+        ("context.retries: int = 3", []),
+        # the run's own engine, kept on a shared object for the tests
+        ("context.engine = engine", [17]),
+        ("context.engines[0] = engine", [17]),
+    ],
+)
+def test_a_run_that_resets_a_shared_object(store: str, reported: list, tmp_path: Path) -> None:
+    path = write(tmp_path / "conftest.py", RESETS_A_SHARED_OBJECT.format(store=store))
+    found = [line for line, _, code in check_path(path) if code == "ALP304"]
+    assert found == reported

@@ -36,16 +36,17 @@ def runs_self_contained_coroutine(run: ast.Call, file: "FileState") -> bool:
 
 def _keeps_to_itself(function: ast.AsyncFunctionDef) -> bool:
     """No ``global`` or ``nonlocal``, and no assignment to an attribute or an item of
-    anything but an object the function made itself."""
+    anything but an object the function made itself, unless of a literal (``app.engine =
+    None`` resets a shared object, and leaves nothing of the run's loop on it)."""
     stored_on: List[ast.AST] = []
     for node in ast.walk(function):
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             return False
         targets: List[ast.AST] = []
-        if isinstance(node, ast.Assign):
-            targets = list(node.targets)
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-            targets = [node.target]
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            if isinstance(node.value, ast.Constant):
+                continue
+            targets = list(node.targets) if isinstance(node, ast.Assign) else [node.target]
         stored_on.extend(t for t in targets if isinstance(t, (ast.Attribute, ast.Subscript)))
     if not stored_on:
         return True

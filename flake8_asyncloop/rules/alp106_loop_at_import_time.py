@@ -68,7 +68,8 @@ class LoopAtImportTime(Rule):
     or joined by `and` to another condition) does not run under pytest and is skipped.
     `asyncio.run(main())` whose result is dropped, with `main` an `async def` of the module
     that declares no `global` and assigns to no attribute or item but those of objects it
-    made itself (`proxy = Proxy()`, a literal list or dict), is left alone: nothing it makes
+    made itself (`proxy = Proxy()`, a literal list or dict) or a literal (`app.engine =
+    None`), is left alone: nothing it makes
     outlives the run (a coroutine that appends to a module-level list, or a class whose
     every instance is one shared object, is not seen). An object from any other call
     (`make_proxy()`) may be shared, and a store on it is reported. `LOOP =

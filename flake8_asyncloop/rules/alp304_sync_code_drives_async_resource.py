@@ -143,8 +143,8 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     Outside the cases below, a fixture that runs a coroutine for plain data (a value read
     from a file, a number) is reported too: the work is cheap to move into an async
     fixture, and the rule cannot tell plain data from a loop-bound object.
-    `asyncio.run(main())` of a self-contained `main`
-    (the module's own `async def`, storing nothing on objects it did not make, as ALP106
+    `asyncio.run(main())` of a self-contained `main` (the module's own `async def`,
+    storing nothing on objects it did not make but a literal such as `None`, as ALP106
     decides) is left alone in a test module (not a conftest.py) with no async test or
     fixture and no test it may get from elsewhere (a test class with a base, an imported
     test): what it builds serves sync tests only, which run on no loop of pytest-asyncio's.
