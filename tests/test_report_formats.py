@@ -20,7 +20,7 @@ from flake8_asyncloop.findings import DeleteStatement, Finding, Fix, Safety, Spa
 from flake8_asyncloop.report import reporters
 from flake8_asyncloop.report.github import escape_data, escape_property
 from flake8_asyncloop.report.sarif import changed_ranges
-from flake8_asyncloop.rules import ALL_RULES, RULES_BY_CODE
+from flake8_asyncloop.rules import ALL_RULES
 from flake8_asyncloop.runner import FileResult, RunSummary
 
 SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sarif-schema-2.1.0.json"
@@ -195,7 +195,7 @@ def test_sarif(project: Path, capsys) -> None:
     assert [r["id"] for r in rules[: len(ALL_RULES)]] == [rule.code for rule in ALL_RULES]
     alp101 = rules[0]
     assert alp101["name"] == "loop-closed-by-hand"
-    assert alp101["shortDescription"] == {"text": RULES_BY_CODE["ALP101"].message}
+    assert alp101["shortDescription"] == {"text": "Loop closed by hand"}
     assert alp101["helpUri"] == docs_url("ALP101")
     assert alp101["help"]["markdown"].startswith("# ALP101 `loop-closed-by-hand`")
     assert "## What it does" not in alp101["help"]["text"]

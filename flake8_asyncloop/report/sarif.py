@@ -46,7 +46,8 @@ def rule_descriptor(rule: Type[Rule]) -> Dict[str, object]:
     return {
         "id": rule.code,
         "name": rule.name,
-        "shortDescription": {"text": rule.message},
+        # The message is a template (``{owner}``, ``{role}``): its name reads as a title.
+        "shortDescription": {"text": rule.name.replace("-", " ").capitalize()},
         "fullDescription": {"text": paragraph(rule.what)},
         "help": {"text": markdown_as_text(page), "markdown": page},
         "helpUri": docs_url(rule.code),
