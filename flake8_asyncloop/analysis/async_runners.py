@@ -567,7 +567,7 @@ def strict_mode_known(project: ProjectContext) -> bool:
     config = project.config
     if config.unreadable:
         return False  # a config pytest cannot parse says nothing of the mode
-    if config.workspace_member and config.section_line is None:
+    if config.workspace_member:
         return False  # the workspace root's config is not in sight
     pyproject = os.path.basename(config.path or "") == pytest_config.PYPROJECT
     return config.section_line is not None or pyproject

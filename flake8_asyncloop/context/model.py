@@ -42,8 +42,9 @@ class PytestConfig:
     # The file cannot be parsed (a template's ``{% if %}`` lines, a typo): pytest stops
     # before collecting, and what its settings would say is unknown.
     unreadable: bool = False
-    # A pyproject.toml without pytest settings, of a uv workspace member: pytest runs from
-    # the workspace's root, whose config may be out of sight (see ``strict_mode_known``).
+    # Set only on the fallback config (a pyproject.toml without pytest settings, none
+    # above it) of a uv workspace member: pytest runs from the workspace's root, whose
+    # config is out of sight (see ``strict_mode_known``).
     workspace_member: bool = False
     # Line of the asyncio_default_fixture_loop_scope key; None when the key is unset, which
     # pytest-asyncio warns about on every run. A value of "fixture-scope" (the fixture's own

@@ -69,15 +69,14 @@ class LoopAtImportTime(Rule):
     `asyncio.run(main())` whose result is dropped, with `main` an `async def` of the module
     that declares no `global` and assigns to no attribute or item but those of objects it
     made itself (`proxy = Proxy()`, a literal list or dict) or a literal (`app.engine =
-    None`), is left alone: nothing it makes
-    outlives the run (a coroutine that appends to a module-level list, or a class whose
-    every instance is one shared object, is not seen). An object from any other call
-    (`make_proxy()`) may be shared, and a store on it is reported. `LOOP =
-    asyncio.new_event_loop()` is left alone in a test module (not a conftest.py) whose tests
-    and fixtures are all sync and come from nowhere else, when the module binds `LOOP` once
-    and only runs it (`LOOP.run_until_complete`, `close`, `is_closed`, `is_running`): that
-    loop is the one its tests run on. Whether such a test also requests an async fixture
-    from a conftest.py is not looked at.
+    None`), is left alone: nothing it makes outlives the run (a coroutine that appends to a
+    module-level list, or a class whose every instance is one shared object, is not seen).
+    An object from any other call (`make_proxy()`) may be shared, and a store on it is
+    reported. `LOOP = asyncio.new_event_loop()` is left alone in a test module (not a
+    conftest.py) whose tests and fixtures are all sync and come from nowhere else, when the
+    module binds `LOOP` once and only runs it (`LOOP.run_until_complete`, `close`,
+    `is_closed`, `is_running`): that loop is the one its tests run on. Whether such a test
+    also requests an async fixture from a conftest.py is not looked at.
     """
     examples = (
         Bad(

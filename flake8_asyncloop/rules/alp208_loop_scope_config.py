@@ -366,7 +366,7 @@ def config_results(
         project = context_for(path, pytest_asyncio_version)
         if project.config.path is None or project.without_pytest_asyncio:
             continue
-        if project.config.workspace_member and project.config.section_line is None:
+        if project.config.workspace_member:
             continue  # pytest runs a uv workspace member with its workspace root's config
         groups.setdefault(project.config.path, (project, []))[1].append(path)
     results = []
