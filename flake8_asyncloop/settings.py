@@ -40,6 +40,10 @@ DEFAULT_EXCLUDE: Tuple[str, ...] = (
     "build",
     "dist",
     "node_modules",
+    # Installed packages: a virtualenv under another name (``env/``), or PEP 582's folder.
+    "site-packages",
+    "dist-packages",
+    "__pypackages__",
     "__pycache__",
     ".tox",
     ".nox",

@@ -21,6 +21,7 @@ from flake8_asyncloop.cli import main
 from flake8_asyncloop.findings import DeleteStatement, Fix, Safety, Span
 from flake8_asyncloop.rule import Rule
 from flake8_asyncloop.rules import ALL_RULES, RULES_BY_CODE
+from flake8_asyncloop.settings import DEFAULT_EXCLUDE
 
 # What ALP101 says of the sync test these files close the current loop in.
 MESSAGE = (
@@ -160,13 +161,23 @@ def test_directories_are_walked_for_python_files(project: Path, capsys) -> None:
 
 def test_default_excludes(project: Path, capsys) -> None:
     for directory in (".git", ".venv", "venv", "build", "dist", "node_modules", "__pycache__",
-                      ".tox", ".nox", ".eggs", "thing.egg-info", ".flake8-asyncloop_cache"):
+                      ".tox", ".nox", ".eggs", "thing.egg-info", ".flake8-asyncloop_cache",
+                      "env/Lib/site-packages", "env/lib/python3.11/site-packages",
+                      "usr/lib/python3/dist-packages", "__pypackages__"):
         write(project / directory / "test_x.py", CLOSING_TEST)
     write(project / "src" / "build" / "test_x.py", CLOSING_TEST)
     write(project / "test_kept.py", CLOSING_TEST)
     code, out, err = check(capsys, ".")
     assert out == [finding("./test_kept.py")]
     assert err == ["checked 1 file: 1 finding (1 fixable with 'flake8-asyncloop fix')"]
+
+
+def test_readme_names_every_default_exclude() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    sentence = readme.split("Directories left out unless `exclude` says otherwise:", 1)[1]
+    sentence = sentence.split("and the result cache.", 1)[0]
+    named = {part.strip(" `,\n") for part in sentence.replace(" and ", ",").split(",")}
+    assert named - {""} == set(DEFAULT_EXCLUDE) - {".flake8-asyncloop_cache"}
 
 
 def test_exclude_replaces_the_defaults_and_extend_exclude_adds(project: Path, capsys) -> None:
