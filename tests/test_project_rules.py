@@ -293,19 +293,35 @@ def test_rules_about_pytest_asyncio_are_silent_where_it_is_blocked(
     assert blocked_test_rows(tmp_path) == expected
 
 
-def test_a_config_pytest_cannot_parse_leaves_the_mode_unknown(tmp_path: Path) -> None:
-    """A project template's pyproject.toml (ovinnik's cookiecutter) is not TOML until it is
-    rendered: ALP208 reports the file, and what only strict mode gets wrong is not said."""
+@pytest.mark.parametrize(
+    ("directory", "text", "reported"),
+    [
+        # a config broken by hand: pytest stops on it, ALP208 says so
+        (".", '[tool.pytest.ini_options]\nasyncio_mode = "auto\n', True),
+        # ovinnik's cookiecutter template: Jinja markup, TOML only once rendered
+        (".", '[tool.pytest.ini_options]\n{%- if cookiecutter.auto %}\nasyncio_mode = "auto"\n'
+              "{%- endif %}\n", False),
+        # fastapi-builder's: the markup is in the template directory's name
+        ("{{ cookiecutter.folder_name }}", '[tool.pytest.ini_options]\nasyncio_mode = auto\n',
+         False),
+    ],
+)
+def test_a_config_pytest_cannot_parse_leaves_the_mode_unknown(
+    tmp_path: Path, directory: str, text: str, reported: bool
+) -> None:
+    """What only strict mode gets wrong is not said under a config pytest cannot read;
+    ALP208 reports the file, unless it is a project template's, never read as it is."""
     clear_caches()
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.pytest.ini_options]\n{%- if cookiecutter.auto %}\nasyncio_mode = "auto"\n'
-        "{%- endif %}\n"
-    )
-    assert blocked_test_rows(tmp_path) == {
-        ("pyproject.toml", 2, 1, "ALP208"),
+    root = tmp_path / directory
+    root.mkdir(exist_ok=True)
+    (root / "pyproject.toml").write_text(text)
+    expected = {
         ("tests/test_it.py", 4, 27, "ALP203"),
         ("tests/test_it.py", 5, 12, "ALP104"),
     }
+    if reported:
+        expected.add(("pyproject.toml", 2, 1, "ALP208"))
+    assert blocked_test_rows(root) == expected
 
 
 @pytest.mark.parametrize(

@@ -131,6 +131,7 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
             declared_plugins.tests_without_pytest_asyncio(root)
             and not config.sets_asyncio_options
             and not config.problems  # a config pytest cannot read may say anything
+            and not config.unreadable
             and not any(_uses_pytest_asyncio(conftest) for conftest in facts)
         ),
         pinned_pytest_asyncio_ceiling=(

@@ -98,6 +98,8 @@ class Loaded:
     error: Optional[ConfigError] = None
     # a pyproject.toml that takes a sibling from its uv workspace (``_takes_workspace_sources``)
     workspace_member: bool = False
+    # a file pytest cannot read because it is a project template's, rendered before use
+    template: bool = False
 
     @property
     def counts(self) -> bool:
@@ -120,13 +122,25 @@ def load_file(path: str) -> Loaded:
     cached = _loaded.get(path)
     if cached is not None and cached[0] == signature:
         return cached[1]
+    text: Optional[str] = None
     try:
-        section, workspace_member = _section_of(path, _read_text(path))
+        text = _read_text(path)
+        section, workspace_member = _section_of(path, text)
         loaded = Loaded(section, workspace_member=workspace_member)
     except ConfigError as error:
-        loaded = Loaded(None, error)
+        loaded = Loaded(None, error, template=text is not None and _is_template(path, text))
     _loaded[path] = (signature, loaded)
     return loaded
+
+
+_TEMPLATE_MARKUP = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+
+
+def _is_template(path: str, text: str) -> bool:
+    """Whether a file pytest cannot read is a project template's (cookiecutter, copier): its
+    text holds Jinja markup, or a directory above it is named with some. pytest only ever
+    reads the rendered copy."""
+    return _TEMPLATE_MARKUP.search(text) is not None or _TEMPLATE_MARKUP.search(path) is not None
 
 
 def read_section(path: str) -> Optional[Section]:
@@ -561,6 +575,8 @@ def _config_file_in(directory: str) -> Tuple[Optional[str], Optional[str]]:
 def config_from(loaded: Loaded, path: Optional[str]) -> PytestConfig:
     """The config a loaded file gives; a broken file gives the defaults and one problem."""
     if loaded.error is not None:
+        if loaded.template:
+            return PytestConfig(path=path, unreadable=True)  # nothing to report on a template
         error = loaded.error
         problem = ConfigProblem(error.path, error.line, "", error.message)
         return PytestConfig(path=path, problems=(problem,), unreadable=True)

@@ -485,6 +485,7 @@ def _project_wide_fix(
         not is_scope(loop_scope)
         or config.path is None
         or config.problems
+        or config.unreadable
         or (version is not None and version < FIRST_VERSION_WITH_TEST_LOOP_SCOPE)
         or _directory(conftest) != _directory(config.path)
     ):

@@ -137,18 +137,19 @@ class LoopScopeConfig(Rule):
     "Async fixtures exist" means: a `@pytest_asyncio.fixture` (or, in auto mode, an async
     `@pytest.fixture`) in a conftest.py of a checked file's chain, or in a checked test module
     that mentions `pytest_asyncio` (or, in auto mode, `async def`). Fixtures from plugins do not
-    count. A project with no pytest config file at all is not reported (there is no file to
-    put the finding in), nor a uv workspace member whose `pyproject.toml` has no pytest
-    settings and no config above it (pytest runs it with its workspace root's config,
-    out of sight). Under flake8 the rule is silent: a finding in a Python file would be
-    repeated in every file sharing the config, or land in a file that does not hold the
-    mistake. When the target pytest-asyncio version is known to be older than 0.24 the unset
-    setting is not reported, nor when the project's dependency files pin pytest-asyncio below
-    0.24 or pytest below 8.2, which 0.24 needs (`pytest==6.1.0`, `pytest-asyncio==0.21.1`,
-    Poetry's `^0.21`: a pytest that old may even refuse the option as unknown under
-    `filterwarnings = error`), nor when the config's warning filters ignore the warning
-    (`ignore::DeprecationWarning`): the suite has chosen not to see it, and whether a wide
-    async fixture will change loops is not looked into.
+    count. A project with no pytest config file at all is not reported (there is no file to put
+    the finding in), nor a uv workspace member whose `pyproject.toml` has no pytest settings and
+    no config above it (pytest runs it with its workspace root's config, out of sight), nor a
+    file pytest cannot parse that is a project template's (Jinja markup such as `{{name}}` or
+    `{% if %}` in the file or the name of a directory above it): pytest only reads the rendered
+    copy. Under flake8 the rule is silent: a finding in a Python file would be repeated in every
+    file sharing the config, or land in a file that does not hold the mistake. When the target
+    pytest-asyncio version is known to be older than 0.24 the unset setting is not reported, nor
+    when the project's dependency files pin pytest-asyncio below 0.24 or pytest below 8.2, which
+    0.24 needs (`pytest==6.1.0`, `pytest-asyncio==0.21.1`, Poetry's `^0.21`: a pytest that old
+    may even refuse the option as unknown under `filterwarnings = error`), nor when the config's
+    warning filters ignore the warning (`ignore::DeprecationWarning`): the suite has chosen not
+    to see it, and whether a wide async fixture will change loops is not looked into.
     """
     examples = (
         Bad(
@@ -287,7 +288,7 @@ class LoopScopeConfig(Rule):
         ``pinned_before_showing``: its pins or lock files keep pytest below 9.2, whatever
         ``pytest_version`` (installed) says."""
         findings = [cls._problem_finding(problem) for problem in config.problems]
-        unreadable = any(not problem.key for problem in config.problems)
+        unreadable = config.unreadable or any(not problem.key for problem in config.problems)
         if before_fixture_scope_value and config.follows_fixture_scope:
             assert config.fixture_loop_scope_line is not None
             findings.append(cls._finding(config.fixture_loop_scope_line, FIXTURE_SCOPE_TOO_NEW))
