@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.patched import patched_in_reach
 from flake8_asyncloop.analysis.tasks import task_factory
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -68,7 +69,11 @@ class DanglingTask(Rule):
     and awaits it on exit is not seen: the task is reported although that scope holds it.
     A task running a local `async def` whose whole body is a `try` that catches every
     exception (`except Exception:`, without raising again) is not reported: its errors
-    are handled there, usually kept for the test to assert on.
+    are handled there, usually kept for the test to assert on. A test that patches the
+    factory (a string naming it, such as `patch("asyncio.create_task")` or
+    `monkeypatch.setattr(asyncio, "create_task", fake)`, in the test or its decorators, or
+    those of its class) calls a stand-in and is left alone; a patch made in a fixture is not
+    seen.
     """
     examples = (
         Bad(
@@ -299,6 +304,8 @@ class DanglingTask(Rule):
                 continue  # a yield fixture's task: ALP303 says what teardown must do
             if _installs_exception_handler(self.file) or _errors_caught_inside(call, self.file):
                 continue
+            if patched_in_reach(self.file, factory):
+                continue
             self.report(call, task=f"task {name!r} from {factory}()")
         parent = self._function = function.parent
         if parent is not None:  # a closure reading the name keeps the task alive too
@@ -314,7 +321,9 @@ class DanglingTask(Rule):
         factory = task_factory(node.value, self.file)
         if factory is None or _installs_exception_handler(self.file):
             return
-        if not _errors_caught_inside(node.value, self.file):  # type: ignore[arg-type]
+        if _errors_caught_inside(node.value, self.file):  # type: ignore[arg-type]
+            return
+        if not patched_in_reach(self.file, factory):
             self.report(node.value, task=f"the task from {factory}()")
 
     def visit_Assign(self, node: ast.Assign) -> None:
