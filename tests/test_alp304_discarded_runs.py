@@ -566,3 +566,76 @@ def test_a_run_that_resets_a_shared_object(store: str, reported: list, tmp_path:
     path = write(tmp_path / "conftest.py", RESETS_A_SHARED_OBJECT.format(store=store))
     found = [line for line, _, code in check_path(path) if code == "ALP304"]
     assert found == reported
+
+
+WORKLOAD = """\
+import asyncio
+
+ENGINE = make_engine()
+STATUSES = ("new", "paid")
+
+
+async def seed(dsn, iterations):
+    {body}
+"""
+
+IMPORTING_CONFTEST = """\
+import asyncio
+
+import pytest
+{module_import}
+
+DSN = "postgresql://localhost/test"
+
+
+@pytest.fixture(scope="session")
+def testbed():
+    {fixture_import}
+    asyncio.run(seed(DSN, iterations=120))
+    return DSN
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "module_import", "fixture_import", "reported"),
+    [
+        # pgverdict's testbed: a seeding run of the project's own coroutine, imported
+        ("await asyncio.sleep(0, STATUSES)", "", "from app.workload import seed", False),
+        ("await asyncio.sleep(0, STATUSES)", "from app.workload import seed", "pass", False),
+        # the coroutine reads its module's engine: the engine meets the tests' loop later
+        ("await ENGINE.connect(dsn)", "", "from app.workload import seed", True),
+        # it stores what it made on an object it did not make
+        ("asyncio.shared = await asyncio.sleep(0, dsn)", "", "from app.workload import seed",
+         True),
+        # a name the project module does not define as an async def of its own
+        ("await asyncio.sleep(0)", "", "from app.missing import seed", True),
+    ],
+)
+def test_a_dropped_run_of_an_imported_project_coroutine(
+    tmp_path: Path, body: str, module_import: str, fixture_import: str, reported: bool
+) -> None:
+    write(tmp_path / "pytest.ini", "[pytest]\n")
+    write(tmp_path / "app" / "__init__.py", "")
+    write(tmp_path / "app" / "workload.py", WORKLOAD.format(body=body))
+    conftest = write(
+        tmp_path / "tests" / "conftest.py",
+        IMPORTING_CONFTEST.format(module_import=module_import, fixture_import=fixture_import),
+    )
+    expected = [(12, 5, "ALP304")] if reported else []
+    assert check_path(conftest) == expected
+
+
+def test_a_decorated_imported_coroutine_is_still_reported(tmp_path: Path) -> None:
+    write(tmp_path / "pytest.ini", "[pytest]\n")
+    write(tmp_path / "app" / "__init__.py", "")
+    write(
+        tmp_path / "app" / "workload.py",
+        WORKLOAD.format(body="await asyncio.sleep(0)").replace(
+            "async def seed", "@retrying\nasync def seed"
+        ),
+    )
+    conftest = write(
+        tmp_path / "tests" / "conftest.py",
+        IMPORTING_CONFTEST.format(module_import="", fixture_import="from app.workload import seed"),
+    )
+    assert check_path(conftest) == [(12, 5, "ALP304")]

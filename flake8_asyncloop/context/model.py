@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -191,6 +192,15 @@ class ProjectContext:
         from flake8_asyncloop.context import project_modules  # it imports this module
 
         return project_modules.async_functions_of(
+            self.root, module, level, importer, self.conftest_dirs
+        )
+
+    def module_tree(self, module: str, level: int, importer: str) -> Optional[ast.Module]:
+        """The parsed project module that ``importer`` imports; None when not a project
+        file or unreadable. Read on demand, cached per process."""
+        from flake8_asyncloop.context import project_modules  # it imports this module
+
+        return project_modules.module_tree(
             self.root, module, level, importer, self.conftest_dirs
         )
 

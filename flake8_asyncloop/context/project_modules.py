@@ -117,6 +117,43 @@ def async_functions_of(
     return known[0]
 
 
+def module_tree(
+    root: Optional[str],
+    module: str,
+    level: int,
+    importer: str,
+    conftest_dirs: Iterable[str] = (),
+) -> Optional[ast.Module]:
+    """The parsed project module that the file ``importer`` imports (as in
+    ``async_functions_of``); None when it is not a project file or cannot be read. Asked
+    only before a finding: each module is parsed once per process while it is unchanged."""
+    if root is None or _never_the_project(root, module, level):
+        return None
+    try:
+        root = os.path.abspath(root)
+        path = find_module(root, module, level, os.path.abspath(importer), conftest_dirs)
+    except (OSError, ValueError):
+        return None
+    if path is None:
+        return None
+    probe = _probe(path)
+    if not isinstance(probe, tuple) or probe[1] > MAX_BYTES:
+        return None
+    cached = _trees.get(path)
+    if cached is not None and cached[0] == probe:
+        return cached[1]
+    try:
+        with open(path, "rb") as handle:
+            tree: Optional[ast.Module] = ast.parse(handle.read(MAX_BYTES + 1), filename=path)
+    except (SyntaxError, UnicodeDecodeError, ValueError, OSError, RecursionError, MemoryError):
+        tree = None
+    _trees[path] = (probe, tree)
+    return tree
+
+
+_trees: Dict[str, Tuple[Tuple[int, int], Optional[ast.Module]]] = {}
+
+
 def _async_functions_of(
     root: str, module: str, level: int, importer: str, conftest_dirs: Iterable[str]
 ) -> FrozenSet[str]:
@@ -358,6 +395,7 @@ def dependencies_unchanged(recorded: Iterable[Tuple[str, object]]) -> bool:
 
 def clear_cache() -> None:
     _facts_cache.clear()
+    _trees.clear()
     _dependencies.clear()
     _answers.clear()
     _checked_probes.clear()

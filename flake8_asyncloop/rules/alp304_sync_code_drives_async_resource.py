@@ -161,7 +161,10 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     self-contained `main` is also left alone when the fixture drops its result (a statement of its
     own) and passes it only plain data (literals, or parameters annotated `str`,
     `tuple[str, str]`, `Path`...), and `main` reads no module-level name a call made: a
-    clean-up of a remote system, or a directory seeded, after or before the tests. An
+    clean-up of a remote system, or a directory seeded, after or before the tests. `main`
+    may also be imported once, with `from`, from a project module whose own undecorated
+    top-level `async def` it is, judged against that module's names the same way
+    (`from app.workload import seed`); what it calls there is not followed. An
     instance of a dataclass or `NamedTuple` of the module whose fields are all annotated as
     plain data counts as plain data. The
     same holds for an `async def` nested in the fixture that reads, of the fixture's names,
