@@ -95,6 +95,26 @@ def test_async_fixture_in_a_conftest_counts(tmp_path: Path) -> None:
     assert [(p, [f.line for f in fs]) for p, fs in _results(tmp_path)] == [("pytest.ini", [1])]
 
 
+@pytest.mark.parametrize(
+    ("pyproject", "reported"),
+    [
+        ('[project]\nname = "demo"\n\n[dependency-groups]\ndev = ["pytest"]\n', True),
+        # a monorepo's package, whose test setup (pytest named, its settings) is elsewhere
+        ('[project]\nname = "demo"\n', False),
+    ],
+)
+def test_a_pyproject_without_pytest_settings_counts_where_the_project_declares_pytest(
+    tmp_path: Path, pyproject: str, reported: bool
+) -> None:
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    (tmp_path / "conftest.py").write_text(
+        "import pytest_asyncio\n\n\n@pytest_asyncio.fixture\nasync def token():\n    return 1\n"
+    )
+    clear_caches()
+    results = [(p, [f.line for f in fs]) for p, fs in _results(tmp_path)]
+    assert results == ([("pyproject.toml", [1])] if reported else [])
+
+
 def test_without_async_fixtures_the_unset_setting_is_not_reported(tmp_path: Path) -> None:
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "test_plain.py").write_text(

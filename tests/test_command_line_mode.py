@@ -83,7 +83,10 @@ def test_a_sub_project_without_a_pytest_table_takes_the_root_config(tmp_path: Pa
     clear_caches()
     assert [code for _, _, code in check_path(test) if code == "ALP401"] == []
     alone = tmp_path / "sdist" / "client-1.0"
-    write(alone / "pyproject.toml", '[project]\nname = "client"\n')
+    write(
+        alone / "pyproject.toml",
+        '[project]\nname = "client"\n\n[dependency-groups]\ndev = ["pytest>=8"]\n',
+    )
     test = write(alone / "tests" / "test_reads.py", TEST)
     clear_caches()
     assert [code for _, _, code in check_path(test) if code == "ALP401"] == ["ALP401"]

@@ -687,7 +687,20 @@ def test_alp401_follows_a_runner_fixture_through_the_suite_s_own_fixtures(tmp_pa
     ("files", "reported"),
     [
         # aioairq: pytest 8.1+ takes this pyproject.toml as its config file: strict mode
-        ({"pyproject.toml": '[project]\nname = "demo"\n'}, True),
+        (
+            {
+                "pyproject.toml": (
+                    '[project]\nname = "demo"\n\n[project.optional-dependencies]\n'
+                    'test = ["pytest", "pytest-asyncio"]\n'
+                )
+            },
+            True,
+        ),
+        ({"pyproject.toml": '[project]\nname = "demo"\n', "requirements-dev.txt": "pytest\n"},
+         True),
+        # a package of a monorepo (g8-mcp-server, labmcp-micro-manager): nothing names
+        # pytest, so its settings are kept elsewhere with the rest of the test setup
+        ({"pyproject.toml": '[project]\nname = "demo"\n'}, False),
         # nothing in sight (an sdist without its pytest.ini): the mode is unknown
         ({}, False),
         ({"pyproject.toml": '[project]\nname = "demo"\n', "pytest.ini": "[pytest]\n"}, True),

@@ -551,7 +551,10 @@ STRICT_MODE_UNKNOWN = """
     `pyproject.toml` without pytest settings of a uv workspace member (one that takes a
     sibling with `{ workspace = true }` and has no `[tool.uv.workspace]` table of its own)
     found with no config above it: pytest runs such a member from the workspace's root,
-    with that root's config.
+    with that root's config. And so does a `pyproject.toml` without pytest settings of a
+    project none of whose dependency or lock files names pytest (or a plugin of it): a
+    package of a monorepo, or an sdist, whose test setup, settings included, is kept
+    elsewhere.
 """
 
 
@@ -569,8 +572,11 @@ def strict_mode_known(project: ProjectContext) -> bool:
         return False  # a config pytest cannot parse says nothing of the mode
     if config.workspace_member:
         return False  # the workspace root's config is not in sight
+    if config.section_line is not None:
+        return True
+    # A pyproject.toml without pytest settings, of a project that declares its tests.
     pyproject = os.path.basename(config.path or "") == pytest_config.PYPROJECT
-    return config.section_line is not None or pyproject
+    return pyproject and project.declares_pytest
 
 
 def yields(func: ast.AST) -> Optional[ast.AST]:

@@ -62,6 +62,9 @@ class _Declared(NamedTuple):
     # They name pytest but none of the above, and no lock file resolves pytest-asyncio.
     pytest_without_pytest_asyncio: bool = False
     pytest_ceiling: Optional[Version] = None  # what pins and locks keep pytest below
+    # They, or a lock file, name pytest or a plugin of it: the project declares its tests'
+    # setup here.
+    names_pytest: bool = False
 
 
 _NOTHING_DECLARED = _Declared(None, (), False, None)
@@ -78,6 +81,13 @@ def runner_instead_of_pytest_asyncio(root: Optional[str]) -> Tuple[Optional[str]
 def names_pytest_asyncio(root: Optional[str]) -> bool:
     """Whether a dependency file at ``root`` names pytest-asyncio."""
     return _answer(root).names_pytest_asyncio
+
+
+def names_pytest(root: Optional[str]) -> bool:
+    """Whether a dependency file or lock file at ``root`` names pytest (or pytest-asyncio,
+    or a plugin that runs async tests): where none does, the project's test setup, its
+    pytest settings with it, is kept elsewhere (a monorepo's root, a CI script)."""
+    return _answer(root).names_pytest
 
 
 def pinned_pytest_asyncio_ceiling(root: Optional[str]) -> Optional[Version]:
@@ -168,6 +178,7 @@ def _read(root: str) -> _Declared:
                 PYTEST_AIOHTTP in names and not aiohttp_on_pytest_asyncio
             ),
             pytest_ceiling=pytest_ceiling,
+            names_pytest=True,
         )
     runner = next((name for name in OTHER_RUNNERS if name in names), None)
     without = (
@@ -178,6 +189,7 @@ def _read(root: str) -> _Declared:
     return _Declared(
         runner, tuple(read), False, ceiling,
         pytest_without_pytest_asyncio=without, pytest_ceiling=pytest_ceiling,
+        names_pytest=bool(names) or any(_names(text, PYTEST) for text in [*texts, *locks]),
     )
 
 

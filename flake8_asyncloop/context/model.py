@@ -134,6 +134,10 @@ class ProjectContext:
     declared_runner: Optional[str] = None
     # A dependency file at the root names pytest-asyncio.
     declares_pytest_asyncio: bool = False
+    # A dependency or lock file at the root names pytest (or a plugin of it): the project
+    # declares its test setup. Where none does, a pyproject.toml without pytest settings is
+    # a packaging file, and the settings pytest runs with are elsewhere.
+    declares_pytest: bool = True
     # What the pins of those files keep pytest-asyncio below (exclusive; None: unbounded, or
     # the version was given explicitly).
     pinned_pytest_asyncio_ceiling: Optional[Tuple[int, ...]] = None

@@ -369,6 +369,8 @@ def config_results(
             continue
         if project.config.workspace_member:
             continue  # pytest runs a uv workspace member with its workspace root's config
+        if project.config.section_line is None and not project.declares_pytest:
+            continue  # a packaging pyproject.toml: the test setup is kept elsewhere
         groups.setdefault(project.config.path, (project, []))[1].append(path)
     results = []
     for config_path, (project, members) in groups.items():
