@@ -639,3 +639,52 @@ def test_a_decorated_imported_coroutine_is_still_reported(tmp_path: Path) -> Non
         IMPORTING_CONFTEST.format(module_import="", fixture_import="from app.workload import seed"),
     )
     assert check_path(conftest) == [(12, 5, "ALP304")]
+
+
+MCP_FIXTURE = """\
+import asyncio
+
+import pytest
+from mcp.server.fastmcp import FastMCP
+
+from app import server as module
+
+
+@pytest.fixture
+def tools():
+    {setup}
+    return {{t.name: t for t in {run}}}
+
+
+async def test_calls_a_tool(tools):
+    await tools["search"].fn("x")
+"""
+
+
+@pytest.mark.parametrize(
+    ("setup", "run", "reported"),
+    [
+        # google-ecommerce-mcp, google-workspace-unlimited: what a FastMCP server registered
+        ("pass", "asyncio.run(module.mcp.list_tools())", False),
+        ("server = FastMCP('t')", "asyncio.run(server.list_tools())", False),
+        ("jira_mcp = module.jira", "asyncio.run(jira_mcp.get_tool('search'))", False),
+        (
+            "loop = asyncio.new_event_loop()",
+            "loop.run_until_complete(module.mcp.get_tools())",
+            False,
+        ),
+        # a client's list_tools() talks over its session; a prompt runs the user's code
+        ("pass", "asyncio.run(module.mcp_client.list_tools())", True),
+        ("pass", "asyncio.run(module.mcp.get_prompt('greet'))", True),
+        ("server = make_server()", "asyncio.run(server.list_tools())", True),
+        ("pass", "asyncio.run(module.mcp.list_tools(module.session))", True),
+    ],
+)
+def test_a_run_that_reads_an_mcp_registry(
+    tmp_path: Path, setup: str, run: str, reported: bool
+) -> None:
+    path = write(
+        tmp_path / "tests" / "test_tools.py", MCP_FIXTURE.format(setup=setup, run=run)
+    )
+    found = [line for line, _, code in check_path(path) if code == "ALP304"]
+    assert found == ([12] if reported else [])

@@ -567,6 +567,40 @@ def _plain_annotation(
     return False
 
 
+def reads_an_mcp_registry(run: ast.Call, fixture: ast.AST) -> bool:
+    """``asyncio.run(mcp.list_tools())``, or ``loop.run_until_complete(server.get_tool(
+    "search"))``: a read of what an MCP server (FastMCP) has registered, given literals
+    only, on a receiver named for one (``mcp``, ``jira_mcp``, ``module.mcp``) or bound in
+    the fixture to ``FastMCP(...)``. The server keeps nothing of the run's loop, and its
+    tool and prompt records are plain objects."""
+    if len(run.args) != 1 or not isinstance(run.args[0], ast.Call):
+        return False
+    coroutine = run.args[0]
+    func = coroutine.func
+    if not isinstance(func, ast.Attribute) or func.attr not in _MCP_REGISTRY_READS:
+        return False
+    if not all(_is_literal(a) for a in [*coroutine.args, *(k.value for k in coroutine.keywords)]):
+        return False
+    receiver = func.value
+    words = set(last_name(receiver).lower().split("_"))
+    if "mcp" in words and not words & {"client", "session"}:
+        return True
+    if isinstance(receiver, ast.Name):
+        value = own_bindings(fixture).get(receiver.id)
+        return isinstance(value, ast.Call) and last_name(value.func) == "FastMCP"
+    return False
+
+
+# Coroutine methods of an MCP server that only read its registry (not ``get_prompt`` or
+# ``read_resource``, which run the user's functions).
+_MCP_REGISTRY_READS = frozenset(
+    {
+        "list_tools", "get_tools", "get_tool", "list_prompts", "get_prompts",
+        "list_resources", "get_resources", "list_resource_templates", "get_resource_templates",
+    }
+)
+
+
 def runs_on_loop_free_engines(run: ast.Call, fixture: ast.AST, file: "FileState") -> bool:
     """A fixture's ``asyncio.run(engine.dispose())``, or ``asyncio.run(setup())`` of an
     ``async def`` nested in it, where every name of the fixture's the run reaches is an

@@ -25,6 +25,7 @@ from flake8_asyncloop.analysis.self_contained_runs import (
     discards_self_contained_run,
     drops_run_on_fixture_object,
     hands_out_only_text,
+    reads_an_mcp_registry,
     returns_from_closed_resources,
     returns_plain_data,
     runs_for_text,
@@ -175,7 +176,11 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     but plain ones, in a fixture that stores nothing on any object, is left alone too. So is a
     run that reaches, of the fixture's own objects, only an engine bound to no loop (an
     aiosqlite URL, or `poolclass=NullPool`, as ALP501 decides): `asyncio.run(setup())`
-    creating its tables, `asyncio.run(engine.dispose())`. So is a run of an `async def`
+    creating its tables, `asyncio.run(engine.dispose())`. So is a run, by any runner, that
+    reads what an MCP server registered (`asyncio.run(mcp.list_tools())`, `get_tool("x")`,
+    given literals only) on a receiver named for one (`mcp`, `jira_mcp`, but not
+    `mcp_client`) or bound in the fixture to `FastMCP(...)`: the server keeps nothing of the
+    run's loop. So is a run of an `async def`
     (nested in the fixture, or the module's own) that gets no object of the fixture's and
     returns only text or what it awaited from a resource it opened with `async with`
     (`async with Client() as client: return await client.inventory()`): the resource
@@ -585,8 +590,11 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         value is plain data or meets no loop again; anywhere, a self-contained ``main``
         that returns only text and gets no object of the fixture's, a dropped run on plain
         data, a run whose result only becomes the text the fixture hands out, or a run that
-        reaches only engines bound to no loop."""
+        reaches only engines bound to no loop; and any run that reads what an MCP server
+        registered."""
         file = self.file
+        if reads_an_mcp_registry(call, fixture):
+            return True
         if file.resolve(call.func) not in ASYNCIO_RUN:
             return False
         if runs_no_loop_for_tests(file) and (
