@@ -12,6 +12,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis.children import own_body_nodes
 from flake8_asyncloop.analysis.loop_bound import ValueOf, keeps_no_connections, opens_aiosqlite
+from flake8_asyncloop.analysis.loop_scopes import is_scope
 from flake8_asyncloop.analysis.named_values import values_of_module_names
 from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
 from flake8_asyncloop.analysis.scopes import parameter_names
@@ -22,8 +23,10 @@ from flake8_asyncloop.analysis.testcode import (
     anyio_backend_offers_trio,
     fixture_spec,
     is_autouse,
+    mark_name,
     marks_in,
     requested_fixtures,
+    scope_value,
 )
 from flake8_asyncloop.context.model import ConftestFacts, FixtureDef
 
@@ -92,6 +95,7 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
     wraps_coroutines = False
     async_functions: List[str] = []
     imported: List[str] = []
+    test_loop_scope: Optional[str] = None
     statements = list(module_level_statements(tree.body))
     module_values: List[Dict[str, Optional[ast.AST]]] = []  # worked out on first use
 
@@ -114,6 +118,8 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
                 hooks.append(statement.name)
                 if statement.name in ITEM_HOOKS and _wraps_test_function(statement):
                     wraps_coroutines = True
+                if statement.name == "pytest_collection_modifyitems":
+                    test_loop_scope = _loop_scope_marked(statement, imports) or test_loop_scope
             elif isinstance(statement, ast.AsyncFunctionDef):
                 async_functions.append(statement.name)
             continue
@@ -139,7 +145,28 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
         plugins=tuple(plugins),
         hooks=tuple(hooks),
         async_functions=tuple(async_functions),
+        test_loop_scope=test_loop_scope,
     )
+
+
+def _loop_scope_marked(hook: ast.AST, imports: ImportTable) -> Optional[str]:
+    """The loop scope of the ``pytest.mark.asyncio(loop_scope="session")`` a collection hook
+    adds to the items (``item.add_marker(...)``); None when it adds none, or one whose
+    scope is not a literal."""
+    adds_marks = False
+    scope: Optional[str] = None
+    for node in ast.walk(hook):
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "add_marker":
+            adds_marks = True
+        elif mark_name(node, imports) == "asyncio":
+            given = next((k.value for k in node.keywords if k.arg in ("loop_scope", "scope")), None)
+            value = scope_value(given) if given is not None else None
+            if not is_scope(value):
+                return None
+            scope = value
+    return scope if adds_marks else None
 
 
 def _unconditional_strings(body: List[ast.stmt], name: str) -> Tuple[str, ...]:

@@ -15,6 +15,7 @@ topmost directory of the run of ancestors, starting at the file's own directory,
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
@@ -112,6 +113,11 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
         root = _setup_py_root(directory) or _conftest_root(directory)
     chain = [os.path.join(d, CONFTEST) for d in _directories_down_to(root, directory)]
     facts = tuple(f for f in (conftest_facts(p) for p in chain) if f is not None)
+    marked_scope = next((f.test_loop_scope for f in reversed(facts) if f.test_loop_scope), None)
+    if marked_scope is not None:
+        # A conftest hook marks the tests below it with this loop scope: in effect the
+        # default the config would set.
+        config = dataclasses.replace(config, test_loop_scope=marked_scope)
     runner, dependency_files = declared_plugins.runner_instead_of_pytest_asyncio(root)
     context = ProjectContext(
         root=root,

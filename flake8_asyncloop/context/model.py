@@ -120,6 +120,10 @@ class ConftestFacts:
     collect_ignore_glob: Tuple[str, ...] = ()
     # names its imports bind ("*" for a star import): fixtures it may get from elsewhere
     imported: Tuple[str, ...] = ()
+    # the loop scope its ``pytest_collection_modifyitems`` gives the tests below it, adding
+    # ``pytest.mark.asyncio(loop_scope=...)`` to them (pytest-asyncio's documented way to
+    # run every test on the session's loop)
+    test_loop_scope: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,9 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     connect() as db: yield db`, `yield db, path`, or an object set up by awaiting its methods:
     `bot = Bot(); await bot.login(); yield bot`). The test's loop scope comes from its
     closest asyncio mark (its own, its class's, the module's `pytestmark`), else from
-    `asyncio_default_test_loop_scope`; the fixture's from its `loop_scope=`, else
+    `asyncio_default_test_loop_scope` (or the scope a conftest.py's
+    `pytest_collection_modifyitems` marks every test with, pytest-asyncio's recipe for one
+    loop per session); the fixture's from its `loop_scope=`, else
     `asyncio_default_fixture_loop_scope`, else its own scope. Fixtures are looked up as pytest
     does: the test's class, the module, then the conftest.py chain, nearest first.
     """

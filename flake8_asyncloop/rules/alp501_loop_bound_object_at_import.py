@@ -76,7 +76,8 @@ class LoopBoundObjectAtImport(Rule):
     evaluated at import too, is not. An object that only ever binds lazily (asyncio's
     primitives, connection pools) is not reported when every test of the module runs on one
     shared loop, by a `pytestmark` asyncio mark with `loop_scope` or by
-    `asyncio_default_test_loop_scope` in the pytest configuration, or, where the suite runs
+    `asyncio_default_test_loop_scope` in the pytest configuration (or a conftest.py hook
+    marking every test with that loop scope), or, where the suite runs
     a pytest-asyncio older than 1.0, by a wide `event_loop` override in the module or its
     conftest.py files; a test that narrows its own loop scope again is not noticed. A
     queue used only with `put_nowait`/`get_nowait` never binds a loop and is reported all

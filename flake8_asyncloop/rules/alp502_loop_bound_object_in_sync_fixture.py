@@ -73,7 +73,8 @@ class LoopBoundObjectInSyncFixture(Rule):
     Python 3.10 it binds to the loop of the one test that uses it, which works. A wider
     fixture building one is not reported when the file's tests all run on a loop at least as
     wide (a `pytestmark` asyncio mark with `loop_scope`, or
-    `asyncio_default_test_loop_scope`), nor in a test module whose every user of the fixture
+    `asyncio_default_test_loop_scope`, or a conftest.py hook marking every test with that
+    loop scope), nor in a test module whose every user of the fixture
     is an async test or fixture on a loop at least as wide (their own marks, their classes',
     the module's); with the module-wide settings, a test that narrows its own loop scope is
     not noticed, and the users of a conftest.py's fixture, elsewhere, are not looked for.
