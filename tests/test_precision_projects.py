@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
 import pytest
-from support import check_path
+from support import check_path, write
 
 from flake8_asyncloop.context.discovery import clear_caches
 
@@ -867,3 +867,37 @@ def test_a_conftest_outside_testpaths_is_still_read_as_test_code(tmp_path: Path)
         {"pytest.ini": "[pytest]\ntestpaths = tests\n", "conftest.py": conftest, "tests/x.py": ""},
     )
     assert findings(root, ("ALP501",)) == [("conftest.py", 5, "ALP501")]
+
+
+@pytest.mark.parametrize(
+    ("files", "reported"),
+    [
+        # a checkout whose CI installs the test tools keeps its setup in sight
+        (
+            {
+                "pyproject.toml": '[project]\nname = "demo"\n',
+                ".github/workflows/test.yml": (
+                    "steps:\n  - run: pip install pytest pytest-asyncio\n"
+                ),
+            },
+            True,
+        ),
+        (
+            {"pyproject.toml": '[project]\nname = "demo"\n', "Makefile": "test:\n\tpytest -x\n"},
+            True,
+        ),
+        # a README that says to run pytest is no setup: a monorepo package ships its README
+        ({"pyproject.toml": '[project]\nname = "demo"\n', "README.md": "Run `pytest`.\n"}, False),
+    ],
+)
+def test_a_command_file_that_runs_pytest_keeps_the_setup_in_sight(
+    tmp_path: Path, files: Dict[str, str], reported: bool
+) -> None:
+    project = tmp_path / "project"
+    (project / ".git").mkdir(parents=True)
+    for name, text in files.items():
+        write(project / name, text)
+    write(project / "tests" / "test_queue.py", "async def test_queue():\n    pass\n")
+    clear_caches()
+    expected = [("tests/test_queue.py", 1, "ALP401")] if reported else []
+    assert findings(project, NOT_RUN_CODES) == expected

@@ -552,9 +552,10 @@ STRICT_MODE_UNKNOWN = """
     sibling with `{ workspace = true }` and has no `[tool.uv.workspace]` table of its own)
     found with no config above it: pytest runs such a member from the workspace's root,
     with that root's config. And so does a `pyproject.toml` without pytest settings of a
-    project none of whose dependency or lock files names pytest (or a plugin of it): a
-    package of a monorepo, or an sdist, whose test setup, settings included, is kept
-    elsewhere.
+    project that names pytest (or a plugin of it) in none of its dependency or lock files,
+    Makefiles, tox or nox files, shell scripts or CI workflows: a package of a monorepo, or
+    an sdist, whose test setup, settings included, is kept elsewhere. An sdist that leaves
+    out its development requirements and relies on strict mode is missed that way.
 """
 
 

@@ -13,6 +13,10 @@ and the README and contributor guides. They are looked for at the project root a
 a ``.git`` up to three levels above marks the repository's top, in the directories up to
 it (a monorepo keeps its CI at the top). Each is read once per run, and at most its first
 megabyte.
+
+The same files, guides left out, also say whether the project runs pytest at all
+(``runs_pytest``): with the dependency files, that tells a project that keeps its test
+setup in sight from a monorepo package shipped without it.
 """
 
 from __future__ import annotations
@@ -50,13 +54,32 @@ def asyncio_mode_on_command_line(root: Optional[str]) -> bool:
     return known
 
 
+def runs_pytest(root: Optional[str]) -> bool:
+    """Whether a file at ``root`` or above it that runs commands (a Makefile, a tox or nox
+    file, a shell script, a CI workflow; not a guide) names pytest: the project keeps its
+    test setup in sight."""
+    if root is None:
+        return False
+    known = _mentions.get(root)
+    if known is None:
+        known = _mentions[root] = any(
+            _names_pytest(path) for path in _command_files(root, guides=False)
+        )
+    return known
+
+
 def clear_cache() -> None:
     _answers.clear()
+    _mentions.clear()
 
 
-def _command_files(root: str) -> Iterator[str]:
+_mentions: Dict[str, bool] = {}
+_PYTEST_WORD = re.compile(r"\bpytest\b")
+
+
+def _command_files(root: str, guides: bool = True) -> Iterator[str]:
     for directory in _project_directories(os.path.abspath(root)):
-        yield from _files_in(directory)
+        yield from _files_in(directory, guides=guides)
         for ci in _CI_DIRECTORIES:
             yield from _files_in(os.path.join(directory, ci), every=True)
 
@@ -78,8 +101,9 @@ def _project_directories(root: str) -> List[str]:
     return [root]
 
 
-def _files_in(directory: str, every: bool = False) -> Iterator[str]:
-    """The files of ``directory`` that may hold a test command (``every``: all of them)."""
+def _files_in(directory: str, every: bool = False, guides: bool = True) -> Iterator[str]:
+    """The files of ``directory`` that may hold a test command (``every``: all of them;
+    ``guides``: READMEs and contributor guides too)."""
     try:
         names = sorted(os.listdir(directory))
     except OSError:
@@ -91,17 +115,25 @@ def _files_in(directory: str, every: bool = False) -> Iterator[str]:
             every
             or lowered in _COMMAND_FILES
             or suffix == ".sh"
-            or (stem.startswith(_GUIDE_PREFIXES) and suffix in _GUIDE_SUFFIXES)
+            or (guides and stem.startswith(_GUIDE_PREFIXES) and suffix in _GUIDE_SUFFIXES)
         ):
             path = os.path.join(directory, name)
             if os.path.isfile(path):
                 yield path
 
 
+def _names_pytest(path: str) -> bool:
+    return _PYTEST_WORD.search(_text(path)) is not None
+
+
 def _says_auto(path: str) -> bool:
+    return _AUTO_ON_COMMAND_LINE.search(_text(path)) is not None
+
+
+def _text(path: str) -> str:
+    """The file's text (its first megabyte); empty when it cannot be read."""
     try:
         with open(path, "rb") as handle:
-            text = handle.read(_MAX_BYTES).decode("utf-8", "replace")
+            return handle.read(_MAX_BYTES).decode("utf-8", "replace")
     except OSError:
-        return False
-    return _AUTO_ON_COMMAND_LINE.search(text) is not None
+        return ""

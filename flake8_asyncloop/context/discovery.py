@@ -127,7 +127,7 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
         pytest_version=versions.pytest_version(),
         declared_runner=runner,
         declares_pytest_asyncio=declared_plugins.names_pytest_asyncio(root),
-        declares_pytest=declared_plugins.names_pytest(root),
+        declares_pytest=declared_plugins.names_pytest(root) or command_lines.runs_pytest(root),
         pytest_aiohttp_on_pytest_asyncio=declared_plugins.pytest_aiohttp_on_pytest_asyncio(root),
         pytest_aiohttp_runs_coroutine_tests=(
             declared_plugins.pytest_aiohttp_runs_coroutine_tests(root)
