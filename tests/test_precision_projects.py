@@ -901,3 +901,45 @@ def test_a_command_file_that_runs_pytest_keeps_the_setup_in_sight(
     clear_caches()
     expected = [("tests/test_queue.py", 1, "ALP401")] if reported else []
     assert findings(project, NOT_RUN_CODES) == expected
+
+
+MARKED = "import pytest\n\n\n@pytest.mark.asyncio\nasync def test_{n}():\n    pass\n"
+UNMARKED = "async def test_{n}():\n    pass\n"
+
+
+@pytest.mark.parametrize(
+    ("modules", "reported"),
+    [
+        # kolona's sdist: most async tests marked, the newest few not: forgotten marks
+        ({"test_a.py": MARKED.format(n="a"), "test_b.py": MARKED.format(n="b")}, True),
+        # a module's pytestmark marks its every test
+        (
+            {
+                "test_a.py": "import pytest\n\npytestmark = pytest.mark.asyncio\n\n\n"
+                + UNMARKED.format(n="a") + "\n\n" + UNMARKED.format(n="a2"),
+            },
+            True,
+        ),
+        # blacksheep's: few marked, most not: the suite runs in auto mode somewhere
+        ({"test_a.py": UNMARKED.format(n="a"), "test_b.py": UNMARKED.format(n="b")}, False),
+        # godoo-client's: every test marked, but an async fixture only auto mode runs
+        (
+            {
+                "test_a.py": MARKED.format(n="a"),
+                "test_b.py": MARKED.format(n="b"),
+                "conftest.py": "import pytest\n\n\n@pytest.fixture\nasync def db():\n    pass\n",
+            },
+            False,
+        ),
+    ],
+)
+def test_a_suite_without_its_setup_shows_its_mode_by_its_marks(
+    tmp_path: Path, modules: Dict[str, str], reported: bool
+) -> None:
+    write(tmp_path / "pyproject.toml", '[project]\nname = "demo"\n')
+    for name, text in modules.items():
+        write(tmp_path / "tests" / name, text)
+    write(tmp_path / "tests" / "test_new.py", UNMARKED.format(n="new"))
+    clear_caches()
+    found = [f for f in findings(tmp_path, NOT_RUN_CODES) if f[0] == "tests/test_new.py"]
+    assert found == ([("tests/test_new.py", 1, "ALP401")] if reported else [])

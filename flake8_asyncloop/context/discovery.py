@@ -26,6 +26,7 @@ from flake8_asyncloop.context import (
     declared_plugins,
     project_modules,
     pytest_config,
+    suite_marks,
     versions,
 )
 from flake8_asyncloop.context.conftest_facts import conftest_facts
@@ -103,6 +104,7 @@ def clear_caches() -> None:
     project_modules.clear_cache()
     declared_plugins.clear_cache()
     command_lines.clear_cache()
+    suite_marks.clear_cache()
 
 
 def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
@@ -119,6 +121,7 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
         # default the config would set.
         config = dataclasses.replace(config, test_loop_scope=marked_scope)
     runner, dependency_files = declared_plugins.runner_instead_of_pytest_asyncio(root)
+    declares_pytest = declared_plugins.names_pytest(root) or command_lines.runs_pytest(root)
     context = ProjectContext(
         root=root,
         config=config,
@@ -127,7 +130,14 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
         pytest_version=versions.pytest_version(),
         declared_runner=runner,
         declares_pytest_asyncio=declared_plugins.names_pytest_asyncio(root),
-        declares_pytest=declared_plugins.names_pytest(root) or command_lines.runs_pytest(root),
+        declares_pytest=declares_pytest,
+        strict_by_its_marks=(
+            not declares_pytest
+            and config.section_line is None
+            and os.path.basename(config.path or "") == pytest_config.PYPROJECT
+            and root is not None
+            and suite_marks.written_for_strict_mode(root)
+        ),
         pytest_aiohttp_on_pytest_asyncio=declared_plugins.pytest_aiohttp_on_pytest_asyncio(root),
         pytest_aiohttp_runs_coroutine_tests=(
             declared_plugins.pytest_aiohttp_runs_coroutine_tests(root)

@@ -142,6 +142,10 @@ class ProjectContext:
     # declares its test setup. Where none does, a pyproject.toml without pytest settings is
     # a packaging file, and the settings pytest runs with are elsewhere.
     declares_pytest: bool = True
+    # Where the project does not (and its config is a pyproject.toml without pytest
+    # settings): the suite marks most of its async tests and has no async fixture that only
+    # auto mode runs, so it is written for strict mode (``suite_marks``).
+    strict_by_its_marks: bool = False
     # What the pins of those files keep pytest-asyncio below (exclusive; None: unbounded, or
     # the version was given explicitly).
     pinned_pytest_asyncio_ceiling: Optional[Tuple[int, ...]] = None
