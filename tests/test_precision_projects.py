@@ -943,3 +943,30 @@ def test_a_suite_without_its_setup_shows_its_mode_by_its_marks(
     clear_caches()
     found = [f for f in findings(tmp_path, NOT_RUN_CODES) if f[0] == "tests/test_new.py"]
     assert found == ([("tests/test_new.py", 1, "ALP401")] if reported else [])
+
+
+@pytest.mark.parametrize(
+    ("marked", "reported"),
+    [
+        # matterloop-runtime's sdist: pytest-asyncio declared, no mark anywhere: the
+        # pytest.ini that sets auto mode was left out of the sdist
+        (False, False),
+        # one written for strict mode keeps its findings
+        (True, True),
+    ],
+)
+def test_an_unpacked_sdist_shows_its_mode_by_its_marks(
+    tmp_path: Path, marked: bool, reported: bool
+) -> None:
+    write(tmp_path / "PKG-INFO", "Metadata-Version: 2.1\nName: demo\n")
+    write(
+        tmp_path / "pyproject.toml",
+        '[project]\nname = "demo"\n\n[dependency-groups]\ndev = ["pytest", "pytest-asyncio"]\n',
+    )
+    template = MARKED if marked else UNMARKED
+    write(tmp_path / "tests" / "test_a.py", template.format(n="a"))
+    write(tmp_path / "tests" / "test_b.py", template.format(n="b"))
+    write(tmp_path / "tests" / "test_new.py", UNMARKED.format(n="new"))
+    clear_caches()
+    found = [f for f in findings(tmp_path, NOT_RUN_CODES) if f[0] == "tests/test_new.py"]
+    assert found == ([("tests/test_new.py", 1, "ALP401")] if reported else [])

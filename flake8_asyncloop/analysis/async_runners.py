@@ -554,7 +554,9 @@ STRICT_MODE_UNKNOWN = """
     with that root's config. And so does a `pyproject.toml` without pytest settings of a
     project that names pytest (or a plugin of it) in none of its dependency or lock files,
     Makefiles, tox or nox files, shell scripts or CI workflows: a package of a monorepo, or
-    an sdist, whose test setup, settings included, is kept elsewhere; unless the suite
+    an sdist, whose test setup, settings included, is kept elsewhere; and so does one of
+    an unpacked sdist (a `PKG-INFO` beside it), which may have left its `pytest.ini` out;
+    unless the suite
     itself shows it is written for strict mode: at least half of its async tests carry an
     asyncio mark (their own, their class's or the module's `pytestmark`), and none of its
     test modules or conftest.py files declares an async fixture with plain
@@ -581,7 +583,7 @@ def strict_mode_known(project: ProjectContext) -> bool:
     # A pyproject.toml without pytest settings, of a project that declares its tests or
     # whose suite shows it is written for strict mode.
     pyproject = os.path.basename(config.path or "") == pytest_config.PYPROJECT
-    return pyproject and (project.declares_pytest or project.strict_by_its_marks)
+    return pyproject and (project.test_setup_in_sight or project.strict_by_its_marks)
 
 
 def yields(func: ast.AST) -> Optional[ast.AST]:

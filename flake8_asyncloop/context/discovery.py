@@ -122,6 +122,7 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
         config = dataclasses.replace(config, test_loop_scope=marked_scope)
     runner, dependency_files = declared_plugins.runner_instead_of_pytest_asyncio(root)
     declares_pytest = declared_plugins.names_pytest(root) or command_lines.runs_pytest(root)
+    unpacked_sdist = root is not None and os.path.isfile(os.path.join(root, "PKG-INFO"))
     context = ProjectContext(
         root=root,
         config=config,
@@ -131,8 +132,9 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
         declared_runner=runner,
         declares_pytest_asyncio=declared_plugins.names_pytest_asyncio(root),
         declares_pytest=declares_pytest,
+        unpacked_sdist=unpacked_sdist,
         strict_by_its_marks=(
-            not declares_pytest
+            not (declares_pytest and not unpacked_sdist)
             and config.section_line is None
             and os.path.basename(config.path or "") == pytest_config.PYPROJECT
             and root is not None

@@ -142,9 +142,13 @@ class ProjectContext:
     # declares its test setup. Where none does, a pyproject.toml without pytest settings is
     # a packaging file, and the settings pytest runs with are elsewhere.
     declares_pytest: bool = True
-    # Where the project does not (and its config is a pyproject.toml without pytest
-    # settings): the suite marks most of its async tests and has no async fixture that only
-    # auto mode runs, so it is written for strict mode (``suite_marks``).
+    # The root holds a PKG-INFO: an unpacked sdist, which may leave out the files that hold
+    # the test setup (a pytest.ini, tox.ini, CI workflows).
+    unpacked_sdist: bool = False
+    # Where the setup is out of sight (see ``test_setup_in_sight``) and the config is a
+    # pyproject.toml without pytest settings: the suite marks most of its async tests and
+    # has no async fixture that only auto mode runs, so it is written for strict mode
+    # (``suite_marks``).
     strict_by_its_marks: bool = False
     # What the pins of those files keep pytest-asyncio below (exclusive; None: unbounded, or
     # the version was given explicitly).
@@ -163,6 +167,12 @@ class ProjectContext:
     # A file of the project starts pytest with ``--asyncio-mode=auto`` (a Makefile, a CI
     # workflow, the README): the mode its runs use is not the config's alone.
     asyncio_mode_on_command_line: bool = False
+
+    @property
+    def test_setup_in_sight(self) -> bool:
+        """The project names pytest where it keeps its test setup, and is no unpacked sdist:
+        a pyproject.toml without pytest settings is then the config pytest runs with."""
+        return self.declares_pytest and not self.unpacked_sdist
 
     @property
     def without_pytest_asyncio(self) -> bool:

@@ -140,14 +140,17 @@ class LoopScopeConfig(Rule):
     count. A project with no pytest config file at all is not reported (there is no file to put
     the finding in), nor a uv workspace member whose `pyproject.toml` has no pytest settings and
     no config above it (pytest runs it with its workspace root's config, out of sight), nor a
-    file pytest cannot parse that is a project template's (Jinja markup such as `{{name}}` or
-    `{% if %}` in the file or the name of a directory above it): pytest only reads the rendered
-    copy. Under flake8 the rule is silent: a finding in a Python file would be repeated in every
-    file sharing the config, or land in a file that does not hold the mistake. When the target
-    pytest-asyncio version is known to be older than 0.24 the unset setting is not reported, nor
-    when the project's dependency files pin pytest-asyncio below 0.24 or pytest below 8.2, which
-    0.24 needs (`pytest==6.1.0`, `pytest-asyncio==0.21.1`, Poetry's `^0.21`: a pytest that old
-    may even refuse the option as unknown under `filterwarnings = error`), nor when the config's
+    `pyproject.toml` without pytest settings where the test setup is out of sight (no dependency
+    file, Makefile, tox or nox file, shell script or CI workflow names pytest, or the project is
+    an unpacked sdist, whose `pytest.ini` may have been left out), nor a file pytest cannot
+    parse that is a project template's (Jinja markup such as `{{name}}` or `{% if %}` in the
+    file or the name of a directory above it): pytest only reads the rendered copy. Under flake8
+    the rule is silent: a finding in a Python file would be repeated in every file sharing the
+    config, or land in a file that does not hold the mistake. When the target pytest-asyncio
+    version is known to be older than 0.24 the unset setting is not reported, nor when the
+    project's dependency files pin pytest-asyncio below 0.24 or pytest below 8.2, which 0.24
+    needs (`pytest==6.1.0`, `pytest-asyncio==0.21.1`, Poetry's `^0.21`: a pytest that old may
+    even refuse the option as unknown under `filterwarnings = error`), nor when the config's
     warning filters ignore the warning (`ignore::DeprecationWarning`): the suite has chosen not
     to see it, and whether a wide async fixture will change loops is not looked into.
     """
@@ -369,8 +372,8 @@ def config_results(
             continue
         if project.config.workspace_member:
             continue  # pytest runs a uv workspace member with its workspace root's config
-        if project.config.section_line is None and not project.declares_pytest:
-            continue  # a packaging pyproject.toml: the test setup is kept elsewhere
+        if project.config.section_line is None and not project.test_setup_in_sight:
+            continue  # a packaging pyproject.toml: the test setup may be kept elsewhere
         groups.setdefault(project.config.path, (project, []))[1].append(path)
     results = []
     for config_path, (project, members) in groups.items():
