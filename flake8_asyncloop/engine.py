@@ -253,8 +253,34 @@ class Engine:
             # Components hold the file that holds them: left in place, the cycle would keep
             # the whole tree alive until the garbage collector, slow on trees, came for it.
             file.components.clear()
+        if findings and source is not None:
+            findings = _unless_silenced(findings, classes, source)
         findings.sort(key=Finding.sort_key)
         return findings, errors
+
+
+def _unless_silenced(
+    findings: List[Finding], rules: Tuple[Type[Rule], ...], source: str
+) -> List[Finding]:
+    """The findings but those on a line whose comment tells another checker to ignore the
+    same mistake (the rule's ``silenced_by`` codes); the source is split only when it
+    names one of those codes at all."""
+    codes = {r.code: r.silenced_by for r in rules if r.silenced_by}
+    if not codes or not any(c in source for names in codes.values() for c in names):
+        return findings
+    lines = source.splitlines()
+    kept = []
+    for finding in findings:
+        names = codes.get(finding.code, ())
+        last = finding.end_line or finding.line
+        comments = [
+            lines[number - 1].partition("#")[2]
+            for number in {finding.line, last}
+            if 0 < number <= len(lines)
+        ]
+        if not any(name in comment for name in names for comment in comments):
+            kept.append(finding)
+    return kept
 
 
 def _triggered(rules: Tuple[Type[Rule], ...], source: str) -> Tuple[Type[Rule], ...]:

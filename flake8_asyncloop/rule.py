@@ -135,6 +135,10 @@ class Rule(Listener):
     # (an import alias still spells the imported name); empty: the rule may report anywhere.
     # The engine skips the rule in other files, so these must be necessary, never guesses.
     trigger_words: ClassVar[Tuple[str, ...]] = ()
+    # Error codes of other checkers for the same mistake (pyright's ``reportUnusedCoroutine``):
+    # a finding on a line whose comment tells one of them to ignore it is dropped, since
+    # the code's author already said the line is meant so.
+    silenced_by: ClassVar[Tuple[str, ...]] = ()
     # -- documentation, in ruff's fixed order -----------------------------------------------
     what: ClassVar[str]  # What it does
     why: ClassVar[str]  # Why is this bad?

@@ -9,11 +9,16 @@ warning): no code of it is lost."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import List
 
 import pytest
 from support import check_path, write
+
+from flake8_asyncloop.context.discovery import context_for
+from flake8_asyncloop.engine import Engine
+from flake8_asyncloop.rules import ALL_RULES
 
 SOURCE = """\
 class Core:
@@ -102,3 +107,39 @@ def test_alp301_reports_a_coroutine_that_does_nothing_outside_test_code(
     # library code that drops one gives its users the "never awaited" warning
     path = write(tmp_path / "warning.py", EMPTY_BODIES.format(body="pass"))
     assert [line for line, _, code in check_path(path) if code == "ALP301"] == [8]
+
+
+IGNORED = """\
+async def sub(x):
+    return x
+
+
+async def flow():
+    sub("a"){comment}
+    return await sub("b")
+"""
+
+
+@pytest.mark.parametrize(
+    ("comment", "reported"),
+    [
+        ("", [6]),
+        # contraagent: the forgotten await is the sample its own checker must find
+        ("  # pyright: ignore[reportUnusedCoroutine]  # the await forgotten", []),
+        ("  # type: ignore[unused-coroutine]", []),
+        # another checker's other code, or our own words in a plain comment, silence nothing
+        ("  # pyright: ignore[reportUnusedExpression]", [6]),
+        ("  # unused coroutine", [6]),
+    ],
+)
+def test_a_line_another_checker_is_told_to_ignore(
+    tmp_path: Path, comment: str, reported: List[int]
+) -> None:
+    source = IGNORED.format(comment=comment)
+    path = write(tmp_path / "app" / "flows.py", source)
+    # the text goes with the tree, as flake8 and the command give it
+    findings, errors = Engine(ALL_RULES).check(
+        ast.parse(source), str(path), context_for(str(path)), source=source
+    )
+    assert not errors
+    assert [f.line for f in findings if f.code == "ALP301"] == reported

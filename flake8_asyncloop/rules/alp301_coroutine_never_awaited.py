@@ -63,6 +63,8 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     fix_safety = Safety.UNSAFE
     test_code_only = False
     knows_project_modules = True
+    # pyright's and mypy's codes for a coroutine left unused
+    silenced_by = ("reportUnusedCoroutine", "unused-coroutine")
 
     @classmethod
     def applies_to(cls, source: str, file: "FileState") -> bool:
@@ -108,49 +110,50 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     change), or the coroutine is run with `asyncio.run()`, and which is right is a decision.
     """
     limitations = """
-    Only calls whose target is visible in the module or in a project module it imports are
-    known: methods of an imported class or object, methods reached through anything but
-    `self` / `cls` in their own class (or inherited from a base), and objects passed in as
-    parameters are not followed. An imported module is not found when it lies outside the
-    project root, is installed, shares its name with a standard-library module, is only
-    importable through a `pythonpath` setting or `sys.path` changes, or is larger than 1 MB;
-    a module that cannot be read or parsed tells nothing. In it, a name bound more than once
-    at top level, possibly replaced by a later `import *`, or declared `global` in a
-    function is unknown, and what it takes from another module is followed one step only. A
-    patch of the imported function made elsewhere (an autouse fixture in a conftest.py
-    replacing `helpers.fetch` with a sync function) is not seen; in the file itself,
-    assigning or patching an attribute of that name (`helpers.fetch = ...`,
-    `monkeypatch.setattr(...)`, `mock.patch("helpers.fetch", new=...)`) makes the call
-    unknown, as does any `from x import *` in the file. A file whose text never spells the
-    word `async`, `asyncio` or `AsyncMock` (nor, in test code, `await`, `loop`, `pytest`, `aio`
-    or `coroutine` anywhere) is not checked at all, so a dropped call of an imported
-    coroutine function there is missed; nor is a file that spells none of them nor
-    `event_loop` whose only import of such a function is split by a backslash between
-    `from` and `import` (imports are read line by line). A name bound more than once in its
-    scope (a sync and an async version, a conditional import, a module-level `fetch =
-    sync_fetch`), an `async def` with a decorator other than `staticmethod`, `classmethod`,
-    `abc.abstractmethod`, `functools.wraps` or a pytest mark, and an async generator are all
-    treated as unknown. A method is unknown when any code in
-    the module assigns an attribute of the same name (`self.fetch = ...`, `setattr(obj,
-    "fetch", ...)`). Calls inside `with` blocks that expect an exception or a warning are
-    skipped: `pytest.raises`, `pytest.warns`, `warnings.catch_warnings`, unittest's
-    `assertRaises` / `assertWarns`, and any context manager whose name says "raise", "warn"
-    or "suppress" (`check_warnings`, `contextlib.suppress`); there the call is made for its
-    exception or warning. A call that cannot bind its arguments to the `async def` of the
-    module it names (a required parameter left out, too many given) raises `TypeError`
-    before any coroutine exists, and is not reported as one. A coroutine used as an `if` or
-    `while` condition is not checked. A
-    call inside an `if` that asks `iscoroutinefunction()` of the same callee is left alone
-    (code written for both kinds), and so is any branch the source fixes: `if True: ...
-    else: ...`, or a test of an upper-case module flag bound once to `True` or `False`
-    (`_IS_SYNC = False`), as code generated in a sync and an async flavour has. In test
-    code, a call of an `async def` of the module whose body does nothing (`pass`, `...`, a
-    docstring) is left alone: such a coroutine is made for the warning dropping it gives,
-    as tests of that warning do, and no code of it is lost (a method is still reported: a
-    subclass may give it a body). Elsewhere the warning it gives is the bug. A coroutine
-    returned or yielded by a sync fixture or test is ALP304's. A `self.method()` whose
-    class calls `Class.method(self)` by name, or has a subclass in the module with a plain
-    `def method`, is left alone: a subclass may make it sync.
+    A call on a line whose comment tells pyright (`# pyright: ignore[reportUnusedCoroutine]`) or
+    mypy (`# type: ignore[unused-coroutine]`) to leave it alone is not reported: the author
+    already said the coroutine is dropped on purpose (contraagent's tests of its own
+    forgotten-await check). Only calls whose target is visible in the module or in a project
+    module it imports are known: methods of an imported class or object, methods reached through
+    anything but `self` / `cls` in their own class (or inherited from a base), and objects
+    passed in as parameters are not followed. An imported module is not found when it lies
+    outside the project root, is installed, shares its name with a standard-library module, is
+    only importable through a `pythonpath` setting or `sys.path` changes, or is larger than 1
+    MB; a module that cannot be read or parsed tells nothing. In it, a name bound more than once
+    at top level, possibly replaced by a later `import *`, or declared `global` in a function is
+    unknown, and what it takes from another module is followed one step only. A patch of the
+    imported function made elsewhere (an autouse fixture in a conftest.py replacing
+    `helpers.fetch` with a sync function) is not seen; in the file itself, assigning or patching
+    an attribute of that name (`helpers.fetch = ...`, `monkeypatch.setattr(...)`,
+    `mock.patch("helpers.fetch", new=...)`) makes the call unknown, as does any `from x import
+    *` in the file. A file whose text never spells the word `async`, `asyncio` or `AsyncMock`
+    (nor, in test code, `await`, `loop`, `pytest`, `aio` or `coroutine` anywhere) is not checked
+    at all, so a dropped call of an imported coroutine function there is missed; nor is a file
+    that spells none of them nor `event_loop` whose only import of such a function is split by a
+    backslash between `from` and `import` (imports are read line by line). A name bound more
+    than once in its scope (a sync and an async version, a conditional import, a module-level
+    `fetch = sync_fetch`), an `async def` with a decorator other than `staticmethod`,
+    `classmethod`, `abc.abstractmethod`, `functools.wraps` or a pytest mark, and an async
+    generator are all treated as unknown. A method is unknown when any code in the module
+    assigns an attribute of the same name (`self.fetch = ...`, `setattr(obj, "fetch", ...)`).
+    Calls inside `with` blocks that expect an exception or a warning are skipped:
+    `pytest.raises`, `pytest.warns`, `warnings.catch_warnings`, unittest's `assertRaises` /
+    `assertWarns`, and any context manager whose name says "raise", "warn" or "suppress"
+    (`check_warnings`, `contextlib.suppress`); there the call is made for its exception or
+    warning. A call that cannot bind its arguments to the `async def` of the module it names (a
+    required parameter left out, too many given) raises `TypeError` before any coroutine exists,
+    and is not reported as one. A coroutine used as an `if` or `while` condition is not checked.
+    A call inside an `if` that asks `iscoroutinefunction()` of the same callee is left alone
+    (code written for both kinds), and so is any branch the source fixes: `if True: ... else:
+    ...`, or a test of an upper-case module flag bound once to `True` or `False` (`_IS_SYNC =
+    False`), as code generated in a sync and an async flavour has. In test code, a call of an
+    `async def` of the module whose body does nothing (`pass`, `...`, a docstring) is left
+    alone: such a coroutine is made for the warning dropping it gives, as tests of that warning
+    do, and no code of it is lost (a method is still reported: a subclass may give it a body).
+    Elsewhere the warning it gives is the bug. A coroutine returned or yielded by a sync fixture
+    or test is ALP304's. A `self.method()` whose class calls `Class.method(self)` by name, or
+    has a subclass in the module with a plain `def method`, is left alone: a subclass may make
+    it sync.
     """
     examples = (
         Bad(
