@@ -931,6 +931,19 @@ UNMARKED = "async def test_{n}():\n    pass\n"
             },
             False,
         ),
+        # aioairq's: strict-mode fixtures as well, so the plain one is the mistake
+        (
+            {
+                "test_a.py": MARKED.format(n="a"),
+                "test_b.py": MARKED.format(n="b"),
+                "conftest.py": (
+                    "import pytest\nimport pytest_asyncio\n\n\n@pytest.fixture\n"
+                    "async def db():\n    pass\n\n\n@pytest_asyncio.fixture\n"
+                    "async def cache():\n    pass\n"
+                ),
+            },
+            True,
+        ),
     ],
 )
 def test_a_suite_without_its_setup_shows_its_mode_by_its_marks(

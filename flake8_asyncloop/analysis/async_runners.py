@@ -558,9 +558,10 @@ STRICT_MODE_UNKNOWN = """
     an unpacked sdist (a `PKG-INFO` beside it), which may have left its `pytest.ini` out;
     unless the suite
     itself shows it is written for strict mode: at least half of its async tests carry an
-    asyncio mark (their own, their class's or the module's `pytestmark`), and none of its
-    test modules or conftest.py files declares an async fixture with plain
-    `@pytest.fixture`, which only auto mode runs.
+    asyncio mark (their own, their class's or the module's `pytestmark`), and its test
+    modules and conftest.py files do not declare async fixtures with plain
+    `@pytest.fixture` (which only auto mode runs) without declaring any with
+    `@pytest_asyncio.fixture`.
 """
 
 
