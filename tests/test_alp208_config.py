@@ -393,3 +393,17 @@ def test_the_wording_follows_a_pinned_pytest_older_than_the_installed_one(tmp_pa
     project = context_for(str(tmp_path / "test_a.py"))
     assert project.pinned_pytest_ceiling is not None
     assert project.pinned_pytest_ceiling < (9, 2)
+
+
+def test_an_unreadable_pyproject_of_an_sdist_is_still_reported(tmp_path: Path) -> None:
+    """pytest-sqlalchemy-mock's sdist: both pytest tables, which pytest 9 refuses; the file
+    is its config whatever else the sdist left out."""
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: demo\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\npythonpath = ["src"]\n\n[tool.pytest]\nnorecursedirs = []\n'
+    )
+    (tmp_path / "test_plain.py").write_text("def test_one():\n    pass\n")
+    clear_caches()
+    assert [(p, [f.line for f in fs]) for p, fs in _results(tmp_path)] == [
+        ("pyproject.toml", [4])
+    ]

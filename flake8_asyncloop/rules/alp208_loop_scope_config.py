@@ -372,8 +372,9 @@ def config_results(
             continue
         if project.config.workspace_member:
             continue  # pytest runs a uv workspace member with its workspace root's config
-        if project.config.section_line is None and not project.test_setup_in_sight:
-            continue  # a packaging pyproject.toml: the test setup may be kept elsewhere
+        packaging_only = project.config.section_line is None and not project.config.unreadable
+        if packaging_only and not project.test_setup_in_sight:
+            continue  # a pyproject.toml without pytest settings: they may be kept elsewhere
         groups.setdefault(project.config.path, (project, []))[1].append(path)
     results = []
     for config_path, (project, members) in groups.items():
