@@ -21,16 +21,26 @@ def patched_in_reach(file: "FileState", name: str) -> bool:
     included), or in the decorators of a class around it, names ``name`` as a patch target
     does: the name alone, or a dotted path that ends in it. Asked only before a finding."""
     scope: Optional[scopes.Scope] = file.scope
-    outermost = None
     while scope is not None:
-        if scope.kind == scopes.FUNCTION:
-            outermost = scope.node
-        elif scope.kind == scopes.CLASS:
+        if scope.kind == scopes.CLASS:
             decorators = scope.node.decorator_list  # type: ignore[attr-defined]
             if any(_names(decorator, name) for decorator in decorators):
                 return True
         scope = scope.parent
+    outermost = outermost_def(file)
     return outermost is not None and _names(outermost, name)
+
+
+def outermost_def(file: "FileState") -> Optional[ast.AST]:
+    """The outermost def around the current point of the walk (a test, a fixture, a
+    helper); None at module or class level."""
+    scope: Optional[scopes.Scope] = file.scope
+    outermost = None
+    while scope is not None:
+        if scope.kind == scopes.FUNCTION:
+            outermost = scope.node
+        scope = scope.parent
+    return outermost
 
 
 def _names(tree: ast.AST, name: str) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
-from flake8_asyncloop.analysis.patched import patched_in_reach
+from flake8_asyncloop.analysis.patched import outermost_def, patched_in_reach
 from flake8_asyncloop.analysis.tasks import task_factory
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -364,17 +364,12 @@ def _installs_exception_handler(file: "FileState") -> bool:
     """Whether the outermost def around the current point sets a loop exception handler: a
     test that drops a task to see its error reach the handler (mitmproxy's, where keeping
     the task would keep the error from the handler). Asked only for a dropped task."""
-    scope: Optional[scopes.Scope] = file.scope
-    outermost = None
-    while scope is not None:
-        if scope.kind == scopes.FUNCTION:
-            outermost = scope
-        scope = scope.parent
+    outermost = outermost_def(file)
     return outermost is not None and any(
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == "set_exception_handler"
-        for node in ast.walk(outermost.node)
+        for node in ast.walk(outermost)
     )
 
 
