@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 # ``--asyncio-mode=auto``, ``--asyncio-mode auto``, ``-o asyncio_mode=auto``
 _AUTO_ON_COMMAND_LINE = re.compile(
@@ -41,45 +41,47 @@ _MAX_BYTES = 1_000_000
 # How far above the project root the repository's top (``.git``) is looked for.
 _LEVELS_ABOVE = 3
 
-_answers: Dict[str, bool] = {}
+_answers: Dict[str, Tuple[bool, bool]] = {}  # by root: (says auto mode, runs pytest)
 
 
 def asyncio_mode_on_command_line(root: Optional[str]) -> bool:
     """Whether a file at ``root`` or above it starts pytest with ``--asyncio-mode=auto``."""
-    if root is None:
-        return False
-    known = _answers.get(root)
-    if known is None:
-        known = _answers[root] = any(_says_auto(path) for path in _command_files(root))
-    return known
+    return root is not None and _answer(root)[0]
 
 
 def runs_pytest(root: Optional[str]) -> bool:
     """Whether a file at ``root`` or above it that runs commands (a Makefile, a tox or nox
     file, a shell script, a CI workflow; not a guide) names pytest: the project keeps its
     test setup in sight."""
-    if root is None:
-        return False
-    known = _mentions.get(root)
-    if known is None:
-        known = _mentions[root] = any(
-            _names_pytest(path) for path in _command_files(root, guides=False)
-        )
-    return known
+    return root is not None and _answer(root)[1]
 
 
 def clear_cache() -> None:
     _answers.clear()
-    _mentions.clear()
 
 
-_mentions: Dict[str, bool] = {}
 _PYTEST_WORD = re.compile(r"\bpytest\b")
 
 
-def _command_files(root: str, guides: bool = True) -> Iterator[str]:
+def _answer(root: str) -> Tuple[bool, bool]:
+    """Both answers for ``root``, from one reading of each file."""
+    known = _answers.get(root)
+    if known is None:
+        says_auto = runs = False
+        for path, guide in _command_files(root):
+            text = _text(path)
+            says_auto = says_auto or _AUTO_ON_COMMAND_LINE.search(text) is not None
+            runs = runs or (not guide and _PYTEST_WORD.search(text) is not None)
+            if says_auto and runs:
+                break
+        known = _answers[root] = (says_auto, runs)
+    return known
+
+
+def _command_files(root: str) -> Iterator[Tuple[str, bool]]:
+    """(path, whether it is a guide) for each file that may hold a test command."""
     for directory in _project_directories(os.path.abspath(root)):
-        yield from _files_in(directory, guides=guides)
+        yield from _files_in(directory)
         for ci in _CI_DIRECTORIES:
             yield from _files_in(os.path.join(directory, ci), every=True)
 
@@ -101,9 +103,9 @@ def _project_directories(root: str) -> List[str]:
     return [root]
 
 
-def _files_in(directory: str, every: bool = False, guides: bool = True) -> Iterator[str]:
-    """The files of ``directory`` that may hold a test command (``every``: all of them;
-    ``guides``: READMEs and contributor guides too)."""
+def _files_in(directory: str, every: bool = False) -> Iterator[Tuple[str, bool]]:
+    """(path, whether it is a guide) for the files of ``directory`` that may hold a test
+    command (``every``: all of them, none a guide)."""
     try:
         names = sorted(os.listdir(directory))
     except OSError:
@@ -111,23 +113,11 @@ def _files_in(directory: str, every: bool = False, guides: bool = True) -> Itera
     for name in names:
         lowered = name.lower()
         stem, suffix = os.path.splitext(lowered)
-        if (
-            every
-            or lowered in _COMMAND_FILES
-            or suffix == ".sh"
-            or (guides and stem.startswith(_GUIDE_PREFIXES) and suffix in _GUIDE_SUFFIXES)
-        ):
+        guide = not every and stem.startswith(_GUIDE_PREFIXES) and suffix in _GUIDE_SUFFIXES
+        if every or guide or lowered in _COMMAND_FILES or suffix == ".sh":
             path = os.path.join(directory, name)
             if os.path.isfile(path):
-                yield path
-
-
-def _names_pytest(path: str) -> bool:
-    return _PYTEST_WORD.search(_text(path)) is not None
-
-
-def _says_auto(path: str) -> bool:
-    return _AUTO_ON_COMMAND_LINE.search(_text(path)) is not None
+                yield path, guide
 
 
 def _text(path: str) -> str:
