@@ -537,31 +537,29 @@ def strict_mode(project: ProjectContext) -> bool:
 STRICT_MODE_UNKNOWN = """
     With no pytest config file in sight the asyncio mode is unknown (a project checked out
     without its `pytest.ini`, as many sdists are, may well run in auto mode), and the rule
-    is silent; a project that really has no config runs in strict mode, so add one (an
-    empty `[pytest]` section will do) to get these findings. A `pyproject.toml` without a
-    pytest table counts as a config with the defaults when no other config is found up the
-    tree: pytest 8.1 and later take it as their config file. The mode is also unknown, and
-    the rule silent, where a file of the project starts pytest with `--asyncio-mode=auto`
-    or `-o asyncio_mode=auto`: a Makefile, justfile, tox, nox or task file,
-    `pyproject.toml`, `setup.cfg`, a shell script, a CI workflow, or the README or a
-    contributor guide, at the project root or above it up to the repository's top. A mode
-    passed only where none of these says so (a CI setting kept elsewhere) is not seen.
-    A config file that cannot be parsed (a project template's `pyproject.toml` with `{%
-    if %}` lines in it) leaves the mode unknown too; ALP208 reports the file. So does a
-    `pyproject.toml` without pytest settings of a uv workspace member (one that takes a
-    sibling with `{ workspace = true }` and has no `[tool.uv.workspace]` table of its own)
-    found with no config above it: pytest runs such a member from the workspace's root,
-    with that root's config. And so does a `pyproject.toml` without pytest settings of a
-    project that names pytest (or a plugin of it) in none of its dependency or lock files,
-    Makefiles, tox or nox files, shell scripts or CI workflows: a package of a monorepo, or
-    an sdist, whose test setup, settings included, is kept elsewhere; and so does one of
-    an unpacked sdist (a `PKG-INFO` beside it), which may have left its `pytest.ini` out;
-    unless the suite
-    itself shows it is written for strict mode: at least half of its async tests carry an
-    asyncio mark (their own, their class's or the module's `pytestmark`), and its test
-    modules and conftest.py files do not declare async fixtures with plain
-    `@pytest.fixture` (which only auto mode runs) without declaring any with
-    `@pytest_asyncio.fixture`.
+    is silent; a project that really has no config runs in strict mode, so add one (an empty
+    `[pytest]` section will do) to get these findings. A `pyproject.toml` without a pytest
+    table counts as a config with the defaults when no other config is found up the tree:
+    pytest 8.1 and later take it as their config file. The mode is also unknown, and the
+    rule silent, where a file of the project starts pytest with `--asyncio-mode=auto` or
+    `-o asyncio_mode=auto`: a Makefile, justfile, tox, nox or task file, `pyproject.toml`,
+    `setup.cfg`, a shell script, a CI workflow, or the README or a contributor guide, at the
+    project root or above it up to the repository's top. A mode passed only where none of
+    these says so (a CI setting kept elsewhere) is not seen. A config file that cannot be
+    parsed (a project template's `pyproject.toml` with `{% if %}` lines in it) leaves the
+    mode unknown too; ALP208 reports the file. So does a `pyproject.toml` without pytest
+    settings of a uv workspace member (one that takes a sibling with `{ workspace = true }`
+    and has no `[tool.uv.workspace]` table of its own) found with no config above it: pytest
+    runs such a member from the workspace's root, with that root's config. And so does a
+    `pyproject.toml` without pytest settings of a project that names pytest (or a plugin of
+    it) in none of its dependency or lock files, Makefiles, tox or nox files, shell scripts
+    or CI workflows: a package of a monorepo, or an sdist, whose test setup, settings
+    included, is kept elsewhere; and so does one of an unpacked sdist (a `PKG-INFO` beside
+    it), which may have left its `pytest.ini` out; unless the suite itself shows it is
+    written for strict mode: at least half of its async tests carry an asyncio mark (their
+    own, their class's or the module's `pytestmark`), and its test modules and conftest.py
+    files do not declare async fixtures with plain `@pytest.fixture` (which only auto mode
+    runs) without declaring any with `@pytest_asyncio.fixture`.
 """
 
 
