@@ -17,6 +17,12 @@ def parse_source(source: str) -> ast.Module:
     return _parse(source)
 
 
+def forget() -> None:
+    """Drop the remembered trees: a run that parses each text once keeps none alive, which
+    would only lengthen the garbage collector's walks over the next file's tree."""
+    _parse.cache_clear()
+
+
 @functools.lru_cache(maxsize=2)  # the text before a fix and after it
 def _parse(source: str) -> ast.Module:
     with warnings.catch_warnings():

@@ -29,6 +29,7 @@ from flake8_asyncloop.discover_files import (
 from flake8_asyncloop.engine import Engine, InternalError, worth_checking
 from flake8_asyncloop.findings import ConfigSetting, Finding, Safety
 from flake8_asyncloop.noqa import NoqaMap
+from flake8_asyncloop.parsing import forget as forget_trees
 from flake8_asyncloop.parsing import parse_source
 from flake8_asyncloop.rule import Rule
 from flake8_asyncloop.rules import ALL_RULES, DEFAULT_DISABLED
@@ -274,6 +275,7 @@ class Runner:
                 result = self.check_path(path, stdin_name)
             else:
                 result = self.fix_path(path, unsafe, mode == "diff", stdin_name)
+            forget_trees()  # the next file's texts are others: its trees need none of these
         except Exception as error:  # a bug: report it on this file, go on with the others
             shown = (stdin_name or DEFAULT_STDIN_NAME) if path == STDIN else path
             return FileResult(shown, internal_errors=[_internal_error(PROGRAM, error)])
