@@ -73,8 +73,9 @@ class LoopClosedByHand(Rule):
     there is left alone: a nested def handed over by its enclosing def, a method handed over
     anywhere in its class (`pool.submit(self.cycle)`), a module-level def anywhere in the
     module. Sync code that sets a new current loop after the close
-    (`asyncio.set_event_loop(asyncio.new_event_loop())`) is left alone too: it replaces the
-    loop it closed, and deleting the close would only leak that loop. Code under
+    (`asyncio.set_event_loop(asyncio.new_event_loop())`), or a new event loop policy
+    (`asyncio.set_event_loop_policy(self.orig_policy)` in a `tearDown`), is left alone too:
+    it replaces the loop it closed, and deleting the close would only leak that loop. Code under
     `if __name__ == "__main__":` runs only when the file is run as a script, and closes the
     script's own loop: it is left alone.
     """
@@ -254,17 +255,24 @@ class LoopClosedByHand(Rule):
 
 def _replaced_afterwards(function: Optional[scopes.Scope], statement: ast.stmt) -> bool:
     """Whether the sync def holding ``statement`` sets a new current loop after it
-    (``asyncio.set_event_loop(asyncio.new_event_loop())``): the loop it closed is then no
-    one else's, and keeping it open would only leak it."""
+    (``asyncio.set_event_loop(asyncio.new_event_loop())``), or a policy (tornado's tests
+    restore the one they replaced: ``asyncio.set_event_loop_policy(self.orig_policy)``): the
+    loop it closed is then no one else's, and keeping it open would only leak it."""
     if function is None or not isinstance(function.node, ast.FunctionDef):
         return False
     for node in ast.walk(function.node):
+        if not isinstance(node, ast.Call) or (node.lineno, node.col_offset) <= (
+            statement.lineno,
+            statement.col_offset,
+        ):
+            continue
+        name = getattr(node.func, "attr", getattr(node.func, "id", None))
+        if name == "set_event_loop_policy":
+            return True  # the closed loop was the replaced policy's
         if (
-            isinstance(node, ast.Call)
-            and getattr(node.func, "attr", getattr(node.func, "id", None)) == "set_event_loop"
+            name == "set_event_loop"
             and node.args
             and not (isinstance(node.args[0], ast.Constant) and node.args[0].value is None)
-            and (node.lineno, node.col_offset) > (statement.lineno, statement.col_offset)
         ):
             return True
     return False
