@@ -52,3 +52,41 @@ def test_only_an_object_that_stays_in_the_fixture_is_silent(body, reported, tmp_
     path = write(Path(tmp_path) / "test_server.py", TEMPLATE.format(body=body))
     found = [line for line, _, code in check_path(path) if code == "ALP502"]
     assert found == ([9] if reported else [])
+
+
+UNUSED = """\
+import asyncio
+
+import pytest
+
+
+@pytest.fixture(scope="session"{autouse})
+def ready():
+    return asyncio.Event()
+
+
+{tests}
+"""
+
+
+@pytest.mark.parametrize(
+    ("autouse", "tests", "reported"),
+    [
+        # nothing in the module asks for it: pytest never sets it up
+        ("", "async def test_other():\n    pass\n", False),
+        ("", "", False),
+        (", autouse=False", "async def test_other():\n    pass\n", False),
+        # asked for by name, by usefixtures, by getfixturevalue, or autouse
+        ("", "async def test_ready(ready):\n    await ready.wait()\n", True),
+        ("", "@pytest.mark.usefixtures('ready')\nasync def test_other():\n    pass\n", True),
+        ("", "async def test_other(request):\n    request.getfixturevalue('ready')\n", True),
+        (", autouse=True", "async def test_other():\n    pass\n", True),
+        (", autouse=AUTO", "async def test_other():\n    pass\n", True),
+    ],
+)
+def test_a_fixture_nothing_uses_is_silent(
+    autouse: str, tests: str, reported: bool, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "test_events.py", UNUSED.format(autouse=autouse, tests=tests))
+    found = [line for line, _, code in check_path(path) if code == "ALP502"]
+    assert found == ([8] if reported else [])
