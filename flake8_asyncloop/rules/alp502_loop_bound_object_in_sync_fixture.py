@@ -21,7 +21,7 @@ from flake8_asyncloop.analysis.loop_scopes import (
     wider,
 )
 from flake8_asyncloop.analysis.scopes import Scope
-from flake8_asyncloop.analysis.testcode import fixture_spec, keyword, requested_fixtures
+from flake8_asyncloop.analysis.testcode import fixture_spec, requested_fixtures
 from flake8_asyncloop.analysis.text_gates import mentions_loop_bound_constructor
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -76,9 +76,7 @@ class LoopBoundObjectInSyncFixture(Rule):
     `asyncio_default_test_loop_scope`, or a conftest.py hook marking every test with that
     loop scope), nor in a test module whose every user of the fixture
     is an async test or fixture on a loop at least as wide (their own marks, their classes',
-    the module's), nor in one where nothing uses it (no def requests it, it is not
-    autouse, and no string of the module names it, as `usefixtures` would): pytest never
-    sets it up; with the module-wide settings, a test that narrows its own loop scope is
+    the module's); with the module-wide settings, a test that narrows its own loop scope is
     not noticed, and the users of a conftest.py's fixture, elsewhere, are not looked for.
     The function-scoped case is only reported in files with async tests or fixtures (or
     that import pytest_asyncio), and in conftest.py files; objects built and kept elsewhere
@@ -448,7 +446,7 @@ class LoopBoundObjectInSyncFixture(Rule):
                     return False
             if loop is None or wider(scope, loop):
                 return False
-        return users > 0 or _never_runs(fixture, file)
+        return users > 0
 
     def _serves_async_tests(self) -> bool:
         """Whether the fixture's users may be async: the file has async tests or fixtures (or
@@ -462,24 +460,6 @@ class LoopBoundObjectInSyncFixture(Rule):
                 or any(_has_async_defs(c.body) for c in file.module.classes.values())
             )
         return self._serves_async
-
-
-def _never_runs(fixture: Scope, file: "FileState") -> bool:
-    """A fixture of a test module that no def there requests, that is not autouse (no
-    ``autouse=`` but a literal false one), and whose name no string of the module holds
-    (``usefixtures``, ``getfixturevalue``, an indirect parametrization): pytest never sets
-    it up, so what it builds meets no loop."""
-    spec = fixture.fixture
-    assert spec is not None
-    call = spec.decorator if isinstance(spec.decorator, ast.Call) else None
-    autouse = keyword(call, "autouse") if call is not None else None
-    if autouse is not None and not (
-        isinstance(autouse.value, ast.Constant) and autouse.value.value in (False, None)
-    ):
-        return False
-    return not any(
-        isinstance(node, ast.Constant) and node.value == spec.name for node in ast.walk(file.tree)
-    )
 
 
 def _scope_of(fixture: Optional[Scope]) -> Optional[str]:
