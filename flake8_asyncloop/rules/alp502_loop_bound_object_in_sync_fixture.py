@@ -76,8 +76,10 @@ class LoopBoundObjectInSyncFixture(Rule):
     `asyncio_default_test_loop_scope`, or a conftest.py hook marking every test with that
     loop scope), nor in a test module whose every user of the fixture
     is an async test or fixture on a loop at least as wide (their own marks, their classes',
-    the module's); with the module-wide settings, a test that narrows its own loop scope is
-    not noticed, and the users of a conftest.py's fixture, elsewhere, are not looked for.
+    the module's; an `event_loop` fixture's users are every async test and fixture of the
+    module, as pytest-asyncio before 1.0 had it); with the module-wide settings, a test that
+    narrows its own loop scope is not noticed, and the users of a conftest.py's fixture,
+    elsewhere, are not looked for.
     The function-scoped case is only reported in files with async tests or fixtures (or
     that import pytest_asyncio), and in conftest.py files; objects built and kept elsewhere
     than the fixture's return or yield value (`self.x = ...`) are not followed there.
@@ -427,8 +429,15 @@ class LoopBoundObjectInSyncFixture(Rule):
         name = fixture.fixture.name  # type: ignore[union-attr]
         config = file.project.config
         users = 0
+        # Before 1.0, pytest-asyncio gave the `event_loop` fixture to every async test and
+        # fixture, whether they asked for it or not.
+        implicit = name == "event_loop"
         for function, classes in _defs_with_classes(file.tree.body, ()):
-            if function is fixture.node or name not in requested_fixtures(function):
+            if function is fixture.node:
+                continue
+            if name not in requested_fixtures(function) and not (
+                implicit and _async_test_or_fixture(function, file)
+            ):
                 continue
             users += 1
             if not isinstance(function, ast.AsyncFunctionDef):
@@ -460,6 +469,13 @@ class LoopBoundObjectInSyncFixture(Rule):
                 or any(_has_async_defs(c.body) for c in file.module.classes.values())
             )
         return self._serves_async
+
+
+def _async_test_or_fixture(function: ast.AST, file: "FileState") -> bool:
+    if not isinstance(function, ast.AsyncFunctionDef):
+        return False
+    spec = file.module.specs.get(function) or fixture_spec(function, file.imports)
+    return spec is not None or function.name.startswith("test")
 
 
 def _scope_of(fixture: Optional[Scope]) -> Optional[str]:
