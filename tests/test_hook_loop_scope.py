@@ -14,6 +14,7 @@ from support import check_path, run_pytest_isolated, write
 
 from flake8_asyncloop.context.conftest_facts import facts_from_tree
 from flake8_asyncloop.context.discovery import clear_caches
+from flake8_asyncloop.rules import RULES_BY_CODE
 
 RECIPE = """\
 import pytest
@@ -45,55 +46,26 @@ def test_the_hook_gives_its_loop_scope(source: str, scope: Optional[str]) -> Non
     assert facts_from_tree(ast.parse(source), "conftest.py").test_loop_scope == scope
 
 
-FIXTURES = """\
-import asyncio
-
-import pytest
-
-
-@pytest.fixture(scope="session")
-def ready():
-    return asyncio.Event()
-
-
-async def announce(event):
-    await asyncio.sleep(0)
-    event.set()
-
-
-@pytest.mark.asyncio
-async def test_first(ready):
-    ready.clear()
-    task = asyncio.create_task(announce(ready))
-    await ready.wait()
-    await task
-
-
-@pytest.mark.asyncio
-async def test_second(ready):
-    ready.clear()
-    task = asyncio.create_task(announce(ready))
-    await ready.wait()
-    await task
-"""
+# ALP502's first bad example: a module-scoped event that two tests wait on.
+EVENTS = RULES_BY_CODE["ALP502"].bad_examples()[0]
 
 
 @pytest.mark.parametrize(("conftest", "reported"), [(RECIPE, False), ("", True)])
-def test_a_session_event_serves_tests_the_hook_puts_on_the_session_loop(
+def test_a_wide_event_serves_tests_the_hook_puts_on_the_session_loop(
     tmp_path: Path, conftest: str, reported: bool
 ) -> None:
     write(tmp_path / "pytest.ini", "[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     write(tmp_path / "tests" / "conftest.py", conftest)
-    test = write(tmp_path / "tests" / "test_events.py", FIXTURES)
+    test = write(tmp_path / "tests" / "test_events.py", EVENTS.source)
     clear_caches()
-    found = [line for line, _, code in check_path(test) if code == "ALP502"]
-    assert found == ([8] if reported else [])
+    found = [(line, col) for line, col, code in check_path(test) if code == "ALP502"]
+    assert found == (list(EVENTS.expect) if reported else [])
 
 
 def test_the_hook_runs_the_tests_on_one_loop_under_pytest(tmp_path: Path) -> None:
     write(tmp_path / "pytest.ini", "[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     write(tmp_path / "tests" / "conftest.py", RECIPE)
-    write(tmp_path / "tests" / "test_events.py", FIXTURES)
+    write(tmp_path / "tests" / "test_events.py", EVENTS.source)
     result = run_pytest_isolated(tmp_path, "tests")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
