@@ -144,8 +144,8 @@ def module_tree(
         return cached[1]
     try:
         with open(path, "rb") as handle:
-            tree: Optional[ast.Module] = ast.parse(handle.read(MAX_BYTES + 1), filename=path)
-    except (SyntaxError, UnicodeDecodeError, ValueError, OSError, RecursionError, MemoryError):
+            tree = _parse(handle.read(MAX_BYTES + 1), path)
+    except OSError:
         tree = None
     _trees[path] = (probe, tree)
     return tree
@@ -430,12 +430,22 @@ def _read(path: str, size: int, parsed: bool = False) -> ModuleFacts:
             imported_from = _from_imports(source)
             if imported_from is not None:
                 return ModuleFacts(imported_from=imported_from)
-        tree = ast.parse(source, filename=path)
-    # Undecodable text is a SyntaxError (or UnicodeDecodeError), a null byte a ValueError; a
-    # file nested too deep for the parser raises RecursionError or MemoryError.
-    except (SyntaxError, UnicodeDecodeError, ValueError, OSError, RecursionError, MemoryError):
+    except OSError:
+        return _EMPTY
+    tree = _parse(source, path)
+    if tree is None:
         return _EMPTY
     return module_facts(tree, declares_global=b"global" in source)
+
+
+def _parse(source: bytes, path: str) -> Optional[ast.Module]:
+    """The module's tree; None when it does not parse. Undecodable text is a SyntaxError (or
+    UnicodeDecodeError), a null byte a ValueError; a file nested too deep for the parser
+    raises RecursionError or MemoryError."""
+    try:
+        return ast.parse(source, filename=path)
+    except (SyntaxError, UnicodeDecodeError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def _from_imports(source: bytes) -> Optional[Tuple[Tuple[int, str], ...]]:
