@@ -25,6 +25,8 @@ import os
 import re
 from typing import Dict, Iterator, List, Optional, Tuple
 
+from flake8_asyncloop.context.text_files import HEAD_BYTES, read_text
+
 # ``--asyncio-mode=auto``, ``--asyncio-mode auto``, ``-o asyncio_mode=auto``
 _AUTO_ON_COMMAND_LINE = re.compile(
     r"--asyncio-mode(?:=|[ \t]+)[\"']?auto\b|-o[ \t]*[\"']?asyncio_mode[ \t]*=[ \t]*auto\b"
@@ -37,7 +39,6 @@ _COMMAND_FILES = frozenset(
 _GUIDE_PREFIXES = ("readme", "contributing", "development", "hacking", "agents", "claude")
 _GUIDE_SUFFIXES = ("", ".md", ".rst", ".txt")
 _CI_DIRECTORIES = (os.path.join(".github", "workflows"), ".circleci")
-_MAX_BYTES = 1_000_000
 # How far above the project root the repository's top (``.git``) is looked for.
 _LEVELS_ABOVE = 3
 
@@ -69,7 +70,7 @@ def _answer(root: str) -> Tuple[bool, bool]:
     if known is None:
         says_auto = runs = False
         for path, guide in _command_files(root):
-            text = _text(path)
+            text = read_text(path, HEAD_BYTES) or ""
             says_auto = says_auto or _AUTO_ON_COMMAND_LINE.search(text) is not None
             runs = runs or (not guide and _PYTEST_WORD.search(text) is not None)
             if says_auto and runs:
@@ -118,12 +119,3 @@ def _files_in(directory: str, every: bool = False) -> Iterator[Tuple[str, bool]]
             path = os.path.join(directory, name)
             if os.path.isfile(path):
                 yield path, guide
-
-
-def _text(path: str) -> str:
-    """The file's text (its first megabyte); empty when it cannot be read."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(_MAX_BYTES).decode("utf-8", "replace")
-    except OSError:
-        return ""

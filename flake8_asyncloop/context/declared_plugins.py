@@ -24,6 +24,7 @@ from flake8_asyncloop.context.dependency_pins import (
     pinned_ceiling,
     pytest_asyncio_ceiling,
 )
+from flake8_asyncloop.context.text_files import read_text
 
 PYTEST_ASYNCIO = "pytest-asyncio"
 PYTEST = "pytest"
@@ -139,10 +140,8 @@ def _read(root: str) -> _Declared:
     read = []
     texts = []
     for path in _dependency_files(root):
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        except OSError:
+        text = read_text(path)
+        if text is None:
             continue
         read.append(path)
         normalized = text.lower().replace("_", "-")
@@ -154,11 +153,10 @@ def _read(root: str) -> _Declared:
         )
     locks = []
     for path in _lock_files(root):
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                locks.append(handle.read().lower().replace("_", "-"))
-        except OSError:
+        text = read_text(path)
+        if text is None:
             continue
+        locks.append(text.lower().replace("_", "-"))
         read.append(path)
     bounds = [b for b in (pytest_asyncio_ceiling(texts), locked_pytest_asyncio_ceiling(locks)) if b]
     ceiling = min(bounds) if bounds else None

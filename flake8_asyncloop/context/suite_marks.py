@@ -18,6 +18,8 @@ import os
 import re
 from typing import Dict, Iterator
 
+from flake8_asyncloop.context.text_files import HEAD_BYTES, read_text
+
 _ASYNC_TEST = re.compile(r"^[ \t]*async[ \t]+def[ \t]+test\w*[ \t]*\(", re.M)
 _MARK = re.compile(r"@(?:pytest\.)?mark\.asyncio\b")
 # A module-level ``pytestmark`` naming the asyncio mark, or a marked class: the whole file.
@@ -35,7 +37,6 @@ _SKIPPED_DIRS = frozenset(
      "build", "dist"}
 )
 _MAX_FILES = 5000
-_MAX_BYTES = 1_000_000
 
 _answers: Dict[str, bool] = {}
 
@@ -58,10 +59,8 @@ def _read(root: str) -> bool:
     tests = marked = 0
     plain_fixtures = strict_fixtures = False
     for path in _test_files(root):
-        try:
-            with open(path, "rb") as handle:
-                text = handle.read(_MAX_BYTES).decode("utf-8", "replace")
-        except OSError:
+        text = read_text(path, HEAD_BYTES)
+        if text is None:
             continue
         plain_fixtures = plain_fixtures or _PLAIN_ASYNC_FIXTURE.search(text) is not None
         strict_fixtures = strict_fixtures or _STRICT_FIXTURE.search(text) is not None

@@ -20,6 +20,7 @@ from flake8_asyncloop.context.model import (
     ProjectContext,
     PytestConfig,
 )
+from flake8_asyncloop.context.text_files import read_text
 from flake8_asyncloop.context.warning_filters import action_on
 from flake8_asyncloop.findings import Finding
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -436,12 +437,8 @@ def _defines_async_fixture(facts: ConftestFacts, config: PytestConfig) -> bool:
 
 
 def _mentions(path: str, words: Tuple[str, ...]) -> bool:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
-    except OSError:
-        return False
-    return all(word in text for word in words)
+    text = read_text(path)
+    return text is not None and all(word in text for word in words)
 
 
 def _shown(path: str) -> str:
