@@ -35,6 +35,8 @@ class DanglingTask(Rule):
     # Needed in the text for a finding: the task factories (analysis/tasks.py)
     trigger_words = ("create_task", "ensure_future")
     message = "{task} is dropped: nothing here awaits, keeps or cancels it, so its errors go unseen"
+    # ruff's code for the same dangling task (asyncio-dangling-task)
+    silenced_by = ("RUF006",)
 
     what = """
     Flags a task started in test code whose result is thrown away: an expression statement
@@ -73,7 +75,9 @@ class DanglingTask(Rule):
     factory (a string naming it, such as `patch("asyncio.create_task")` or
     `monkeypatch.setattr(asyncio, "create_task", fake)`, in the test or its decorators, or
     those of its class) calls a stand-in and is left alone; a patch made in a fixture is not
-    seen.
+    seen. A line whose comment tells ruff to leave the same dangling task alone
+    (`# noqa: RUF006`) is not reported either: its author already said the task is dropped
+    on purpose.
     """
     examples = (
         Bad(
