@@ -96,6 +96,8 @@ class _Function:
     run_names: Dict[str, Tuple[ast.Call, str]] = field(default_factory=dict)
     coroutine_names: Dict[str, Tuple[ast.Call, PendingCall]] = field(default_factory=dict)
     declared_global: Set[str] = field(default_factory=set)
+    # Local names bound to an object made with a loop (``Adapter(kind, loop)``)
+    loop_carriers: Set[str] = field(default_factory=set)
     hands_out_loop: bool = False
     threaded: bool = False
     fixture_name: Optional[str] = None  # for a fixture: the name tests request it by
@@ -189,7 +191,8 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     touches the fixture's other objects (`asyncio.run(server.init())`) may leave them bound
     to its closed loop for the next run, and is still reported.
     Fixtures are left alone when they hand out a loop
-    (their name ends in `loop`, or they return or yield a loop), run their loop in another
+    (their name ends in `loop`, or they return or yield a loop, or an object made with one:
+    `yield Adapter(kind, loop)`, through a local name too), run their loop in another
     thread (`threading.Thread`, `run_forever`, `run_coroutine_threadsafe`), or run on a loop
     they receive as a parameter (pytest-aiohttp's `loop` fixture, shared with the tests),
     or on the loop `asyncio.get_running_loop()` gave them (a running loop, which cannot run
@@ -681,6 +684,10 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             # The name's latest value is what a later ``return name`` hands out.
             function.run_names.pop(target.id, None)
             function.coroutine_names.pop(target.id, None)
+            if self._made_with_a_loop(node.value):
+                function.loop_carriers.add(target.id)
+            else:
+                function.loop_carriers.discard(target.id)
             if run is not None:
                 function.run_names[target.id] = run
             pending = self.coroutine_call(node.value)
@@ -699,7 +706,11 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         function = self._function
         if function is None or not function.role or value is None:
             return
-        if _is_loop(value, self):
+        if (
+            _is_loop(value, self)
+            or self._made_with_a_loop(value)
+            or (isinstance(value, ast.Name) and value.id in function.loop_carriers)
+        ):
             function.hands_out_loop = True
         # A test's or setup method's own run handed out here is dropped by pytest or
         # unittest at once: only one stored on ``self`` or a global outlives them.
@@ -715,6 +726,18 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             self._add(call, function, problem, pending, handed_out=True)  # type: ignore[arg-type]
 
     # -- helpers ------------------------------------------------------------------------------
+    def _made_with_a_loop(self, value: ast.AST) -> bool:
+        """``ClientUnderTest(kind, loop)``, ``Client(loop=loop)``: an object given a loop,
+        which the tests then drive their work on."""
+        if not isinstance(value, ast.Call):
+            return False
+        arguments = [*value.args, *(keyword.value for keyword in value.keywords)]
+        return any(
+            isinstance(argument, ast.Name)
+            and (_is_loop(argument, self) or is_loop_receiver(argument, self.file))
+            for argument in arguments
+        )
+
     def _loop_run(self, call: ast.Call) -> Optional[str]:
         """How to name ``call`` if it runs a loop until a coroutine completes."""
         func = call.func
