@@ -15,6 +15,8 @@ from flake8_asyncloop.analysis.async_runners import (
     STRICT_MODE_UNKNOWN,
     strict_mode_known,
 )
+from flake8_asyncloop.analysis.names import last_name
+from flake8_asyncloop.analysis.scopes import parameter_names
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import Fix, ReplaceExpression, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -62,7 +64,11 @@ class AsyncFixturePlainDecorator(Rule):
     Safe: `pytest.fixture` becomes `pytest_asyncio.fixture`, keeping the arguments
     (`scope=`, `params=`, `name=`, `autouse=` ...), and `import pytest_asyncio` is added when
     missing. The old fixture could not give an async test its value, so no passing test
-    depends on it. No fix for a fixture given positional arguments. A fixture scoped wider
+    depends on it, unless a test took the coroutine or async generator it got for what it
+    is (`await greeting`, `await anext(client)`, `async for`), as pytest 8 allowed: the fix
+    is unsafe where a def of the module that requests the fixture does so, since that test
+    then gets the value and fails until it is changed too. No fix for a fixture given
+    positional arguments. A fixture scoped wider
     than the default fixture loop scope then also needs `loop_scope=` (ALP205 says which).
     """
     limitations = STRICT_MODE_UNKNOWN + """\
@@ -297,9 +303,9 @@ class AsyncFixturePlainDecorator(Rule):
             return
         if file.is_conftest and not (module.imports_pytest_asyncio or module.any_asyncio_mark):
             return  # its users are in modules we cannot see: anyio tests, say
-        self.report(spec.decorator, self._fix(spec.decorator), fixture=spec.name)
+        self.report(spec.decorator, self._fix(spec.decorator, spec.name), fixture=spec.name)
 
-    def _fix(self, decorator: ast.expr) -> Optional[Fix]:
+    def _fix(self, decorator: ast.expr, fixture: str) -> Optional[Fix]:
         if isinstance(decorator, ast.Call):
             if decorator.args:
                 return None  # pytest_asyncio.fixture would take it for the function
@@ -311,4 +317,45 @@ class AsyncFixturePlainDecorator(Rule):
             return None
         replacement, imports = spelled
         edit = ReplaceExpression(Span.of(target), replacement)
-        return Fix(Safety.SAFE, f"declare the fixture with @{replacement}", (edit,), imports)
+        safety = Safety.UNSAFE if _driven_by_hand(self.file.tree, fixture) else Safety.SAFE
+        return Fix(safety, f"declare the fixture with @{replacement}", (edit,), imports)
+
+
+# Calls that take a coroutine or an async generator object itself, not what it gives.
+_TAKE_THE_OBJECT = frozenset(
+    {"anext", "run", "run_until_complete", "ensure_future", "create_task", "gather",
+     "wait_for", "shield", "iscoroutine", "isawaitable", "isasyncgen"}
+)
+_OBJECT_METHODS = frozenset({"__anext__", "asend", "athrow", "__await__"})
+
+
+def _driven_by_hand(tree: ast.Module, fixture: str) -> bool:
+    """Whether a def of the module that requests ``fixture`` uses what it gets as the
+    coroutine or async generator a plain ``@pytest.fixture`` hands over (asked only for a
+    finding's fix)."""
+    for node in ast.walk(tree):
+        if node.__class__ not in (ast.FunctionDef, ast.AsyncFunctionDef):
+            continue
+        if fixture not in parameter_names(node.args):  # type: ignore[attr-defined]
+            continue
+        for inner in ast.walk(node):
+            if _takes_the_object(inner, fixture):
+                return True
+    return False
+
+
+def _takes_the_object(node: ast.AST, fixture: str) -> bool:
+    if isinstance(node, ast.Await):
+        return _is_name(node.value, fixture)
+    if isinstance(node, ast.AsyncFor):
+        return _is_name(node.iter, fixture)
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in _OBJECT_METHODS:
+        return _is_name(func.value, fixture)
+    return last_name(func) in _TAKE_THE_OBJECT and any(_is_name(a, fixture) for a in node.args)
+
+
+def _is_name(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
