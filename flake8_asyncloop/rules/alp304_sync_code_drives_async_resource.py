@@ -16,9 +16,11 @@ from flake8_asyncloop.analysis.loops import (
     GET_EVENT_LOOP,
     GET_RUNNING_LOOP,
     LOOP_GETTERS,
+    NEW_EVENT_LOOP,
     loop_origin,
 )
 from flake8_asyncloop.analysis.module_index import ModuleIndex
+from flake8_asyncloop.analysis.named_values import own_bindings
 from flake8_asyncloop.analysis.names import dotted_name, last_name, may_end_with
 from flake8_asyncloop.analysis.scopes import parameter_names
 from flake8_asyncloop.analysis.self_contained_runs import (
@@ -190,6 +192,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     closed loop's (a response tied to its closed session) is not checked. A run that
     touches the fixture's other objects (`asyncio.run(server.init())`) may leave them bound
     to its closed loop for the next run, and is still reported.
+    A run on a loop the fixture made with `asyncio.new_event_loop()` and never makes
+    current (`loop.run_until_complete(...)`, then `loop.close()`) is what `asyncio.run`
+    does by hand, and is judged as one by all of the above.
     Fixtures are left alone when they hand out a loop
     (their name ends in `loop`, or they return or yield a loop, or an object made with one:
     `yield Adapter(kind, loop)`, through a local name too), run their loop in another
@@ -598,7 +603,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         file = self.file
         if reads_an_mcp_registry(call, fixture):
             return True
-        if file.resolve(call.func) not in ASYNCIO_RUN:
+        if file.resolve(call.func) not in ASYNCIO_RUN and not self._on_a_loop_of_its_own(
+            call, fixture
+        ):
             return False
         if runs_no_loop_for_tests(file) and (
             runs_self_contained_coroutine(call, file)
@@ -619,6 +626,23 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             )
             or runs_on_loop_free_engines(call, fixture, file)
             or returns_from_closed_resources(call, fixture, file)
+        )
+
+    def _on_a_loop_of_its_own(self, call: ast.Call, fixture: ast.AST) -> bool:
+        """``loop.run_until_complete(...)`` on a loop the fixture made with
+        ``asyncio.new_event_loop()`` (and never makes current): what ``asyncio.run`` does by
+        hand, judged the same way."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr == _RUN_UNTIL_COMPLETE):
+            return False
+        receiver: Optional[ast.AST] = func.value
+        if isinstance(receiver, ast.Name):
+            receiver = own_bindings(fixture).get(receiver.id)
+        if not isinstance(receiver, ast.Call) or self.file.resolve(receiver.func) != NEW_EVENT_LOOP:
+            return False
+        return not any(
+            isinstance(node, ast.Call) and last_name(node.func) == "set_event_loop"
+            for node in ast.walk(fixture)
         )
 
     def _no_test_drives_a_loop(self, fixture: ast.AST) -> bool:
