@@ -14,7 +14,7 @@ from flake8_asyncloop.analysis.children import own_body_nodes
 from flake8_asyncloop.analysis.loop_bound import ValueOf, keeps_no_connections, opens_aiosqlite
 from flake8_asyncloop.analysis.loop_scopes import is_scope
 from flake8_asyncloop.analysis.named_values import values_of_module_names
-from flake8_asyncloop.analysis.names import ImportTable, module_level_statements
+from flake8_asyncloop.analysis.names import ImportTable, last_name, module_level_statements
 from flake8_asyncloop.analysis.scopes import parameter_names
 from flake8_asyncloop.analysis.testcode import (
     ANYIO_BACKEND,
@@ -190,8 +190,9 @@ def _unconditional_strings(body: List[ast.stmt], name: str) -> Tuple[str, ...]:
 
 
 def _awaits_own_work(value: ast.AST, requested: Set[str]) -> bool:
-    """``await x``, unless ``x`` calls a method of a fixture the fixture requests
-    (``await client.spaces.create_space()``, ``client`` among ``requested``)."""
+    """``await x`` where ``x`` makes a connection (``_opens_a_connection``), unless it
+    calls a method of a fixture the fixture requests (``await client.spaces.create_space()``,
+    ``client`` among ``requested``)."""
     if value.__class__ is not ast.Await:
         return False
     call = value.value  # type: ignore[attr-defined]
@@ -199,8 +200,31 @@ def _awaits_own_work(value: ast.AST, requested: Set[str]) -> bool:
         root = call.func
         while root.__class__ is ast.Attribute:
             root = root.value
-        return not (root.__class__ is ast.Name and root.id in requested)
-    return True
+        if root.__class__ is ast.Name and root.id in requested:
+            return False
+    return _opens_a_connection(call)
+
+
+# Words in the name of a call whose result holds a connection (``connect``, ``create_pool``,
+# ``open_session``), split at underscores.
+_CONNECTION_WORDS = frozenset(
+    {"connect", "connection", "conn", "pool", "session", "client", "channel", "socket",
+     "stream", "streams", "server", "engine", "db", "database", "broker", "transport"}
+)
+
+
+def _opens_a_connection(made: ast.AST) -> bool:
+    """Whether what ``made`` gives may hold a connection bound to the loop that made it: a
+    class built (``ClickUp(token)``), or a call named for a connection (``connect()``,
+    ``asyncpg.create_pool()``). A helper of other words (``sshd_container()`` handing out a
+    host and port, ``Classifier.new()`` loading a model) is taken for plain set-up.
+    Anything but a call (``async with pool as conn``, ``await task``) still counts."""
+    if made.__class__ is not ast.Call:
+        return True
+    name = last_name(made.func)  # type: ignore[attr-defined]
+    if name[:1].isupper():
+        return True
+    return not _CONNECTION_WORDS.isdisjoint(name.lower().split("_"))
 
 
 def _wraps_test_function(hook: ast.AST) -> bool:
@@ -253,7 +277,8 @@ def _body_facts(
     - the constructor its value comes from: the first ``return`` or ``yield`` of a call, or
       of a name last bound to one (``imports`` resolves the call, with the body's own);
     - whether its first ``yield`` hands out the result of async code: ``yield await x``, or
-      a name last bound by ``name = await x`` or ``async with x as name``, or whose method
+      a name last bound by ``name = await x`` or ``async with x as name`` (``x`` a class
+      built or a call named for a connection: ``_opens_a_connection``), or whose method
       was awaited (``await name.connect()``), before it; alone or in a tuple. An object
       built on an aiosqlite URL (``Database("sqlite+aiosqlite://")``) does not count: its
       connections answer on whichever loop awaits them; nor does a client that keeps no
@@ -325,7 +350,9 @@ def _body_facts(
                         if target.__class__ is ast.Name:
                             opened = item.context_expr
                             made_by_async[target.id] = (
-                                kind is ast.AsyncWith and not bound_to_no_loop(opened)
+                                kind is ast.AsyncWith
+                                and not bound_to_no_loop(opened)
+                                and _opens_a_connection(opened)
                             )
                             values.pop(target.id, None)
             elif kind is ast.AnnAssign:

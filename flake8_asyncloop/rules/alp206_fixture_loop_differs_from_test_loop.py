@@ -86,9 +86,10 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     is loop-bound when it comes from a loop-bound constructor (asyncio futures, streams,
     locks and queues, async clients: the list ALP501 uses, extended by
     `--asyncloop-loop-bound-names`), or when an async generator fixture whose value several
-    tests share (`scope="class"` and wider) yields what its async set-up made (`async with
-    connect() as db: yield db`, `yield db, path`, or an object set up by awaiting its methods:
-    `bot = Bot(); await bot.login(); yield bot`). The test's loop scope comes from its
+    tests share (`scope="class"` and wider) yields what its async set-up made: what a class,
+    or a call named for a connection, opened or gave (`async with connect() as db: yield
+    db`, `yield db, path`, `pool = await create_pool()`), or an object set up by awaiting its
+    methods (`bot = Bot(); await bot.login(); yield bot`). The test's loop scope comes from its
     closest asyncio mark (its own, its class's, the module's `pytestmark`), else from
     `asyncio_default_test_loop_scope` (or the scope a conftest.py's
     `pytest_collection_modifyitems` marks every test with, pytest-asyncio's recipe for one
@@ -127,7 +128,10 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     bound to no loop, as ALP501's aiosqlite engines do; whatever else it holds is not
     looked at. So does an `httpx.AsyncClient` on an in-process `ASGITransport` opened with
     `async with`: it keeps no connection. What the app it serves made on the fixture's
-    loop (a pool its lifespan opened in the same fixture) is not looked at. A
+    loop (a pool its lifespan opened in the same fixture) is not looked at. What a helper
+    named for something else opened or gave (`async with sshd_container() as info`, `await
+    Classifier.new()`) is taken for plain set-up (a host and port, a loaded model), and is
+    missed where it does hold a connection. A
     `loop_scope=` given by a variable in a conftest.py is read as absent.
     Tests run by anyio, trio, a decorator or a conftest hook are left alone.
     """

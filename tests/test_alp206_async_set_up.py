@@ -1,0 +1,101 @@
+"""ALP206's reading of "what its async set-up made": a value shared by tests (a wider-scoped
+async generator fixture) counts as bound to the fixture's loop when a class made it
+(``async with ClickUp(token) as client``), a call named for a connection did
+(``connect()``, ``create_pool()``), or the fixture awaited one of its methods (``await
+drive.connect()``). A helper of other words hands out plain set-up: optio-cursor's
+``async with sshd_container(...) as info`` (a host and a port), httpx-mock's ``async with
+httpx_mock(...) as transport``, 0din-prompt-toolkit's ``await SusFactorClassifier.new(...)``
+(a loaded model). The tests of those pass under pytest-asyncio; shown here with a helper of
+that kind, and with a class that keeps a future of its loop, whose test fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List
+
+import pytest
+from support import check_path, run_pytest_isolated, write
+
+SOURCE = """\
+import asyncio
+import contextlib
+
+import pytest
+import pytest_asyncio
+
+
+class Client:
+    async def __aenter__(self):
+        self.done = asyncio.get_running_loop().create_future()
+        return self
+
+    async def __aexit__(self, *exc_info):
+        return None
+
+    async def login(self):
+        self.done = asyncio.get_running_loop().create_future()
+
+    @classmethod
+    async def new(cls):
+        return cls()
+
+
+@contextlib.asynccontextmanager
+async def sshd_container():
+    await asyncio.sleep(0)
+    yield {{"host": "127.0.0.1", "port": 8022}}
+
+
+connect = create_pool = sshd_container
+
+
+@pytest_asyncio.fixture(scope="module")
+async def value():
+{body}
+
+
+@pytest.mark.asyncio
+async def test_uses_the_value(value):
+    assert value
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "reported"),
+    [
+        ("    async with Client() as client:\n        yield client", [40]),
+        ("    async with connect() as connection:\n        yield connection", [40]),
+        ("    pool = await create_pool()\n    yield pool", [40]),
+        ("    client = Client()\n    await client.login()\n    yield client", [41]),
+        # a helper named for something else hands out plain set-up
+        ("    async with sshd_container() as info:\n        yield info", []),
+        ("    model = await Client.new()\n    yield model", []),
+    ],
+)
+def test_what_async_set_up_made(tmp_path: Path, body: str, reported: List[int]) -> None:
+    write(tmp_path / "pytest.ini", "[pytest]\nasyncio_mode = strict\n")
+    path = write(tmp_path / "tests" / "test_value.py", SOURCE.format(body=body))
+    assert [line for line, _, code in check_path(path) if code == "ALP206"] == reported
+
+
+@pytest.mark.parametrize(
+    ("body", "outcome"),
+    [
+        ("    async with sshd_container() as info:\n        yield info", "1 passed"),
+        (
+            "    async with Client() as client:\n        yield client",
+            "attached to a different loop",
+        ),
+    ],
+)
+def test_under_pytest_asyncio(tmp_path: Path, body: str, outcome: str) -> None:
+    write(tmp_path / "pytest.ini", "[pytest]\nasyncio_mode = strict\n"
+          "asyncio_default_fixture_loop_scope = module\n")
+    test = SOURCE.format(body=body).replace(
+        "    assert value\n", "    if isinstance(value, Client):\n"
+        "        asyncio.get_running_loop().call_soon(value.done.set_result, 1)\n"
+        "        await value.done\n    assert value\n"
+    )
+    write(tmp_path / "test_value.py", test)
+    result = run_pytest_isolated(tmp_path, "-rf")
+    assert outcome in result.stdout, result.stdout + result.stderr
