@@ -65,3 +65,46 @@ def test_stores_on_objects_made_here_are_silent(tmp_path: Path, body: str) -> No
 def test_stores_on_other_objects_are_reported(tmp_path: Path, body: str) -> None:
     found, run_line = alp106_lines(tmp_path, body)
     assert found == [run_line]
+
+
+PROBE = """\
+import asyncio
+
+import pytest
+
+
+async def stack_available():
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", 5433)
+    except OSError:
+        return {returned}
+    writer.close()
+    await writer.wait_closed()
+    return True
+
+
+STACK_UP = asyncio.run(stack_available())
+
+pytestmark = pytest.mark.skipif(not STACK_UP, reason="database down")
+
+
+def test_reads():
+    assert STACK_UP
+"""
+
+
+@pytest.mark.parametrize(
+    ("returned", "reported"),
+    [
+        ("False", []),
+        ("f'no stack on {5433}'", []),
+        # a result that may hold what the run made (its streams) is kept past the run
+        ("(reader, writer)", [16]),
+    ],
+)
+def test_a_kept_answer_of_a_self_contained_probe(
+    tmp_path: Path, returned: str, reported: list
+) -> None:
+    # nodii-dsar: ``STACK_AVAILABLE = asyncio.run(_stack_available())`` before a skipif
+    path = write(tmp_path / "test_stack.py", PROBE.format(returned=returned))
+    assert [line for line, _, code in check_path(path) if code == "ALP106"] == reported

@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING, Set
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
-from flake8_asyncloop.analysis.self_contained_runs import runs_self_contained_coroutine
+from flake8_asyncloop.analysis.self_contained_runs import (
+    runs_for_text,
+    runs_self_contained_coroutine,
+)
 from flake8_asyncloop.analysis.sync_modules import runs_no_loop_for_tests
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -71,6 +74,8 @@ class LoopAtImportTime(Rule):
     made itself (`proxy = Proxy()`, a literal list or dict) or a literal (`app.engine =
     None`), is left alone: nothing it makes outlives the run (a coroutine that appends to a
     module-level list, or a class whose every instance is one shared object, is not seen).
+    So is the result of such a run kept when every `return` of `main` gives a literal or
+    an f-string (`STACK_UP = asyncio.run(stack_available())`, returning `True` or `False`).
     An object from any other call (`make_proxy()`) may be shared, and a store on it is
     reported. `LOOP = asyncio.new_event_loop()` is left alone in a test module (not a
     conftest.py) whose tests and fixtures are all sync and come from nowhere else, when the
@@ -287,8 +292,17 @@ class LoopAtImportTime(Rule):
             if is_loop_receiver(func.value, self.file):
                 call = "run_until_complete()"
                 self._covered.add(id(func.value))  # one finding for get_event_loop().run_...()
+        if call == "asyncio.run()" and _runs_for_plain_answer(node, self.file):
+            return
         if call is not None:
             self.report(node, call=call)
+
+
+def _runs_for_plain_answer(call: ast.Call, file: "FileState") -> bool:
+    """``STACK_UP = asyncio.run(probe())`` of a self-contained ``probe`` whose every
+    ``return`` gives a literal or an f-string (``return False``): the module keeps an
+    answer, and nothing of the run's loop."""
+    return runs_self_contained_coroutine(call, file) and runs_for_text(call, file)
 
 
 # What a loop of the module's own may be asked, and still serve only its sync tests.
