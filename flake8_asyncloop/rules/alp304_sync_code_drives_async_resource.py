@@ -756,9 +756,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         if not isinstance(value, ast.Call):
             return False
         arguments = [*value.args, *(keyword.value for keyword in value.keywords)]
+        # A name bound to a loop getter, or named like a loop (``loop``, ``io_loop``)
         return any(
-            isinstance(argument, ast.Name)
-            and (_is_loop(argument, self) or is_loop_receiver(argument, self.file))
+            isinstance(argument, ast.Name) and is_loop_receiver(argument, self.file)
             for argument in arguments
         )
 
