@@ -32,6 +32,12 @@ class Client:
     async def __aexit__(self, *exc_info):
         return None
 
+    def begin(self):
+        return self
+
+    async def launch(self):
+        return self
+
     async def login(self):
         self.done = asyncio.get_running_loop().create_future()
 
@@ -63,10 +69,12 @@ async def test_uses_the_value(value):
 @pytest.mark.parametrize(
     ("body", "reported"),
     [
-        ("    async with Client() as client:\n        yield client", [40]),
-        ("    async with connect() as connection:\n        yield connection", [40]),
-        ("    pool = await create_pool()\n    yield pool", [40]),
-        ("    client = Client()\n    await client.login()\n    yield client", [41]),
+        ("    async with Client() as client:\n        yield client", [46]),
+        ("    async with connect() as connection:\n        yield connection", [46]),
+        ("    pool = await create_pool()\n    yield pool", [46]),
+        ("    async with Client().begin() as connection:\n        yield connection", [46]),
+        ("    browser = await Client().launch()\n    yield browser", [46]),
+        ("    client = Client()\n    await client.login()\n    yield client", [47]),
         # a helper named for something else hands out plain set-up
         ("    async with sshd_container() as info:\n        yield info", []),
         ("    model = await Client.new()\n    yield model", []),

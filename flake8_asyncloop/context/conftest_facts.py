@@ -205,11 +205,16 @@ def _awaits_own_work(value: ast.AST, requested: Set[str]) -> bool:
     return _opens_a_connection(call)
 
 
-# Words in the name of a call whose result holds a connection (``connect``, ``create_pool``,
-# ``open_session``), split at underscores.
+# Words in the name of a call whose result holds a connection, or something opened on a
+# loop (``connect``, ``create_pool``, ``engine.begin``, ``chromium.launch``), split at
+# underscores.
 _CONNECTION_WORDS = frozenset(
     {"connect", "connection", "conn", "pool", "session", "client", "channel", "socket",
-     "stream", "streams", "server", "engine", "db", "database", "broker", "transport"}
+     "stream", "streams", "server", "engine", "db", "database", "broker", "transport",
+     "begin", "transaction", "acquire", "cursor", "open", "launch", "playwright", "browser",
+     "page", "ws", "websocket", "websockets", "consumer", "producer", "subscriber",
+     "publisher", "subscribe", "listener", "redis", "mongo", "amqp", "nats", "kafka", "mqtt",
+     "grpc", "rpc"}
 )
 
 

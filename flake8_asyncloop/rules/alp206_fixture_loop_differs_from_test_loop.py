@@ -87,11 +87,12 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     locks and queues, async clients: the list ALP501 uses, extended by
     `--asyncloop-loop-bound-names`), or when an async generator fixture whose value several
     tests share (`scope="class"` and wider) yields what its async set-up made: what a class,
-    or a call named for a connection, opened or gave (`async with connect() as db: yield
-    db`, `yield db, path`, `pool = await create_pool()`), or an object set up by awaiting its
-    methods (`bot = Bot(); await bot.login(); yield bot`). The test's loop scope comes from its
-    closest asyncio mark (its own, its class's, the module's `pytestmark`), else from
-    `asyncio_default_test_loop_scope` (or the scope a conftest.py's
+    or a call named for a connection or something opened on a loop, opened or gave (`async
+    with connect() as db: yield db`, `yield db, path`, `pool = await create_pool()`, `async
+    with engine.begin() as conn`, `await p.chromium.launch()`), or an object set up by
+    awaiting its methods (`bot = Bot(); await bot.login(); yield bot`). The test's loop
+    scope comes from its closest asyncio mark (its own, its class's, the module's
+    `pytestmark`), else from `asyncio_default_test_loop_scope` (or the scope a conftest.py's
     `pytest_collection_modifyitems` marks every test with, pytest-asyncio's recipe for one
     loop per session); the fixture's from its `loop_scope=`, else
     `asyncio_default_fixture_loop_scope`, else its own scope. Fixtures are looked up as pytest
