@@ -78,6 +78,7 @@ def test_an_object_made_with_the_fixtures_loop(
 
 
 def test_the_tests_run_on_the_loop_handed_out(tmp_path: Path) -> None:
+    write(tmp_path / "pytest.ini", "[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     write(tmp_path / "test_driver.py", SOURCE.format(handed_out="    yield Driver(client, loop)"))
     result = run_pytest_isolated(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
