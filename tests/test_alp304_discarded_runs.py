@@ -676,7 +676,10 @@ async def test_calls_a_tool(tools):
         # a client's list_tools() talks over its session; a prompt runs the user's code
         ("pass", "asyncio.run(module.mcp_client.list_tools())", True),
         ("pass", "asyncio.run(module.mcp.get_prompt('greet'))", True),
+        # medterm4ds: a server its factory named for one made
+        ("server = module.create_mcp_server()", "asyncio.run(server.list_tools())", False),
         ("server = make_server()", "asyncio.run(server.list_tools())", True),
+        ("server = create_mcp_client()", "asyncio.run(server.list_tools())", True),
         ("pass", "asyncio.run(module.mcp.list_tools(module.session))", True),
     ],
 )

@@ -571,8 +571,9 @@ def reads_an_mcp_registry(run: ast.Call, fixture: ast.AST) -> bool:
     """``asyncio.run(mcp.list_tools())``, or ``loop.run_until_complete(server.get_tool(
     "search"))``: a read of what an MCP server (FastMCP) has registered, given literals
     only, on a receiver named for one (``mcp``, ``jira_mcp``, ``module.mcp``) or bound in
-    the fixture to ``FastMCP(...)``. The server keeps nothing of the run's loop, and its
-    tool and prompt records are plain objects."""
+    the fixture to ``FastMCP(...)`` or to a call named for one (``create_mcp_server(...)``).
+    The server keeps nothing of the run's loop, and its tool and prompt records are plain
+    objects."""
     if len(run.args) != 1 or not isinstance(run.args[0], ast.Call):
         return False
     coroutine = run.args[0]
@@ -582,13 +583,21 @@ def reads_an_mcp_registry(run: ast.Call, fixture: ast.AST) -> bool:
     if not all(_is_literal(a) for a in [*coroutine.args, *(k.value for k in coroutine.keywords)]):
         return False
     receiver = func.value
-    words = set(last_name(receiver).lower().split("_"))
-    if "mcp" in words and not words & {"client", "session"}:
+    if _names_an_mcp_server(last_name(receiver)):
         return True
     if isinstance(receiver, ast.Name):
         value = own_bindings(fixture).get(receiver.id)
-        return isinstance(value, ast.Call) and last_name(value.func) == "FastMCP"
+        if isinstance(value, ast.Call):
+            maker = last_name(value.func)
+            return maker == "FastMCP" or _names_an_mcp_server(maker)
     return False
+
+
+def _names_an_mcp_server(name: str) -> bool:
+    """``mcp``, ``jira_mcp``, ``create_mcp_server``: a name with the word "mcp" in it, and
+    neither "client" nor "session" (what talks to a server keeps a connection)."""
+    words = set(name.lower().split("_"))
+    return "mcp" in words and not words & {"client", "session"}
 
 
 # Coroutine methods of an MCP server that only read its registry (not ``get_prompt`` or

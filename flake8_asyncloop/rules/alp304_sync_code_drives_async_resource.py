@@ -183,7 +183,8 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     creating its tables, `asyncio.run(engine.dispose())`. So is a run, by any runner, that
     reads what an MCP server registered (`asyncio.run(mcp.list_tools())`, `get_tool("x")`,
     given literals only) on a receiver named for one (`mcp`, `jira_mcp`, but not
-    `mcp_client`) or bound in the fixture to `FastMCP(...)`: the server keeps nothing of the
+    `mcp_client`) or bound in the fixture to `FastMCP(...)` or to a call named for one
+    (`create_mcp_server(...)`): the server keeps nothing of the
     run's loop. So is a run of an `async def`
     (nested in the fixture, or the module's own) that gets no object of the fixture's and
     returns only text or what it awaited from a resource it opened with `async with`
