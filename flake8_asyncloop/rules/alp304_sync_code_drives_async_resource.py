@@ -98,7 +98,7 @@ class _Function:
     run_names: Dict[str, Tuple[ast.Call, str]] = field(default_factory=dict)
     coroutine_names: Dict[str, Tuple[ast.Call, PendingCall]] = field(default_factory=dict)
     declared_global: Set[str] = field(default_factory=set)
-    # Local names bound to an object made with a loop (``Adapter(kind, loop)``)
+    # A fixture's local names bound to an object made with a loop (``Adapter(kind, loop)``)
     loop_carriers: Set[str] = field(default_factory=set)
     hands_out_loop: bool = False
     threaded: bool = False
@@ -709,10 +709,11 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
             # The name's latest value is what a later ``return name`` hands out.
             function.run_names.pop(target.id, None)
             function.coroutine_names.pop(target.id, None)
-            if self._made_with_a_loop(node.value):
-                function.loop_carriers.add(target.id)
-            else:
-                function.loop_carriers.discard(target.id)
+            if function.role == FIXTURE:  # only a fixture's hand-outs are asked about
+                if self._made_with_a_loop(node.value):
+                    function.loop_carriers.add(target.id)
+                else:
+                    function.loop_carriers.discard(target.id)
             if run is not None:
                 function.run_names[target.id] = run
             pending = self.coroutine_call(node.value)
@@ -731,7 +732,7 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         function = self._function
         if function is None or not function.role or value is None:
             return
-        if (
+        if function.role == FIXTURE and (  # ``_owns_its_loop`` is asked of fixtures only
             _is_loop(value, self)
             or self._made_with_a_loop(value)
             or (isinstance(value, ast.Name) and value.id in function.loop_carriers)
