@@ -101,14 +101,7 @@ class _Function:
     # A fixture's local names bound to an object made with a loop (``Adapter(kind, loop)``)
     loop_carriers: Set[str] = field(default_factory=set)
     hands_out_loop: bool = False
-    threaded: bool = False
     fixture_name: Optional[str] = None  # for a fixture: the name tests request it by
-    # In a fixture or nested in one: only a fixture's threads matter (``_owns_its_loop``).
-    in_fixture: bool = field(init=False, default=False)
-
-    def __post_init__(self) -> None:
-        parent = self.parent
-        self.in_fixture = self.role == FIXTURE or (parent is not None and parent.in_fixture)
 
 
 class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
@@ -116,6 +109,8 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     name = "sync-code-drives-async-resource"
     assumes_pytest_asyncio = False
     message = "sync {role} {function}() {problem}; {advice}"
+    # ``visit_Call`` looks for loop runs only: ``asyncio.run()``, ``run_until_complete()``.
+    call_names = _LAST_NAMES
 
     @classmethod
     def applies_to(cls, source: str, file: "FileState") -> bool:
@@ -576,10 +571,8 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     def leave_FunctionDef(self, node: ast.AST) -> None:
         function = self._function
         assert function is not None
-        parent = self._function = function.parent
-        if parent is not None:
-            parent.threaded = parent.threaded or function.threaded
-        if function.role == FIXTURE and not _owns_its_loop(function):
+        self._function = function.parent
+        if function.role == FIXTURE and function.runs and not _owns_its_loop(function, node):
             for call, label in function.runs:
                 if not self._leaves_nothing_behind(call, node):
                     self._add(call, function, f"runs {label}: {_RUN_IN_FIXTURE}")
@@ -689,11 +682,7 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
 
     def visit_Call(self, node: ast.Call) -> None:
         function = self._function
-        if function is None:
-            return
-        if function.in_fixture and _uses_another_thread(node):
-            function.threaded = True
-        if not function.role:
+        if function is None or not function.role:
             return
         label = self._loop_run(node)
         if label is not None:
@@ -930,9 +919,16 @@ def _uses_another_thread(call: ast.Call) -> bool:
     return False
 
 
-def _owns_its_loop(function: _Function) -> bool:
+def _owns_its_loop(function: _Function, fixture: ast.AST) -> bool:
     """A fixture that hands out its loop, or keeps it running in a thread, manages it on purpose."""
-    return function.hands_out_loop or function.threaded or function.name.lower().endswith("loop")
+    if function.hands_out_loop or function.name.lower().endswith("loop"):
+        return True
+    # Asked only of a fixture that runs a loop: its body (nested defs too) is read here, not
+    # on every call the walk meets.
+    return any(
+        node.__class__ is ast.Call and _uses_another_thread(node)  # type: ignore[arg-type]
+        for node in ast.walk(fixture)
+    )
 
 
 def _is_loop(value: ast.AST, rule: SyncCodeDrivesAsyncResource) -> bool:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import ASYNCIO_MARK, enclosing_classes
 from flake8_asyncloop.findings import DeleteStatement, Fix, RemoveDecorator, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 AUTO_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
 AUTO_PYPROJECT = (
@@ -22,6 +25,10 @@ class RedundantAsyncioMark(Rule):
     name = "redundant-asyncio-mark"
     # Needed in the text for a finding: an asyncio mark, however imported
     trigger_words = ("asyncio",)
+
+    @classmethod
+    def applies_to(cls, source: str, file: "FileState") -> bool:
+        return _marks_redundant_in(file)
     message = "asyncio mark {where} is redundant in auto mode; remove it"
     fix_safety = Safety.SAFE
     default_enabled = False
@@ -189,8 +196,7 @@ class RedundantAsyncioMark(Rule):
 
     # -- helpers ------------------------------------------------------------------------------
     def _applies(self) -> bool:
-        file = self.file
-        return file.project.config.auto_mode and file.is_test_file and not file.is_conftest
+        return _marks_redundant_in(self.file)
 
     def _report_decorators(self, decorators, where: str) -> None:
         for decorator in decorators:
@@ -229,3 +235,8 @@ class RedundantAsyncioMark(Rule):
                 return False
             node = node.func
         return self.file.resolve(node) == ASYNCIO_MARK
+
+
+def _marks_redundant_in(file: "FileState") -> bool:
+    """Only auto mode makes a bare asyncio mark redundant, and only in a test module."""
+    return file.project.config.auto_mode and file.is_test_file and not file.is_conftest
