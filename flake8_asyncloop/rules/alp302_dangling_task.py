@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
 from flake8_asyncloop.analysis.patched import outermost_def, patched_in_reach
 from flake8_asyncloop.analysis.tasks import task_factory
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -37,6 +38,7 @@ class DanglingTask(Rule):
     message = "{task} is dropped: nothing here awaits, keeps or cancels it, so its errors go unseen"
     # ruff's code for the same dangling task (asyncio-dangling-task)
     silenced_by = ("RUF006",)
+    components = (ExpectedFailures,)
 
     what = """
     Flags a task started in test code whose result is thrown away: an expression statement
@@ -77,7 +79,10 @@ class DanglingTask(Rule):
     those of its class) calls a stand-in and is left alone; a patch made in a fixture is not
     seen. A line whose comment tells ruff to leave the same dangling task alone
     (`# noqa: RUF006`) is not reported either: its author already said the task is dropped
-    on purpose.
+    on purpose. Sync code that starts a task inside a block expecting a `RuntimeError`
+    (`pytest.raises`, `assertRaises`) is left alone: with no running loop, or on a closed
+    one, the call raises and no task exists; a task dropped in such a block before the
+    call that raises is missed.
     """
     examples = (
         Bad(
@@ -285,6 +290,26 @@ class DanglingTask(Rule):
             reason="the task's coroutine catches every error and keeps it for the test",
             runs=True,
         ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            async def work():
+                return 1
+
+
+            def test_create_task_needs_a_running_loop():
+                coro = work()
+                with pytest.raises(RuntimeError, match="no running event loop"):
+                    asyncio.create_task(coro)
+                coro.close()
+            """,
+            reason="with no running loop the call raises: no task is ever made",
+            runs=True,
+        ),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -323,7 +348,7 @@ class DanglingTask(Rule):
         if self._function is None:
             return
         factory = task_factory(node.value, self.file)
-        if factory is None or _installs_exception_handler(self.file):
+        if factory is None or _installs_exception_handler(self.file) or self._expected_to_fail():
             return
         if _errors_caught_inside(node.value, self.file):  # type: ignore[arg-type]
             return
@@ -343,9 +368,16 @@ class DanglingTask(Rule):
         if function is None or not isinstance(target, ast.Name):
             return
         factory = task_factory(value, self.file)
-        if factory is not None:
+        if factory is not None and not self._expected_to_fail():
             entry = (target.id, value, factory, not function.has_yield)
             function.bound.append(entry)  # type: ignore[arg-type]
+
+    def _expected_to_fail(self) -> bool:
+        """Sync code under ``pytest.raises(RuntimeError)`` and the like: with no running loop
+        (or a closed one), starting the task is what raises, and no task exists."""
+        if self.file.in_async_function:
+            return False
+        return self.file.components[ExpectedFailures].may_catch(RuntimeError)
 
     def visit_Name(self, node: ast.Name) -> None:
         if self._function is not None and isinstance(node.ctx, ast.Load):
