@@ -35,6 +35,12 @@ def expects_failure(expr: ast.AST) -> bool:
     return lowered in _EXPECTING_NAMES or any(word in lowered for word in _EXPECTING_WORDS)
 
 
+def _calls_for_the_error(call: ast.Call) -> bool:
+    """The callable form of an exception check: ``assertRaises(RuntimeError, f, arg)``,
+    ``pytest.raises(RuntimeError, f, arg)``, which calls ``f(arg)`` and expects it to raise."""
+    return len(call.args) >= 2 and "raise" in last_name(call.func).lower()
+
+
 def _expected_types(call: ast.Call) -> Optional[List[ast.AST]]:
     """The exception types ``pytest.raises(...)``, ``assertRaises(...)`` or ``suppress(...)``
     expects (a tuple spread out); None for a warning check or a form not read here."""
@@ -76,6 +82,45 @@ class ExpectedFailures(Component):
             for item in block.items
             if expects_failure(item.context_expr)
         )
+
+    def runs_only_where_expected(self, outer: ast.AST, nested: ast.AST, error: type) -> bool:
+        """Whether ``nested``, a def inside ``outer``, is called only where ``error`` is
+        expected: each read of its name in ``outer`` lies in a ``with`` block that may catch
+        the error, or among the arguments of the callable form (``assertRaises(RuntimeError,
+        loop.run_until_complete, main())``). A coroutine run there is run to see it fail."""
+        name = nested.name  # type: ignore[attr-defined]
+        reads = 0
+        stack = [(child, False) for child in outer.body]  # type: ignore[attr-defined]
+        while stack:
+            node, expected = stack.pop()
+            if node is nested:
+                continue  # its own body calling itself runs nothing
+            if node.__class__ is ast.Name:
+                if node.id == name and node.ctx.__class__ is ast.Load:  # type: ignore
+                    if not expected:
+                        return False
+                    reads += 1
+                continue
+            inside = expected
+            if node.__class__ is ast.With and not expected:
+                inside = any(
+                    expects_failure(item.context_expr)
+                    and self._may_catch(item.context_expr, error)  # type: ignore[arg-type]
+                    for item in node.items  # type: ignore[attr-defined]
+                )
+                stack.extend((item, False) for item in node.items)  # type: ignore[attr-defined]
+                stack.extend((child, inside) for child in node.body)  # type: ignore[attr-defined]
+                continue
+            if node.__class__ is ast.Call and not expected and _calls_for_the_error(node):
+                if self._may_catch(node, error):  # type: ignore[arg-type]
+                    called = node.args[1:]  # type: ignore[attr-defined]
+                    stack.extend((child, True) for child in called)
+                    stack.extend((child, True) for child in node.keywords)  # type: ignore
+                    stack.append((node.func, False))  # type: ignore[attr-defined]
+                    stack.append((node.args[0], False))  # type: ignore[attr-defined]
+                    continue
+            stack.extend((child, inside) for child in ast.iter_child_nodes(node))
+        return reads > 0
 
     def _may_catch(self, call: ast.Call, error: type) -> bool:
         types = _expected_types(call)

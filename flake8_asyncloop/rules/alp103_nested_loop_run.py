@@ -108,7 +108,10 @@ class NestedLoopRun(Rule):
     `RuntimeError` or a warning (`pytest.raises`, `assertRaises`, `pytest.warns`,
     `contextlib.suppress`, ...) are left alone: the test checks that they fail. A block
     expecting only other built-in exceptions (`pytest.raises(ValueError)`) lets the
-    `RuntimeError` through, and the call is reported.
+    `RuntimeError` through, and the call is reported. So is a local `async def` whose test
+    runs it only in such a block, or through the callable form
+    (`assertRaises(RuntimeError, loop.run_until_complete, main())`): it is run to see the
+    nested run fail. Run anywhere else as well, it is reported.
     """
     examples = (
         Bad(
@@ -378,6 +381,27 @@ class NestedLoopRun(Rule):
             ),
             runs=True,
         ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            def test_nested_run_is_refused():
+                async def main():
+                    coro = asyncio.sleep(0)
+                    try:
+                        asyncio.run(coro)
+                    finally:
+                        coro.close()
+
+                with pytest.raises(RuntimeError, match="cannot be called from a running"):
+                    asyncio.run(main())
+            """,
+            reason="the test runs the coroutine only to see the nested run refused",
+            runs=True,
+        ),
     )
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -417,9 +441,12 @@ class NestedLoopRun(Rule):
             self._allows_nested_runs = _patches_asyncio(self.file.tree, _NEST_ASYNCIO_MODULES)
         if self._allows_nested_runs:
             return
-        if self.file.components[ExpectedFailures].may_catch(RuntimeError):
+        expected = self.file.components[ExpectedFailures]
+        if expected.may_catch(RuntimeError):
             return  # the test checks that it fails
         function = self.file.function
+        if function is not None and _run_to_see_it_fail(function, expected):
+            return
         if function is not None and _forks_before(function.node, node):
             return  # a forked child has no running loop: the run is its own
         if function is not None and _runs_only_without_a_loop(function.node, node):
@@ -583,3 +610,15 @@ def _patches_asyncio(tree: ast.Module, modules: FrozenSet[str]) -> bool:
         ):
             applied.add(node.func.value.id)
     return bool(imported & applied)
+
+
+def _run_to_see_it_fail(function: scopes.Scope, expected: ExpectedFailures) -> bool:
+    """A local ``async def`` that its test runs only where a RuntimeError is expected
+    (``with pytest.raises(RuntimeError): asyncio.run(main())``): the test checks that the
+    nested run fails."""
+    outer = function.parent
+    if function.node.__class__ is not ast.AsyncFunctionDef or outer is None:
+        return False
+    if outer.kind != scopes.FUNCTION:
+        return False
+    return expected.runs_only_where_expected(outer.node, function.node, RuntimeError)

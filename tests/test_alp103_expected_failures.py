@@ -1,0 +1,85 @@
+"""ALP103 and a local coroutine that its test runs only to see the nested run fail.
+
+CPython's own asyncio tests define ``async def main(): asyncio.run(...)`` and run it under
+``assertRaises(RuntimeError)``, in a ``with`` block or in the callable form. The run inside
+is what the test expects to fail; run anywhere else too, it is reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List
+
+import pytest
+from support import check_path, write
+
+SOURCE = """\
+import asyncio
+import unittest
+
+import pytest
+
+
+{test}
+"""
+
+
+@pytest.mark.parametrize(
+    ("test", "reported"),
+    [
+        (
+            "def test_refused():\n"
+            "    async def main():\n"
+            "        asyncio.run(asyncio.sleep(0))\n"
+            "    with pytest.raises(RuntimeError):\n"
+            "        asyncio.run(main())\n",
+            [],
+        ),
+        (
+            "class TestNesting(unittest.TestCase):\n"
+            "    def test_refused(self):\n"
+            "        loop = asyncio.new_event_loop()\n"
+            "        async def inner():\n"
+            "            loop.run_until_complete(asyncio.sleep(0))\n"
+            "        self.assertRaises(KeyError, loop.run_until_complete, inner())\n",
+            [11],
+        ),
+        (
+            "class TestNesting(unittest.TestCase):\n"
+            "    def test_refused(self):\n"
+            "        async def inner(loop):\n"
+            "            loop.run_until_complete(asyncio.sleep(0))\n"
+            "        loop = asyncio.new_event_loop()\n"
+            "        self.assertRaises(RuntimeError, loop.run_until_complete, inner(loop))\n",
+            [],
+        ),
+        (
+            "def test_refused():\n"
+            "    async def main():\n"
+            "        asyncio.run(asyncio.sleep(0))\n"
+            "    with pytest.raises(RuntimeError):\n"
+            "        asyncio.run(main())\n"
+            "    asyncio.run(main())\n",
+            [9],
+        ),
+        (
+            "def test_refused():\n"
+            "    async def main():\n"
+            "        asyncio.run(asyncio.sleep(0))\n"
+            "    with pytest.raises(ValueError):\n"
+            "        asyncio.run(main())\n",
+            [9],
+        ),
+        (
+            "def test_refused():\n"
+            "    async def main():\n"
+            "        asyncio.run(asyncio.sleep(0))\n"
+            "    return main\n",
+            [9],
+        ),
+    ],
+)
+def test_local_coroutine_run_where_runtime_error_is_expected(
+    tmp_path: Path, test: str, reported: List[int]
+) -> None:
+    path = write(tmp_path / "tests" / "test_nesting.py", SOURCE.format(test=test))
+    assert [line for line, _, code in check_path(path) if code == "ALP103"] == reported
