@@ -75,3 +75,25 @@ def test_any_sign_of_pytest_asyncio_keeps_the_rules(tmp_path: Path, files) -> No
 
 def test_a_module_that_marks_asyncio_tests_keeps_the_rules(tmp_path: Path) -> None:
     assert codes(tmp_path, REQUIREMENTS, MARKED) == ["ALP105"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # aiohttp's requirements/test-mobile.in: a transitive dependency, named in a comment
+        'pytest\nbackports-asyncio-runner  # transitive dependency of "pytest-asyncio"\n',
+        "pytest\n# pytest-asyncio\n",
+    ],
+    ids=["trailing-comment", "commented-out"],
+)
+def test_a_name_only_a_comment_gives_declares_nothing(tmp_path: Path, text: str) -> None:
+    assert codes(tmp_path, {"requirements-test.txt": text}) == []
+
+
+def test_a_requirement_with_a_url_fragment_still_names_it(tmp_path: Path) -> None:
+    files = {
+        "requirements-test.txt": (
+            "pytest\ngit+https://github.com/pytest-dev/pytest-asyncio.git#egg=pytest-asyncio\n"
+        )
+    }
+    assert codes(tmp_path, files) == ["ALP105"]

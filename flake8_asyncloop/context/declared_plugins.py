@@ -6,13 +6,15 @@ asyncio test runner (aiomisc's ``aiomisc-pytest``, ``pytest-aio``, ...) and neve
 pytest-asyncio has its async tests run, and its ``event_loop`` fixture provided, by that
 plugin. Whether they name pytest-asyncio at all is told too: it warns about settings a
 suite that never installs it cannot see, and how far their pins let it go
-(``dependency_pins``). Only the files at the project root are read, as text: a name in a
-comment counts too, which errs towards believing pytest-asyncio is there.
+(``dependency_pins``). Only the files at the project root are read, as text, without their
+comments: a name only a comment gives (``# transitive dependency of "pytest-asyncio"``, a
+requirement commented out) declares nothing.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from typing import Dict, NamedTuple, Optional, Tuple
 
 from flake8_asyncloop.context.dependency_pins import (
@@ -67,6 +69,10 @@ class _Declared(NamedTuple):
     # setup here.
     names_pytest: bool = False
 
+
+# A comment as requirements files, TOML, INI and Python write it: ``#`` at the start of a
+# line or after a blank (``pkg.git#egg=name`` keeps its fragment), to the end of the line.
+_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$", re.MULTILINE)
 
 _NOTHING_DECLARED = _Declared(None, (), False, None)
 _answers: Dict[str, _Declared] = {}  # by root
@@ -144,7 +150,7 @@ def _read(root: str) -> _Declared:
         if text is None:
             continue
         read.append(path)
-        normalized = text.lower().replace("_", "-")
+        normalized = _COMMENT.sub("", text).lower().replace("_", "-")
         texts.append(normalized)
         names.update(
             n
