@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Set
 
 from flake8_asyncloop.analysis.asyncio_names import REMOVED_LOOP_NAMES, spell
+from flake8_asyncloop.analysis.forks import forks_before
 from flake8_asyncloop.analysis.loops import GET_RUNNING_LOOP
 from flake8_asyncloop.findings import DeleteStatement, Fix, ReplaceExpression, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -81,7 +82,9 @@ class LoopCreatedInAsyncCode(Rule):
     is reported only when `x` is a loop made there (`new_event_loop()`, a loop class, or a
     name bound to one); `None`, a parameter (a suite's own `loop` fixture is usually the
     running loop) or an attribute is left alone. Sync
-    code nested in a coroutine (a `def` or `lambda`) is not checked.
+    code nested in a coroutine (a `def` or `lambda`) is not checked, nor is a loop made or
+    installed after the coroutine forks the process (`os.fork()`, tornado's
+    `fork_processes()`): the child runs no loop, and may start its own.
     """
     examples = (
         Bad(
@@ -347,7 +350,7 @@ class LoopCreatedInAsyncCode(Rule):
             if name in function.closed and name not in function.used:
                 continue
             for call in calls:
-                self._report_new_loop(call, function)
+                self._report_new_loop(call, function, node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         # ``loop = asyncio.new_event_loop()``, also chained (``loop = q._loop = ...``)
@@ -387,10 +390,12 @@ class LoopCreatedInAsyncCode(Rule):
         self._note_method_call(node)
         if qualified in _NEW_EVENT_LOOP:
             if id(node) not in self._settled:
-                self._report_new_loop(node, self._functions[-1])
+                self._report_new_loop(node, self._functions[-1], self._async_def())
         elif is_set_loop:
             if not self._installs_a_made_loop(node):
                 return  # None, or a loop it cannot tell from the running one
+            if forks_before(self._async_def(), node):
+                return  # a forked child runs no loop: it may install one
             fix = None
             statement = self._statement
             if statement is not None and statement.value is node:
@@ -468,7 +473,17 @@ class LoopCreatedInAsyncCode(Rule):
     def _in_async_body(self) -> bool:
         return bool(self._functions) and self.file.in_async_function
 
-    def _report_new_loop(self, call: ast.Call, function: _AsyncFunction) -> None:
+    def _async_def(self) -> ast.AST:
+        """The async def the walk is in the body of (asked only there)."""
+        function = self.file.function
+        assert function is not None
+        return function.node
+
+    def _report_new_loop(
+        self, call: ast.Call, function: _AsyncFunction, async_def: ast.AST
+    ) -> None:
+        if forks_before(async_def, call):
+            return  # a forked child runs no loop: a new one is its own
         fix = None
         if not function.outlives_test:
             replacement, imports = spell(GET_RUNNING_LOOP, self.file)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, FrozenSet, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis.asyncio_names import is_loop_receiver
 from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
+from flake8_asyncloop.analysis.forks import forks_before
 from flake8_asyncloop.analysis.loops import ASYNCIO_RUN, catches_no_loop
 from flake8_asyncloop.analysis.loop_scopes import SCOPE_RANK, wider
 from flake8_asyncloop.analysis.names import last_name, may_end_with
@@ -34,8 +35,6 @@ _RUN_FOREVER = "run_forever"
 # nest_asyncio patches asyncio so that nested runs work; a module using it (or its fork)
 # means them.
 _NEST_ASYNCIO_MODULES = frozenset({"nest_asyncio", "nest_asyncio2"})
-# Calls that fork the process: its child no longer runs the parent's loop.
-_FORKS = frozenset({"fork", "forkpty", "fork_processes"})
 # The last names of the calls looked at.
 _LAST_NAMES = frozenset(
     {q.rpartition(".")[2] for q in ASYNCIO_RUN | _RUNNER_CLASSES}
@@ -447,7 +446,7 @@ class NestedLoopRun(Rule):
         function = self.file.function
         if function is not None and _run_to_see_it_fail(function, expected):
             return
-        if function is not None and _forks_before(function.node, node):
+        if function is not None and forks_before(function.node, node):
             return  # a forked child has no running loop: the run is its own
         if function is not None and _runs_only_without_a_loop(function.node, node):
             return  # driven by something other than asyncio, the coroutine has no loop
@@ -544,18 +543,6 @@ def _usefixtures_names(function: scopes.Scope, file: "FileState") -> Set[str]:
         if mark == "usefixtures" and isinstance(node, ast.Call)
         for argument in node.args
     }
-
-
-def _forks_before(function: ast.AST, call: ast.Call) -> bool:
-    """The def forks the process (``os.fork()``, tornado's ``fork_processes()``) on a line
-    before ``call``: asyncio tells the loop the parent was running from none by the process
-    id, so a child may start a loop of its own there."""
-    line = call.lineno
-    for node in ast.walk(function):
-        if isinstance(node, ast.Call) and node.lineno < line:
-            if last_name(node.func) in _FORKS:
-                return True
-    return False
 
 
 def _runs_only_without_a_loop(function: ast.AST, call: ast.Call) -> bool:
