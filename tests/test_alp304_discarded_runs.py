@@ -691,3 +691,60 @@ def test_a_run_that_reads_an_mcp_registry(
     )
     found = [line for line, _, code in check_path(path) if code == "ALP304"]
     assert found == ([12] if reported else [])
+
+
+MCP_NESTED_READS = """\
+import asyncio
+
+import pytest
+
+from app.server import mcp, mcp_client
+
+
+@pytest.fixture(scope="module")
+def mcp_tools():
+    async def get_tools():
+{body}
+
+    return asyncio.run(get_tools())
+
+
+@pytest.mark.asyncio
+async def test_lints(mcp_tools):
+    assert await mcp_tools["lint"].run({{}})
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "reported"),
+    [
+        # robotframework-robocop: every tool the server registered, read by name
+        (
+            "        tool_list = await mcp.list_tools()\n"
+            "        return {t.name: await mcp.get_tool(t.name) for t in tool_list}",
+            False,
+        ),
+        ("        return await mcp.get_tool('lint')", False),
+        # anything else awaited, or a read given the fixture's own objects, is not a read
+        (
+            "        await mcp.list_tools()\n"
+            "        return await mcp_client.call_tool('lint')",
+            True,
+        ),
+        ("        return await mcp.get_tool(mcp_client.name)", True),
+        (
+            "        async with mcp_client:\n"
+            "            return await mcp.list_tools()",
+            True,
+        ),
+        ("        return [1]", True),
+    ],
+)
+def test_a_nested_def_that_reads_an_mcp_registry(
+    tmp_path: Path, body: str, reported: bool
+) -> None:
+    source = MCP_NESTED_READS.format(body=body)
+    path = write(tmp_path / "tests" / "test_tools.py", source)
+    run_line = source.splitlines().index("    return asyncio.run(get_tools())") + 1
+    found = [line for line, _, code in check_path(path) if code == "ALP304"]
+    assert found == ([run_line] if reported else [])

@@ -571,16 +571,20 @@ def reads_an_mcp_registry(run: ast.Call, fixture: ast.AST) -> bool:
     """``asyncio.run(mcp.list_tools())``, or ``loop.run_until_complete(server.get_tool(
     "search"))``: a read of what an MCP server (FastMCP) has registered, given literals
     only, on a receiver named for one (``mcp``, ``jira_mcp``, ``module.mcp``) or bound in
-    the fixture to ``FastMCP(...)`` or to a call named for one (``create_mcp_server(...)``).
-    The server keeps nothing of the run's loop, and its tool and prompt records are plain
-    objects."""
+    the fixture to ``FastMCP(...)`` or to a call named for one (``create_mcp_server(...)``);
+    or the run of an ``async def`` nested in the fixture that awaits only such reads on a
+    receiver named for a server. The server keeps nothing of the run's loop, and its tool
+    and prompt records are plain objects."""
     if len(run.args) != 1 or not isinstance(run.args[0], ast.Call):
         return False
     coroutine = run.args[0]
     func = coroutine.func
-    if not isinstance(func, ast.Attribute) or func.attr not in _MCP_REGISTRY_READS:
-        return False
     if not all(_is_literal(a) for a in [*coroutine.args, *(k.value for k in coroutine.keywords)]):
+        return False
+    if isinstance(func, ast.Name):
+        nested = own_bindings(fixture).get(func.id)
+        return isinstance(nested, ast.AsyncFunctionDef) and _awaits_only_registry_reads(nested)
+    if not isinstance(func, ast.Attribute) or func.attr not in _MCP_REGISTRY_READS:
         return False
     receiver = func.value
     if _names_an_mcp_server(last_name(receiver)):
@@ -591,6 +595,39 @@ def reads_an_mcp_registry(run: ast.Call, fixture: ast.AST) -> bool:
             maker = last_name(value.func)
             return maker == "FastMCP" or _names_an_mcp_server(maker)
     return False
+
+
+def _awaits_only_registry_reads(nested: ast.AsyncFunctionDef) -> bool:
+    """An ``async def`` nested in the fixture that awaits registry reads on a receiver named
+    for an MCP server and nothing else, each given literals or names of its own
+    (``{t.name: await mcp.get_tool(t.name) for t in await mcp.list_tools()}``)."""
+    own = {
+        node.id
+        for node in ast.walk(nested)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    }
+    awaited = False
+    for node in ast.walk(nested):
+        if isinstance(node, (ast.AsyncWith, ast.AsyncFor, ast.Global, ast.Nonlocal)):
+            return False
+        if not isinstance(node, ast.Await):
+            continue
+        read = node.value
+        if not (
+            isinstance(read, ast.Call)
+            and isinstance(read.func, ast.Attribute)
+            and read.func.attr in _MCP_REGISTRY_READS
+            and _names_an_mcp_server(last_name(read.func.value))
+        ):
+            return False
+        for argument in [*read.args, *(k.value for k in read.keywords)]:
+            base = argument
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if not (_is_literal(argument) or (isinstance(base, ast.Name) and base.id in own)):
+                return False
+        awaited = True
+    return awaited
 
 
 def _names_an_mcp_server(name: str) -> bool:

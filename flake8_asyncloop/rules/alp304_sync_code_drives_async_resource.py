@@ -179,8 +179,10 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     reads what an MCP server registered (`asyncio.run(mcp.list_tools())`, `get_tool("x")`,
     given literals only) on a receiver named for one (`mcp`, `jira_mcp`, but not
     `mcp_client`) or bound in the fixture to `FastMCP(...)` or to a call named for one
-    (`create_mcp_server(...)`): the server keeps nothing of the
-    run's loop. So is a run of an `async def`
+    (`create_mcp_server(...)`), or that runs an `async def` nested in the fixture that
+    awaits only such reads on a receiver named for a server, each given literals or names
+    of its own (`{t.name: await mcp.get_tool(t.name) for t in await mcp.list_tools()}`):
+    the server keeps nothing of the run's loop. So is a run of an `async def`
     (nested in the fixture, or the module's own) that gets no object of the fixture's and
     returns only text or what it awaited from a resource it opened with `async with`
     (`async with Client() as client: return await client.inventory()`): the resource
