@@ -216,6 +216,21 @@ class Engine:
     def __init__(self, rules: Iterable[Type[Rule]]) -> None:
         self.rules = tuple(rules)
         self._plans: Dict[Tuple[Tuple[Type[Rule], ...], Tuple[str, ...]], "_Plan"] = {}
+        self._by_kind: Dict[Tuple[bool, bool], Tuple[Type[Rule], ...]] = {}
+
+    def _candidates(self, test_code: bool, without_pytest_asyncio: bool) -> Tuple[Type[Rule], ...]:
+        """The rules that may speak in a file of this kind (test code or not, a suite with
+        pytest-asyncio or without), worked out once per kind."""
+        key = (test_code, without_pytest_asyncio)
+        rules = self._by_kind.get(key)
+        if rules is None:
+            rules = self._by_kind[key] = tuple(
+                r
+                for r in self.rules
+                if (test_code or not r.test_code_only)
+                and not (without_pytest_asyncio and r.assumes_pytest_asyncio)
+            )
+        return rules
 
     def check(
         self,
@@ -230,13 +245,10 @@ class Engine:
         findings: List[Finding] = []
         errors: List[InternalError] = []
         file = FileState(tree, filename, project, options)
-        classes = self.rules
-        if not file.is_test_file:
-            classes = tuple(r for r in classes if not r.test_code_only)
-        if project.without_pytest_asyncio or (
+        without_pytest_asyncio = project.without_pytest_asyncio or (
             project.pytest_asyncio_undeclared and not mentions_pytest_asyncio(source)
-        ):
-            classes = tuple(r for r in classes if not r.assumes_pytest_asyncio)
+        )
+        classes = self._candidates(file.is_test_file, without_pytest_asyncio)
         if source is not None:
             classes = tuple(r for r in _triggered(classes, source) if r.applies_to(source, file))
         if classes:
@@ -284,49 +296,32 @@ def _unless_silenced(
 
 
 def _triggered(rules: Tuple[Type[Rule], ...], source: str) -> Tuple[Type[Rule], ...]:
-    """The rules that may report in ``source``: each word is looked for at most once, and
-    not at all when a shorter trigger word inside it is missing (no "loop", no
-    "get_event_loop")."""
-    parts_of = _word_parts(rules)
-    present: Dict[str, bool] = {}
-    kept = []
-    for rule in rules:
-        words = rule.trigger_words
-        if words:
-            for word in words:
-                found = present.get(word)
-                if found is None:
-                    found = _in_source(word, parts_of, present, source)
-                if found:
-                    break
-            else:
-                continue
-        kept.append(rule)
-    return tuple(kept)
-
-
-def _in_source(
-    word: str, parts_of: Dict[str, Tuple[str, ...]], present: Dict[str, bool], source: str
-) -> bool:
-    """Whether ``word`` is in ``source``, remembered in ``present`` with the answers for the
-    shorter words inside it, which are looked at first."""
-    found = True
-    for part in parts_of[word]:
-        known = present.get(part)
-        if known is None:
-            known = _in_source(part, parts_of, present, source)
-        if not known:
-            found = False
-            break
-    found = present[word] = found and word in source
-    return found
+    """The rules that may report in ``source``: those with no trigger words, and those one of
+    whose words it holds. Each word is looked for once, and not at all when a shorter
+    trigger word inside it is missing (no "loop", no "get_event_loop")."""
+    words, rules_words = _trigger_plan(rules)
+    missing: Set[str] = set()
+    for word, parts in words:
+        if (parts and not missing.isdisjoint(parts)) or word not in source:
+            missing.add(word)
+    if not missing:
+        return rules
+    return tuple(
+        rule for rule, own in zip(rules, rules_words) if not own or not missing.issuperset(own)
+    )
 
 
 @lru_cache(maxsize=32)  # one entry per list of rules (a few per run)
-def _word_parts(rules: Tuple[Type[Rule], ...]) -> Dict[str, Tuple[str, ...]]:
-    """For each trigger word, the shorter trigger words it contains, shortest first."""
+def _trigger_plan(
+    rules: Tuple[Type[Rule], ...]
+) -> Tuple[Tuple[Tuple[str, Tuple[str, ...]], ...], Tuple[Tuple[str, ...], ...]]:
+    """Every trigger word, shortest first, with the shorter trigger words inside it; and
+    each rule's words."""
     words = sorted({word for rule in rules for word in rule.trigger_words}, key=len)
-    return {word: tuple(part for part in words if part != word and part in word) for word in words}
+    ordered = tuple(
+        (word, tuple(part for part in words if part != word and part in word)) for word in words
+    )
+    return ordered, tuple(tuple(rule.trigger_words) for rule in rules)
 
 
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
