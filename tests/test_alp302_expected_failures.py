@@ -58,6 +58,17 @@ async def work():
             "        await asyncio.sleep(0)\n",
             [13],
         ),
+        # aiohttp: a callback defined in the block runs later, when the loop calls it
+        (
+            "async def test_release_later():\n"
+            "    loop = asyncio.get_running_loop()\n"
+            "    with pytest.raises(RuntimeError):\n"
+            "        def release():\n"
+            "            loop.create_task(work())\n"
+            "        loop.call_later(1.0, release)\n"
+            "        await asyncio.sleep(2)\n",
+            [15],
+        ),
         (
             "def test_outside_the_block():\n"
             "    with pytest.raises(RuntimeError):\n"

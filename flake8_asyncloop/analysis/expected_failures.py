@@ -21,6 +21,7 @@ from flake8_asyncloop.analysis.names import last_name
 from flake8_asyncloop.rule import Component
 
 if TYPE_CHECKING:
+    from flake8_asyncloop.analysis.scopes import Scope
     from flake8_asyncloop.engine import FileState
 
 _EXPECTING_WORDS = ("raise", "warn", "suppress")
@@ -64,14 +65,29 @@ class ExpectedFailures(Component):
     def __init__(self, file: "FileState") -> None:
         super().__init__(file)
         self.blocks: List[ast.With] = []
+        self._owners: List[Optional[Scope]] = []  # the def or lambda each block is in
 
     def visit_With(self, node: ast.With) -> None:
         if any(expects_failure(item.context_expr) for item in node.items):
             self.blocks.append(node)
+            self._owners.append(self.file.function)
 
     def leave_With(self, node: ast.With) -> None:
         if self.blocks and self.blocks[-1] is node:
             self.blocks.pop()
+            self._owners.pop()
+
+    def may_catch_here(self, error: type) -> bool:
+        """``may_catch``, counting only the blocks of the def the walk is in: a def nested
+        in a block runs when it is called (a callback), not inside the block."""
+        here = self.file.function
+        return any(
+            self._may_catch(item.context_expr, error)  # type: ignore[arg-type]
+            for block, owner in zip(self.blocks, self._owners)
+            if owner is here
+            for item in block.items
+            if expects_failure(item.context_expr)
+        )
 
     def may_catch(self, error: type) -> bool:
         """Whether an enclosing block may be there for ``error``: it checks a warning, names
