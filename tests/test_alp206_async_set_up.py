@@ -62,7 +62,7 @@ async def value():
 
 @pytest.mark.asyncio
 async def test_uses_the_value(value):
-    assert value
+    assert await asyncio.sleep(0, value)
 """
 
 
@@ -100,10 +100,64 @@ def test_under_pytest_asyncio(tmp_path: Path, body: str, outcome: str) -> None:
     write(tmp_path / "pytest.ini", "[pytest]\nasyncio_mode = strict\n"
           "asyncio_default_fixture_loop_scope = module\n")
     test = SOURCE.format(body=body).replace(
-        "    assert value\n", "    if isinstance(value, Client):\n"
+        "    assert await asyncio.sleep(0, value)\n", "    if isinstance(value, Client):\n"
         "        asyncio.get_running_loop().call_soon(value.done.set_result, 1)\n"
         "        await value.done\n    assert value\n"
     )
     write(tmp_path / "test_value.py", test)
     result = run_pytest_isolated(tmp_path, "-rf")
     assert outcome in result.stdout, result.stdout + result.stderr
+
+
+TEST_USES = """\
+import asyncio
+
+import pytest
+import pytest_asyncio
+
+
+class Client:
+    async def connect(self):
+        self.done = asyncio.get_running_loop().create_future()
+
+    def names(self):
+        return ["a"]
+
+    async def fetch(self):
+        return 1
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client():
+    client = Client()
+    await client.connect()
+    yield client
+
+
+@pytest.mark.asyncio
+async def test_uses_the_client(client):
+{body}
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "reported"),
+    [
+        # cuga: the test only calls sync getters on what the set-up loaded
+        ("    assert client.names() == ['a']", False),
+        ("    names = client.names()\n    await asyncio.sleep(0)\n    assert names", False),
+        # awaited, handed on, or used from nested code: it meets the test's loop
+        ("    assert await client.fetch() == 1", True),
+        ("    fetch = client.fetch\n    assert await fetch() == 1", True),
+        ("    await asyncio.create_task(asyncio.sleep(0, client))", True),
+        ("    task = asyncio.ensure_future(asyncio.sleep(0, client))\n    await task", True),
+        ("    async def use():\n        return await client.fetch()\n    await use()", True),
+    ],
+)
+def test_a_test_that_only_reads_the_value_synchronously(
+    tmp_path: Path, body: str, reported: bool
+) -> None:
+    write(tmp_path / "pytest.ini", "[pytest]\nasyncio_mode = strict\n")
+    path = write(tmp_path / "tests" / "test_client.py", TEST_USES.format(body=body))
+    found = [line for line, _, code in check_path(path) if code == "ALP206"]
+    assert found == ([26] if reported else [])

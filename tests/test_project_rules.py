@@ -429,6 +429,9 @@ class Executor:
     async def __aexit__(self, *exc_info):
         pass
 
+    async def run(self):
+        assert self.loop is asyncio.get_running_loop()
+
 
 @pytest_asyncio.fixture(scope="module")
 async def executor_and_workdir():
@@ -445,7 +448,7 @@ async def workdir():
 @pytest.mark.asyncio
 async def test_runs(executor_and_workdir, workdir):
     executor, _ = executor_and_workdir
-    assert executor.loop is asyncio.get_running_loop()
+    await executor.run()
 '''
 
 
@@ -456,7 +459,7 @@ def test_alp206_follows_what_its_async_set_up_made_into_a_yielded_tuple(tmp_path
     module = tmp_path / "test_executor.py"
     module.write_text(YIELDED_TUPLE)
     clear_caches()
-    assert [row for row in check_path(module) if row[2] == "ALP206"] == [(29, 21, "ALP206")]
+    assert [row for row in check_path(module) if row[2] == "ALP206"] == [(32, 21, "ALP206")]
 
 
 SET_UP_BY_ITS_METHODS = '''\
@@ -472,6 +475,9 @@ class Bot:
 
     def name(self):
         return "bot"
+
+    async def greet(self):
+        assert self.loop is asyncio.get_running_loop()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -490,7 +496,7 @@ async def named():
 
 @pytest.mark.asyncio
 async def test_logged_in(bot, named):
-    assert bot.loop is asyncio.get_running_loop()
+    await bot.greet()
 '''
 
 
@@ -504,7 +510,7 @@ def test_alp206_takes_an_object_whose_methods_were_awaited_as_set_up_by_async_co
     module = tmp_path / "test_bot.py"
     module.write_text(SET_UP_BY_ITS_METHODS)
     clear_caches()
-    assert [row for row in check_path(module) if row[2] == "ALP206"] == [(30, 26, "ALP206")]
+    assert [row for row in check_path(module) if row[2] == "ALP206"] == [(33, 26, "ALP206")]
 
 
 FETCHED_THROUGH_A_FIXTURE = '''\
@@ -550,6 +556,8 @@ async def own_client():
 @pytest.mark.asyncio
 async def test_space(space, own_client):
     assert space["id"] == 7
+    assert own_client.loop is not None
+    await asyncio.sleep(0, own_client)
 '''
 
 

@@ -134,7 +134,10 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     Classifier.new()`) is taken for plain set-up (a host and port, a loaded model), and is
     missed where it does hold a connection. A
     `loop_scope=` given by a variable in a conftest.py is read as absent.
-    Tests run by anyio, trio, a decorator or a conftest hook are left alone.
+    Tests run by anyio, trio, a decorator or a conftest hook are left alone, and so is a
+    test that only calls sync methods of the value or reads its attributes, awaiting
+    nothing that reads it and handing it to no call: a sync method that still reaches the
+    fixture's loop (one that schedules a callback on it) is missed there.
     """
     examples = (
         Bad(
@@ -489,7 +492,7 @@ class FixtureLoopDiffersFromTestLoop(Rule):
             return
         for param, fixture, value in candidates:
             fixture_loop = _other_loop(fixture, test_loop, file.project.config)
-            if fixture_loop is None:
+            if fixture_loop is None or _only_read_synchronously(node, param.arg):
                 continue
             self.report(
                 param, fixture=fixture.name, where=self._where(fixture), value=value,
@@ -719,6 +722,32 @@ def _awaits_with(fixture: ast.AST, name: str) -> bool:
         elif kind is ast.AsyncFor and _reads(node.iter, aliases):  # type: ignore[attr-defined]
             return True
     return False
+
+
+def _only_read_synchronously(test: ast.AsyncFunctionDef, name: str) -> bool:
+    """Whether the test touches the value only with sync calls and reads (``manager.
+    get_server_names()``): nothing that reads it, or a name bound from it, is awaited,
+    entered with ``async with`` or iterated with ``async for``; nor handed to a call
+    (``asyncio.create_task(use(manager))``), nor read in a nested def or lambda. Such a test
+    does no async work with it on its own loop."""
+    if _awaits_with(test, name):
+        return False
+    aliases = {name}
+    for node in own_body_nodes(test):
+        kind = node.__class__
+        if kind is ast.Assign and _reads(node.value, aliases):  # type: ignore[attr-defined]
+            for target in node.targets:  # type: ignore[attr-defined]
+                aliases.update(t.id for t in ast.walk(target) if isinstance(t, ast.Name))
+        elif kind is ast.Call:
+            arguments = [*node.args, *(k.value for k in node.keywords)]  # type: ignore
+            if any(_reads(argument, aliases) for argument in arguments):
+                return False
+        elif kind in _NESTED_CODE and _reads(node, aliases):
+            return False
+    return True
+
+
+_NESTED_CODE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
 def _reads(value: ast.AST, names: Set[str]) -> bool:
