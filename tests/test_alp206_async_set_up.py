@@ -146,11 +146,13 @@ async def test_uses_the_client(client):
         # cuga: the test only calls sync getters on what the set-up loaded
         ("    assert client.names() == ['a']", False),
         ("    names = client.names()\n    await asyncio.sleep(0)\n    assert names", False),
+        ("    names = client.names()\n    assert len(names) == 1 and any(names)", False),
         # awaited, handed on, or used from nested code: it meets the test's loop
         ("    assert await client.fetch() == 1", True),
         ("    fetch = client.fetch\n    assert await fetch() == 1", True),
         ("    await asyncio.create_task(asyncio.sleep(0, client))", True),
         ("    task = asyncio.ensure_future(asyncio.sleep(0, client))\n    await task", True),
+        ("    names = client.names()\n    asyncio.get_running_loop().call_soon(id, names)", True),
         ("    async def use():\n        return await client.fetch()\n    await use()", True),
     ],
 )

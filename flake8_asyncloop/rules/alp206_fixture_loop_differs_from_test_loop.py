@@ -738,7 +738,7 @@ def _only_read_synchronously(test: ast.AsyncFunctionDef, name: str) -> bool:
         if kind is ast.Assign and _reads(node.value, aliases):  # type: ignore[attr-defined]
             for target in node.targets:  # type: ignore[attr-defined]
                 aliases.update(t.id for t in ast.walk(target) if isinstance(t, ast.Name))
-        elif kind is ast.Call:
+        elif kind is ast.Call and not _plain_builtin(node.func):  # type: ignore[attr-defined]
             arguments = [*node.args, *(k.value for k in node.keywords)]  # type: ignore
             if any(_reads(argument, aliases) for argument in arguments):
                 return False
@@ -748,6 +748,19 @@ def _only_read_synchronously(test: ast.AsyncFunctionDef, name: str) -> bool:
 
 
 _NESTED_CODE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+# Built-in functions that only look at what they are given (``len(apis)``, ``list(names)``).
+_PLAIN_BUILTINS = frozenset(
+    {
+        "abs", "all", "any", "bool", "callable", "dict", "enumerate", "float", "format",
+        "frozenset", "getattr", "hasattr", "hash", "id", "int", "isinstance", "iter", "len",
+        "list", "max", "min", "next", "print", "repr", "reversed", "round", "set", "sorted",
+        "str", "sum", "tuple", "type", "zip",
+    }
+)
+
+
+def _plain_builtin(func: ast.AST) -> bool:
+    return isinstance(func, ast.Name) and func.id in _PLAIN_BUILTINS
 
 
 def _reads(value: ast.AST, names: Set[str]) -> bool:
