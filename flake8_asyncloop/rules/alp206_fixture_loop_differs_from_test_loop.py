@@ -136,8 +136,9 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     `loop_scope=` given by a variable in a conftest.py is read as absent.
     Tests run by anyio, trio, a decorator or a conftest hook are left alone, and so is a
     test that only calls sync methods of the value or reads its attributes, awaiting
-    nothing that reads it and handing it to no call: a sync method that still reaches the
-    fixture's loop (one that schedules a callback on it) is missed there.
+    nothing that reads it and handing it to no call but built-ins that only look at it
+    (`len`, `sorted`): a sync method that still reaches the fixture's loop (one that
+    schedules a callback on it) is missed there.
     """
     examples = (
         Bad(
@@ -728,8 +729,9 @@ def _only_read_synchronously(test: ast.AsyncFunctionDef, name: str) -> bool:
     """Whether the test touches the value only with sync calls and reads (``manager.
     get_server_names()``): nothing that reads it, or a name bound from it, is awaited,
     entered with ``async with`` or iterated with ``async for``; nor handed to a call
-    (``asyncio.create_task(use(manager))``), nor read in a nested def or lambda. Such a test
-    does no async work with it on its own loop."""
+    (``asyncio.create_task(use(manager))``) other than a built-in that only looks at it,
+    nor read in a nested def or lambda. Such a test does no async work with it on its own
+    loop."""
     if _awaits_with(test, name):
         return False
     aliases = {name}
