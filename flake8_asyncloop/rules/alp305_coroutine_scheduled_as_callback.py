@@ -6,6 +6,7 @@ import ast
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
+from flake8_asyncloop.analysis.children import own_body_nodes
 from flake8_asyncloop.analysis.coroutine_calls import (
     CoroutineBookkeeping,
     CoroutineCalls,
@@ -103,8 +104,9 @@ class CoroutineScheduledAsCallback(CoroutineCalls, Rule):
     coroutines returned by its callbacks, so in a module that imports tornado, `call_later`
     and `call_at` are only checked on a receiver known to be an asyncio loop. A receiver
     name that the module binds only to instances of a class that is not a loop
-    (`caller = Caller()`, a parameter annotated `caller: Caller`; such a class's `call_soon`
-    may await what it runs) is left alone. Inside `with
+    (`caller = Caller()`, a parameter annotated `caller: Caller`, a parameter named for a
+    fixture of the module or its conftest.py files that returns or yields such an instance;
+    such a class's `call_soon` may await what it runs) is left alone. Inside `with
     pytest.raises(...)` or `self.assertRaises(...)` the call is left alone: the test checks
     that the API refuses the coroutine function.
     """
@@ -401,7 +403,8 @@ def _root_name(expr: ast.expr) -> str:
 
 def _names_of_other_objects(file: "FileState") -> Set[str]:
     """Names the module binds to instances of classes that are not event loops, and to
-    nothing else but constants (``caller = None``)."""
+    nothing else but constants (``caller = None``); with them, the parameters named for a
+    fixture whose value is such an instance (``def net(): return NetworkSelector()``)."""
     other: Set[str] = set()
     elsewhere: Set[str] = set()
     for node in ast.walk(file.tree):
@@ -411,7 +414,37 @@ def _names_of_other_objects(file: "FileState") -> Set[str]:
         elif isinstance(node, ast.arg) and node.annotation is not None:
             if _names_other_class(node.annotation):
                 other.add(node.arg)
+    for node in ast.walk(file.tree):
+        if isinstance(node, ast.arg) and node.annotation is None and node.arg not in other:
+            if _fixture_gives_other_object(node.arg, file, other - elsewhere):
+                other.add(node.arg)
     return other - elsewhere
+
+
+def _fixture_gives_other_object(name: str, file: "FileState", others: Set[str]) -> bool:
+    """The fixture a parameter of this name gets (the module's own, else the nearest
+    conftest.py's) returns or yields only instances of a class that is not a loop."""
+    local = file.module.fixtures.get(name)
+    if local:
+        values = [
+            node.value
+            for func, _ in local
+            for node in own_body_nodes(func)
+            if isinstance(node, (ast.Return, ast.Yield))
+        ]
+        return bool(values) and all(
+            value is not None
+            and (
+                _instance_of_other_class(value, file)
+                or (isinstance(value, ast.Name) and value.id in others)
+            )
+            for value in values
+        )
+    found = file.project.conftest_fixtures(name)
+    builds = found[-1].builds if found else None
+    return builds is not None and _names_other_class(
+        ast.Name(id=builds.rpartition(".")[2])
+    ) and not builds.startswith(("asyncio.", "uvloop."))
 
 
 def _instance_of_other_class(value: ast.expr, file: "FileState") -> bool:
