@@ -15,6 +15,7 @@ from support import check_path, write
 SOURCE = """\
 import asyncio
 import unittest
+import warnings
 
 import pytest
 
@@ -49,14 +50,21 @@ async def work():
             "def test_needs_a_loop():\n"
             "    with pytest.raises(ValueError):\n"
             "        asyncio.create_task(work())\n",
-            [13],
+            [14],
         ),
         (
             "async def test_schedules():\n"
             "    with pytest.raises(RuntimeError):\n"
             "        asyncio.create_task(work())\n"
             "        await asyncio.sleep(0)\n",
-            [13],
+            [14],
+        ),
+        # gql: a warning filter lets the call go on; ensure_future makes a loop and a task
+        (
+            "def test_interrupted():\n"
+            "    with warnings.catch_warnings():\n"
+            "        asyncio.ensure_future(work())\n",
+            [14],
         ),
         # aiohttp: a callback defined in the block runs later, when the loop calls it
         (
@@ -67,14 +75,14 @@ async def work():
             "            loop.create_task(work())\n"
             "        loop.call_later(1.0, release)\n"
             "        await asyncio.sleep(2)\n",
-            [15],
+            [16],
         ),
         (
             "def test_outside_the_block():\n"
             "    with pytest.raises(RuntimeError):\n"
             "        pass\n"
             "    asyncio.create_task(work())\n",
-            [14],
+            [15],
         ),
     ],
 )

@@ -77,12 +77,15 @@ class ExpectedFailures(Component):
             self.blocks.pop()
             self._owners.pop()
 
-    def may_catch_here(self, error: type) -> bool:
-        """``may_catch``, counting only the blocks of the def the walk is in: a def nested
-        in a block runs when it is called (a callback), not inside the block."""
+    def raises_here(self, error: type) -> bool:
+        """Whether a block of the def the walk is in expects an exception that may be
+        ``error`` (``pytest.raises``, ``assertRaises``, ``suppress``): not a warning check,
+        which lets the call go on, and not a block around the def, whose code runs when it
+        is called (a callback), not inside the block."""
         here = self.file.function
         return any(
-            self._may_catch(item.context_expr, error)  # type: ignore[arg-type]
+            _expected_types(item.context_expr) is not None  # type: ignore[arg-type]
+            and self._may_catch(item.context_expr, error)  # type: ignore[arg-type]
             for block, owner in zip(self.blocks, self._owners)
             if owner is here
             for item in block.items

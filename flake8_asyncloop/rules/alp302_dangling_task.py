@@ -377,7 +377,7 @@ class DanglingTask(Rule):
         (or a closed one), starting the task is what raises, and no task exists."""
         if self.file.in_async_function:
             return False
-        return self.file.components[ExpectedFailures].may_catch_here(RuntimeError)
+        return self.file.components[ExpectedFailures].raises_here(RuntimeError)
 
     def visit_Name(self, node: ast.Name) -> None:
         if self._function is not None and isinstance(node.ctx, ast.Load):
