@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, List, Set
+from typing import TYPE_CHECKING, Dict, List
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import OwnYields, def_marks, enclosing_classes
@@ -23,7 +23,7 @@ class AsyncGeneratorTest(Rule):
     trigger_words = ("yield",)
     message = (
         "async test '{test}' yields, which makes it an async generator that is never run; "
-        "move the setup and teardown into a fixture"
+        "{advice}"
     )
 
     @classmethod
@@ -122,7 +122,8 @@ class AsyncGeneratorTest(Rule):
     def __init__(self, file: "FileState", sink: List[Finding]) -> None:
         super().__init__(file, sink)
         # Tests that would be reported if their body yields, decided when the walk leaves them.
-        self._candidates: Set[ast.AST] = set()
+        # (with the advice that fits where they are)
+        self._candidates: Dict[ast.AST, str] = {}
         self._own_yields = OwnYields()
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
@@ -135,7 +136,10 @@ class AsyncGeneratorTest(Rule):
             return
         if def_marks(node, file).unknown is not None:
             return
-        self._candidates.add(node)
+        kinds = {owner.class_kind for owner in classes}
+        self._candidates[node] = next(
+            (_CLASS_ADVICE[kind] for kind in _CLASS_ADVICE if kind in kinds), _FIXTURE_ADVICE
+        )
 
     def visit_Yield(self, node: ast.AST) -> None:
         if self._candidates:
@@ -144,7 +148,16 @@ class AsyncGeneratorTest(Rule):
     visit_YieldFrom = visit_Yield
 
     def leave_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        if node in self._candidates:
-            self._candidates.discard(node)
-            if node in self._own_yields:
-                self.report(node, test=node.name)
+        advice = self._candidates.pop(node, None)
+        if advice is not None and node in self._own_yields:
+            self.report(node, test=node.name, advice=advice)
+
+
+_FIXTURE_ADVICE = "move the setup and teardown into a fixture"
+# A unittest class has no fixtures: its setup and teardown have methods of their own.
+_CLASS_ADVICE = {
+    "async_testcase": (
+        "remove the yields; setup and teardown go in asyncSetUp() and asyncTearDown()"
+    ),
+    "unittest": "remove the yields; setup and teardown go in setUp() and tearDown()",
+}
