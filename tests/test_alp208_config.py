@@ -115,6 +115,35 @@ def test_a_pyproject_without_pytest_settings_counts_where_the_project_declares_p
     assert results == ([("pyproject.toml", [1])] if reported else [])
 
 
+@pytest.mark.parametrize(
+    ("module", "reported"),
+    [
+        # auto mode: a plain fixture decorator over an async def, arguments over lines
+        (
+            "import pytest\n\n\n@pytest.fixture(\n    scope='module',\n)\n"
+            "async def token():\n    return 1\n\n\n"
+            "async def test_one(token):\n    assert token == 1\n",
+            True,
+        ),
+        ("from pytest import fixture\n\n\n@fixture\nasync def token():\n    return 1\n", True),
+        # async tests and a sync fixture only: no fixture pytest-asyncio sets up
+        (
+            "import pytest\n\n\n@pytest.fixture\ndef token():\n    return 1\n\n\n"
+            "async def test_one(token):\n    assert token == 1\n",
+            False,
+        ),
+    ],
+)
+def test_a_test_module_s_async_fixture_counts_in_auto_mode(
+    tmp_path: Path, module: str, reported: bool
+) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_mode = auto\n")
+    (tmp_path / "test_token.py").write_text(module)
+    clear_caches()
+    results = [(p, [f.line for f in fs]) for p, fs in _results(tmp_path)]
+    assert results == ([("pytest.ini", [1])] if reported else [])
+
+
 def test_without_async_fixtures_the_unset_setting_is_not_reported(tmp_path: Path) -> None:
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "test_plain.py").write_text(

@@ -80,12 +80,18 @@ def _read(path: str) -> Optional[ConftestFacts]:
         with open(path, "rb") as handle:
             source = handle.read()
         tree = ast.parse(source, filename=path)
-        return facts_from_tree(tree, path)
+        # The walk for anyio or trio marks is the costliest read of a large module.
+        may_mark = b"anyio" in source or b"trio" in source
+        return facts_from_tree(tree, path, may_mark_other_runners=may_mark)
     except Exception:  # a conftest the linter cannot read must not stop the lint
         return None
 
 
-def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
+def facts_from_tree(
+    tree: ast.Module, path: str, may_mark_other_runners: bool = True
+) -> ConftestFacts:
+    """What one conftest.py (or a test module read like one) gives the files below it;
+    ``may_mark_other_runners`` False when its text names neither anyio nor trio."""
     imports = ImportTable()
     imports.add_module_imports(tree.body)
     fixtures: List[FixtureDef] = []
@@ -131,7 +137,7 @@ def facts_from_tree(tree: ast.Module, path: str) -> ConftestFacts:
     uses_anyio = (
         any(f.name == ANYIO_BACKEND_FIXTURE for f in fixtures)
         or any(word in plugin for plugin in plugins for word in OTHER_RUNNER_PLUGIN_WORDS)
-        or _uses_other_runner_mark(tree, imports)
+        or (may_mark_other_runners and _uses_other_runner_mark(tree, imports))
     )
     return ConftestFacts(
         path=path,

@@ -9,6 +9,7 @@ still carries the metadata, documentation and examples every rule has.
 from __future__ import annotations
 
 import os
+import re
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from flake8_asyncloop.analysis.testcode import is_test_file
@@ -417,11 +418,10 @@ def _has_async_fixtures(paths: List[str], config: PytestConfig) -> bool:
                 seen.add(conftest.path)
                 if _defines_async_fixture(conftest, config):
                     return True
-    words = ("async def",) if config.auto_mode else ("pytest_asyncio",)
     for path in paths:
         if os.path.basename(path) == "conftest.py" or not is_test_file(path, config.python_files):
             continue
-        if not _mentions(path, words):
+        if not _may_define_async_fixture(path, config.auto_mode):
             continue
         facts = conftest_facts(path)  # a test module's fixtures read like a conftest's
         if facts is not None and _defines_async_fixture(facts, config):
@@ -436,9 +436,23 @@ def _defines_async_fixture(facts: ConftestFacts, config: PytestConfig) -> bool:
     )
 
 
-def _mentions(path: str, words: Tuple[str, ...]) -> bool:
+def _may_define_async_fixture(path: str, auto_mode: bool) -> bool:
+    """Whether the module's text can hold a fixture pytest-asyncio sets up: one of its own
+    (``pytest_asyncio`` named) or, in auto mode, a fixture decorator over an ``async def``
+    (before any other def). Read as text: most test modules need no parse."""
     text = read_text(path)
-    return text is not None and all(word in text for word in words)
+    if text is None:
+        return False
+    if "pytest_asyncio" in text:
+        return True
+    return auto_mode and _FIXTURE_OVER_ASYNC_DEF.search(text) is not None
+
+
+# ``@pytest.fixture`` (``@fixture``, arguments over several lines, other decorators) and
+# then ``async def`` with no other ``def`` between.
+_FIXTURE_OVER_ASYNC_DEF = re.compile(
+    r"@[\w.]*fixture\b(?:(?!\bdef\b)[\s\S]){0,2000}?\basync[ \t]+def\b"
+)
 
 
 def _shown(path: str) -> str:
