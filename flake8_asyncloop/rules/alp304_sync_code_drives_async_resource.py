@@ -910,7 +910,7 @@ def _uses_another_thread(call: ast.Call) -> bool:
     func = call.func
     if last_name(func) in _THREADED_LOOP_NAMES:
         return True
-    # Runs on every call in a def: plain loops, no list built.
+    # Asked of every call of a fixture that runs a loop: plain loops, no list built.
     for value in call.args:
         if isinstance(value, ast.Attribute) and value.attr in _THREADED_LOOP_NAMES:
             return True
