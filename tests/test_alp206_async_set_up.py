@@ -154,6 +154,9 @@ async def test_uses_the_client(client):
         ("    task = asyncio.ensure_future(asyncio.sleep(0, client))\n    await task", True),
         ("    names = client.names()\n    asyncio.get_running_loop().call_soon(id, names)", True),
         ("    async def use():\n        return await client.fetch()\n    await use()", True),
+        # what a loop over it, or a with block on it, gives is the value's too
+        ("    for fetch in [client.fetch]:\n        assert await fetch() == 1", True),
+        ("    assert [await f() for f in [client.fetch]] == [1]", True),
     ],
 )
 def test_a_test_that_only_reads_the_value_synchronously(

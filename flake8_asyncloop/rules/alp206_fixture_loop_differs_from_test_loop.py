@@ -732,21 +732,62 @@ def _only_read_synchronously(test: ast.AsyncFunctionDef, name: str) -> bool:
     (``asyncio.create_task(use(manager))``) other than a built-in that only looks at it,
     nor read in a nested def or lambda. Such a test does no async work with it on its own
     loop."""
-    if _awaits_with(test, name):
-        return False
-    aliases = {name}
-    for node in own_body_nodes(test):
+    aliases = _names_bound_from(test, name)
+    for node in ast.walk(test):
         kind = node.__class__
-        if kind is ast.Assign and _reads(node.value, aliases):  # type: ignore[attr-defined]
-            for target in node.targets:  # type: ignore[attr-defined]
-                aliases.update(t.id for t in ast.walk(target) if isinstance(t, ast.Name))
-        elif kind is ast.Call and not _plain_builtin(node.func):  # type: ignore[attr-defined]
-            arguments = [*node.args, *(k.value for k in node.keywords)]  # type: ignore
-            if any(_reads(argument, aliases) for argument in arguments):
+        if kind is ast.Await:
+            if _reads(node.value, aliases):  # type: ignore[attr-defined]
                 return False
-        elif kind in _NESTED_CODE and _reads(node, aliases):
+        elif kind is ast.AsyncWith:
+            if any(_reads(item.context_expr, aliases) for item in node.items):  # type: ignore
+                return False
+        elif kind is ast.AsyncFor:
+            if _reads(node.iter, aliases):  # type: ignore[attr-defined]
+                return False
+        elif kind is ast.Call:
+            if not _plain_builtin(node.func):  # type: ignore[attr-defined]
+                arguments = [*node.args, *(k.value for k in node.keywords)]  # type: ignore
+                if any(_reads(argument, aliases) for argument in arguments):
+                    return False
+        elif kind in _NESTED_CODE and node is not test and _reads(node, aliases):
             return False
     return True
+
+
+def _names_bound_from(test: ast.AST, name: str) -> Set[str]:
+    """``name`` and every name the test binds from what reads it, however far along
+    (``conns = client.pool``; ``for conn in conns``; ``with conn.cursor() as c``)."""
+    aliases = {name}
+    changed = True
+    while changed:
+        changed = False
+        for node in ast.walk(test):
+            for target, value in _bindings(node):
+                if _reads(value, aliases):
+                    bound = {t.id for t in ast.walk(target) if isinstance(t, ast.Name)}
+                    if not bound <= aliases:
+                        aliases |= bound
+                        changed = True
+    return aliases
+
+
+def _bindings(node: ast.AST) -> List[Tuple[ast.AST, ast.AST]]:
+    """(target, value) of each name binding ``node`` makes from a value."""
+    kind = node.__class__
+    if kind is ast.Assign:
+        return [(target, node.value) for target in node.targets]  # type: ignore
+    if kind is ast.AnnAssign or kind is ast.NamedExpr:
+        value = node.value  # type: ignore[attr-defined]
+        return [] if value is None else [(node.target, value)]  # type: ignore[attr-defined]
+    if kind is ast.For or kind is ast.AsyncFor or kind is ast.comprehension:
+        return [(node.target, node.iter)]  # type: ignore[attr-defined]
+    if kind is ast.With or kind is ast.AsyncWith:
+        return [
+            (item.optional_vars, item.context_expr)
+            for item in node.items  # type: ignore[attr-defined]
+            if item.optional_vars is not None
+        ]
+    return []
 
 
 _NESTED_CODE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)

@@ -442,9 +442,11 @@ def _fixture_gives_other_object(name: str, file: "FileState", others: Set[str]) 
         )
     found = file.project.conftest_fixtures(name)
     builds = found[-1].builds if found else None
-    return builds is not None and _names_other_class(
-        ast.Name(id=builds.rpartition(".")[2])
-    ) and not builds.startswith(("asyncio.", "uvloop."))
+    return (
+        builds is not None
+        and _is_other_class_name(builds.rpartition(".")[2])
+        and not builds.startswith(("asyncio.", "uvloop."))
+    )
 
 
 def _instance_of_other_class(value: ast.expr, file: "FileState") -> bool:
@@ -456,4 +458,8 @@ def _instance_of_other_class(value: ast.expr, file: "FileState") -> bool:
 def _names_other_class(node: ast.expr) -> bool:
     """A capitalised name (a class, by convention) that does not name a loop class."""
     name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", "")
+    return _is_other_class_name(name)
+
+
+def _is_other_class_name(name: str) -> bool:
     return name[:1].isupper() and not name.endswith("Loop")
