@@ -157,6 +157,8 @@ async def test_uses_the_client(client):
         # what a loop over it, or a with block on it, gives is the value's too
         ("    for fetch in [client.fetch]:\n        assert await fetch() == 1", True),
         ("    assert [await f() for f in [client.fetch]] == [1]", True),
+        # google-cloud-firestore: an async comprehension over what the value gives
+        ("    query = client.stream\n    assert [x async for x in query()] == []", True),
     ],
 )
 def test_a_test_that_only_reads_the_value_synchronously(

@@ -722,6 +722,9 @@ def _awaits_with(fixture: ast.AST, name: str) -> bool:
             return True
         elif kind is ast.AsyncFor and _reads(node.iter, aliases):  # type: ignore[attr-defined]
             return True
+        elif kind is ast.comprehension and node.is_async:  # type: ignore[attr-defined]
+            if _reads(node.iter, aliases):  # type: ignore[attr-defined]
+                return True
     return False
 
 
@@ -741,7 +744,7 @@ def _only_read_synchronously(test: ast.AsyncFunctionDef, name: str) -> bool:
         elif kind is ast.AsyncWith:
             if any(_reads(item.context_expr, aliases) for item in node.items):  # type: ignore
                 return False
-        elif kind is ast.AsyncFor:
+        elif kind is ast.AsyncFor or (kind is ast.comprehension and node.is_async):  # type: ignore
             if _reads(node.iter, aliases):  # type: ignore[attr-defined]
                 return False
         elif kind is ast.Call:
