@@ -714,17 +714,21 @@ def _awaits_with(fixture: ast.AST, name: str) -> bool:
                 aliases.update(
                     t.id for t in ast.walk(target) if isinstance(t, ast.Name)
                 )
-        elif kind is ast.Await and _reads(node.value, aliases):  # type: ignore[attr-defined]
+        elif _awaits_reading(node, aliases):
             return True
-        elif kind is ast.AsyncWith and any(
-            _reads(item.context_expr, aliases) for item in node.items  # type: ignore[attr-defined]
-        ):
-            return True
-        elif kind is ast.AsyncFor and _reads(node.iter, aliases):  # type: ignore[attr-defined]
-            return True
-        elif kind is ast.comprehension and node.is_async:  # type: ignore[attr-defined]
-            if _reads(node.iter, aliases):  # type: ignore[attr-defined]
-                return True
+    return False
+
+
+def _awaits_reading(node: ast.AST, names: Set[str]) -> bool:
+    """``node`` awaits something that reads one of ``names``: an ``await``, an ``async
+    with`` item, the iterable of an ``async for`` or of an async comprehension."""
+    kind = node.__class__
+    if kind is ast.Await:
+        return _reads(node.value, names)  # type: ignore[attr-defined]
+    if kind is ast.AsyncWith:
+        return any(_reads(item.context_expr, names) for item in node.items)  # type: ignore
+    if kind is ast.AsyncFor or (kind is ast.comprehension and node.is_async):  # type: ignore
+        return _reads(node.iter, names)  # type: ignore[attr-defined]
     return False
 
 
@@ -738,16 +742,9 @@ def _only_read_synchronously(test: ast.AsyncFunctionDef, name: str) -> bool:
     aliases = _names_bound_from(test, name)
     for node in ast.walk(test):
         kind = node.__class__
-        if kind is ast.Await:
-            if _reads(node.value, aliases):  # type: ignore[attr-defined]
-                return False
-        elif kind is ast.AsyncWith:
-            if any(_reads(item.context_expr, aliases) for item in node.items):  # type: ignore
-                return False
-        elif kind is ast.AsyncFor or (kind is ast.comprehension and node.is_async):  # type: ignore
-            if _reads(node.iter, aliases):  # type: ignore[attr-defined]
-                return False
-        elif kind is ast.Call:
+        if _awaits_reading(node, aliases):
+            return False
+        if kind is ast.Call:
             if not _plain_builtin(node.func):  # type: ignore[attr-defined]
                 arguments = [*node.args, *(k.value for k in node.keywords)]  # type: ignore
                 if any(_reads(argument, aliases) for argument in arguments):
