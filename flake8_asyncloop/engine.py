@@ -275,8 +275,9 @@ def _unless_silenced(
     findings: List[Finding], rules: Tuple[Type[Rule], ...], source: str
 ) -> List[Finding]:
     """The findings but those on a line whose comment tells another checker to ignore the
-    same mistake (the rule's ``silenced_by`` codes); the source is split only when it
-    names one of those codes at all."""
+    same mistake (the rule's ``silenced_by`` codes), or just below a line that is only
+    such a comment (pyre's place for ``# pyre-ignore[1001]``); the source is split only
+    when it names one of those codes at all."""
     codes = {r.code: r.silenced_by for r in rules if r.silenced_by}
     if not codes or not any(c in source for names in codes.values() for c in names):
         return findings
@@ -290,6 +291,9 @@ def _unless_silenced(
             for number in {finding.line, last}
             if 0 < number <= len(lines)
         ]
+        above = lines[finding.line - 2].lstrip() if 1 < finding.line <= len(lines) + 1 else ""
+        if above.startswith("#"):
+            comments.append(above)
         if not any(name in comment for name in names for comment in comments):
             kept.append(finding)
     return kept

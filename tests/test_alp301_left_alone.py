@@ -127,6 +127,10 @@ async def flow():
         # contraagent: the forgotten await is the sample its own checker must find
         ("  # pyright: ignore[reportUnusedCoroutine]  # the await forgotten", []),
         ("  # type: ignore[unused-coroutine]", []),
+        # later: pyre's "unawaited awaitable", on the line or on a comment line above
+        ("  # pyre-ignore[1001]", []),
+        ("\n    # pyre-fixme[1001]: dropped on purpose\n    sub('c')", [6]),
+        ("\n    x = 1  # pyre-ignore[1001]\n    sub('c')", [6, 8]),
         # another checker's other code, or our own words in a plain comment, silence nothing
         ("  # pyright: ignore[reportUnusedExpression]", [6]),
         ("  # unused coroutine", [6]),

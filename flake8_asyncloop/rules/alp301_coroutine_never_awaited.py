@@ -63,8 +63,11 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     fix_safety = Safety.UNSAFE
     test_code_only = False
     knows_project_modules = True
-    # pyright's and mypy's codes for a coroutine left unused
-    silenced_by = ("reportUnusedCoroutine", "unused-coroutine")
+    # pyright's, mypy's and pyre's codes for a coroutine left unused (pyre's "unawaited
+    # awaitable" is error 1001)
+    silenced_by = (
+        "reportUnusedCoroutine", "unused-coroutine", "pyre-ignore[1001]", "pyre-fixme[1001]"
+    )
 
     @classmethod
     def applies_to(cls, source: str, file: "FileState") -> bool:
@@ -110,13 +113,15 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     change), or the coroutine is run with `asyncio.run()`, and which is right is a decision.
     """
     limitations = """
-    A call on a line whose comment tells pyright (`# pyright: ignore[reportUnusedCoroutine]`) or
-    mypy (`# type: ignore[unused-coroutine]`) to leave it alone is not reported: the author
-    already said the coroutine is dropped on purpose (contraagent's tests of its own
-    forgotten-await check). Only calls whose target is visible in the module or in a project
-    module it imports are known: methods of an imported class or object, methods reached through
-    anything but `self` / `cls` in their own class (or inherited from a base), and objects
-    passed in as parameters are not followed. An imported module is not found when it lies
+    A call on a line whose comment tells pyright (`# pyright: ignore[reportUnusedCoroutine]`),
+    mypy (`# type: ignore[unused-coroutine]`) or pyre (`# pyre-ignore[1001]`, also on a
+    comment line just above, pyre's place for it) to leave it alone is not reported: the
+    author already said the coroutine is dropped on purpose (contraagent's tests of its own
+    forgotten-await check, later's tests of its asyncio-error handling). Only calls whose
+    target is visible in the module or in a project module it imports are known: methods of
+    an imported class or object, methods reached through anything but `self` / `cls` in
+    their own class (or inherited from a base), and objects passed in as parameters are not
+    followed. An imported module is not found when it lies
     outside the project root, is installed, shares its name with a standard-library module, is
     only importable through a `pythonpath` setting or `sys.path` changes, or is larger than 1
     MB; a module that cannot be read or parsed tells nothing. In it, a name bound more than once
@@ -148,8 +153,9 @@ class CoroutineNeverAwaited(CoroutineCalls, Rule):
     ...`, or a test of an upper-case module flag bound once to `True` or `False` (`_IS_SYNC =
     False`), as code generated in a sync and an async flavour has. In test code, a call of an
     `async def` of the module whose body does nothing (`pass`, `...`, a docstring) is left
-    alone: such a coroutine is made for the warning dropping it gives, as tests of that warning
-    do, and no code of it is lost (a method is still reported: a subclass may give it a body).
+    alone: such a coroutine is made for the warning dropping it gives, as tests of that
+    warning do, and no code of it is lost (a method is still reported: a subclass may give
+    it a body).
     Elsewhere the warning it gives is the bug. A coroutine returned or yielded by a sync fixture
     or test is ALP304's. A `self.method()` whose class calls `Class.method(self)` by name, or
     has a subclass in the module with a plain `def method`, is left alone: a subclass may make
