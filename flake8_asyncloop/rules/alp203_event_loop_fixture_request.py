@@ -4,7 +4,7 @@ and 1.0 removed."""
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Dict, List, Optional, Set
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
@@ -31,6 +31,9 @@ from flake8_asyncloop.findings import (
     Span,
 )
 from flake8_asyncloop.rule import Bad, Good, Rule
+
+if TYPE_CHECKING:
+    from flake8_asyncloop.engine import FileState
 
 # Where an ``event_loop`` fixture visible to the requester comes from.
 NOT_DEFINED = "not defined"  # nowhere: pytest-asyncio 1.x has none
@@ -141,7 +144,9 @@ class EventLoopFixtureRequest(Rule):
     requesting the fixture was the documented way to reach the loop, the rule is silent. From
     0.22 up to 1.0 a sync request of pytest-asyncio's own fixture is reported although
     pytest-asyncio itself does not warn about it: it is deprecated with the fixture, and
-    fails once 1.0 is installed.
+    fails once 1.0 is installed. A module-level def that a later def of the same name
+    replaces is never collected, and is left alone (flake8's F811 reports the
+    redefinition).
     """
     examples = (
         Bad(
@@ -412,6 +417,8 @@ class EventLoopFixtureRequest(Rule):
             return
         if scope.fixture is not None and scope.fixture.name == EVENT_LOOP_FIXTURE:
             return  # an override extending another event_loop: ALP201's business
+        if _replaced_later(node, self.file):
+            return  # pytest collects only the last def of a name
         owner = scope.enclosing_class()
         if owner is not None and owner.class_kind in NO_FIXTURE_CLASSES:
             return
@@ -671,3 +678,11 @@ def _uses_name(func: ast.AST, name: str) -> bool:
             if isinstance(node, ast.Name) and node.id == name:
                 return True
     return False
+
+
+def _replaced_later(node: ast.AST, file: "FileState") -> bool:
+    """A def of the module's body that a later def of the same name, also in its body,
+    replaces before pytest collects the module."""
+    body = file.tree.body
+    last = file.module.functions.get(node.name)  # type: ignore[attr-defined]
+    return last is not None and last is not node and node in body and last in body
