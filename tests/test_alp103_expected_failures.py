@@ -83,3 +83,52 @@ def test_local_coroutine_run_where_runtime_error_is_expected(
 ) -> None:
     path = write(tmp_path / "tests" / "test_nesting.py", SOURCE.format(test=test))
     assert [line for line, _, code in check_path(path) if code == "ALP103"] == reported
+
+
+@pytest.mark.parametrize(
+    ("block", "reported"),
+    [
+        ("pytest.raises(RuntimeError)", []),
+        ("contextlib.suppress(RuntimeError)", []),
+        ("pytest.raises(ValueError)", [10]),
+        # a warning check lets the RuntimeError through: the test fails (run under pytest-asyncio)
+        ("pytest.warns(RuntimeWarning)", [10]),
+    ],
+)
+def test_nested_run_in_a_block_that_expects_an_error(
+    tmp_path: Path, block: str, reported: List[int]
+) -> None:
+    source = (
+        "import asyncio\n"
+        "import contextlib\n"
+        "\n"
+        "import pytest\n"
+        "\n"
+        "\n"
+        "@pytest.mark.asyncio\n"
+        "async def test_refused():\n"
+        f"    with {block}:\n"
+        "        asyncio.run(asyncio.sleep(0))\n"
+    )
+    path = write(tmp_path / "tests" / "test_nesting.py", source)
+    assert [line for line, _, code in check_path(path) if code == "ALP103"] == reported
+
+
+def test_nested_run_in_a_coroutine_defined_under_an_expected_error(tmp_path: Path) -> None:
+    """The block is around the def, not around its run: the run fails where it is awaited."""
+    source = (
+        "import asyncio\n"
+        "\n"
+        "import pytest\n"
+        "\n"
+        "\n"
+        "@pytest.mark.asyncio\n"
+        "async def test_refused():\n"
+        "    with pytest.raises(RuntimeError):\n"
+        "        async def later():\n"
+        "            asyncio.run(asyncio.sleep(0))\n"
+        "        raise RuntimeError\n"
+        "    await later()\n"
+    )
+    path = write(tmp_path / "tests" / "test_nesting.py", source)
+    assert [line for line, _, code in check_path(path) if code == "ALP103"] == [10]

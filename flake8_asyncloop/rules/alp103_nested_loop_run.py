@@ -103,14 +103,16 @@ class NestedLoopRun(Rule):
     body runs and hands back its cached value: the test names it in a
     `usefixtures` mark (on the test, its class or its module), the fixture is autouse, a
     fixture the def requests requests it, or the def checks `"name" in request.fixturenames`
-    and the fixture is wider-scoped than the def. Calls inside `with` blocks that expect a
-    `RuntimeError` or a warning (`pytest.raises`, `assertRaises`, `pytest.warns`,
-    `contextlib.suppress`, ...) are left alone: the test checks that they fail. A block
-    expecting only other built-in exceptions (`pytest.raises(ValueError)`) lets the
-    `RuntimeError` through, and the call is reported. So is a local `async def` whose test
-    runs it only in such a block, or through the callable form
-    (`assertRaises(RuntimeError, loop.run_until_complete, main())`): it is run to see the
-    nested run fail. Run anywhere else as well, it is reported.
+    and the fixture is wider-scoped than the def. Calls inside a `with` block of the same
+    def that expects a `RuntimeError` (`pytest.raises`, `assertRaises`,
+    `contextlib.suppress`, ...) are left alone: the test checks that they fail. A warning
+    check (`pytest.warns`), or a block expecting only other built-in exceptions
+    (`pytest.raises(ValueError)`), lets the `RuntimeError` through, and the call is
+    reported; so is a run in a def written inside such a block, which fails where the def
+    is called. A local `async def` that its test runs only in a block expecting a
+    `RuntimeError`, or through the callable form (`assertRaises(RuntimeError,
+    loop.run_until_complete, main())`), is left alone too: it is run to see the nested run
+    fail. Run anywhere else as well, it is reported.
     """
     examples = (
         Bad(
@@ -441,7 +443,7 @@ class NestedLoopRun(Rule):
         if self._allows_nested_runs:
             return
         expected = self.file.components[ExpectedFailures]
-        if expected.may_catch(RuntimeError):
+        if expected.raises_here(RuntimeError):
             return  # the test checks that it fails
         function = self.file.function
         if function is not None and _run_to_see_it_fail(function, expected):
