@@ -168,3 +168,58 @@ def test_a_test_that_only_reads_the_value_synchronously(
     path = write(tmp_path / "tests" / "test_client.py", TEST_USES.format(body=body))
     found = [line for line, _, code in check_path(path) if code == "ALP206"]
     assert found == ([26] if reported else [])
+
+
+FIXTURE_USES = """\
+import asyncio
+
+import pytest
+import pytest_asyncio
+
+
+class Client:
+    async def connect(self):
+        self.done = asyncio.get_running_loop().create_future()
+
+    def names(self):
+        return ["a"]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def client():
+    client = Client()
+    await client.connect()
+    yield client
+
+
+@pytest_asyncio.fixture
+async def first_name(client):
+{body}
+
+
+@pytest.mark.asyncio
+async def test_uses_the_name(first_name):
+    assert first_name == "a"
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "reported"),
+    [
+        ("    done = client.done\n    await done\n    return client.names()[0]", True),
+        # bound through a loop or a with block, as a test's reading follows them
+        ("    for done in [client.done]:\n        await done\n    return client.names()[0]", True),
+        ("    return [n for n in client.names()][0]", False),
+        ("    await asyncio.sleep(0)\n    return client.names()[0]", False),
+    ],
+)
+def test_a_fixture_that_awaits_what_it_binds_from_the_value(
+    tmp_path: Path, body: str, reported: bool
+) -> None:
+    write(
+        tmp_path / "pytest.ini",
+        "[pytest]\nasyncio_mode = strict\nasyncio_default_fixture_loop_scope = function\n",
+    )
+    path = write(tmp_path / "tests" / "test_client.py", FIXTURE_USES.format(body=body))
+    found = [(line, column) for line, column, code in check_path(path) if code == "ALP206"]
+    assert found == ([(23, 22)] if reported else [])

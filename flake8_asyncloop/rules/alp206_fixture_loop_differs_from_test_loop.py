@@ -80,7 +80,8 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     Flags a fixture parameter of an async test when the fixture is set up by pytest-asyncio
     on one event loop, its value is bound to that loop, and the test runs on another; and
     the same parameter of an async fixture that pytest-asyncio runs on another loop and
-    whose body awaits something that reads it (a function-scoped `session` fixture doing
+    whose body awaits something that reads it, or a name bound from it by an assignment, a
+    `for` or `with` target or a comprehension (a function-scoped `session` fixture doing
     `async with AsyncSession(engine)` on a session-scoped engine): its own code meets the
     value there. A value
     is loop-bound when it comes from a loop-bound constructor (asyncio futures, streams,
@@ -706,17 +707,9 @@ def _awaits_with(fixture: ast.AST, name: str) -> bool:
     """Whether the fixture's own body awaits something that reads ``name``, or a name bound
     from it (``async with AsyncSession(engine) as s``, ``await greeting``, ``client =
     pair[0]; await client.get()``): its code meets the value on its own loop."""
-    aliases = {name}
-    for node in own_body_nodes(fixture):
-        kind = node.__class__
-        if kind is ast.Assign and _reads(node.value, aliases):  # type: ignore[attr-defined]
-            for target in node.targets:  # type: ignore[attr-defined]
-                aliases.update(
-                    t.id for t in ast.walk(target) if isinstance(t, ast.Name)
-                )
-        elif _awaits_reading(node, aliases):
-            return True
-    return False
+    body = list(own_body_nodes(fixture))
+    aliases = _names_bound_from(body, name)
+    return any(_awaits_reading(node, aliases) for node in body)
 
 
 def _awaits_reading(node: ast.AST, names: Set[str]) -> bool:
@@ -739,7 +732,7 @@ def _only_read_synchronously(test: ast.AsyncFunctionDef, name: str) -> bool:
     (``asyncio.create_task(use(manager))``) other than a built-in that only looks at it,
     nor read in a nested def or lambda. Such a test does no async work with it on its own
     loop."""
-    aliases = _names_bound_from(test, name)
+    aliases = _names_bound_from(list(ast.walk(test)), name)
     for node in ast.walk(test):
         kind = node.__class__
         if _awaits_reading(node, aliases):
@@ -754,14 +747,14 @@ def _only_read_synchronously(test: ast.AsyncFunctionDef, name: str) -> bool:
     return True
 
 
-def _names_bound_from(test: ast.AST, name: str) -> Set[str]:
-    """``name`` and every name the test binds from what reads it, however far along
+def _names_bound_from(nodes: List[ast.AST], name: str) -> Set[str]:
+    """``name`` and every name ``nodes`` bind from what reads it, however far along
     (``conns = client.pool``; ``for conn in conns``; ``with conn.cursor() as c``)."""
     aliases = {name}
     changed = True
     while changed:
         changed = False
-        for node in ast.walk(test):
+        for node in nodes:
             for target, value in _bindings(node):
                 if _reads(value, aliases):
                     bound = {t.id for t in ast.walk(target) if isinstance(t, ast.Name)}
