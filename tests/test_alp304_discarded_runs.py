@@ -482,11 +482,16 @@ async def test_models(models):
          False),
         ("", "async with Catalog() as catalog:\n            found = await catalog.models()\n"
              "        return found", False),
+        # pyzaptec: the name bound with an annotation
+        ("", "async with Catalog() as catalog:\n            found: dict = await catalog.models()\n"
+             "        return found", False),
         ("", "async with Catalog() as catalog:\n            return 'ready'", False),
         # the resource itself, or a value of unknown kind, goes to the tests
         ("", "async with Catalog() as catalog:\n            return catalog", True),
         ("", "catalog = Catalog()\n        return await catalog.models()", True),
         ("", "async with Catalog() as catalog:\n            found = await catalog.models()\n"
+             "            found = catalog\n        return found", True),
+        ("", "async with Catalog() as catalog:\n            found: dict = await catalog.models()\n"
              "            found = catalog\n        return found", True),
         # an object the fixture was given, or the module made, reaches the run
         ("client", "async with client as catalog:\n            return await catalog.models()",

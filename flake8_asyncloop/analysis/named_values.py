@@ -95,8 +95,8 @@ def values_of_module_names(
 
 def own_bindings(function: ast.AST) -> Dict[str, Optional[ast.AST]]:
     """The names ``function`` binds in its own body: to the value of its one plain
-    assignment (``engine = create_async_engine(...)``), to the def of a nested def, or to
-    None (a parameter, a second binding, any other way of binding)."""
+    assignment (``engine = create_async_engine(...)``, annotated or not), to the def of a
+    nested def, or to None (a parameter, a second binding, any other way of binding)."""
     bindings: Dict[str, Optional[ast.AST]] = {name: None for name in scopes.parameter_names(
         function.args  # type: ignore[attr-defined]
     )}
@@ -106,15 +106,25 @@ def own_bindings(function: ast.AST) -> Dict[str, Optional[ast.AST]]:
 
     assigned: Set[int] = set()  # the targets of the plain assignments bound above
     for node in own_body_nodes(function):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            if isinstance(target, ast.Name):
-                bind(target.id, node.value)
-                assigned.add(id(target))
-                continue
+        target = plain_assignment_target(node)
+        if target is not None:
+            bind(target.id, node.value)  # type: ignore[attr-defined]
+            assigned.add(id(target))
+            continue
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bind(node.name, node)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             if id(node) not in assigned:
                 bind(node.id, None)
     return bindings
+
+
+def plain_assignment_target(node: ast.AST) -> Optional[ast.Name]:
+    """The name ``node`` binds when it is ``name = value`` or ``name: T = value``."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        target = node.target
+    else:
+        return None
+    return target if isinstance(target, ast.Name) else None

@@ -24,7 +24,11 @@ from typing import (
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.children import own_body_nodes
 from flake8_asyncloop.analysis.loop_bound import keeps_no_connections
-from flake8_asyncloop.analysis.named_values import named_value, own_bindings
+from flake8_asyncloop.analysis.named_values import (
+    named_value,
+    own_bindings,
+    plain_assignment_target,
+)
 from flake8_asyncloop.analysis.names import last_name, module_bindings
 
 if TYPE_CHECKING:
@@ -73,12 +77,11 @@ def _names_of_new_objects(function: ast.AsyncFunctionDef) -> Set[str]:
     other: Set[str] = set(scopes.parameter_names(function.args))
     assigned: Set[int] = set()  # the Name targets of ``name = value``, read here
     for node in ast.walk(function):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            if isinstance(target, ast.Name):
-                (fresh if _makes_new_object(node.value) else other).add(target.id)
-                assigned.add(id(target))
-                continue
+        target = plain_assignment_target(node)
+        if target is not None:
+            (fresh if _makes_new_object(node.value) else other).add(target.id)  # type: ignore
+            assigned.add(id(target))
+            continue
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             if id(node) not in assigned:
                 other.add(node.id)  # any other binding: for, with, unpacking, del...
