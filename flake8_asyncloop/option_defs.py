@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Tuple
 
@@ -17,12 +18,17 @@ def _dotted_names(value: Any) -> Tuple[str, ...]:
     return names
 
 
+# A release as pip shows it: ``1.0``, ``1.4.1.post1``, ``1.0.0rc1``, ``0.23.dev0+local``.
+_VERSION = re.compile(
+    r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?(\+[a-z0-9.]+)?", re.IGNORECASE
+)
+
+
 def _version(value: Any) -> Optional[str]:
     if value in (None, ""):
         return None
     text = str(value).strip()
-    parts = text.split(".")
-    if not all(p.isdigit() for p in parts):
+    if _VERSION.fullmatch(text) is None:
         raise ValueError(f"{text!r} is not a version such as '0.21' or '1.0'")
     return text
 

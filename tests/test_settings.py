@@ -198,6 +198,28 @@ def test_bad_value(project: Path, capsys: pytest.CaptureFixture) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "valid"),
+    [
+        ("1.0", True),
+        ("0.21", True),
+        ("1.4.1.post1", True),
+        ("1.0.0rc1", True),
+        ("0.23.0a2", True),
+        ("0.24.dev0+g1234", True),
+        ("1..0", False),
+        ("1.0-beta", False),
+        ("soon", False),
+    ],
+)
+def test_versions_as_pip_shows_them(
+    project: Path, capsys: pytest.CaptureFixture, text: str, valid: bool
+) -> None:
+    write(project / "tox.ini", f"[flake8]\nasyncloop_pytest_asyncio_version = {text}\n")
+    code, out, err = run(capsys, "check", ".")
+    assert (code == 2) is not valid, err
+
+
 def test_bad_value_type_in_toml(project: Path, capsys: pytest.CaptureFixture) -> None:
     write(project / "pyproject.toml", "[tool.flake8-asyncloop]\n\nselect = 3\n")
     code, out, err = run(capsys, "check", ".")
