@@ -78,6 +78,12 @@ _COROUTINE_FATE = {
 # For a fixture whose tests await the coroutine it hands out: an async fixture would hand
 # them its result instead.
 _HAND_OUT_THE_FUNCTION = "return the async function instead, for each test to call and await"
+# A fixture whose module's users are sync tests that run the value on loops of their own: an
+# async fixture would put its set-up on yet another loop, pytest-asyncio's.
+_ONE_LOOP_RUN = (
+    "its sync tests run it on loops of their own: open, use and close it in one loop run, "
+    "or make the fixture and its tests async"
+)
 _ADVICE = {
     FIXTURE: "make it an async fixture and await the work",
     TEST: "make the test async and await the work",
@@ -137,7 +143,12 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     the tests' loop and awaits its setup and teardown where they belong. Where the module's
     tests await the coroutine themselves (it is their input, not set-up), the message says
     to hand out the async function instead: each test then makes its own coroutine and
-    none is left unawaited.
+    none is left unawaited. Where the module's tests that request the fixture are all sync
+    and run its value on loops of their own (`asyncio.run(adapter.execute(...))`), an async
+    fixture would not help: its set-up would run on pytest-asyncio's loop, and each test on
+    one more. The message then says to open, use and close the resource in one loop run,
+    or to make the fixture and its tests async. The users of a conftest.py fixture are in
+    other files and are not looked at: its message keeps the async-fixture advice.
     """
     limitations = """
     Outside the cases below, a fixture that runs a coroutine for plain data (a value read
@@ -554,7 +565,9 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
 
     def visit_Module(self, node: ast.Module) -> None:
         self._function: Optional[_Function] = None
-        self._found: List[Tuple[ast.Call, str, str, str, Optional[PendingCall]]] = []
+        self._found: List[
+            Tuple[ast.Call, str, str, str, Optional[PendingCall], Optional[str], bool]
+        ] = []
 
     # -- which defs are checked ---------------------------------------------------------------
     def visit_FunctionDef(self, node: ast.AST) -> None:
@@ -672,10 +685,12 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         pending: Optional[PendingCall] = None,
         handed_out: bool = False,
     ) -> None:
-        # A fixture that hands out a coroutine may mean it as the tests' input (they await
-        # it): the advice then depends on what its tests do with it.
-        fixture = function.fixture_name if handed_out and function.role == FIXTURE else None
-        self._found.append((call, function.role, function.name, problem, pending, fixture))
+        # The advice for a fixture depends on what its tests do with the value: await the
+        # coroutine it hands out (their input), or run it on loops of their own.
+        fixture = function.fixture_name if function.role == FIXTURE else None
+        self._found.append(
+            (call, function.role, function.name, problem, pending, fixture, handed_out)
+        )
 
     # -- what the checked defs do -------------------------------------------------------------
     def visit_Global(self, node: ast.Global) -> None:
@@ -816,12 +831,15 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     def leave_Module(self, node: ast.Module) -> None:
         if not self.walk_complete:
             return
-        for call, role, function, problem, pending, fixture in self._found:
+        module = self.file.module
+        for call, role, function, problem, pending, fixture, handed_out in self._found:
             if pending is not None and not self.decide(pending):
                 continue
             advice = _ADVICE[role]
-            if fixture is not None and _tests_await(self.file.module, fixture):
+            if fixture is not None and handed_out and _tests_await(module, fixture):
                 advice = _HAND_OUT_THE_FUNCTION
+            elif fixture is not None and _sync_users_run_it(module, fixture):
+                advice = _ONE_LOOP_RUN
             self.report(call, role=role, function=function, problem=problem, advice=advice)
 
 
@@ -830,6 +848,8 @@ _THREADED_LOOPS = frozenset({"TestClient", "start_blocking_portal", "BlockingPor
 # Calls that run a loop in the calling thread, by qualified name or by method name.
 _LOOP_RUNS = ASYNCIO_RUN | {"anyio.run", "trio.run"}
 _LOOP_RUN_METHODS = frozenset({"run_until_complete", "run_forever"})
+# Last names of the calls a sync test runs a coroutine on a loop of its own with.
+_RUNS_ON_A_LOOP = frozenset({"run", "run_until_complete"})
 
 
 def _drives_a_loop(call: ast.Call, file: "FileState", runs_count: bool) -> bool:
@@ -876,6 +896,25 @@ def _tests_await(module: ModuleIndex, fixture: str) -> bool:
             if isinstance(node, ast.Await) and _names(node.value, fixture):
                 return True
     return False
+
+
+def _sync_users_run_it(module: ModuleIndex, fixture: str) -> bool:
+    """Whether every def of the module that requests ``fixture`` is sync, and one of them
+    runs a loop on something that reads its value (``asyncio.run(adapter.execute(...))``)."""
+    users = [f for f in module_defs(module) if fixture in parameter_names(f.args)]
+    if not users or any(isinstance(f, ast.AsyncFunctionDef) for f in users):
+        return False
+    return any(
+        isinstance(node, ast.Call)
+        and last_name(node.func) in _RUNS_ON_A_LOOP
+        and any(
+            isinstance(name, ast.Name) and name.id == fixture
+            for argument in node.args
+            for name in ast.walk(argument)
+        )
+        for user in users
+        for node in ast.walk(user)
+    )
 
 
 def _names(value: ast.AST, name: str) -> bool:
