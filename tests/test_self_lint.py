@@ -9,7 +9,7 @@ from pathlib import Path
 from support import child_environment
 
 ROOT = Path(__file__).resolve().parent.parent
-LINTED = ("flake8_asyncloop", "tests", "benchmarks")
+LINTED = ("flake8_asyncloop", "tests", "benchmarks", "tools")
 
 
 def test_the_project_passes_its_own_flake8_config() -> None:
