@@ -13,6 +13,8 @@ one did, 2 when the check could not be made (no fixable findings, pytest did not
 
 Safe fixes must never change an outcome; unsafe ones may, and the report shows which.
 The pytest-asyncio version the fixes are made for is the one the test interpreter has.
+The tests import the project as that interpreter has it installed: a fix to the project's
+own modules (not tests or conftest.py files) is exercised only where they import the copy.
 """
 
 from __future__ import annotations
