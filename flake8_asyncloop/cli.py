@@ -185,6 +185,8 @@ def _run_files(args: argparse.Namespace) -> int:
     except OSError as error:
         _error(f"cannot write {output_file}: {error.strerror or error}")
         return USAGE_ERROR
+    if mode == "diff" and out is sys.stdout:
+        _keep_line_breaks(out)
     try:
         reporter = chosen_format(out, sys.stderr, mode=mode, quiet=args.quiet)
         summary = Runner(settings, **_runner_extras(args, settings.config_path)).run(
@@ -220,6 +222,17 @@ def _open_output(path: str) -> TextIO:
     if directory:
         os.makedirs(directory, exist_ok=True)
     return open(path, "w", encoding="utf-8", newline="")
+
+
+def _keep_line_breaks(stream: TextIO) -> None:
+    """Write ``\r\n`` as it is: a diff of a CRLF file carries the file's own line breaks,
+    which Windows' text mode would otherwise turn into ``\r\r\n``."""
+    reconfigure = getattr(stream, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(newline="")
+        except (OSError, ValueError):  # a stream that cannot be changed now stays as it is
+            pass
 
 
 def _command_line_values(args: argparse.Namespace) -> Dict[str, Value]:

@@ -368,7 +368,9 @@ class Runner:
             source = sourcefile.normalize_newlines(raw)
             result = self.fix_source(source, shown, unsafe, config_settings=False)
             if diff_only:
-                result.diff = unified_diff(source, result.fixed_source or source, shown)
+                result.diff = unified_diff(
+                    source, result.fixed_source or source, shown, _newline_of(raw)
+                )
                 result.fixed_source = None
             elif result.fixed_source is not None:
                 result.fixed_source = _with_newlines_of(raw, result.fixed_source)
@@ -384,7 +386,7 @@ class Runner:
         if not result.changed or new_text is None:
             return result
         if diff_only:
-            result.diff = unified_diff(original.text, new_text, path)
+            result.diff = unified_diff(original.text, new_text, path, original.newline)
             return result
         try:
             if is_read_only(path):
@@ -471,7 +473,7 @@ def config_setting_results(settings: Sequence[ConfigSetting], diff_only: bool) -
             new_text = with_settings(original.text, path, values)
             result = FileResult(shown, changed=new_text != original.text)
             if diff_only:
-                result.diff = unified_diff(original.text, new_text, shown)
+                result.diff = unified_diff(original.text, new_text, shown, original.newline)
             elif result.changed:
                 if is_read_only(path):
                     raise SourceError(path, "read-only file")
@@ -524,10 +526,15 @@ def read_stdin(normalise: bool = True) -> str:
 
 def _with_newlines_of(raw: str, text: str) -> str:
     """``text`` (``\n`` newlines) written with the line breaks ``raw`` uses."""
+    newline = _newline_of(raw)
+    return text if newline == "\n" else text.replace("\n", newline)
+
+
+def _newline_of(raw: str) -> str:
     for newline in ("\r\n", "\r"):
         if newline in raw:
-            return text.replace("\n", newline)
-    return text
+            return newline
+    return "\n"
 
 
 def decode(data: bytes) -> str:
@@ -549,7 +556,10 @@ def syntax_error_finding(error: Exception) -> Finding:
     return Finding(SYNTAX_ERROR_CODE, message, line, col, line, col)
 
 
-def unified_diff(old: str, new: str, path: str) -> str:
+def unified_diff(old: str, new: str, path: str, newline: str = "\n") -> str:
+    """A unified diff of two ``\n`` texts. In a CRLF file (``newline``, the file's own line
+    break) its lines of code end with ``\r\n``, so that ``patch`` and ``git apply`` find
+    them; a diff of a CR file stays in lines of ``\n``, the only lines those tools read."""
     if old == new:
         return ""
     import difflib  # only a diff needs it
@@ -561,7 +571,14 @@ def unified_diff(old: str, new: str, path: str) -> str:
         tofile=f"b/{_diff_path(path)}",
     )
     no_newline = "\n\\ No newline at end of file\n"
-    return "".join(line if line.endswith("\n") else line + no_newline for line in lines)
+    shown = []
+    for number, line in enumerate(lines):
+        if not line.endswith("\n"):
+            line += no_newline
+        elif newline == "\r\n" and number >= 2 and not line.startswith("@@"):
+            line = line[:-1] + newline  # a line of code; the two file headers and @@ stay
+        shown.append(line)
+    return "".join(shown)
 
 
 def _diff_path(path: str) -> str:

@@ -11,6 +11,7 @@ import ast
 import codecs
 import io
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -177,6 +178,37 @@ def test_fix_keeps_the_newline_style(project: Path, capsys, newline: str) -> Non
     assert run(capsys, "check", "test_x.py")[:2] == (1, [finding("test_x.py")])
     assert run(capsys, "fix", "test_x.py")[:2] == (0, [])
     assert path.read_bytes() == CLOSING_FIXED.replace("\n", newline).encode()
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n"], ids=["crlf", "lf"])
+def test_a_diff_keeps_the_newline_style(project: Path, newline: str) -> None:
+    """The diff's lines of code end as the file's do, so that ``git apply`` and ``patch``
+    find them; its headers end with a plain newline."""
+    path = project / "test_x.py"
+    original = CLOSING.replace("\n", newline).encode()
+    path.write_bytes(original)
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "flake8_asyncloop", "fix", "--diff", *RUN, "test_x.py"],
+        cwd=project, capture_output=True, env=env, timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    diff = result.stdout
+    headers, body = diff.split(b"\n", 3)[:3], diff.split(b"\n", 3)[3]
+    assert headers == [b"--- a/test_x.py", b"+++ b/test_x.py", b"@@ -3,4 +3,3 @@"]
+    lines = body.split(newline.encode())
+    old = b"".join(line[1:] + newline.encode() for line in lines if line[:1] in (b" ", b"-"))
+    new = b"".join(line[1:] + newline.encode() for line in lines if line[:1] in (b" ", b"+"))
+    assert old in original
+    assert new in CLOSING_FIXED.replace("\n", newline).encode()
+    assert new != old
+    if shutil.which("git") is not None:
+        subprocess.run(["git", "init", "-q", "."], cwd=project, check=True)
+        applied = subprocess.run(
+            ["git", "apply", "-"], cwd=project, input=diff, capture_output=True, timeout=60
+        )
+        assert applied.returncode == 0, applied.stderr
+        assert path.read_bytes() == CLOSING_FIXED.replace("\n", newline).encode()
 
 
 def test_tabs_count_one_column_as_in_flake8(project: Path, capsys) -> None:
