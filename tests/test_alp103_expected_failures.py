@@ -132,3 +132,51 @@ def test_nested_run_in_a_coroutine_defined_under_an_expected_error(tmp_path: Pat
     )
     path = write(tmp_path / "tests" / "test_nesting.py", source)
     assert [line for line, _, code in check_path(path) if code == "ALP103"] == [10]
+
+
+@pytest.mark.parametrize(
+    ("guarded", "reported"),
+    [
+        # gitingest: the else branch runs only where no asyncio loop drives the coroutine
+        (
+            "    if asyncio.get_event_loop().is_running():\n"
+            "        await job\n"
+            "    else:\n"
+            "        asyncio.run(job)\n",
+            [],
+        ),
+        ("    if not asyncio.get_event_loop().is_running():\n        asyncio.run(job)\n", []),
+        (
+            "    loop = asyncio.get_event_loop()\n"
+            "    if loop.is_running():\n"
+            "        await job\n"
+            "    else:\n"
+            "        loop.run_until_complete(job)\n",
+            [],
+        ),
+        # the branch taken while the loop runs, or a guard on another loop
+        ("    if asyncio.get_event_loop().is_running():\n        asyncio.run(job)\n", [9]),
+        (
+            "    if self_loop.is_running():\n"
+            "        await job\n"
+            "    else:\n"
+            "        asyncio.run(job)\n",
+            [11],
+        ),
+    ],
+)
+def test_run_in_the_branch_for_no_running_loop(
+    tmp_path: Path, guarded: str, reported: List[int]
+) -> None:
+    source = (
+        "import asyncio\n"
+        "\n"
+        "self_loop = asyncio.new_event_loop()\n"
+        "\n"
+        "\n"
+        "async def ingest(make_job):\n"
+        "    job = make_job()\n"
+        f"{guarded}"
+    )
+    path = write(tmp_path / "src" / "ingest.py", source)
+    assert [line for line, _, code in check_path(path) if code == "ALP103"] == reported

@@ -10,6 +10,7 @@ from flake8_asyncloop.analysis.expected_failures import ExpectedFailures
 from flake8_asyncloop.analysis.forks import forks_before
 from flake8_asyncloop.analysis.loops import ASYNCIO_RUN, catches_no_loop
 from flake8_asyncloop.analysis.loop_scopes import SCOPE_RANK, wider
+from flake8_asyncloop.analysis.named_values import own_bindings
 from flake8_asyncloop.analysis.names import last_name, may_end_with
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import enclosing_classes
@@ -98,7 +99,10 @@ class NestedLoopRun(Rule):
     is not checked, nor is a run after the coroutine forks the process (`os.fork()`,
     tornado's `fork_processes()`): the child has no running loop and may start its own.
     Nor is a run in the handler of a `try` that asks for `asyncio.get_running_loop()` and
-    catches the RuntimeError of none: the coroutine is then driven by some other runtime.
+    catches the RuntimeError of none, or in the branch of an `if` on
+    `asyncio.get_event_loop().is_running()` taken when it is not running: the coroutine is
+    then driven by some other runtime. An `if` on another loop (`self.loop.is_running()`)
+    is no such guard.
     `getfixturevalue("name")` is left alone where pytest has set the fixture up before the
     body runs and hands back its cached value: the test names it in a
     `usefixtures` mark (on the test, its class or its module), the fixture is autouse, a
@@ -563,7 +567,46 @@ def _runs_only_without_a_loop(function: ast.AST, call: ast.Call) -> bool:
             last = handler.end_lineno or handler.lineno
             if handler.lineno <= line <= last and catches_no_loop(handler):
                 return True
+    for node in ast.walk(function):
+        if node.__class__ is not ast.If:
+            continue
+        running = _asks_if_the_current_loop_runs(node.test, function)  # type: ignore
+        if running is None:
+            continue
+        # Under asyncio the current loop runs: the branch for "not running" is dead there.
+        branch = node.orelse if running else node.body  # type: ignore[attr-defined]
+        if branch and branch[0].lineno <= line <= (branch[-1].end_lineno or line):
+            return True
     return False
+
+
+_CURRENT_LOOP_GETTERS = frozenset({"get_event_loop", "get_running_loop"})
+
+
+def _asks_if_the_current_loop_runs(test: ast.expr, function: ast.AST) -> Optional[bool]:
+    """True for ``asyncio.get_event_loop().is_running()`` (or a name the def binds once to
+    that call), False for its negation, None for any other test. A loop kept elsewhere
+    (``self.loop.is_running()``) need not be the one running the coroutine."""
+    negated = False
+    while isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test, negated = test.operand, not negated
+    if not (
+        isinstance(test, ast.Call)
+        and not test.args
+        and isinstance(test.func, ast.Attribute)
+        and test.func.attr == "is_running"
+    ):
+        return None
+    loop = test.func.value
+    if isinstance(loop, ast.Name):
+        loop = own_bindings(function).get(loop.id)  # type: ignore[assignment]
+    if not (
+        isinstance(loop, ast.Call)
+        and not loop.args
+        and last_name(loop.func) in _CURRENT_LOOP_GETTERS
+    ):
+        return None
+    return not negated
 
 
 def _single_positional(call: ast.Call) -> bool:
