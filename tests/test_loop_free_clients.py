@@ -211,6 +211,13 @@ def test_alp206_leaves_alone_a_client_on_an_in_process_transport(
         ('create_async_engine(os.environ.get("DATABASE_URL", "postgresql+asyncpg://db"))', False),
         ('create_async_engine(os.environ["DATABASE_URL"])', False),
         ('create_async_engine("postgresql+asyncpg://db")', False),
+        # the scheme written out, the path joined to it
+        ('create_async_engine("sqlite+aiosqlite:///" + DB)', True),
+        ('create_async_engine("sqlite+aiosqlite:///%s" % path)', True),
+        ('create_async_engine("sqlite+aiosqlite:///{}".format(path))', True),
+        ('create_async_engine("postgresql+asyncpg://" + host)', False),
+        ('create_async_engine(scheme + "://db")', False),
+        ('create_async_engine(format(url))', False),
     ],
 )
 def test_an_aiosqlite_url(call: str, expected: bool) -> None:

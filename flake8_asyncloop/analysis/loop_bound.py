@@ -195,7 +195,8 @@ def keeps_no_connections(
 def opens_aiosqlite(call: ast.Call, value_of: Optional[ValueOf] = None) -> bool:
     """A call whose URL (its first argument, or ``url=``) is an aiosqlite one:
     ``create_async_engine("sqlite+aiosqlite:///:memory:")``, or a project's own wrapper
-    given one (``Database(f"sqlite+aiosqlite:///{path}")``); a URL looked up with an
+    given one (``Database(f"sqlite+aiosqlite:///{path}")``, or the scheme joined to a path
+    with ``+``, ``%`` or ``.format``); a URL looked up with an
     aiosqlite default (``os.environ.get("DATABASE_URL", "sqlite+aiosqlite://")``) counts
     as one, the suite's own setting."""
     url = call.args[0] if call.args else getattr(keyword(call, "url"), "value", None)
@@ -204,8 +205,17 @@ def opens_aiosqlite(call: ast.Call, value_of: Optional[ValueOf] = None) -> bool:
     if isinstance(url, ast.Call) and last_name(url.func) in _ENVIRONMENT_LOOKUPS:
         # ``os.environ.get("DATABASE_URL", "sqlite+aiosqlite://...")``: the suite's default
         url = url.args[1] if len(url.args) > 1 else getattr(keyword(url, "default"), "value", None)
-    if isinstance(url, ast.JoinedStr) and url.values:
-        url = url.values[0]  # f"sqlite+aiosqlite:///{path}": the scheme is written out
+    # The scheme written out ahead of the rest: f"sqlite+aiosqlite:///{path}",
+    # "sqlite+aiosqlite:///" + path, "sqlite+aiosqlite:///{}".format(path)
+    while True:
+        if isinstance(url, ast.JoinedStr) and url.values:
+            url = url.values[0]
+        elif isinstance(url, ast.BinOp) and isinstance(url.op, (ast.Add, ast.Mod)):
+            url = url.left
+        elif isinstance(url, ast.Call) and last_name(url.func) == "format":
+            url = getattr(url.func, "value", None)
+        else:
+            break
     return isinstance(url, ast.Constant) and str(url.value).startswith("sqlite+aiosqlite:")
 
 
