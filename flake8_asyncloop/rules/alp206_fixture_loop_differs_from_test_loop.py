@@ -732,8 +732,9 @@ def _only_read_synchronously(test: ast.AsyncFunctionDef, name: str) -> bool:
     (``asyncio.create_task(use(manager))``) other than a built-in that only looks at it,
     nor read in a nested def or lambda. Such a test does no async work with it on its own
     loop."""
-    aliases = _names_bound_from(list(ast.walk(test)), name)
-    for node in ast.walk(test):
+    nodes = list(ast.walk(test))
+    aliases = _names_bound_from(nodes, name)
+    for node in nodes:
         kind = node.__class__
         if _awaits_reading(node, aliases):
             return False
