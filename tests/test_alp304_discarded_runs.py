@@ -124,6 +124,9 @@ async def test_reads_the_file(db):
         # autonomous-agent-algos: a database file seeded on a loop of the fixture's own
         ("tmp_path", "url = f'sqlite:///{path}'", "url", "asyncio.run(seed())", False),
         ("tmp_path, name: str", "pass", "name", "asyncio.run(seed())", False),
+        # jfastframework: an f-string is text, whatever it interpolates
+        ("tmp_path", "url = f'{os.environ.get(\"PG\")}/db'", "url", "asyncio.run(seed())", False),
+        ("tmp_path", "url = f'{SERVER}/{path}'", "url", "asyncio.run(seed())", False),
         # the result is kept
         ("tmp_path", "pass", "path", "kept = asyncio.run(seed())", True),
         # a fixture value of unknown kind, or an object a call made, reached by the run

@@ -218,6 +218,11 @@ def test_alp206_leaves_alone_a_client_on_an_in_process_transport(
         ('create_async_engine("postgresql+asyncpg://" + host)', False),
         ('create_async_engine(scheme + "://db")', False),
         ('create_async_engine(format(url))', False),
+        # a URL turned into an aiosqlite one (proxbox-api)
+        ('create_async_engine(str(e.url).replace("sqlite:///", "sqlite+aiosqlite:///"))', True),
+        ('create_async_engine(url.set(drivername="sqlite+aiosqlite"))', True),
+        ('create_async_engine(str(e.url).replace("sqlite", "postgresql+asyncpg"))', False),
+        ('create_async_engine(url.set(drivername="postgresql+asyncpg"))', False),
     ],
 )
 def test_an_aiosqlite_url(call: str, expected: bool) -> None:

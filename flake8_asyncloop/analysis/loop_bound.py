@@ -216,7 +216,28 @@ def opens_aiosqlite(call: ast.Call, value_of: Optional[ValueOf] = None) -> bool:
             url = getattr(url.func, "value", None)
         else:
             break
+    return _aiosqlite_text(url) or _made_aiosqlite(url)
+
+
+def _aiosqlite_text(url: Optional[ast.AST]) -> bool:
     return isinstance(url, ast.Constant) and str(url.value).startswith("sqlite+aiosqlite:")
+
+
+def _made_aiosqlite(url: Optional[ast.AST]) -> bool:
+    """A URL turned into an aiosqlite one: ``str(engine.url).replace("sqlite:///",
+    "sqlite+aiosqlite:///")``, ``url.set(drivername="sqlite+aiosqlite")``."""
+    if not isinstance(url, ast.Call) or not isinstance(url.func, ast.Attribute):
+        return False
+    if url.func.attr == "replace" and len(url.args) == 2:
+        return _aiosqlite_text(url.args[1])
+    if url.func.attr == "set":
+        driver = keyword(url, "drivername")
+        return (
+            driver is not None
+            and isinstance(driver.value, ast.Constant)
+            and driver.value.value == "sqlite+aiosqlite"
+        )
+    return False
 
 
 # ``os.environ.get(name, default)`` and ``os.getenv(name, default)``, by their last names.

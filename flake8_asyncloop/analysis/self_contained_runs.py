@@ -383,8 +383,9 @@ def _plain_local(
     depth: int = 0,
 ) -> bool:
     """Whether the fixture's name ``name`` holds plain data: a parameter annotated so, one
-    of pytest's path fixtures, or a name bound once to an expression of plain parts
-    (``path = tmp_path / "agent.db"``, ``url = f"sqlite:///{path}"``)."""
+    of pytest's path fixtures, a name bound once to an f-string (``dsn =
+    f"{SERVER}/{NAME}"``: text, whatever it interpolates), or to an expression of plain
+    parts (``path = tmp_path / "agent.db"``)."""
     value = bindings.get(name)
     if value is None:
         if name in annotations:
@@ -392,6 +393,8 @@ def _plain_local(
         return False
     if depth > 8 or not isinstance(value, ast.expr):
         return False
+    if isinstance(value, ast.JoinedStr):
+        return True  # an f-string is text, whatever it interpolates
     for node in ast.walk(value):
         if isinstance(node, ast.Name):
             if node.id in bindings:

@@ -179,7 +179,8 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     instance of a dataclass or `NamedTuple` of the module whose fields are all annotated as
     plain data counts as plain data. The
     same holds for an `async def` nested in the fixture that reads, of the fixture's names,
-    only plain data (pytest's `tmp_path`, a path or URL built from it). A run of such a
+    only plain data (pytest's `tmp_path`, a path or URL built from it, any f-string). A
+    run of such a
     `main` whose result only becomes the text the fixture hands out (every return and
     yield a literal, an f-string or a literal container of those: `return
     {"Authorization": f"Bearer {payload['token']}"}`), given no parameter of the fixture's

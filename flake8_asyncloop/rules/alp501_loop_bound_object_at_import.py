@@ -49,9 +49,11 @@ class LoopBoundObjectAtImport(Rule):
     barriers and queues, and the async clients of aiohttp, httpx, redis.asyncio, asyncpg,
     motor, SQLAlchemy's asyncio engine and aiokafka. An engine made with
     `poolclass=NullPool` keeps no connection and opens each on the loop that uses it, an
-    aiosqlite engine (a `"sqlite+aiosqlite:..."` URL, written out, in a module constant,
-    returned by a fixture of the module the engine's fixture requests, or the default of an
-    environment lookup: `os.environ.get("DATABASE_URL", "sqlite+aiosqlite://")`) keeps connections
+    aiosqlite engine (a `"sqlite+aiosqlite:..."` URL, written out, joined to a path, in a
+    module constant, returned by a fixture of the module the engine's fixture requests, the
+    default of an environment lookup: `os.environ.get("DATABASE_URL",
+    "sqlite+aiosqlite://")`, or made so by `.replace(..., "sqlite+aiosqlite:///")` or
+    `.set(drivername=...)`) keeps connections
     that run in threads of their own and answer on whichever loop awaits them, and an
     `httpx.AsyncClient` on an `ASGITransport` or a `MockTransport` (or given `app=`) opens
     no connection at all: the transport runs the app in the awaiting task. None of them is
