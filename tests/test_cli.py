@@ -441,6 +441,23 @@ def test_fix_respects_ignore(project: Path, capsys) -> None:
     assert target.read_text() == CLOSING_TEST
 
 
+def test_every_finding_a_shared_fix_resolves_is_counted(project: Path, capsys) -> None:
+    """Two async tests of one TestCase class share the fix (the new base class): the edit is
+    made once, and both findings are counted as fixed."""
+    write(
+        project / "tests" / "test_x.py",
+        "import unittest\n\n\nclass TestX(unittest.TestCase):\n"
+        "    async def test_one(self):\n        pass\n\n"
+        "    async def test_two(self):\n        pass\n",
+    )
+    code, out, err = run(
+        capsys, "fix", "--isolated", "--select=ALP405", "--unsafe-fixes", "--diff", "tests"
+    )
+    assert code == 1
+    assert "+class TestX(unittest.IsolatedAsyncioTestCase):" in out
+    assert err == ["checked 1 file: would fix 2 findings in 1 file, 0 would remain"]
+
+
 def test_fix_diff_writes_nothing(project: Path, capsys) -> None:
     target = write(project / "tests" / "test_x.py", CLOSING_TEST)
     code, out, err = run(capsys, "fix", "--isolated", SELECT, "--diff", "tests")

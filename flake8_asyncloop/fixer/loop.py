@@ -163,9 +163,18 @@ def _run_pass(
             pending = [f for f in pending if f.fix is not error.fix]
             continue
         if parses(outcome.source):
-            return outcome.source, [pending[i] for i in outcome.applied]
+            return outcome.source, _with_same_fixes([pending[i] for i in outcome.applied], pending)
         return _one_at_a_time(source, pending, blocked)
     return source, []
+
+
+def _with_same_fixes(applied: List[Finding], candidates: Sequence[Finding]) -> List[Finding]:
+    """``applied``, and the candidates whose fix is the same change as an applied one (two
+    async tests of one ``TestCase`` class get the same new base class): that change fixed
+    them too, though its edits were taken once."""
+    fixes = {finding.fix for finding in applied}
+    taken = {id(finding) for finding in applied}
+    return applied + [f for f in candidates if id(f) not in taken and f.fix in fixes]
 
 
 def _one_at_a_time(
@@ -182,7 +191,7 @@ def _one_at_a_time(
             text = trial.source
         else:
             blocked[_identity(finding, source)] = BREAKS_SYNTAX
-    return text, good
+    return text, _with_same_fixes(good, candidates)
 
 
 def parses(source: str) -> bool:
