@@ -23,6 +23,11 @@ import pytest
 """
 
 
+def alp103_lines(path: Path, source: str) -> List[int]:
+    """The lines ALP103 reports in ``source``, written to ``path``."""
+    return [line for line, _, code in check_path(write(path, source)) if code == "ALP103"]
+
+
 @pytest.mark.parametrize(
     ("test", "reported"),
     [
@@ -81,8 +86,8 @@ import pytest
 def test_local_coroutine_run_where_runtime_error_is_expected(
     tmp_path: Path, test: str, reported: List[int]
 ) -> None:
-    path = write(tmp_path / "tests" / "test_nesting.py", SOURCE.format(test=test))
-    assert [line for line, _, code in check_path(path) if code == "ALP103"] == reported
+    source = SOURCE.format(test=test)
+    assert alp103_lines(tmp_path / "tests" / "test_nesting.py", source) == reported
 
 
 @pytest.mark.parametrize(
@@ -110,8 +115,7 @@ def test_nested_run_in_a_block_that_expects_an_error(
         f"    with {block}:\n"
         "        asyncio.run(asyncio.sleep(0))\n"
     )
-    path = write(tmp_path / "tests" / "test_nesting.py", source)
-    assert [line for line, _, code in check_path(path) if code == "ALP103"] == reported
+    assert alp103_lines(tmp_path / "tests" / "test_nesting.py", source) == reported
 
 
 def test_nested_run_in_a_coroutine_defined_under_an_expected_error(tmp_path: Path) -> None:
@@ -130,8 +134,7 @@ def test_nested_run_in_a_coroutine_defined_under_an_expected_error(tmp_path: Pat
         "        raise RuntimeError\n"
         "    await later()\n"
     )
-    path = write(tmp_path / "tests" / "test_nesting.py", source)
-    assert [line for line, _, code in check_path(path) if code == "ALP103"] == [10]
+    assert alp103_lines(tmp_path / "tests" / "test_nesting.py", source) == [10]
 
 
 @pytest.mark.parametrize(
@@ -178,5 +181,4 @@ def test_run_in_the_branch_for_no_running_loop(
         "    job = make_job()\n"
         f"{guarded}"
     )
-    path = write(tmp_path / "src" / "ingest.py", source)
-    assert [line for line, _, code in check_path(path) if code == "ALP103"] == reported
+    assert alp103_lines(tmp_path / "src" / "ingest.py", source) == reported
