@@ -436,3 +436,54 @@ def test_an_unreadable_pyproject_of_an_sdist_is_still_reported(tmp_path: Path) -
     assert [(p, [f.line for f in fs]) for p, fs in _results(tmp_path)] == [
         ("pyproject.toml", [4])
     ]
+
+
+IGNORED_SECTION_MESSAGE = (
+    "pytest config: pytest reads only a [pytest] section in pytest.ini and ignores "
+    "[tool:pytest]: its asyncio settings are not applied, and the tests run in strict mode; "
+    "rename it to [pytest]"
+)
+UNMARKED_WITH_PLAIN_FIXTURE = (
+    "import pytest\n\n\n@pytest.fixture\nasync def value():\n    return 1\n\n\n"
+    "async def test_value(value):\n    assert value == 1\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "reported"),
+    [
+        ("[tool:pytest]\nasyncio_mode = auto\n", [1]),
+        ("# the settings\n\n[tool:pytest]\naddopts = --asyncio-mode=auto\n", [3]),
+        # nothing of pytest-asyncio's in it, or a [pytest] section that pytest reads
+        ("[tool:pytest]\naddopts = -q\n", []),
+        ("[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+         "[tool:pytest]\nasyncio_mode = strict\n", []),
+    ],
+)
+def test_a_tool_pytest_section_in_pytest_ini_is_ignored_by_pytest(
+    tmp_path: Path, text: str, reported: List[int]
+) -> None:
+    (tmp_path / "pytest.ini").write_text(text)
+    (tmp_path / "test_value.py").write_text(UNMARKED_WITH_PLAIN_FIXTURE)
+    clear_caches()
+    results = [(p, [(f.line, f.message) for f in fs]) for p, fs in _results(tmp_path)]
+    expected = [(line, IGNORED_SECTION_MESSAGE) for line in reported]
+    assert results == ([("pytest.ini", expected)] if reported else [])
+
+
+@pytest.mark.e2e
+def test_a_tool_pytest_section_in_pytest_ini_leaves_the_suite_in_strict_mode(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pytest.ini").write_text(
+        "[tool:pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    (tmp_path / "test_value.py").write_text(UNMARKED_WITH_PLAIN_FIXTURE)
+    result = run_pytest_isolated(tmp_path)
+    assert result.returncode != 0, result.stdout
+    assert "test_value" in result.stdout and "passed" not in result.stdout.splitlines()[-1]
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+    )
+    fixed = run_pytest_isolated(tmp_path)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr

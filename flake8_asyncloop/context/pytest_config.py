@@ -49,6 +49,8 @@ else:  # pragma: no cover - exercised on Python 3.9/3.10
 
 PYTEST_TOML_NAMES = ("pytest.toml", ".pytest.toml")
 PYTEST_INI_NAMES = ("pytest.ini", ".pytest.ini")
+# The key of the problem a pytest.ini's ignored ``[tool:pytest]`` section gives (ALP208).
+IGNORED_SECTION = "tool:pytest"
 PYPROJECT = "pyproject.toml"
 CONFIG_FILE_NAMES: Tuple[str, ...] = PYTEST_TOML_NAMES + PYTEST_INI_NAMES + (
     PYPROJECT,
@@ -88,6 +90,9 @@ class Section:
     path: str
     line: Optional[int]  # the section header's line, None for a ``pytest.ini`` without one
     settings: Dict[str, Setting]
+    # A pytest.ini's ``[tool:pytest]`` section that sets asyncio options: pytest reads only
+    # ``[pytest]`` there, and ignores it (its header's line).
+    ignored_line: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,12 @@ def _section_of(path: str, text: str) -> Tuple[Optional[Section], bool]:
         return _ini_section(path, text, "tool:pytest"), False
     section = _ini_section(path, text, "pytest")
     if section is None and name in PYTEST_INI_NAMES:
-        return Section(path, None, {}), False
+        misplaced = _ini_section(path, text, "tool:pytest")
+        ignored = misplaced is not None and any(
+            key.startswith("asyncio_") or "asyncio" in setting.value
+            for key, setting in misplaced.settings.items()
+        )
+        return Section(path, None, {}, misplaced.line if ignored else None), False
     return section, False
 
 
@@ -352,6 +362,18 @@ def interpret(section: Section) -> PytestConfig:
         addopts = tuple(_as_args(addopts_setting.value))
         cli_mode, overrides = _command_line_settings(addopts, addopts_setting.line)
         settings.update(overrides)
+
+    if section.ignored_line is not None:
+        problems.append(
+            ConfigProblem(
+                section.path,
+                section.ignored_line,
+                IGNORED_SECTION,
+                "pytest reads only a [pytest] section in pytest.ini and ignores [tool:pytest]: "
+                "its asyncio settings are not applied, and the tests run in strict mode; "
+                "rename it to [pytest]",
+            )
+        )
 
     mode = "strict"
     mode_key = MODE_OPTION if cli_mode is not None else "asyncio_mode"

@@ -21,6 +21,7 @@ from flake8_asyncloop.context.model import (
     ProjectContext,
     PytestConfig,
 )
+from flake8_asyncloop.context.pytest_config import IGNORED_SECTION
 from flake8_asyncloop.context.text_files import read_text
 from flake8_asyncloop.context.warning_filters import action_on
 from flake8_asyncloop.findings import Finding
@@ -108,7 +109,9 @@ class LoopScopeConfig(Rule):
     `tox.ini` or `setup.cfg`, found the way pytest finds it): an `asyncio_mode`,
     `asyncio_default_fixture_loop_scope` or `asyncio_default_test_loop_scope` value
     pytest-asyncio rejects (in the file or as `--asyncio-mode` / `-o` in `addopts`), a file
-    pytest cannot parse, the value `fixture-scope` where the project runs a pytest-asyncio
+    pytest cannot parse, a `[tool:pytest]` section in `pytest.ini` that sets asyncio options
+    (pytest reads only `[pytest]` there: they are ignored, and the suite runs in strict
+    mode), the value `fixture-scope` where the project runs a pytest-asyncio
     older than 1.5 (which added it; by the version linted for or the project's pins and lock
     files), and `asyncio_default_fixture_loop_scope` left unset while the suite
     has async fixtures, or while the config's warning filters (`filterwarnings`, `-W` in
@@ -327,6 +330,8 @@ class LoopScopeConfig(Rule):
 
     @classmethod
     def _problem_finding(cls, problem: ConfigProblem) -> Finding:
+        if problem.key == IGNORED_SECTION:
+            return cls._finding(problem.line, problem.message)  # says what it does itself
         template = INVALID_VALUE if problem.key else UNREADABLE
         return cls._finding(problem.line, template.format(problem=problem.message))
 
@@ -374,7 +379,11 @@ def config_results(
             continue
         if project.config.workspace_member:
             continue  # pytest runs a uv workspace member with its workspace root's config
-        packaging_only = project.config.section_line is None and not project.config.unreadable
+        packaging_only = (
+            project.config.section_line is None
+            and not project.config.unreadable
+            and not project.config.problems  # a pytest.ini's ignored [tool:pytest]
+        )
         if packaging_only and not project.test_setup_in_sight:
             continue  # a pyproject.toml without pytest settings: they may be kept elsewhere
         groups.setdefault(project.config.path, (project, []))[1].append(path)
