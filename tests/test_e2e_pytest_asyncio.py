@@ -116,18 +116,26 @@ def test_the_library_runs_it_too():
 """
 
 
+# Python 3.12 and 3.13 warn when ``get_event_loop()`` makes a loop; 3.14 no longer makes one.
+NO_CURRENT_LOOP_WARNING = ("-W", "ignore:There is no current event loop:DeprecationWarning")
+
+
+@pytest.mark.skipif(
+    sys.version_info >= (3, 14),
+    reason="get_event_loop() makes no loop on Python 3.14+: the sync tests fail before the fix",
+)
 def test_alp105_rewrite_leaves_no_current_loop_for_later_sync_code(tmp_path: Path) -> None:
     (tmp_path / "pytest.ini").write_text(DEFAULT_INI)
     (tmp_path / "mylib.py").write_text(LIBRARY_RUNNING_ITS_OWN_LOOP)
     module = tmp_path / "test_sync.py"
     module.write_text(SYNC_TESTS)
-    before = run_pytest_isolated(tmp_path)
+    before = run_pytest_isolated(tmp_path, *NO_CURRENT_LOOP_WARNING)
     assert before.returncode == 0, before.stdout + before.stderr
     rule = next(rule for rule in ALL_RULES if rule.code == "ALP105")
     assert rule.fix_safety is Safety.UNSAFE
     fixed = run_fix(tmp_path, module, rule)
     assert "asyncio.run(fetch())" in module.read_text(), fixed.stdout + fixed.stderr
-    after = run_pytest_isolated(tmp_path)
+    after = run_pytest_isolated(tmp_path, *NO_CURRENT_LOOP_WARNING)
     output = after.stdout + after.stderr
     assert after.returncode in FAILED, output
     assert "1 failed, 1 passed" in output and "no current event loop" in output, output
