@@ -12,6 +12,7 @@ from flake8_asyncloop.analysis.async_runners import (
     owner_marks,
     yields,
 )
+from flake8_asyncloop.context.warning_filters import action_on
 from flake8_asyncloop.findings import Fix, RemoveDecorator, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -19,6 +20,13 @@ REMOVE = "remove the mark"
 ONLY_WARNS = "which only warns"
 # Before 1.0 the mark also requested ``event_loop`` for the test: a fresh current loop.
 GIVES_A_LOOP = "which warns and, before pytest-asyncio 1.0, makes a fresh loop current for it"
+FAILS_IT = "which warns, and the pytest config turns that warning into an error"
+# What pytest-asyncio warns, through the test item (``<Function name>``), and its classes.
+WARNING_TEXT = (
+    "The test <Function {test}> is marked with '@pytest.mark.asyncio' but it is not an async "
+    "function. Please remove the asyncio mark."
+)
+WARNING_CLASSES = ("PytestWarning", "UserWarning", "Warning")
 FIRST_VERSION_ONLY_WARNING = (1, 0)
 MARK_ASYNC_ONLY = "mark only the async tests, or move this test out"
 REMOVE_CLASS_MARK = "remove the class's mark: no test in the class is async"
@@ -53,6 +61,9 @@ class AsyncioMarkOnSyncTest(Rule):
     test elsewhere; a class with nothing async in it is told to drop its mark.
     """
     limitations = """
+    The message says the warning fails the test where the pytest config's `filterwarnings`,
+    or `-W` in its `addopts`, turn it into an error; a `filterwarnings` mark on the test,
+    its class or its module is not read, nor a `-W` given on the command line.
     Marks given through `pytest.param(..., marks=...)` are not followed. A test wrapped by a
     decorator the linter does not know is left alone, since the decorator may make it async.
     A generator test (`yield from client.get()`, a coroutine of Python 3.4's kind) is left
@@ -74,6 +85,23 @@ class AsyncioMarkOnSyncTest(Rule):
             def test_parse_port():
                 assert int("8080") == 8080
             """,
+            runs=True,
+        ),
+        Bad(
+            """
+            import pytest
+
+
+            @pytest.mark.asyncio
+            def test_parse_port():
+                assert int("8080") == 8080
+            """,
+            (4, 2),
+            fixed="""
+            def test_parse_port():
+                assert int("8080") == 8080
+            """,
+            files={"pytest.ini": "[pytest]\nfilterwarnings =\n    error\n"},
             runs=True,
         ),
         Bad(
@@ -180,7 +208,10 @@ class AsyncioMarkOnSyncTest(Rule):
         # Before 1.0 the test may use the loop the mark gives it: removing it is no longer
         # only about a warning.
         gives_a_loop = file.project.targets_pytest_asyncio_below(FIRST_VERSION_ONLY_WARNING)
-        effect = GIVES_A_LOOP if gives_a_loop else ONLY_WARNS
+        if self._warning_is_an_error(node):
+            effect = FAILS_IT
+        else:
+            effect = GIVES_A_LOOP if gives_a_loop else ONLY_WARNS
         if own.asyncio:
             if yields(node) is not None:
                 return  # a generator test: see below
@@ -204,6 +235,18 @@ class AsyncioMarkOnSyncTest(Rule):
             serves_nothing = owner is not None and not _has_async_method(owner)
             action = REMOVE_CLASS_MARK if serves_nothing else MARK_ASYNC_ONLY
             self.report(node, source=source, test=node.name, effect=effect, action=action)
+
+    def _warning_is_an_error(self, node: ast.FunctionDef) -> bool:
+        """Whether the config's warning filters (``filterwarnings``, ``-W`` in ``addopts``)
+        make pytest-asyncio's warning fail the test. pytest warns through the test item, so
+        the warning's module is the test file's path without ``.py``, as Python names it."""
+        file = self.file
+        filters = file.project.config.warning_filters
+        if not filters:
+            return False
+        text = WARNING_TEXT.format(test=node.name)
+        module = file.filename[:-3] if file.filename.endswith(".py") else file.filename
+        return action_on(filters, text, WARNING_CLASSES, module) == "error"
 
     def _inherited_mark(self, classes) -> Optional[Tuple[str, Optional[ast.ClassDef]]]:
         """Where a mark reaching the test from outside comes from (and the class that
