@@ -286,7 +286,11 @@ def default_test_loop_scope(file: "FileState") -> str:
     """The loop scope the file's tests run on unless a class or test mark says otherwise:
     the module's ``pytestmark`` asyncio mark, else ``asyncio_default_test_loop_scope``, else
     (before pytest-asyncio 1.0) the scope of an ``event_loop`` override in sight. A
-    conftest.py's ``pytestmark`` marks nothing, so there only the config counts."""
+    conftest.py's ``pytestmark`` marks nothing, so there only the config counts. A conftest
+    hook's mark comes before the module's (``closest_mark_scope``)."""
+    hook = file.project.config.marked_by_hook
+    if hook in _SCOPE_RANK:
+        return hook  # type: ignore[return-value]
     if not file.is_conftest:
         for name, mark in file.module.pytestmark:
             if name == ASYNCIO_MARK and isinstance(mark, ast.Call):

@@ -10,6 +10,7 @@ test in auto mode, gets ``asyncio_default_test_loop_scope`` (default "function")
 from __future__ import annotations
 
 import ast
+import dataclasses
 from typing import TYPE_CHECKING, Iterable, List, Optional, Sequence, Tuple
 
 from flake8_asyncloop.analysis.names import ImportTable
@@ -96,7 +97,20 @@ def asyncio_mark_levels(
 def closest_mark_scope(levels: Sequence[List[ast.AST]], config: PytestConfig) -> Optional[str]:
     """The loop scope given by the closest level (function, classes, module) that has an
     asyncio mark; None when no level has one. Raises Unknown when the closest level has
-    several marks that disagree, or one that cannot be read."""
+    several marks that disagree, or one that cannot be read.
+
+    A conftest.py hook's mark (``config.marked_by_hook``) sits on the test itself: added
+    before its own marks (``append=False``) it is the closest; appended, it comes after
+    them and before its classes' and module's. A test with no mark at all is left to the
+    caller, as without a hook: in strict mode pytest-asyncio never collected it as its own.
+    """
+    hook = config.marked_by_hook
+    if hook is not None and any(levels):
+        if config.hook_mark_first or not levels[0]:
+            return hook
+        levels = levels[:1]
+        # the test's own mark, without a loop scope, gets the configured default
+        config = dataclasses.replace(config, test_loop_scope=config.configured_test_loop_scope)
     for marks in levels:
         if not marks:
             continue

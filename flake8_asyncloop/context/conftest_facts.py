@@ -102,6 +102,7 @@ def facts_from_tree(
     async_functions: List[str] = []
     imported: List[str] = []
     test_loop_scope: Optional[str] = None
+    test_loop_mark_first = False
     statements = list(module_level_statements(tree.body))
     module_values: List[Dict[str, Optional[ast.AST]]] = []  # worked out on first use
 
@@ -125,7 +126,10 @@ def facts_from_tree(
                 if statement.name in ITEM_HOOKS and _wraps_test_function(statement):
                     wraps_coroutines = True
                 if statement.name == "pytest_collection_modifyitems":
-                    test_loop_scope = _loop_scope_marked(statement, imports) or test_loop_scope
+                    marked = _loop_scope_marked(statement, imports)
+                    if marked is not None:
+                        test_loop_scope = marked
+                        test_loop_mark_first = _adds_marks_first(statement)
             elif isinstance(statement, ast.AsyncFunctionDef):
                 async_functions.append(statement.name)
             continue
@@ -152,6 +156,7 @@ def facts_from_tree(
         hooks=tuple(hooks),
         async_functions=tuple(async_functions),
         test_loop_scope=test_loop_scope,
+        test_loop_mark_first=test_loop_mark_first,
     )
 
 
@@ -173,6 +178,27 @@ def _loop_scope_marked(hook: ast.AST, imports: ImportTable) -> Optional[str]:
                 return None
             scope = value
     return scope if adds_marks else None
+
+
+def _adds_marks_first(hook: ast.AST) -> bool:
+    """Whether the hook's ``add_marker`` calls put the mark before the item's own
+    (``append=False``, as pytest-asyncio's recipe does), where pytest's closest-mark lookup
+    finds it first."""
+    calls = [
+        node
+        for node in ast.walk(hook)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "add_marker"
+    ]
+    return bool(calls) and all(_append_is_false(call) for call in calls)
+
+
+def _append_is_false(call: ast.Call) -> bool:
+    given = next((k.value for k in call.keywords if k.arg == "append"), None)
+    if given is None and len(call.args) > 1:
+        given = call.args[1]
+    return isinstance(given, ast.Constant) and given.value is False
 
 
 def _unconditional_strings(body: List[ast.stmt], name: str) -> Tuple[str, ...]:

@@ -115,11 +115,18 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
         root = _setup_py_root(directory) or _conftest_root(directory)
     chain = [os.path.join(d, CONFTEST) for d in _directories_down_to(root, directory)]
     facts = tuple(f for f in (conftest_facts(p) for p in chain) if f is not None)
-    marked_scope = next((f.test_loop_scope for f in reversed(facts) if f.test_loop_scope), None)
-    if marked_scope is not None:
-        # A conftest hook marks the tests below it with this loop scope: in effect the
-        # default the config would set.
-        config = dataclasses.replace(config, test_loop_scope=marked_scope)
+    marking = next((f for f in reversed(facts) if f.test_loop_scope), None)
+    if marking is not None:
+        # A conftest hook marks the async tests below it with this loop scope: what an
+        # unmarked test gets, and (see ``closest_mark_scope``) a marked one too, unless
+        # its own mark comes first.
+        config = dataclasses.replace(
+            config,
+            test_loop_scope=marking.test_loop_scope,
+            marked_by_hook=marking.test_loop_scope,
+            hook_mark_first=marking.test_loop_mark_first,
+            configured_test_loop_scope=config.test_loop_scope,
+        )
     runner, dependency_files = declared_plugins.runner_instead_of_pytest_asyncio(root)
     declares_pytest = declared_plugins.names_pytest(root) or command_lines.runs_pytest(root)
     unpacked_sdist = root is not None and os.path.isfile(os.path.join(root, "PKG-INFO"))

@@ -59,6 +59,14 @@ class PytestConfig:
     # The warning filters pytest applies, in order: ``filterwarnings``, then ``-W`` in
     # addopts (none when ``-p no:warnings`` turns them off).
     warning_filters: Tuple[str, ...] = ()
+    # The loop scope a conftest.py's ``pytest_collection_modifyitems`` marks the async
+    # tests below it with (pytest-asyncio's recipe for one loop per session), and whether
+    # it puts that mark before the test's own (``add_marker(..., append=False)``). Where a
+    # hook marks them, ``test_loop_scope`` is the hook's too (what an unmarked test gets),
+    # and ``configured_test_loop_scope`` what the config file says.
+    marked_by_hook: Optional[str] = None
+    hook_mark_first: bool = False
+    configured_test_loop_scope: Optional[str] = None
 
     @property
     def auto_mode(self) -> bool:
@@ -124,6 +132,8 @@ class ConftestFacts:
     # ``pytest.mark.asyncio(loop_scope=...)`` to them (pytest-asyncio's documented way to
     # run every test on the session's loop)
     test_loop_scope: Optional[str] = None
+    # The hook adds its mark before the test's own (``append=False``): it wins over them.
+    test_loop_mark_first: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from flake8_asyncloop.analysis.loop_scopes import is_scope
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE
 from flake8_asyncloop.analysis.names import last_name
 from flake8_asyncloop.analysis.scopes import MODULE
-from flake8_asyncloop.context.model import ProjectContext
+from flake8_asyncloop.context.model import ProjectContext, PytestConfig
 from flake8_asyncloop.findings import ConfigSetting, DeleteStatement, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
 
@@ -112,6 +112,13 @@ class EventLoopFixtureOverride(Rule):
       untouched). Only `flake8-asyncloop fix` applies it, since it writes two files; editors
       and SARIF reports do not offer it. No fix when the config already sets another loop
       scope than `function`, or for a conftest.py lower down, which served part of the tests.
+
+    No fix, for a wider scope, where a conftest.py's `pytest_collection_modifyitems` marks
+    the async tests with a loop scope (pytest-asyncio's recipe for one loop per session):
+    that mark, not the ones the fix would write, decides their loop. With the recipe's
+    `append=False` the hook's mark wins over every mark of the test's own, so the message
+    only says to delete the override, and to give the async fixtures the hook's loop scope
+    where the config's fixture default differs.
 
     A sync test elsewhere that requests a deleted conftest override fails with
     `fixture 'event_loop' not found` (ALP203 points at each); that is why the fix is unsafe.
@@ -406,6 +413,8 @@ class EventLoopFixtureOverride(Rule):
             self.file.module, node, tests_only=True
         ):
             action = _rename_action(fixture.scope, self._module_has_async_defs())
+        elif fixture.scope != "function" and project.config.hook_mark_first:
+            action = _hook_action(project.config)
         else:
             project_wide = self.file.is_conftest and _at_project_root(self.file.filename, project)
             action = _action(fixture.scope, project_wide)
@@ -426,6 +435,10 @@ class EventLoopFixtureOverride(Rule):
         if loop_scope == "function":
             return Fix(Safety.UNSAFE, "delete the override", (delete,))
         file = self.file
+        if file.project.config.marked_by_hook is not None:
+            # A conftest hook's mark decides the tests' loops: the loop scopes the fix
+            # would write on marks or in the config may not be the ones they run on.
+            return None
         parent = file.scope.parent
         if parent is None or parent.kind != MODULE:
             return None  # a class's override served that class only
@@ -558,6 +571,18 @@ def _chooses_loop_type(node: ast.AST, decorator: ast.expr) -> bool:
         if name == "set_event_loop_policy" or name.endswith("EventLoopPolicy") or name == "uvloop":
             return True
     return False
+
+
+def _hook_action(config: PytestConfig) -> str:
+    """A conftest.py hook puts its asyncio mark first on every async test: they run on its
+    loop whatever their own marks say, so only the fixtures may need a loop scope."""
+    hook = config.marked_by_hook
+    if config.fixture_loop_scope == hook:
+        return f'delete it: the async tests and fixtures already run on the "{hook}" loop'
+    return (
+        f'delete it; a conftest.py hook runs the async tests on the "{hook}" loop: give '
+        f'the async fixtures it served loop_scope="{hook}"'
+    )
 
 
 def _action(scope: Optional[str], project_wide: bool) -> str:

@@ -93,9 +93,12 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     with engine.begin() as conn`, `await p.chromium.launch()`), or an object set up by
     awaiting its methods (`bot = Bot(); await bot.login(); yield bot`). The test's loop
     scope comes from its closest asyncio mark (its own, its class's, the module's
-    `pytestmark`), else from `asyncio_default_test_loop_scope` (or the scope a conftest.py's
-    `pytest_collection_modifyitems` marks every test with, pytest-asyncio's recipe for one
-    loop per session); the fixture's from its `loop_scope=`, else
+    `pytestmark`), else from `asyncio_default_test_loop_scope`. A conftest.py's
+    `pytest_collection_modifyitems` that marks every async test with a loop scope
+    (pytest-asyncio's recipe for one loop per session) puts its mark on the test itself:
+    with the recipe's `append=False` it is the closest mark of all; appended, it comes
+    after the test's own marks and before its class's and module's. The fixture's loop
+    scope comes from its `loop_scope=`, else
     `asyncio_default_fixture_loop_scope`, else its own scope. Fixtures are looked up as pytest
     does: the test's class, the module, then the conftest.py chain, nearest first.
     """
