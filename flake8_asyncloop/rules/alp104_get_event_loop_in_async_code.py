@@ -6,11 +6,14 @@ import ast
 from typing import Optional
 
 from flake8_asyncloop.analysis.asyncio_names import respell_attribute, spell
-from flake8_asyncloop.analysis.loops import GET_EVENT_LOOP, GET_RUNNING_LOOP
+from flake8_asyncloop.analysis.loops import GET_EVENT_LOOP, GET_RUNNING_LOOP, catches_no_loop
+from flake8_asyncloop.analysis.names import last_name
 from flake8_asyncloop.findings import Fix, ReplaceExpression, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
 
 _GET_EVENT_LOOP = frozenset({GET_EVENT_LOOP, "asyncio.events.get_event_loop"})
+# ``try`` statements (``except*`` on Python 3.11+)
+_TRY_NODES = tuple(getattr(ast, name) for name in ("Try", "TryStar") if hasattr(ast, name))
 
 
 class GetEventLoopInAsyncCode(Rule):
@@ -49,7 +52,9 @@ class GetEventLoopInAsyncCode(Rule):
     limitations = """
     A sync `def` or `lambda` nested in an `async def` is sync code and is left to ALP105 (it
     may be called where no loop runs). `get_event_loop` reached through a variable
-    (`getter = asyncio.get_event_loop`) is not followed.
+    (`getter = asyncio.get_event_loop`) is not followed. The fallback in `try:
+    get_running_loop()` / `except RuntimeError: get_event_loop()` is left alone: in a
+    coroutine it never runs, and rewritten it would read as nonsense.
     """
     examples = (
         Bad(
@@ -184,6 +189,20 @@ class GetEventLoopInAsyncCode(Rule):
             """,
             reason="a method of some other object, not asyncio.get_event_loop",
         ),
+        Good(
+            """
+            import asyncio
+
+
+            async def current_loop():
+                try:
+                    return asyncio.get_running_loop()
+                except RuntimeError:
+                    return asyncio.get_event_loop()
+            """,
+            filename="loops.py",
+            reason="the fallback of get_running_loop() never runs in a coroutine",
+        ),
     )
 
     _named_in_a_string: Optional[bool] = None  # worked out at the module's first finding
@@ -192,6 +211,8 @@ class GetEventLoopInAsyncCode(Rule):
         if node.args or node.keywords or not self.file.in_async_function:
             return
         if self.file.resolve(node.func) not in _GET_EVENT_LOOP:
+            return
+        if self._falls_back_from_running_loop(node):
             return
         replacement = respell_attribute(node.func, "get_running_loop")
         imports = ()
@@ -204,6 +225,27 @@ class GetEventLoopInAsyncCode(Rule):
             imports,
         )
         self.report(node, fix)
+
+    def _falls_back_from_running_loop(self, call: ast.Call) -> bool:
+        """Whether the call sits in an ``except`` that catches the RuntimeError of a
+        ``get_running_loop()`` in its ``try``: the fallback of code that may run with no loop."""
+        function = self.file.function
+        if function is None:
+            return False
+        line = call.lineno
+        for node in ast.walk(function.node):
+            if not isinstance(node, _TRY_NODES):
+                continue
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                end = handler.end_lineno or handler.lineno
+                if handler.lineno <= line <= end and catches_no_loop(handler):
+                    return any(
+                        isinstance(inner, ast.Call)
+                        and last_name(inner.func) == "get_running_loop"
+                        for statement in node.body  # type: ignore[attr-defined]
+                        for inner in ast.walk(statement)
+                    )
+        return False
 
     def _nothing_patches_it(self) -> bool:
         """Whether no test can be patching the call: it is test code, and no string of its
