@@ -551,6 +551,16 @@ def syntax_error_finding(error: Exception) -> Finding:
     """The error as flake8 reports it: E999 at the parser's line and (1-based) offset."""
     line = getattr(error, "lineno", None) or 1
     col = getattr(error, "offset", None) or 0
+    details = error.args[1] if len(error.args) > 1 else None
+    if col > 0 and isinstance(details, tuple) and len(details) == 4:
+        # Python 3.9's parser gives the text of a line that may run on from earlier ones,
+        # and flake8 moves the place back as follows there: the two must agree.
+        text = details[3]
+        if isinstance(text, str):
+            lines = text.rstrip("\n").split("\n")
+            line -= len(lines) - 1
+            col = min(col, len(lines[0]))
+        col -= 1
     reason = error.args[0] if error.args else str(error)
     message = f"{type(error).__name__}: {reason}"
     return Finding(SYNTAX_ERROR_CODE, message, line, col, line, col)

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Iterable, List, Sequence, Set, Tuple
 
+import pytest
+
 from flake8_asyncloop.context.discovery import context_for
 from flake8_asyncloop.engine import Engine
 from flake8_asyncloop.findings import Fix
@@ -33,6 +35,42 @@ def not_parsed(files: int) -> str:
 def write_example(example: Example, directory: Path) -> Path:
     """Lay the example out as a small project; return the path of the module under test."""
     return example.lay_out(directory)
+
+
+def _installed_pytest_asyncio() -> Tuple[int, ...]:
+    from flake8_asyncloop.context.versions import installed_version
+
+    return tuple(installed_version("pytest-asyncio") or ())
+
+
+# Before Python 3.10 asyncio's locks, events and queues take a loop when built.
+LAZY_BINDING = pytest.mark.skipif(
+    sys.version_info < (3, 10), reason="before Python 3.10 asyncio's primitives bind when built"
+)
+
+
+def needs_pytest_asyncio(*version: int) -> pytest.MarkDecorator:
+    """Skip where the installed pytest-asyncio is older than ``version``."""
+    shown = ".".join(map(str, version))
+    return pytest.mark.skipif(
+        _installed_pytest_asyncio() < version, reason=f"needs pytest-asyncio {shown}"
+    )
+
+
+def holds_here(example: Example) -> pytest.MarkDecorator:
+    """A mark that skips the example where this Python or the installed pytest-asyncio is
+    older than the example says it needs (``Example.python``, ``Example.pytest_asyncio``)."""
+    python = sys.version_info[:2] < example.python
+    plugin = _installed_pytest_asyncio() < example.pytest_asyncio
+    needs = ".".join(map(str, example.python if python else example.pytest_asyncio))
+    what = "Python" if python else "pytest-asyncio"
+    return pytest.mark.skipif(python or plugin, reason=f"the example holds from {what} {needs}")
+
+
+def syntax_col(col: int) -> int:
+    """The column of a syntax error that Python 3.10+ (and flake8 there) shows at ``col``:
+    on Python 3.9 flake8 shows the parser's offset as it is, one column further left."""
+    return col if sys.version_info >= (3, 10) else col - 1
 
 
 def write(path: Path, text: str) -> Path:

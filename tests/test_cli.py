@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
-from support import not_parsed, write
+from support import not_parsed, syntax_col, write
 
 from flake8_asyncloop import runner as runner_module
 from flake8_asyncloop.cli import main
@@ -212,7 +212,7 @@ def test_named_files_must_look_like_python(project: Path, capsys) -> None:
     write(project / "notes.txt", "def broken(:\n")
     code, out, err = check(capsys, "script", "notes.txt")
     assert code == 1
-    assert out == ["script:2:13: E999 SyntaxError: invalid syntax"]
+    assert out == [f"script:2:{syntax_col(13)}: E999 SyntaxError: invalid syntax"]
     assert err == [
         "notes.txt: skipped, not a Python file (no .py suffix or python shebang)",
         "checked 1 file: 1 finding" + not_parsed(1),
@@ -264,7 +264,8 @@ def test_syntax_error_is_e999_and_the_run_goes_on(project: Path, capsys) -> None
     write(project / "test_b.py", CLOSING_TEST)
     code, out, err = check(capsys, ".")
     assert code == 1
-    assert out == ["./test_a.py:1:18: E999 SyntaxError: invalid syntax", finding("./test_b.py")]
+    syntax = f"./test_a.py:1:{syntax_col(18)}: E999 SyntaxError: invalid syntax"
+    assert out == [syntax, finding("./test_b.py")]
     assert err == [
         "checked 2 files: 2 findings (1 fixable with 'flake8-asyncloop fix')" + not_parsed(1)
     ]
@@ -273,7 +274,8 @@ def test_syntax_error_is_e999_and_the_run_goes_on(project: Path, capsys) -> None
 def test_syntax_error_alone_exits_1(project: Path, capsys) -> None:
     write(project / "broken.py", "  x = 1\n")
     code, out, err = check(capsys, "broken.py")
-    assert (code, out) == (1, ["broken.py:1:3: E999 IndentationError: unexpected indent"])
+    indent = f"broken.py:1:{syntax_col(3)}: E999 IndentationError: unexpected indent"
+    assert (code, out) == (1, [indent])
 
 
 def test_e999_matches_flake8(project: Path) -> None:
@@ -428,7 +430,7 @@ def test_fix_reports_what_remains_and_exits_1(project: Path, capsys) -> None:
     write(project / "broken.py", "def broken(:\n")
     code, out, err = run(capsys, "fix", "--isolated", SELECT, ".")
     assert code == 1
-    assert out == ["./broken.py:1:13: E999 SyntaxError: invalid syntax"]
+    assert out == [f"./broken.py:1:{syntax_col(13)}: E999 SyntaxError: invalid syntax"]
     assert err == ["checked 2 files: fixed 1 finding in 1 file, 1 remains" + not_parsed(1)]
     # The line with a noqa comment is left alone.
     assert target.read_text() == CLOSING_TEST_FIXED + "    asyncio.get_event_loop().close()  # noqa\n"

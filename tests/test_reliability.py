@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 import pytest
-from support import not_parsed, write
+from support import not_parsed, syntax_col, write
 
 from flake8_asyncloop import plugin as plugin_module
 from flake8_asyncloop import runner as runner_module
@@ -136,10 +136,11 @@ def test_syntax_error_is_e999_and_the_rest_goes_on(project: Path, capsys) -> Non
     other = write(project / "test_b.py", CLOSING)
     code, out, err = run(capsys, "check", ".")
     assert code == 1
-    assert out == ["./test_a.py:1:18: E999 SyntaxError: invalid syntax", finding("./test_b.py")]
+    syntax = f"./test_a.py:1:{syntax_col(18)}: E999 SyntaxError: invalid syntax"
+    assert out == [syntax, finding("./test_b.py")]
     code, out, err = run(capsys, "fix", ".")
     assert code == 1
-    assert out == ["./test_a.py:1:18: E999 SyntaxError: invalid syntax"]
+    assert out == [f"./test_a.py:1:{syntax_col(18)}: E999 SyntaxError: invalid syntax"]
     assert other.read_text() == CLOSING_FIXED
 
 
@@ -148,7 +149,8 @@ def test_too_many_parentheses_is_e999(project: Path, capsys) -> None:
     for command in ("check", "fix"):
         code, out, err = run(capsys, command, "test_parens.py")
         assert code == 1
-        assert out == ["test_parens.py:7:206: E999 SyntaxError: too many nested parentheses"]
+        col = syntax_col(206)
+        assert out == [f"test_parens.py:7:{col}: E999 SyntaxError: too many nested parentheses"]
 
 
 def test_empty_file(project: Path, capsys) -> None:
@@ -593,8 +595,8 @@ def test_real_check_and_fix_over_every_kind_of_bad_file(tmp_path: Path) -> None:
         finding("tests/test_chain.py"),
         finding("tests/test_cr.py"),
         finding("tests/test_crlf.py"),
-        "tests/test_parens.py:7:206: E999 SyntaxError: too many nested parentheses",
-        "tests/test_syntax.py:1:18: E999 SyntaxError: invalid syntax",
+        f"tests/test_parens.py:7:{syntax_col(206)}: E999 SyntaxError: too many nested parentheses",
+        f"tests/test_syntax.py:1:{syntax_col(18)}: E999 SyntaxError: invalid syntax",
         finding("tests/test_tabs.py", col=2),
         finding("tests/test_z.py"),
     ]
