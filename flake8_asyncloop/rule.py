@@ -41,7 +41,10 @@ class Example:
     ``conftest.py``, keyed by path relative to the project root. ``runs`` marks an example
     that is a complete test module: under real pytest + pytest-asyncio a bad one fails (or
     warns, which ``-W error`` turns into a failure), its ``fixed`` twin passes, and a good
-    one passes.
+    one passes. ``python`` and ``pytest_asyncio`` are the oldest versions on which the
+    example shows what it says (before Python 3.10 asyncio's primitives take a loop when
+    built; a deprecation came in some pytest-asyncio release): older ones see it otherwise,
+    and the linter, which reads the versions in use, says so too.
     """
 
     source: str
@@ -51,6 +54,8 @@ class Example:
     files: Mapping[str, str] = field(default_factory=dict)
     reason: str = ""
     runs: bool = False
+    python: Tuple[int, int] = (3, 9)
+    pytest_asyncio: Tuple[int, int] = (1, 0)
 
     @property
     def is_bad(self) -> bool:

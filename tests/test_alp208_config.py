@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 import pytest
-from support import child_environment, run_pytest_isolated, write_example
+from support import (
+    child_environment,
+    holds_here,
+    needs_pytest_asyncio,
+    run_pytest_isolated,
+    write_example,
+)
 
 from flake8_asyncloop.context.discovery import clear_caches, context_for
 from flake8_asyncloop.context.model import ConfigProblem, PytestConfig
@@ -29,7 +35,9 @@ from flake8_asyncloop.rules.alp208_loop_scope_config import (
 RULE = RULES_BY_CODE["ALP208"]
 CONFIG_NAMES = ("pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 CASES = [
-    pytest.param(example, id=f"{'bad' if example.is_bad else 'good'}{index}")
+    pytest.param(
+        example, id=f"{'bad' if example.is_bad else 'good'}{index}", marks=holds_here(example)
+    )
     for index, example in enumerate(RULE.examples)
 ]
 
@@ -393,7 +401,12 @@ def test_fixture_scope_value_before_1_5_is_reported(version, flagged) -> None:
 
 
 @pytest.mark.parametrize(
-    "pins, offered", [("pytest-asyncio==1.4.0\n", False), ("pytest-asyncio>=1.5\n", True)]
+    "pins, offered",
+    [
+        ("pytest-asyncio==1.4.0\n", False),
+        # the installed release decides where it meets the pin
+        pytest.param("pytest-asyncio>=1.5\n", True, marks=needs_pytest_asyncio(1, 5)),
+    ],
 )
 def test_unset_advice_offers_fixture_scope_only_from_1_5(pins, offered, tmp_path: Path) -> None:
     (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_mode = auto\n")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import check_path, run_pytest_isolated, write
+from support import check_path, needs_pytest_asyncio, run_pytest_isolated, write
 
 TEMPLATE = """\
 import asyncio
@@ -213,6 +213,7 @@ def test_a_dropped_run_on_an_object_of_the_fixture_own(
     assert found == ([(23, "ALP304")] if reported else [])
 
 
+@needs_pytest_asyncio(1, 4)
 def test_a_dropped_run_on_an_object_of_the_fixture_own_passes_under_pytest(
     tmp_path: Path,
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import check_path, write
+from support import LAZY_BINDING, check_path, write
 
 TEMPLATE = """\
 import asyncio
@@ -85,6 +85,7 @@ def event_loop():
         ("async def test_other():\n    pass\n", True),
     ],
 )
+@LAZY_BINDING
 def test_every_async_test_and_fixture_uses_an_event_loop_override(
     users: str, reported: bool, tmp_path: Path
 ) -> None:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import child_environment, run_pytest_isolated, write_example
+from support import child_environment, holds_here, run_pytest_isolated, write_example
 
 from flake8_asyncloop.findings import Safety
 from flake8_asyncloop.rules import ALL_RULES
@@ -23,7 +23,12 @@ DEFAULT_INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
 FAILED = {1, 2}
 
 RUNNABLE = [
-    pytest.param(rule, example, id=f"{rule.code}-{'bad' if example.is_bad else 'good'}{index}")
+    pytest.param(
+        rule,
+        example,
+        id=f"{rule.code}-{'bad' if example.is_bad else 'good'}{index}",
+        marks=holds_here(example),
+    )
     for rule in ALL_RULES
     for index, example in enumerate(rule.examples)
     if example.runs

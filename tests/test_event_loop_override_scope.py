@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import check_path, write
+from support import LAZY_BINDING, check_path, write
 
 CONFIG = """\
 [pytest]
@@ -56,6 +56,7 @@ async def test_one(client):
         ("pytest-asyncio>=1.0", "session", ["ALP205", "ALP501"]),
     ],
 )
+@LAZY_BINDING
 def test_the_function_loop_follows_an_event_loop_override_before_1_0(
     pin: str, override: str, reported: list, tmp_path: Path
 ) -> None:

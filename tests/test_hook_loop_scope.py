@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 import pytest
-from support import check_path, run_pytest_isolated, write
+from support import LAZY_BINDING, check_path, run_pytest_isolated, write
 
 from flake8_asyncloop.context.conftest_facts import facts_from_tree
 from flake8_asyncloop.context.discovery import clear_caches
@@ -51,6 +51,7 @@ EVENTS = RULES_BY_CODE["ALP502"].bad_examples()[0]
 
 
 @pytest.mark.parametrize(("conftest", "reported"), [(RECIPE, False), ("", True)])
+@LAZY_BINDING
 def test_a_wide_event_serves_tests_the_hook_puts_on_the_session_loop(
     tmp_path: Path, conftest: str, reported: bool
 ) -> None:
@@ -62,6 +63,7 @@ def test_a_wide_event_serves_tests_the_hook_puts_on_the_session_loop(
     assert found == (list(EVENTS.expect) if reported else [])
 
 
+@LAZY_BINDING
 def test_the_hook_runs_the_tests_on_one_loop_under_pytest(tmp_path: Path) -> None:
     write(tmp_path / "pytest.ini", "[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     write(tmp_path / "tests" / "conftest.py", RECIPE)

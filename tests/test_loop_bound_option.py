@@ -7,6 +7,7 @@ Users add their own clients with ``--asyncloop-loop-bound-names`` (or the same k
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,8 +90,11 @@ def test_extra_names_extend_the_list() -> None:
 def test_when_objects_bind() -> None:
     for name in ("asyncio.Future", CREATE_FUTURE, "aiohttp.ClientSession", "asyncpg.create_pool"):
         assert binds_at_construction(name), name
-    for name in ("asyncio.Lock", "asyncio.Queue", "httpx.AsyncClient", "mylib.Client"):
+    for name in ("httpx.AsyncClient", "mylib.Client"):
         assert not binds_at_construction(name), name
+    # before Python 3.10 asyncio's primitives took the current loop when built
+    for name in ("asyncio.Lock", "asyncio.Queue"):
+        assert binds_at_construction(name) is (sys.version_info < (3, 10)), name
 
 
 @pytest.mark.parametrize(

@@ -177,6 +177,7 @@ class GetEventLoopInSyncTest(Rule):
                 assert asyncio.run(fetch()) == 7
             """,
             runs=True,
+            pytest_asyncio=(1, 4),
         ),
         Bad(
             """

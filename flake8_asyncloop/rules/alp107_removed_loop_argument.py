@@ -239,6 +239,7 @@ class RemovedLoopArgument(Rule):
             """,
             reason="the test checks that the argument is refused",
             runs=True,
+            python=(3, 10),
         ),
     )
 

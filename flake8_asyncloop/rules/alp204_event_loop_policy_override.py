@@ -64,6 +64,7 @@ class EventLoopPolicyOverride(Rule):
             """,
             (6, 1),
             filename="conftest.py",
+            pytest_asyncio=(1, 4),
         ),
         Bad(
             """
@@ -82,6 +83,7 @@ class EventLoopPolicyOverride(Rule):
                 return request.param
             """,
             (12, 1),
+            pytest_asyncio=(1, 4),
         ),
         Bad(
             """
@@ -106,6 +108,7 @@ class EventLoopPolicyOverride(Rule):
             """,
             (12, 1),
             runs=True,
+            pytest_asyncio=(1, 4),
         ),
         Good(
             """

@@ -310,6 +310,7 @@ class FixtureScopeWiderThanLoopScope(Rule):
             ),
             files={"pytest.ini": "[pytest]\nasyncio_default_fixture_loop_scope = fixture-scope\n"},
             runs=True,
+            pytest_asyncio=(1, 5),
         ),
         Good(
             """

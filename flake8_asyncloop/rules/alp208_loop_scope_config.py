@@ -216,6 +216,7 @@ class LoopScopeConfig(Rule):
                 "pytest.ini": FIXTURE_SCOPE_INI,
                 "requirements-test.txt": "pytest==9.2.0\npytest-asyncio==1.5.0\n",
             },
+            pytest_asyncio=(1, 5),
         ),
         Bad(
             """

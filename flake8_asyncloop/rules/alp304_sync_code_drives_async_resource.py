@@ -493,6 +493,7 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
                 "hands nothing on"
             ),
             runs=True,
+            pytest_asyncio=(1, 4),
         ),
         Good(
             """

@@ -101,7 +101,12 @@ class AsyncioMarkOnSyncTest(Rule):
             def test_parse_port():
                 assert int("8080") == 8080
             """,
-            files={"pytest.ini": "[pytest]\nfilterwarnings =\n    error\n"},
+            files={
+                "pytest.ini": (
+                    "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+                    "filterwarnings =\n    error\n"
+                )
+            },
             runs=True,
         ),
         Bad(

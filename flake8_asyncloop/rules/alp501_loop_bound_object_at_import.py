@@ -292,6 +292,7 @@ class LoopBoundObjectAtImport(Rule):
             """,
             reason="all the module's tests run on one loop, which the event binds to on first wait",
             runs=True,
+            python=(3, 10),
         ),
         Good(
             """
@@ -331,6 +332,7 @@ class LoopBoundObjectAtImport(Rule):
             },
             reason="the configuration runs every test on the session's loop",
             runs=True,
+            python=(3, 10),
         ),
         Good(
             """

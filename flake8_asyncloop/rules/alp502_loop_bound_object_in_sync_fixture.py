@@ -238,6 +238,7 @@ class LoopBoundObjectInSyncFixture(Rule):
             """,
             reason="a function-scoped event binds on first wait, to the one test's loop",
             runs=True,
+            python=(3, 10),
         ),
         Good(
             """
@@ -273,6 +274,7 @@ class LoopBoundObjectInSyncFixture(Rule):
             """,
             reason="every test of the module runs on the module's loop, which the event binds to",
             runs=True,
+            python=(3, 10),
         ),
         Good(
             """
@@ -308,6 +310,7 @@ class LoopBoundObjectInSyncFixture(Rule):
             """,
             reason="each test that requests it runs on the session loop, which the event binds to",
             runs=True,
+            python=(3, 10),
         ),
         Good(
             """
