@@ -217,7 +217,15 @@ def _in_name(character: str) -> bool:
 
 
 def _lock_files(root: str) -> Tuple[str, ...]:
-    paths = (os.path.join(root, name) for name in _LOCK_FILES)
+    try:
+        entries = os.listdir(root)
+    except OSError:
+        return ()
+    # rye writes requirements.lock and requirements-dev.lock
+    names = [n for n in _LOCK_FILES if n in entries] + sorted(
+        n for n in entries if n.startswith("requirements") and n.endswith(".lock")
+    )
+    paths = (os.path.join(root, name) for name in names)
     return tuple(path for path in paths if os.path.isfile(path))
 
 

@@ -5,7 +5,7 @@ environment, a newer machine). A pin is the project's own word: ``pytest-asyncio
 ``pytest-asyncio<0.22``, Poetry's ``^0.21``, or a pytest too old for newer releases
 (``pytest==6.1.0``: pytest-asyncio 0.24, the first with loop-scope defaults, needs pytest
 8.2). Read as text, like ``declared_plugins``, from the same files, and the versions that
-lock files (uv, Poetry, PDM, Pipenv) resolved.
+lock files (uv, Poetry, PDM, Pipenv, rye) resolved.
 """
 
 from __future__ import annotations
@@ -48,11 +48,13 @@ def _pin_pattern(names: Tuple[str, ...]) -> "re.Pattern[str]":
 def _locked_pattern(names: Tuple[str, ...]) -> "re.Pattern[str]":
     """A resolved package of ``names`` in a lock file: uv.lock, poetry.lock and pdm.lock write
     ``name`` then ``version`` on the next line; Pipfile.lock keys each package's table by
-    its name. Groups: name and version, in one alternative or the other."""
+    its name; rye's ``requirements*.lock`` are requirements files of ``name==version``
+    lines. Groups: name and version, in one of the three alternatives."""
     alternatives = "|".join(re.escape(name) for name in names)
     return re.compile(
         rf'^name = "({alternatives})"[ \t]*\r?\nversion = "([^"]+)"'
-        rf'|"({alternatives})": \{{[^{{}}]*?"version": "==([^"]+)"',
+        rf'|"({alternatives})": \{{[^{{}}]*?"version": "==([^"]+)"'
+        rf"|^({alternatives})==([0-9][^\s;#\\]*)",
         re.MULTILINE,
     )
 
@@ -130,8 +132,8 @@ def _newest_locked(texts: Iterable[str], names: Tuple[str, ...]) -> Dict[str, Ve
     pattern = _locked_pattern(names)
     for text in texts:
         for match in pattern.finditer(text):
-            name = match.group(1) or match.group(3)
-            version = _parse(match.group(2) or match.group(4))
+            name = match.group(1) or match.group(3) or match.group(5)
+            version = _parse(match.group(2) or match.group(4) or match.group(6))
             if version is not None and version > newest.get(name, ()):
                 newest[name] = version
     return newest
