@@ -17,7 +17,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Protocol, Sequence,
 from flake8_asyncloop import sourcefile
 from flake8_asyncloop.analysis.testcode import is_test_file
 from flake8_asyncloop.cache import ResultCache, run_key
-from flake8_asyncloop.context.discovery import context_for
+from flake8_asyncloop.context.discovery import CONFTEST, context_for
 from flake8_asyncloop.context.model import ProjectContext
 from flake8_asyncloop.discover_files import (
     Discovered,
@@ -194,11 +194,15 @@ class Runner:
             reporter.notice(f"{path}: {why}")
             summary.errors += 1
         settings: List[ConfigSetting] = []
-        for result in self.results(found.files, mode, unsafe, stdin_name):
-            summary.add(result)
-            reporter.file_result(result)
-            if result.changed:
-                settings += [s for f in result.fixed if f.fix is not None for s in f.fix.settings]
+        batches = _conftests_first(found.files) if mode == "fix" else [found.files]
+        for batch in batches:
+            for result in self.results(batch, mode, unsafe, stdin_name):
+                summary.add(result)
+                reporter.file_result(result)
+                if result.changed:
+                    settings += [
+                        s for f in result.fixed if f.fix is not None for s in f.fix.settings
+                    ]
         for result in config_setting_results(settings, diff_only=mode == "diff"):
             summary.add(result)
             reporter.file_result(result)
@@ -483,6 +487,19 @@ def config_setting_results(settings: Sequence[ConfigSetting], diff_only: bool) -
             result = FileResult(shown, problem=problem)
         results.append(result)
     return results
+
+
+def _conftests_first(paths: Sequence[str]) -> List[List[str]]:
+    """Two batches for ``fix``: the conftest.py files, outermost first, then the rest, in
+    their order. A conftest's fix can change what the files below it need (a deleted
+    ``event_loop`` override leaves its requesters asking for nothing, ALP203): written
+    before they are checked, it is what they are checked against, whatever the order of
+    the paths or the number of jobs."""
+    conftests = sorted(
+        (p for p in paths if os.path.basename(p) == CONFTEST),
+        key=lambda p: os.path.abspath(p).count(os.sep),
+    )
+    return [conftests, [p for p in paths if os.path.basename(p) != CONFTEST]]
 
 
 def _shown(path: str) -> str:
