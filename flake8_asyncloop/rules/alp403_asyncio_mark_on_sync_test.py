@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
@@ -30,6 +30,8 @@ WARNING_CLASSES = ("PytestWarning", "UserWarning", "Warning")
 FIRST_VERSION_ONLY_WARNING = (1, 0)
 MARK_ASYNC_ONLY = "mark only the async tests, or move this test out"
 REMOVE_CLASS_MARK = "remove the class's mark: no test in the class is async"
+# Auto mode runs the async tests without a mark: one with no arguments serves none of them.
+REMOVE_IN_AUTO_MODE = "remove the mark: in auto mode the async tests run without it"
 
 
 class AsyncioMarkOnSyncTest(Rule):
@@ -58,7 +60,9 @@ class AsyncioMarkOnSyncTest(Rule):
     for, or the project's pins): there the mark also made a fresh loop current for the
     sync test, which it may use. No fix when the mark comes from the class or the module:
     those marks serve the async tests beside it, so mark those one by one or move the sync
-    test elsewhere; a class with nothing async in it is told to drop its mark.
+    test elsewhere; a class with nothing async in it is told to drop its mark, and so is a
+    class's or module's mark with no arguments in auto mode, where the async tests run
+    without it.
     """
     limitations = """
     The message says the warning fails the test where the pytest config's `filterwarnings`,
@@ -234,11 +238,16 @@ class AsyncioMarkOnSyncTest(Rule):
             # A generator test (``yield from client.get()``, a coroutine of Python 3.4's
             # kind) is one pytest refuses to collect at all: the mark is the least of its
             # problems (aipfs, aiodcard).
-            source, owner = inherited
+            source, owner, marks = inherited
             # A class with no coroutine method has no test the mark serves (chainlit); an
             # ``async def`` nested in a sync test is a helper, not a test (ydb).
             serves_nothing = owner is not None and not _has_async_method(owner)
-            action = REMOVE_CLASS_MARK if serves_nothing else MARK_ASYNC_ONLY
+            if serves_nothing:
+                action = REMOVE_CLASS_MARK
+            elif file.project.config.auto_mode and all(map(_without_arguments, marks)):
+                action = REMOVE_IN_AUTO_MODE  # omnibase-core
+            else:
+                action = MARK_ASYNC_ONLY
             self.report(node, source=source, test=node.name, effect=effect, action=action)
 
     def _warning_is_an_error(self, node: ast.FunctionDef) -> bool:
@@ -253,19 +262,31 @@ class AsyncioMarkOnSyncTest(Rule):
         module = file.filename[:-3] if file.filename.endswith(".py") else file.filename
         return action_on(filters, text, WARNING_CLASSES, module) == "error"
 
-    def _inherited_mark(self, classes) -> Optional[Tuple[str, Optional[ast.ClassDef]]]:
-        """Where a mark reaching the test from outside comes from (and the class that
-        carries it); None if none does."""
+    def _inherited_mark(
+        self, classes
+    ) -> Optional[Tuple[str, Optional[ast.ClassDef], List[ast.AST]]]:
+        """Where a mark reaching the test from outside comes from, the class that carries
+        it, and the asyncio marks there; None if none does."""
         for owner in classes:
             marks = owner_marks(owner, self.file.imports)
             if marks.unknown is not None:
                 return None
             if marks.asyncio:
-                return f"class {owner.node.name}", owner.node
+                return f"class {owner.node.name}", owner.node, list(marks.asyncio)
         # The module index read the pytestmark marks already (``asyncio.with_args`` too).
-        if any(name.split(".", 1)[0] == "asyncio" for name, _ in self.file.module.pytestmark):
-            return "the module's pytestmark", None
+        module_marks = [
+            mark for name, mark in self.file.module.pytestmark if name.split(".", 1)[0] == "asyncio"
+        ]
+        if module_marks:
+            return "the module's pytestmark", None, module_marks
         return None
+
+
+def _without_arguments(mark: ast.AST) -> bool:
+    """``pytest.mark.asyncio`` or ``pytest.mark.asyncio()``: no loop scope, nothing else."""
+    if isinstance(mark, ast.Call):
+        return not mark.args and not mark.keywords
+    return isinstance(mark, (ast.Attribute, ast.Name))
 
 
 def _has_async_method(owner: ast.ClassDef) -> bool:
