@@ -347,6 +347,36 @@ def test_the_unset_message_says_whether_pytest_shows_the_warning(
     assert "warns on every run" in finding.message or not shown
 
 
+@pytest.mark.parametrize(
+    ("locked", "git_between", "fixture_scope_offered"),
+    [
+        ("1.4.0", False, False),
+        # the installed release decides where the lock allows it
+        pytest.param("1.5.0", False, True, marks=needs_pytest_asyncio(1, 5)),
+        pytest.param("1.4.0", True, True, marks=needs_pytest_asyncio(1, 5)),
+    ],
+)
+def test_a_config_in_the_tests_directory_reads_the_lock_above_it(
+    tmp_path: Path, locked: str, git_between: bool, fixture_scope_offered: bool
+) -> None:
+    """graphiti-core's MCP server: ``tests/pytest.ini``, and ``uv.lock`` one level up; its
+    runner starts pytest in ``tests/``. A repository's top (``.git``) ends the search."""
+    (tmp_path / "uv.lock").write_text(UV_LOCK.format(pytest="9.0.3", pytest_asyncio=locked))
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    if git_between:
+        (tests / ".git").mkdir()
+    (tests / "pytest.ini").write_text("[pytest]\nasyncio_mode = auto\n")
+    (tests / "test_it.py").write_text(
+        "import pytest\n\n\n@pytest.fixture\nasync def token():\n    return 1\n\n\n"
+        "async def test_one(token):\n    assert token == 1\n"
+    )
+    clear_caches()
+    [(path, [finding])] = [(p, f) for p, f in _results(tests) if f]
+    assert path == "pytest.ini"
+    assert ('or to "fixture-scope"' in finding.message) is fixture_scope_offered
+
+
 def _results(project: Path):
     cwd = os.getcwd()
     os.chdir(project)

@@ -141,11 +141,33 @@ def clear_cache() -> None:
     _answers.clear()
 
 
+# How far above a config directory with no dependency file of its own the project's are
+# looked for (``tests/pytest.ini`` beside ``pyproject.toml`` and ``uv.lock`` one level up).
+_LEVELS_UP = 3
+
+
+def _files_of_the_project(root: str) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    """The dependency files and lock files at ``root``; where it has none (a config kept in
+    the tests' directory), those of the nearest directory above that has some, up to the
+    repository's top (a ``.git`` beside them) or ``_LEVELS_UP`` levels."""
+    directory = root
+    for _ in range(_LEVELS_UP + 1):
+        found = _dependency_files(directory), _lock_files(directory)
+        if found[0] or found[1]:
+            return found
+        parent = os.path.dirname(directory)
+        if parent == directory or os.path.exists(os.path.join(directory, ".git")):
+            break
+        directory = parent
+    return (), ()
+
+
 def _read(root: str) -> _Declared:
     names = set()
     read = []
     texts = []
-    for path in _dependency_files(root):
+    dependency_files, lock_files = _files_of_the_project(root)
+    for path in dependency_files:
         text = read_text(path)
         if text is None:
             continue
@@ -158,7 +180,7 @@ def _read(root: str) -> _Declared:
             if _names(normalized, n)
         )
     locks = []
-    for path in _lock_files(root):
+    for path in lock_files:
         text = read_text(path)
         if text is None:
             continue
