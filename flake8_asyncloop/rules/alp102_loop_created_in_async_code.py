@@ -19,7 +19,9 @@ _LOOP_MAKERS = frozenset(
     {"new_event_loop", "SelectorEventLoop", "ProactorEventLoop", "EventLoop", "Loop"}
 )
 # Methods that only look at a loop.
-_INSPECTIONS = frozenset({"is_closed", "is_running", "get_debug", "time"})
+# What a loop that stands in for a foreign one is used for: inspected, or asked for a future
+# that belongs to it (to check that code rejects another loop's future).
+_STAND_IN_USES = frozenset({"is_closed", "is_running", "get_debug", "time", "create_future"})
 _SET_POLICY = frozenset(
     {"asyncio.set_event_loop_policy", "asyncio.events.set_event_loop_policy"}
 )
@@ -76,9 +78,10 @@ class LoopCreatedInAsyncCode(Rule):
     `client.loop = asyncio.new_event_loop()`) is assumed to run in another thread, or to
     stand for a foreign loop, which is legitimate, and is not reported; a loop kept on the
     test itself (`self.loop = asyncio.new_event_loop()`) is followed like a name. A loop
-    that is only inspected (`is_running()`, `is_closed()`) and then closed in the same def,
-    through the name it was bound to and before that name is bound to anything else, is a
-    stand-in for a foreign loop and is not reported. `set_event_loop(x)`
+    that is only inspected (`is_running()`, `is_closed()`) or asked for a future
+    (`create_future()`, a future of another loop for the test to hand on) and then closed in
+    the same def, through the name it was bound to and before that name is bound to
+    anything else, is a stand-in for a foreign loop and is not reported. `set_event_loop(x)`
     is reported only when `x` is a loop made there (`new_event_loop()`, a loop class, or a
     name bound to one); `None`, a parameter (a suite's own `loop` fixture is usually the
     running loop) or an attribute is left alone. Sync
@@ -269,6 +272,32 @@ class LoopCreatedInAsyncCode(Rule):
             import pytest
 
 
+            async def accept(future):
+                if future.get_loop() is not asyncio.get_running_loop():
+                    raise RuntimeError("future belongs to a different event loop")
+                return await future
+
+
+            @pytest.mark.asyncio
+            async def test_a_foreign_future_is_refused():
+                foreign_loop = asyncio.new_event_loop()
+                foreign_future = foreign_loop.create_future()
+                try:
+                    with pytest.raises(RuntimeError, match="different event loop"):
+                        await accept(foreign_future)
+                finally:
+                    foreign_loop.close()
+            """,
+            reason="a loop made only for a future of another loop, never run, and closed",
+            runs=True,
+        ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
             class Client:
                 bound_loop = None
 
@@ -424,7 +453,7 @@ class LoopCreatedInAsyncCode(Rule):
         if name is not None and name in function.created:
             if func.attr == "close":  # type: ignore[attr-defined]
                 function.closed.add(name)
-            elif func.attr not in _INSPECTIONS:  # type: ignore[attr-defined]
+            elif func.attr not in _STAND_IN_USES:  # type: ignore[attr-defined]
                 function.used.add(name)
 
     def _installs_a_made_loop(self, call: ast.Call) -> bool:
