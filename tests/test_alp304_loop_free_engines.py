@@ -55,6 +55,15 @@ AIOSQLITE = 'create_async_engine("sqlite+aiosqlite:///test.db")'
         ("", AIOSQLITE, "await client.connect()", [20]),
         # an engine another fixture built: of any kind
         ("engine", "engine", "", [20, 22]),
+        # a wrapper of the project's given an aiosqlite URL (fastapi-viewsets' adapter)
+        (
+            "",
+            'Adapter(database_url="sqlite:///t.db", async_database_url="sqlite+aiosqlite:///t.db")',
+            "",
+            [],
+        ),
+        ("", 'Adapter(async_database_url="postgresql+asyncpg://db/test")', "", [20, 22]),
+        ("", 'Adapter(database_url="sqlite:///t.db")', "", [20, 22]),
     ],
 )
 def test_runs_on_an_engine_bound_to_no_loop(

@@ -198,8 +198,14 @@ def opens_aiosqlite(call: ast.Call, value_of: Optional[ValueOf] = None) -> bool:
     given one (``Database(f"sqlite+aiosqlite:///{path}")``, or the scheme joined to a path
     with ``+``, ``%`` or ``.format``); a URL looked up with an
     aiosqlite default (``os.environ.get("DATABASE_URL", "sqlite+aiosqlite://")``) counts
-    as one, the suite's own setting."""
-    url = call.args[0] if call.args else getattr(keyword(call, "url"), "value", None)
+    as one, the suite's own setting. A wrapper's keyword named for a URL counts too
+    (``Adapter(database_url=SYNC_URL, async_database_url=ASYNC_URL)``)."""
+    urls = [call.args[0]] if call.args else []
+    urls += [k.value for k in call.keywords if k.arg is not None and k.arg.endswith("url")]
+    return any(_aiosqlite_url(url, value_of) for url in urls)
+
+
+def _aiosqlite_url(url: Optional[ast.AST], value_of: Optional[ValueOf]) -> bool:
     if isinstance(url, ast.Name) and value_of is not None:
         url = value_of(url)
     if isinstance(url, ast.Call) and last_name(url.func) in _ENVIRONMENT_LOOKUPS:

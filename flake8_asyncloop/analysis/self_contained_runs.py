@@ -23,7 +23,7 @@ from typing import (
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.children import own_body_nodes
-from flake8_asyncloop.analysis.loop_bound import keeps_no_connections
+from flake8_asyncloop.analysis.loop_bound import keeps_no_connections, opens_aiosqlite
 from flake8_asyncloop.analysis.named_values import (
     named_value,
     own_bindings,
@@ -692,6 +692,11 @@ def runs_on_loop_free_engines(run: ast.Call, fixture: ast.AST, file: "FileState"
         value = bindings.get(name)
         if not isinstance(value, ast.Call):
             return False  # a parameter, a name bound twice or otherwise: not known
-        if not keeps_no_connections(value, file.resolve(value.func), url_of):
+        # an engine bound to no loop, or a wrapper of the project's built on an aiosqlite
+        # URL (fastapi-viewsets' ``SQLAlchemyAdapter(async_database_url=...)``)
+        if not (
+            keeps_no_connections(value, file.resolve(value.func), url_of)
+            or opens_aiosqlite(value, url_of)
+        ):
             return False
     return True

@@ -186,8 +186,10 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     {"Authorization": f"Bearer {payload['token']}"}`), given no parameter of the fixture's
     but plain ones, in a fixture that stores nothing on any object, is left alone too. So is a
     run that reaches, of the fixture's own objects, only an engine bound to no loop (an
-    aiosqlite URL, or `poolclass=NullPool`, as ALP501 decides): `asyncio.run(setup())`
-    creating its tables, `asyncio.run(engine.dispose())`. So is a run, by any runner, that
+    aiosqlite URL, or `poolclass=NullPool`, as ALP501 decides), or a wrapper of the
+    project's built on an aiosqlite URL (its first argument, or a keyword named for a URL:
+    `Adapter(async_database_url=...)`): `asyncio.run(setup())` creating its tables,
+    `asyncio.run(engine.dispose())`. So is a run, by any runner, that
     reads what an MCP server registered (`asyncio.run(mcp.list_tools())`, `get_tool("x")`,
     given literals only) on a receiver named for one (`mcp`, `jira_mcp`, but not
     `mcp_client`) or bound in the fixture to `FastMCP(...)` or to a call named for one
