@@ -79,6 +79,11 @@ def test_the_hook_runs_the_tests_on_one_loop_under_pytest(tmp_path: Path) -> Non
 
 
 APPENDED = RECIPE.replace(", append=False", "")
+SKIPS_TOO = """\
+    for item in items:
+        if "respx_mock" in item.fixturenames:
+            item.add_marker(pytest.mark.skip(reason="not with respx"))
+"""
 
 
 @pytest.mark.parametrize(
@@ -89,6 +94,12 @@ APPENDED = RECIPE.replace(", append=False", "")
         (RECIPE.replace("append=False", "append=True"), False),
         (RECIPE.replace("session_scope_marker, append=False", "session_scope_marker, False"),
          True),
+        # langsmith: the same hook also adds a skip mark, appended; only the asyncio one counts
+        (RECIPE + SKIPS_TOO, True),
+        (APPENDED + SKIPS_TOO, False),
+        # the asyncio mark given directly
+        (RECIPE.replace("session_scope_marker, append=False",
+                        'pytest.mark.asyncio(loop_scope="session"), append=False'), True),
     ],
 )
 def test_the_hook_puts_its_mark_first_only_with_append_false(source: str, first: bool) -> None:

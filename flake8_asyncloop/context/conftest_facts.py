@@ -129,7 +129,7 @@ def facts_from_tree(
                     marked = _loop_scope_marked(statement, imports)
                     if marked is not None:
                         test_loop_scope = marked
-                        test_loop_mark_first = _adds_marks_first(statement)
+                        test_loop_mark_first = _adds_marks_first(statement, imports)
             elif isinstance(statement, ast.AsyncFunctionDef):
                 async_functions.append(statement.name)
             continue
@@ -180,10 +180,19 @@ def _loop_scope_marked(hook: ast.AST, imports: ImportTable) -> Optional[str]:
     return scope if adds_marks else None
 
 
-def _adds_marks_first(hook: ast.AST) -> bool:
-    """Whether the hook's ``add_marker`` calls put the mark before the item's own
-    (``append=False``, as pytest-asyncio's recipe does), where pytest's closest-mark lookup
-    finds it first."""
+def _adds_marks_first(hook: ast.AST, imports: ImportTable) -> bool:
+    """Whether the hook's ``add_marker`` calls of the asyncio mark (given directly, or
+    through a name bound to it) put it before the item's own (``append=False``, as
+    pytest-asyncio's recipe does), where pytest's closest-mark lookup finds it first.
+    Other marks the hook adds (a ``skip``) do not count; where the asyncio one cannot be
+    told apart, every call must say so."""
+    asyncio_names = {
+        target.id
+        for node in ast.walk(hook)
+        if isinstance(node, ast.Assign) and mark_name(node.value, imports) == "asyncio"
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     calls = [
         node
         for node in ast.walk(hook)
@@ -191,7 +200,19 @@ def _adds_marks_first(hook: ast.AST) -> bool:
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == "add_marker"
     ]
-    return bool(calls) and all(_append_is_false(call) for call in calls)
+    adding_asyncio = [
+        call
+        for call in calls
+        if call.args and _is_asyncio_mark(call.args[0], asyncio_names, imports)
+    ]
+    chosen = adding_asyncio or calls
+    return bool(chosen) and all(_append_is_false(call) for call in chosen)
+
+
+def _is_asyncio_mark(value: ast.AST, names: Set[str], imports: ImportTable) -> bool:
+    if isinstance(value, ast.Name) and value.id in names:
+        return True
+    return mark_name(value, imports) == "asyncio"
 
 
 def _append_is_false(call: ast.Call) -> bool:
