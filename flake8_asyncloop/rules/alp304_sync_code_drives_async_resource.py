@@ -211,7 +211,8 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
     (their name ends in `loop`, or they return or yield a loop, or an object made with one:
     `yield Adapter(kind, loop)`, through a local name too), run their loop in another
     thread (`threading.Thread`, `run_forever`, `run_coroutine_threadsafe`), or run on a loop
-    they receive as a parameter (pytest-aiohttp's `loop` fixture, shared with the tests),
+    they receive as a parameter (pytest-aiohttp's `loop` fixture, shared with the tests;
+    also through a name bound once to it, `loop = event_loop`),
     or on the loop `asyncio.get_running_loop()` gave them (a running loop, which cannot run
     again), or on `asyncio.get_event_loop()` while an async fixture they request (or an
     autouse one, or a fixture the linter cannot see) keeps pytest-asyncio's loop current:
@@ -786,7 +787,7 @@ class SyncCodeDrivesAsyncResource(CoroutineCalls, Rule):
         receiver = func.value
         function = self.file.function
         if isinstance(receiver, ast.Name) and function is not None:
-            if receiver.id in function.params:
+            if receiver.id in function.params or _copy_of_a_parameter(receiver.id, function):
                 return None  # a loop fixture (pytest-aiohttp's ``loop``) shared with the tests
         walked = self._function
         if (
@@ -854,6 +855,13 @@ _LOOP_RUNS = ASYNCIO_RUN | {"anyio.run", "trio.run"}
 _LOOP_RUN_METHODS = frozenset({"run_until_complete", "run_forever"})
 # Last names of the calls a sync test runs a coroutine on a loop of its own with.
 _RUNS_ON_A_LOOP = frozenset({"run", "run_until_complete"})
+
+
+def _copy_of_a_parameter(name: str, function: scopes.Scope) -> bool:
+    """``loop = event_loop``: a name the def binds once, to one of its parameters (pydgraph's
+    fixtures take the module's loop fixture so)."""
+    bound = own_bindings(function.node).get(name)
+    return isinstance(bound, ast.Name) and bound.id in function.params
 
 
 def _drives_a_loop(call: ast.Call, file: "FileState", runs_count: bool) -> bool:
