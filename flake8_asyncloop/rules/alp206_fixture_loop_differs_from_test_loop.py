@@ -26,6 +26,8 @@ from flake8_asyncloop.analysis.loop_scopes import (
     closest_mark_scope,
     default_test_loop_scope,
     fixture_loop_scope,
+    is_scope,
+    overridden_function_loop_scope,
     wider,
 )
 from flake8_asyncloop.analysis.named_values import module_values
@@ -98,9 +100,11 @@ class FixtureLoopDiffersFromTestLoop(Rule):
     (pytest-asyncio's recipe for one loop per session) puts its mark on the test itself:
     with the recipe's `append=False` it is the closest mark of all; appended, it comes
     after the test's own marks and before its class's and module's. The fixture's loop
-    scope comes from its `loop_scope=`, else
-    `asyncio_default_fixture_loop_scope`, else its own scope. Fixtures are looked up as pytest
-    does: the test's class, the module, then the conftest.py chain, nearest first.
+    scope comes from its `loop_scope=`, else `asyncio_default_fixture_loop_scope`, else its
+    own scope. Before pytest-asyncio 1.0 (the version linted for, or the project's pins) a
+    "function" loop is the `event_loop` fixture, so an override of a wider scope in sight
+    puts such tests and fixtures on its loop. Fixtures are looked up as pytest does: the
+    test's class, the module, then the conftest.py chain, nearest first.
     """
     why = """
     In pytest-asyncio 1.x each loop scope has its own loop: a module-scoped fixture on the
@@ -495,8 +499,9 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         test_loop = self._test_loop_scope(node, scope)
         if test_loop is None:
             return
+        overridden = _function_loop_override(file)
         for param, fixture, value in candidates:
-            fixture_loop = _other_loop(fixture, test_loop, file.project.config)
+            fixture_loop = _other_loop(fixture, test_loop, file.project.config, overridden)
             if fixture_loop is None or _only_read_synchronously(node, param.arg):
                 continue
             self.report(
@@ -525,7 +530,9 @@ class FixtureLoopDiffersFromTestLoop(Rule):
             if found is None:
                 continue
             fixture, value = found
-            fixture_loop = _other_loop(fixture, own_loop, config)
+            fixture_loop = _other_loop(
+                fixture, own_loop, config, _function_loop_override(self.file)
+            )
             if fixture_loop is None or not _awaits_with(node, param.arg):
                 continue  # the same loop, or handed on without being awaited on here
             self.report(
@@ -694,12 +701,30 @@ def _tells_loop_scope(spec: FixtureSpec) -> bool:
     return call is None or keyword(call, "loop_scope") is None or spec.loop_scope is not None
 
 
-def _other_loop(fixture: FixtureDef, loop: str, config: PytestConfig) -> Optional[str]:
+def _function_loop_override(file: "FileState") -> Optional[str]:
+    """Before pytest-asyncio 1.0 a "function" loop is the ``event_loop`` fixture: the scope
+    of an override in sight, where it is wider (czzopenai's session override under 0.21,
+    which runs every test and fixture on one loop); None otherwise."""
+    overridden = overridden_function_loop_scope(file)
+    if is_scope(overridden) and overridden != "function":
+        return overridden
+    return None
+
+
+def _other_loop(
+    fixture: FixtureDef, loop: str, config: PytestConfig, overridden: Optional[str] = None
+) -> Optional[str]:
     """The fixture's loop scope when it differs from ``loop``; None when it is the same, is
     not known, or is narrower than the fixture's scope (a ScopeMismatch before any test
-    runs: ALP205's business)."""
+    runs: ALP205's business). With ``overridden``, a "function" loop is that one."""
     fixture_loop = fixture_loop_scope(fixture.scope, fixture.loop_scope, config)
-    if fixture_loop is None or fixture_loop == loop:
+    if fixture_loop is None:
+        return None
+    if overridden is not None:
+        same = {fixture_loop, loop} <= {"function", overridden}
+        if same:
+            return None
+    if fixture_loop == loop:
         return None
     if fixture.scope is None or wider(fixture.scope, fixture_loop):
         return None
