@@ -983,3 +983,40 @@ def test_an_unpacked_sdist_shows_its_mode_by_its_marks(
     clear_caches()
     found = [f for f in findings(tmp_path, NOT_RUN_CODES) if f[0] == "tests/test_new.py"]
     assert found == ([("tests/test_new.py", 1, "ALP401")] if reported else [])
+
+
+@pytest.mark.parametrize(
+    ("requirements", "reported"),
+    [
+        # data-agent: aiomisc-pytest's plugin takes every coroutine test, beside
+        # pytest-asyncio too (its unmarked test ran in strict mode, and failed with
+        # -p no:aiomisc)
+        ("pytest-asyncio==0.26.0\naiomisc-pytest\n", False),
+        ("aiomisc-pytest\n", False),
+        ("pytest-asyncio==0.26.0\n", True),
+    ],
+)
+def test_alp401_where_aiomisc_pytest_takes_every_coroutine_test(
+    tmp_path: Path, requirements: str, reported: bool
+) -> None:
+    root = lay_out(
+        tmp_path,
+        {
+            "pytest.ini": "[pytest]\n",
+            "requirements-dev.txt": requirements,
+            "tests/test_connector.py": """
+                import pytest
+
+
+                @pytest.mark.asyncio
+                async def test_marked():
+                    pass
+
+
+                async def test_read_period():
+                    pass
+            """,
+        },
+    )
+    expected = [("tests/test_connector.py", 9, "ALP401")] if reported else []
+    assert findings(root, NOT_RUN_CODES) == expected

@@ -38,6 +38,10 @@ OTHER_RUNNERS = (
     "aiomisc-pytest", "pytest-aio", "pytest-jupyter", "pytest-sanic", "pytest-tornasync",
     "pytest-trio",
 )
+# Of those, the ones whose plugin takes every coroutine test even beside pytest-asyncio
+# (aiomisc-pytest's ``pytest_pyfunc_call`` runs first: data-agent's unmarked test ran in
+# strict mode with both installed, and failed with ``-p no:aiomisc``).
+TAKE_EVERY_COROUTINE_TEST = ("aiomisc-pytest",)
 # Plugins that install pytest-asyncio with them: naming one names pytest-asyncio.
 PYTEST_AIOHTTP = "pytest-aiohttp"
 BRINGS_PYTEST_ASYNCIO = (PYTEST_AIOHTTP,)
@@ -64,6 +68,8 @@ class _Declared(NamedTuple):
     pytest_aiohttp_runs_coroutine_tests: bool = False
     # They name pytest but none of the above, and no lock file resolves pytest-asyncio.
     pytest_without_pytest_asyncio: bool = False
+    # Beside pytest-asyncio they name a plugin that takes every coroutine test itself.
+    runner_beside_pytest_asyncio: Optional[str] = None
     pytest_ceiling: Optional[Version] = None  # what pins and locks keep pytest below
     # They, or a lock file, name pytest or a plugin of it: the project declares its tests'
     # setup here.
@@ -128,6 +134,12 @@ def pinned_pytest_ceiling(root: Optional[str]) -> Optional[Version]:
     """The exclusive upper bound the dependency files and lock files at ``root`` put on
     pytest itself; None when they set none."""
     return _answer(root).pytest_ceiling
+
+
+def runner_beside_pytest_asyncio(root: Optional[str]) -> Optional[str]:
+    """A plugin the dependency files name beside pytest-asyncio that takes every coroutine
+    test itself, marked or not (aiomisc-pytest); None when they name none."""
+    return _answer(root).runner_beside_pytest_asyncio
 
 
 def tests_without_pytest_asyncio(root: Optional[str]) -> bool:
@@ -205,6 +217,9 @@ def _read(root: str) -> _Declared:
             ),
             pytest_ceiling=pytest_ceiling,
             names_pytest=True,
+            runner_beside_pytest_asyncio=next(
+                (name for name in TAKE_EVERY_COROUTINE_TEST if name in names), None
+            ),
         )
     runner = next((name for name in OTHER_RUNNERS if name in names), None)
     without = (

@@ -151,6 +151,7 @@ def _build(directory: str, pinned_version: Optional[str]) -> _Entry:
         pytest_aiohttp_runs_coroutine_tests=(
             declared_plugins.pytest_aiohttp_runs_coroutine_tests(root)
         ),
+        runner_beside_pytest_asyncio=declared_plugins.runner_beside_pytest_asyncio(root),
         pinned_pytest_ceiling=declared_plugins.pinned_pytest_ceiling(root),
         asyncio_mode_on_command_line=command_lines.asyncio_mode_on_command_line(root),
         pytest_asyncio_undeclared=(

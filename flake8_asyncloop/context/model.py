@@ -168,6 +168,8 @@ class ProjectContext:
     pytest_aiohttp_on_pytest_asyncio: bool = False
     # They keep pytest-aiohttp below 1.0, whose plugin runs every coroutine test itself.
     pytest_aiohttp_runs_coroutine_tests: bool = False
+    # They name, beside pytest-asyncio, a plugin that takes every coroutine test itself.
+    runner_beside_pytest_asyncio: Optional[str] = None
     # Nothing says pytest-asyncio runs here: the dependency files describe a pytest suite
     # but name neither it nor a plugin that brings it (and no lock file resolves it), the
     # config sets none of its options, and no conftest.py of the chain uses it.

@@ -67,7 +67,9 @@ class AsyncTestNotRun(Rule):
     Where they do count, a module with one such test, or below a conftest.py fixture that
     requests one, is left alone as a whole: that plugin runs every coroutine test, the
     unmarked ones that request nothing of it as well. A project whose dependency files keep
-    pytest-aiohttp below 1.0 gets no findings at all, for the same reason. An
+    pytest-aiohttp below 1.0 gets no findings at all, for the same reason, and so does one
+    whose dependency files name aiomisc-pytest, whose plugin takes every coroutine test
+    before pytest-asyncio does. An
     `async def test*` that returns a value is a helper named like a test (a token provider
     handed to a client), not a test: it is not reported.
     """
