@@ -401,8 +401,6 @@ def _project_test_runner(project: ProjectContext) -> Optional[str]:
         return "the conftest chain uses anyio or trio"
     if project.pytest_aiohttp_runs_coroutine_tests:
         return "pytest-aiohttp before 1.0 runs every coroutine test"
-    if project.runner_beside_pytest_asyncio is not None:
-        return f"{project.runner_beside_pytest_asyncio} runs every coroutine test"
     plugin = runner_plugin(name for c in project.conftests for name in c.plugins)
     if plugin is not None:
         return f"pytest_plugins names {plugin}"

@@ -466,7 +466,8 @@ class AsyncTestNotRun(Rule):
             return
         if _always_skipped(node, classes, file):
             return  # a placeholder pytest never calls: no mode would run it either
-        if project_test_runner(file.project):
+        # aiomisc-pytest beside pytest-asyncio takes the coroutine tests it leaves unmarked
+        if project_test_runner(file.project) or file.project.runner_beside_pytest_asyncio:
             return
         runner_fixture = _reached_runner_fixture(scope.params, file)
         if runner_fixture is not None:
