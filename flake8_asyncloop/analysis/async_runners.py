@@ -35,6 +35,7 @@ from flake8_asyncloop.analysis.testcode import (
     PYTEST_FIXTURE_DECORATORS,
     FixtureSpec,
     fixture_spec,
+    mark_name,
     pytestmark_value,
 )
 from flake8_asyncloop.context import pytest_config
@@ -156,6 +157,15 @@ def decorator_marks(decorators: Iterable[ast.expr], imports: ImportTable) -> Mar
     for decorator in decorators:
         marks.add(decorator, imports)
     return marks
+
+
+def always_skipped(node: ast.AST, classes: Iterable[Scope], file: "FileState") -> bool:
+    """An unconditional ``pytest.mark.skip`` on the test or one of its classes: pytest never
+    calls it, nor does any plugin."""
+    decorators = list(node.decorator_list)  # type: ignore[attr-defined]
+    for owner in classes:
+        decorators += owner.node.decorator_list  # type: ignore[attr-defined]
+    return any(mark_name(d, file.imports) == "skip" for d in decorators)
 
 
 def def_marks(node: ast.AST, file: "FileState") -> MarkSet:

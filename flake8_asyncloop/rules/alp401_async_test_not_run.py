@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
+    always_skipped,
     AIOHTTP_FIXTURES,
     ASYNCIO_MARK,
     RUNNER_FIXTURES,
@@ -25,7 +26,6 @@ from flake8_asyncloop.analysis.async_runners import (
 from flake8_asyncloop.analysis.fixture_lookup import requests_beyond
 from flake8_asyncloop.analysis.loops import ASYNCIO_RUN
 from flake8_asyncloop.analysis.names import last_name
-from flake8_asyncloop.analysis.testcode import mark_name
 from flake8_asyncloop.analysis.text_gates import mentions_async
 from flake8_asyncloop.findings import AddDecorator, Finding, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -464,7 +464,7 @@ class AsyncTestNotRun(Rule):
         marks = def_marks(node, file)
         if marks.mentions_asyncio or marks.handled_elsewhere:
             return
-        if _always_skipped(node, classes, file):
+        if always_skipped(node, classes, file):
             return  # a placeholder pytest never calls: no mode would run it either
         # aiomisc-pytest beside pytest-asyncio takes the coroutine tests it leaves unmarked
         if project_test_runner(file.project) or file.project.runner_beside_pytest_asyncio:
@@ -561,14 +561,6 @@ def _conftest_uses_aiohttp(file: "FileState") -> bool:
         for conftest in file.project.conftests
         for fixture in conftest.fixtures
     )
-
-
-def _always_skipped(node: ast.AST, classes: List[scopes.Scope], file: "FileState") -> bool:
-    """An unconditional ``pytest.mark.skip`` on the test or one of its classes."""
-    decorators = list(node.decorator_list)  # type: ignore[attr-defined]
-    for owner in classes:
-        decorators += owner.node.decorator_list  # type: ignore[attr-defined]
-    return any(mark_name(d, file.imports) == "skip" for d in decorators)
 
 
 def _reached_runner_fixture(params: Tuple[str, ...], file: "FileState") -> Optional[str]:

@@ -7,6 +7,7 @@ from typing import List, Optional, Tuple
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.async_runners import (
+    always_skipped,
     def_marks,
     enclosing_classes,
     owner_marks,
@@ -65,6 +66,8 @@ class AsyncioMarkOnSyncTest(Rule):
     without it.
     """
     limitations = """
+    A test with an unconditional `pytest.mark.skip` (its own or its class's) is left alone:
+    pytest never calls it, and nothing warns.
     The message says the warning fails the test where the pytest config's `filterwarnings`,
     or `-W` in its `addopts`, turn it into an error; a `filterwarnings` mark on the test,
     its class or its module is not read, nor a `-W` given on the command line.
@@ -199,6 +202,19 @@ class AsyncioMarkOnSyncTest(Rule):
             """,
             reason="a decorator the linter cannot see into may make the test async",
         ),
+        Good(
+            """
+            import pytest
+
+
+            @pytest.mark.skip(reason="the service rate-limits this account")
+            @pytest.mark.asyncio
+            def test_quota_reset():
+                assert False
+            """,
+            reason="a test always skipped is never called: nothing warns",
+            runs=True,
+        ),
     )
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
@@ -214,6 +230,8 @@ class AsyncioMarkOnSyncTest(Rule):
         own = def_marks(node, file)
         if own.unknown is not None:
             return
+        if always_skipped(node, classes, file):
+            return  # never called: pytest-asyncio never sees it, nor warns
         # Before 1.0 the test may use the loop the mark gives it: removing it is no longer
         # only about a warning.
         gives_a_loop = file.project.targets_pytest_asyncio_below(FIRST_VERSION_ONLY_WARNING)
