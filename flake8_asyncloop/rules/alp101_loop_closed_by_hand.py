@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Optional
 
 from flake8_asyncloop.analysis import scopes
 from flake8_asyncloop.analysis.loops import (
+    EVENT_LOOP_FIXTURE,
     FIXTURE_ORIGIN,
     GET_EVENT_LOOP,
     NEW_EVENT_LOOP,
@@ -77,7 +78,10 @@ class LoopClosedByHand(Rule):
     (`asyncio.set_event_loop_policy(self.orig_policy)` in a `tearDown`), is left alone too:
     it replaces the loop it closed, and deleting the close would only leak that loop. Code under
     `if __name__ == "__main__":` runs only when the file is run as a script, and closes the
-    script's own loop: it is left alone.
+    script's own loop: it is left alone. So is the teardown of an `event_loop` fixture the
+    suite defines, which closes the loop it handed out: ALP201 reports the fixture, and
+    before pytest-asyncio 1.0 the plugin sets a fresh loop after it (deleting the `close()`
+    would only add its unclosed-loop warning).
     """
     examples = (
         Bad(
@@ -224,6 +228,22 @@ class LoopClosedByHand(Rule):
             reason="the method runs in the pool's threads, each with a loop of its own",
             runs=True,
         ),
+        Good(
+            """
+            import asyncio
+
+            import pytest
+
+
+            @pytest.fixture(scope="session")
+            def event_loop():
+                loop = asyncio.get_event_loop()
+                yield loop
+                loop.close()
+            """,
+            filename="conftest.py",
+            reason="an event_loop override closing the loop it handed out: ALP201's business",
+        ),
     )
 
     def visit_Expr(self, node: ast.Expr) -> None:
@@ -241,6 +261,11 @@ class LoopClosedByHand(Rule):
             return
         if self.file.module.in_script_block(node):
             return  # a script's own loop: pytest never runs this code
+        function = self.file.function
+        if function is not None and getattr(function.fixture, "name", None) == EVENT_LOOP_FIXTURE:
+            # an event_loop override's own teardown: ALP201 reports the override, and
+            # before 1.0 pytest-asyncio sets a fresh loop after it
+            return
         if origin != FIXTURE_ORIGIN and _runs_in_another_thread(self.file.function, self.file):
             return  # the loop a getter gives there is that thread's
         if _replaced_afterwards(self.file.function, node):
