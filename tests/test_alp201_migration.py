@@ -553,6 +553,22 @@ def test_a_wide_override_serving_sync_and_async_tests_keeps_its_scope_advice(
     ), message
 
 
+def test_a_helper_coroutine_is_not_an_async_test_the_override_served(tmp_path: Path) -> None:
+    # google-cloud-storage: a module of sync tests with one async helper
+    source = OVERRIDE + textwrap.dedent(
+        """
+        async def make_client():
+            return object()
+
+
+        def test_sync(event_loop):
+            assert event_loop.run_until_complete(make_client()) is not None
+        """
+    )
+    message = _finding(tmp_path, source).message
+    assert message.endswith("; sync tests here use it as their own loop: rename it"), message
+
+
 POLICY_OVERRIDE = """
 import asyncio
 

@@ -15,6 +15,7 @@ from flake8_asyncloop.analysis.loop_scopes import is_scope
 from flake8_asyncloop.analysis.loops import EVENT_LOOP_FIXTURE
 from flake8_asyncloop.analysis.names import last_name
 from flake8_asyncloop.analysis.scopes import MODULE
+from flake8_asyncloop.analysis.testcode import fixture_spec, is_test_name
 from flake8_asyncloop.context.model import ProjectContext, PytestConfig
 from flake8_asyncloop.findings import ConfigSetting, DeleteStatement, Fix, Safety, Span
 from flake8_asyncloop.rule import Bad, Good, Rule
@@ -477,9 +478,16 @@ class EventLoopFixtureOverride(Rule):
         )
 
     def _module_has_async_defs(self) -> bool:
-        """Whether an ``async def`` sits at the module's top level or in a class of it: a
-        test or fixture the override may have served."""
-        return any(isinstance(f, ast.AsyncFunctionDef) for f in module_defs(self.file.module))
+        """Whether an async test or fixture sits at the module's top level or in a class of
+        it: one the override may have served. A helper coroutine is neither (google-cloud-
+        storage's ``create_async_grpc_client``)."""
+        file = self.file
+        functions = file.project.config.python_functions
+        return any(
+            isinstance(f, ast.AsyncFunctionDef)
+            and (is_test_name(f.name, functions) or fixture_spec(f, file.imports) is not None)
+            for f in module_defs(file.module)
+        )
 
     def _sync_users(self, fixture: ast.AST) -> bool:
         """Whether sync code in this module requests ``event_loop`` (its own loop fixture):
