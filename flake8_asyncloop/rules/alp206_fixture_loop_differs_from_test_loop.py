@@ -523,6 +523,7 @@ class FixtureLoopDiffersFromTestLoop(Rule):
         own_loop = fixture_loop_scope(spec.scope, spec.loop_scope, config)
         if own_loop is None or spec.scope is None or wider(spec.scope, own_loop):
             return  # unknown, or a ScopeMismatch before any test runs (ALP205)
+        overridden = _UNKNOWN
         for param in requested_parameters(node, in_class=scope.enclosing_class() is not None):
             if param.arg == spec.name:
                 continue  # the definition it overrides, which the lookup would not find
@@ -530,9 +531,9 @@ class FixtureLoopDiffersFromTestLoop(Rule):
             if found is None:
                 continue
             fixture, value = found
-            fixture_loop = _other_loop(
-                fixture, own_loop, config, _function_loop_override(self.file)
-            )
+            if overridden is _UNKNOWN:
+                overridden = _function_loop_override(self.file)  # once, for the first one
+            fixture_loop = _other_loop(fixture, own_loop, config, overridden)  # type: ignore
             if fixture_loop is None or not _awaits_with(node, param.arg):
                 continue  # the same loop, or handed on without being awaited on here
             self.report(
@@ -701,6 +702,9 @@ def _tells_loop_scope(spec: FixtureSpec) -> bool:
     return call is None or keyword(call, "loop_scope") is None or spec.loop_scope is not None
 
 
+_UNKNOWN = object()
+
+
 def _function_loop_override(file: "FileState") -> Optional[str]:
     """Before pytest-asyncio 1.0 a "function" loop is the ``event_loop`` fixture: the scope
     of an override in sight, where it is wider (czzopenai's session override under 0.21,
@@ -720,10 +724,8 @@ def _other_loop(
     fixture_loop = fixture_loop_scope(fixture.scope, fixture.loop_scope, config)
     if fixture_loop is None:
         return None
-    if overridden is not None:
-        same = {fixture_loop, loop} <= {"function", overridden}
-        if same:
-            return None
+    if overridden is not None and {fixture_loop, loop} <= {"function", overridden}:
+        return None  # both on the override's loop
     if fixture_loop == loop:
         return None
     if fixture.scope is None or wider(fixture.scope, fixture_loop):
