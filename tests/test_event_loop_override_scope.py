@@ -15,7 +15,7 @@ asyncio_mode = auto
 asyncio_default_fixture_loop_scope = function
 """
 
-CONFTEST = """\
+OVERRIDE = """\
 import asyncio
 
 import pytest
@@ -26,7 +26,9 @@ def event_loop():
     loop = asyncio.new_event_loop()
     yield loop
     loop.close()
+"""
 
+CONFTEST = OVERRIDE + """
 
 @pytest.fixture(scope="session")
 async def client():
@@ -70,18 +72,7 @@ def test_the_function_loop_follows_an_event_loop_override_before_1_0(
 
 # czzopenai (pytest-asyncio 0.21.1 locked): a session override and a session async fixture
 # whose value is bound to its loop; every test ran on that one loop.
-GREETING_CONFTEST = """\
-import asyncio
-
-import pytest
-
-
-@pytest.fixture(scope="{override}")
-def event_loop():
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
-
+GREETING_CONFTEST = OVERRIDE + """
 
 @pytest.fixture(scope="session")
 async def greeting():
